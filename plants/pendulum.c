@@ -1,0 +1,97 @@
+/* pendulum.c: torque-actuated pendulum, angle from the upward vertical.
+ *
+ *   theta'' = (g/L) sin(theta) + (u - c theta') / (m L^2)
+ *
+ * (the ARCH-COMP single pendulum, ../shared/benchmarks/arch-comp, with
+ * m = L = 0.5, c = 0, g = 1).  Upright rest, theta = 0, is the equilibrium. */
+#include <math.h>
+
+#include "plant.h"
+
+enum { P_M, P_L, P_C, P_G, P_UMAX, P_THMAX, P_WMAX };
+
+static const plant_var states[] = {{"theta", "rad"}, {"omega", "rad/s"}};
+static const plant_var inputs[] = {{"torque", "N m"}};
+static const plant_param params[] = {
+    {"m", "kg", "point mass at the tip", 1.0, 0.0, 1e6, PLANT_PARAM_LO_OPEN},
+    {"L", "m", "rod length", 1.0, 0.0, 1e6, PLANT_PARAM_LO_OPEN},
+    {"c", "N m s/rad", "viscous friction", 0.1, 0.0, 1e6, 0},
+    {"g", "m/s^2", "gravity", 9.81, 0.0, 1e3, 0},
+    {"u_max", "N m", "torque limit (inf: none)", 20.0, 0.0, 1e9,
+     PLANT_PARAM_LO_OPEN | PLANT_PARAM_ALLOW_INF},
+    {"theta_max", "rad", "|theta| beyond this counts as diverged", 100.0, 0.0, 1e9,
+     PLANT_PARAM_LO_OPEN | PLANT_PARAM_ALLOW_INF},
+    {"omega_max", "rad/s", "|omega| beyond this counts as diverged", 1000.0, 0.0, 1e9,
+     PLANT_PARAM_LO_OPEN | PLANT_PARAM_ALLOW_INF},
+};
+static const double lqr_q[] = {10.0, 1.0};
+static const double lqr_r[] = {0.1};
+
+static int f(double t, const double x[], const double u[], const double p[], double dxdt[])
+{
+    double mL2 = p[P_M] * p[P_L] * p[P_L];
+    (void)t;
+    dxdt[0] = x[1];
+    dxdt[1] = p[P_G] / p[P_L] * sin(x[0]) + (u[0] - p[P_C] * x[1]) / mL2;
+    return isfinite(dxdt[0]) && isfinite(dxdt[1]) ? PB_SUCCESS : PB_EDIVERGED;
+}
+
+static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
+               double dfdu[])
+{
+    double mL2 = p[P_M] * p[P_L] * p[P_L];
+    (void)t;
+    (void)u;
+    if (dfdx) {
+        dfdx[0] = 0.0;
+        dfdx[1] = 1.0;
+        dfdx[2] = p[P_G] / p[P_L] * cos(x[0]);
+        dfdx[3] = -p[P_C] / mL2;
+    }
+    if (dfdu) {
+        dfdu[0] = 0.0;
+        dfdu[1] = 1.0 / mL2;
+    }
+    return PB_SUCCESS;
+}
+
+static void equilibrium(const double p[], double x[], double u[])
+{
+    (void)p;
+    x[0] = x[1] = 0.0;
+    u[0] = 0.0;
+}
+
+static void input_limits(const double p[], double lo[], double hi[])
+{
+    lo[0] = -p[P_UMAX];
+    hi[0] = p[P_UMAX];
+}
+
+static void state_limits(const double p[], double lo[], double hi[])
+{
+    lo[0] = -p[P_THMAX];
+    hi[0] = p[P_THMAX];
+    lo[1] = -p[P_WMAX];
+    hi[1] = p[P_WMAX];
+}
+
+const plant_type plant_pendulum = {
+    .name = "pendulum",
+    .equation = "theta'' = (g/L) sin(theta) + (u - c theta')/(m L^2), theta from the upward "
+                "vertical (ARCH-COMP single pendulum form)",
+    .nx = 2,
+    .nu = 1,
+    .np = sizeof params / sizeof params[0],
+    .states = states,
+    .inputs = inputs,
+    .params = params,
+    .f = f,
+    .jac = jac,
+    .equilibrium = equilibrium,
+    .input_limits = input_limits,
+    .state_limits = state_limits,
+    .validate = NULL,
+    .lqr_q = lqr_q,
+    .lqr_r = lqr_r,
+};

@@ -1,0 +1,111 @@
+/* plant.h: continuous-time plants x' = f(t, x, u) as a type table plus a
+ * parameter block (GSL gsl_odeiv2_step_type style), found by name in a
+ * null-terminated registry.  Adding a plant is one file exporting one
+ * `const plant_type` and one line in plant_registry.c. */
+#ifndef PLANT_H
+#define PLANT_H
+
+#include <stddef.h>
+
+#include "pb_error.h"
+
+#define PLANT_NAME_MAX 32
+#define PLANT_NX_MAX 64 /* largest nx of any type */
+#define PLANT_NU_MAX 16 /* largest nu of any type */
+
+/* A named quantity with its unit: a state, an input or a parameter. */
+typedef struct plant_var {
+    const char *name; /* "theta" */
+    const char *unit; /* "rad" */
+} plant_var;
+
+/* Flags of a parameter's admissible range. */
+enum {
+    PLANT_PARAM_LO_OPEN = 1u << 0, /* value must be > lo (not >= lo) */
+    PLANT_PARAM_ALLOW_INF = 1u << 1 /* +inf is allowed (a limit that is "none") */
+};
+
+/* A parameter a type declares: the config loader validates keys and values
+ * from this table, with no per-plant parsing code (MuJoCo plugin attributes). */
+typedef struct plant_param {
+    const char *name; /* config key, e.g. "m" */
+    const char *unit; /* "kg" */
+    const char *doc;  /* one line for --help and the results file */
+    double def;       /* default */
+    double lo, hi;    /* admissible range, lo <= v <= hi (see flags) */
+    unsigned flags;
+} plant_param;
+
+/* The type table.  Slots marked (optional) may be NULL. */
+typedef struct plant_type {
+    const char *name;     /* registry name, "pendulum" */
+    const char *equation; /* the equation variant in words, with its source */
+    size_t nx, nu, np;
+    const plant_var *states;   /* [nx] */
+    const plant_var *inputs;   /* [nu] */
+    const plant_param *params; /* [np] */
+
+    /* Right-hand side dxdt = f(t, x, u; p).  Returns PB_SUCCESS, or
+     * PB_EDIVERGED on a non-finite or out-of-domain state. (required) */
+    int (*f)(double t, const double x[], const double u[], const double p[], double dxdt[]);
+
+    /* Analytic Jacobians, row-major: dfdx (nx x nx), dfdu (nx x nu).
+     * Either output may be NULL when not wanted. (optional) */
+    int (*jac)(double t, const double x[], const double u[], const double p[], double dfdx[],
+               double dfdu[]);
+
+    /* An equilibrium (x*, u*) with f(x*, u*) = 0 for these parameters. (required) */
+    void (*equilibrium)(const double p[], double x[], double u[]);
+
+    /* Saturation of the inputs, lo[i] <= u[i] <= hi[i]; infinite when none. (required) */
+    void (*input_limits)(const double p[], double lo[], double hi[]);
+
+    /* Box outside which a trajectory counts as diverged; infinite when none. (required) */
+    void (*state_limits)(const double p[], double lo[], double hi[]);
+
+    /* Cross-parameter checks beyond the per-parameter ranges. (optional) */
+    int (*validate)(const double p[], pb_error *err);
+
+    /* Default LQR weights: diagonals of Q (nx) and R (nu). (required) */
+    const double *lqr_q;
+    const double *lqr_r;
+} plant_type;
+
+/* A plant model: a type and its parameter values.  Read-only during a run,
+ * so that threads share it. */
+typedef struct plant {
+    const plant_type *type;
+    double *p; /* [type->np] */
+} plant;
+
+/* The registry: a NULL-terminated array of every type. */
+extern const plant_type *const plant_types[];
+
+/* The type of that name, or NULL for an unknown name. */
+const plant_type *plant_find(const char *name);
+
+/* A model of type t with every parameter at its default; NULL when out of memory. */
+plant *plant_alloc(const plant_type *t);
+void plant_free(plant *m);
+
+/* Index of the parameter of that name, or -1. */
+int plant_param_index(const plant_type *t, const char *name);
+
+/* Sets one parameter by name after checking its range; PB_EINVAL with a
+ * message naming the parameter and its range otherwise. */
+int plant_set_param(plant *m, const char *name, double value, pb_error *err);
+
+/* Checks every parameter against its range and the type's validate();
+ * PB_SUCCESS or PB_EINVAL with a message. */
+int plant_validate(const plant *m, pb_error *err);
+
+/* Evaluates f; convenience over m->type->f. */
+int plant_eval(const plant *m, double t, const double x[], const double u[], double dxdt[]);
+
+/* Clips u to the input limits in place. */
+void plant_saturate(const plant *m, double u[]);
+
+/* Non-zero when x is finite and inside the state limits. */
+int plant_state_is_valid(const plant *m, const double x[]);
+
+#endif

@@ -1,0 +1,48 @@
+/* plant_lqr.h: linearisation about an equilibrium, exact zero-order-hold
+ * discretisation, and the discrete-time LQR expert. */
+#ifndef PLANT_LQR_H
+#define PLANT_LQR_H
+
+#include <stddef.h>
+
+#include "pb_error.h"
+#include "plant.h"
+
+/* Continuous-time linearisation A = df/dx (nx x nx), B = df/du (nx x nu) at
+ * (x, u), from the analytic Jacobian when the type has one, else central
+ * differences. */
+int plant_linearise(const plant *m, const double x[], const double u[], double A[], double B[],
+                    pb_error *err);
+
+/* Exact ZOH discretisation over period T: Ad = e^{A T}, Bd = int_0^T e^{A s} ds B,
+ * from the exponential of the block matrix [[A, B], [0, 0]] T (Van Loan 1978). */
+int plant_discretise(size_t nx, size_t nu, const double A[], const double B[], double T,
+                     double Ad[], double Bd[], pb_error *err);
+
+/* Discrete-time LQR gain K (nu x nx), u = u* - K (x - x*), minimising
+ * sum x'Qx + u'Ru for x+ = Ad x + Bd u, with Q (nx x nx) and R (nu x nu)
+ * row-major.  P (nx x nx) receives the Riccati solution when not NULL.
+ * PB_ENUMERIC when the iteration does not converge. */
+int plant_dlqr(size_t nx, size_t nu, const double Ad[], const double Bd[], const double Q[],
+               const double R[], double K[], double P[], pb_error *err);
+
+/* The LQR expert of a plant: equilibrium, gain and saturation in one object. */
+typedef struct plant_lqr {
+    size_t nx, nu;
+    double *x_eq; /* [nx] */
+    double *u_eq; /* [nu] */
+    double *K;    /* [nu x nx] */
+    double *u_lo, *u_hi; /* [nu] input limits */
+} plant_lqr;
+
+/* Builds the expert of model m at its equilibrium for control period T,
+ * with diagonal weights q (nx) and r (nu); NULL weights take the type's
+ * defaults.  NULL on failure with the reason in err. */
+plant_lqr *plant_lqr_alloc(const plant *m, double T, const double q[], const double r[],
+                           pb_error *err);
+void plant_lqr_free(plant_lqr *c);
+
+/* u = sat(u* - K (x - x*)).  No allocation. */
+void plant_lqr_eval(const plant_lqr *c, const double x[], double u[]);
+
+#endif

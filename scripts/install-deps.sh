@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs every Debian package prunebound needs to build, test, plot and
+# benchmark.  Run as root on Debian 12 (bookworm) or later.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps.sh: run as root (apt-get install needs it)" >&2
+    exit 2
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    build-essential cmake pkg-config \
+    libgsl-dev libopenblas-dev libhdf5-dev hdf5-tools libconfig-dev libcunit1-dev \
+    protobuf-c-compiler libprotobuf-c-dev \
+    gnuplot-nox \
+    python3 python3-numpy python3-scipy python3-h5py python3-onnx \
+    valgrind >/dev/null
+echo "install-deps.sh: all packages installed"

@@ -1,0 +1,14 @@
+# pb_add_test(NAME SOURCE...): one CUnit executable (tests/runner.c plus the
+# given sources) registered with CTest under NAME.
+find_program(PB_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+function(pb_add_test name)
+  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/runner.c ${ARGN})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE pbcore PkgConfig::CUNIT)
+  target_compile_definitions(${name} PRIVATE
+    PB_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
+    PB_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
+    PB_PYTHON3="${PB_PYTHON3}"
+    PB_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+endfunction()

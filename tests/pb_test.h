@@ -1,0 +1,46 @@
+/* pb_test.h: what every CUnit suite of prunebound shares. */
+#ifndef PB_TEST_H
+#define PB_TEST_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+/* One suite: a name and a NULL-terminated table of tests. */
+typedef struct pb_test_case {
+    const char *name;
+    void (*fn)(void);
+} pb_test_case;
+
+typedef struct pb_test_suite {
+    const char *name;
+    const pb_test_case *tests; /* ends with {NULL, NULL} */
+} pb_test_suite;
+
+/* Each test executable defines this NULL-terminated table (name NULL ends it). */
+extern const pb_test_suite pb_test_suites[];
+
+/* Relative comparison |a - b| <= rtol * max(|a|, |b|) + atol, reported with
+ * both values on failure. */
+#define PB_ASSERT_CLOSE(a, b, rtol, atol) \
+    pb_assert_close((a), (b), (rtol), (atol), #a, #b, __FILE__, __LINE__)
+void pb_assert_close(double a, double b, double rtol, double atol, const char *sa, const char *sb,
+                     const char *file, int line);
+
+/* A fresh empty directory for this test process's files (under the build
+ * directory), created on first use; path is valid until exit. */
+const char *pb_test_tmpdir(void);
+/* pb_test_tmpdir()/name in a static rotating buffer. */
+const char *pb_test_path(const char *name);
+
+/* Directory ../shared/benchmarks/arch-comp, or NULL (with a message printed
+ * once) when the folder is absent: tests that need it then skip. */
+const char *pb_test_arch_dir(void);
+
+/* Non-zero when Debian's python3 with numpy, h5py and scipy is available. */
+int pb_test_have_python(void);
+
+/* Runs PB_PYTHON3 on the script text with the arguments; returns its exit
+ * status (0 = success) and its stdout (up to outlen bytes) when out is not NULL. */
+int pb_test_python(const char *script, const char *args, char *out, size_t outlen);
+
+#endif
