@@ -1,0 +1,23 @@
+/* mlp_io.h: policy files in the HDF5 layout of DESIGN.md ("Policy file"). */
+#ifndef MLP_IO_H
+#define MLP_IO_H
+
+#include "mlp.h"
+#include "pb_error.h"
+
+/* Reads a policy file.  On success *out owns a validated network; on failure
+ * *out is NULL and err names the file and the problem (PB_EIO: cannot open;
+ * PB_EFORMAT: not a prunebound policy, missing or mis-shaped dataset, unknown
+ * activation, non-finite weight). */
+int mlp_read_h5(const char *path, mlp **out, pb_error *err);
+
+/* Writes m to path, atomically: to "path.tmp" first, renamed when complete,
+ * so a failure leaves no file at path.  Bit-exact round trip with
+ * mlp_read_h5.  PB_EIO with a message on failure. */
+int mlp_write_h5(const mlp *m, const char *path, pb_error *err);
+
+/* SHA-256 of a file's bytes as 64 hex digits plus NUL (the provenance's
+ * parent_sha256). */
+int mlp_file_sha256(const char *path, char hex[65], pb_error *err);
+
+#endif
