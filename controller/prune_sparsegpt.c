@@ -1,0 +1,132 @@
+/* prune_sparsegpt.c: SparseGPT (Frantar & Alistarh, ICML 2023, Algorithm 1),
+ * in double precision:
+ *   H = (2/n) X^T X; dead inputs (H_jj = 0): H_jj = 1, W[:, j] = 0;
+ *   H += lambda I, lambda = damp * mean(diag H)            (damp = 1 %)
+ *   U = upper Cholesky factor of H^-1 (H^-1 = U^T U)
+ *   for each block of B columns [i1, i2):
+ *     unstructured: mask the block's share of the layer's zeros, the
+ *       smallest w^2 / U_jj^2 over the block (adaptive mask selection, Bs = B)
+ *     for j in [i1, i2):
+ *       N:M: at the start of a group of M inputs, mask its N smallest w^2 / U_jj^2
+ *       err_j = (w_j - mask_j w_j) / U_jj;  W[:, j] = mask_j w_j
+ *       W[:, j+1:i2] -= err_j U[j, j+1:i2]                (within the block)
+ *     W[:, i2:] -= Err[:, i1:i2] U[i1:i2, i2:]            (lazy batch update, one dgemm)
+ * Within a block the rows are independent once the mask is chosen, so each
+ * row's column loop runs on a contiguous B-vector (row-major W).
+ * The block's share of an unstructured target k is floor(k i2 / n_in) -
+ * floor(k i1 / n_in), so the layer holds exactly k zeros. */
+#include "prune.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_sort_double.h>
+
+/* The block size actually used: a multiple of M under N:M, at most n_in. */
+static size_t effective_block(const prune_layer *l)
+{
+    size_t B = l->block;
+    if (l->nm_m) {
+        B -= B % l->nm_m;
+        if (B == 0)
+            B = l->nm_m;
+    }
+    return B < l->n_in ? B : l->n_in;
+}
+
+static void sparsegpt_work_size(const prune_layer *l, size_t *nd, size_t *nz)
+{
+    size_t B = effective_block(l);
+    *nd = 3 * l->n_out * B; /* W1, Err1, scores */
+    *nz = l->n_out * B;     /* sort permutation */
+}
+
+static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
+{
+    size_t R = l->n_out, C = l->n_in, B = effective_block(l);
+    size_t M = l->nm_m, N = l->nm_n;
+    double *U = l->H;
+    double *W1 = w->d, *Err1 = W1 + R * B, *score = Err1 + R * B;
+    size_t *perm = w->z;
+    int s;
+
+    prune_hessian_prepare(l->H, l->W, R, C, l->damp);
+    if ((s = prune_hessian_invert(l->H, C, err)) != PB_SUCCESS)
+        return s;
+    /* H^-1 = L L^T (lower L); U = L^T is the upper factor, H^-1 = U^T U. */
+    {
+        gsl_matrix_view Hv = gsl_matrix_view_array(l->H, C, C);
+        s = gsl_linalg_cholesky_decomp1(&Hv.matrix);
+        if (s != GSL_SUCCESS)
+            return pb_error_set(err, PB_ENUMERIC, "Cholesky factor of H^-1 failed: %s",
+                                gsl_strerror(s));
+    }
+    for (size_t i = 0; i < C; i++)
+        for (size_t j = i + 1; j < C; j++)
+            U[i * C + j] = U[j * C + i];
+
+    for (size_t i1 = 0; i1 < C; i1 += B) {
+        size_t cnt = C - i1 < B ? C - i1 : B, i2 = i1 + cnt;
+
+        for (size_t r = 0; r < R; r++)
+            memcpy(W1 + r * cnt, l->W + r * C + i1, cnt * sizeof *W1);
+        /* Adaptive mask selection over the block (Bs = B). */
+        if (!M) {
+            size_t kb = (l->n_prune * i2) / C - (l->n_prune * i1) / C;
+            for (size_t r = 0; r < R; r++)
+                for (size_t i = 0; i < cnt; i++) {
+                    double u = U[(i1 + i) * C + i1 + i], v = W1[r * cnt + i];
+                    score[r * cnt + i] = v * v / (u * u);
+                }
+            gsl_sort_index(perm, score, 1, R * cnt);
+            for (size_t r = 0; r < R; r++)
+                memset(l->mask + r * C + i1, 1, cnt);
+            for (size_t t = 0; t < kb; t++)
+                l->mask[(perm[t] / cnt) * C + i1 + perm[t] % cnt] = 0;
+        }
+        for (size_t r = 0; r < R; r++) {
+            double *w1 = W1 + r * cnt, *e1 = Err1 + r * cnt;
+            unsigned char *mk = l->mask + r * C + i1;
+            for (size_t i = 0; i < cnt; i++) {
+                size_t j = i1 + i;
+                const double *urow = U + j * C + i1; /* U[j, i1:i2] */
+                double d = urow[i], q, e;
+                if (M && i % M == 0) {
+                    size_t len = C - j < M ? C - j : M;
+                    for (size_t t = 0; t < len; t++) {
+                        double u = U[(j + t) * C + j + t], v = w1[i + t];
+                        score[t] = v * v / (u * u);
+                    }
+                    prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i, perm);
+                }
+                q = mk[i] ? w1[i] : 0.0;
+                e = (w1[i] - q) / d;
+                w1[i] = q;
+                e1[i] = e;
+                if (e != 0.0)
+                    for (size_t t = i + 1; t < cnt; t++)
+                        w1[t] -= e * urow[t];
+            }
+        }
+        for (size_t r = 0; r < R; r++)
+            memcpy(l->W + r * C + i1, W1 + r * cnt, cnt * sizeof *W1);
+        /* Lazy batch update of the columns right of the block. */
+        if (i2 < C)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)(C - i2),
+                        (int)cnt, -1.0, Err1, (int)cnt, U + i1 * C + i2, (int)C, 1.0,
+                        l->W + i2, (int)C);
+    }
+    return PB_SUCCESS;
+}
+
+const prune_method prune_sparsegpt = {
+    .name = "sparsegpt",
+    .reference = "Frantar & Alistarh, SparseGPT, ICML 2023 (Algorithm 1)",
+    .needs_hessian = 1,
+    .score = NULL,
+    .work_size = sparsegpt_work_size,
+    .apply = sparsegpt_apply,
+};
