@@ -414,13 +414,18 @@ size_t mlp_n_weights(const mlp *m)
     return n;
 }
 
+size_t mlp_layer_n_pruned(const mlp_layer *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n_in * l->n_out; i++)
+        n += l->mask ? !l->mask[i] : l->W[i] == 0.0;
+    return n;
+}
+
 size_t mlp_n_pruned(const mlp *m)
 {
     size_t n = 0;
-    for (size_t j = 0; j < m->n_layers; j++) {
-        const mlp_layer *l = &m->layers[j];
-        for (size_t i = 0; i < l->n_in * l->n_out; i++)
-            n += l->mask ? !l->mask[i] : l->W[i] == 0.0;
-    }
+    for (size_t j = 0; j < m->n_layers; j++)
+        n += mlp_layer_n_pruned(&m->layers[j]);
     return n;
 }

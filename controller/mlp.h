@@ -111,5 +111,8 @@ double mlp_output_gain(const mlp *m);
 /* Number of weights and number of zero-masked weights of the whole network. */
 size_t mlp_n_weights(const mlp *m);
 size_t mlp_n_pruned(const mlp *m);
+/* Pruned weights of one layer: zero mask entries, or zero weights when the
+ * layer has no mask (the count mlp_n_pruned sums). */
+size_t mlp_layer_n_pruned(const mlp_layer *l);
 
 #endif

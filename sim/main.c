@@ -10,6 +10,8 @@
 #include "cli.h"
 
 int cmd_plants(int argc, char **argv);
+int cmd_convert(int, char **);
+int cmd_info(int, char **);
 
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", NULL},
@@ -18,10 +20,10 @@ const cli_command cli_commands[] = {
     {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", NULL},
     {"bound", "actual deviation and bounds of a policy pair on logged states", NULL},
     {"certify", "admissible perturbation per layer and largest certified sparsity", NULL},
-    {"convert", "import a policy from NNet, POLAR text or ONNX", NULL},
+    {"convert", "import a policy from NNet, POLAR text or ONNX", cmd_convert},
     {"export-c", "write a pruned policy as dependency-free C", NULL},
     {"plot", "draw the figures of a results file with gnuplot", NULL},
-    {"info", "summarise a policy or results file", NULL},
+    {"info", "summarise a policy or results file", cmd_info},
     {"plants", "list the plants, their states, inputs and parameters; LQR demo", cmd_plants},
     {NULL, NULL, NULL}};
 

@@ -1,0 +1,850 @@
+/* mlp_io.c: policy files in the HDF5 layout of DESIGN.md ("Policy file"),
+ * through the HDF5 C API, and the SHA-256 of a file (FIPS 180-4) for the
+ * provenance's parent_sha256.
+ *
+ * Every HDF5 call runs with HDF5's automatic error printing switched off
+ * (H5Eset_auto2), so the user sees only our message, which names the file
+ * and the problem. */
+#define _POSIX_C_SOURCE 200809L
+#include "mlp_io.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#define POLICY_FORMAT "prunebound-mlp"
+#define POLICY_FORMAT_VERSION 1
+
+/* ---- HDF5 error printing ---------------------------------------------- */
+
+typedef struct h5_quiet {
+    H5E_auto2_t func;
+    void *data;
+} h5_quiet;
+
+/* Saves HDF5's automatic error handler and turns it off. */
+static void h5_quiet_begin(h5_quiet *q)
+{
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void h5_quiet_end(const h5_quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* A dataset of `rank` dims holding data of memtype, stored as filetype. */
+static int write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                         const hsize_t dims[], const void *data)
+{
+    hid_t space, dset;
+    int ok = 0;
+
+    space = H5Screate_simple(rank, dims, NULL);
+    if (space < 0)
+        return 0;
+    dset = H5Dcreate2(loc, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (dset >= 0) {
+        ok = H5Dwrite(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+        ok = H5Dclose(dset) >= 0 && ok;
+    }
+    H5Sclose(space);
+    return ok;
+}
+
+static int write_vector(hid_t loc, const char *name, size_t n, const double *v)
+{
+    hsize_t dims[1] = {n};
+    return write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v);
+}
+
+/* n values of v, or n copies of def when v is NULL. */
+static int write_vector_or(hid_t loc, const char *name, size_t n, const double *v, double def)
+{
+    double *tmp;
+    int ok;
+
+    if (v)
+        return write_vector(loc, name, n, v);
+    tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = def;
+    ok = write_vector(loc, name, n, tmp);
+    free(tmp);
+    return ok;
+}
+
+static int write_attr(hid_t loc, const char *name, hid_t filetype, hid_t memtype, const void *v)
+{
+    hid_t space, attr;
+    int ok = 0;
+
+    space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return 0;
+    attr = H5Acreate2(loc, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr >= 0) {
+        ok = H5Awrite(attr, memtype, v) >= 0;
+        ok = H5Aclose(attr) >= 0 && ok;
+    }
+    H5Sclose(space);
+    return ok;
+}
+
+static int write_attr_double(hid_t loc, const char *name, double v)
+{
+    return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+/* A variable-length UTF-8 string attribute (what h5py writes for a str). */
+static int write_attr_string(hid_t loc, const char *name, const char *s)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    int ok;
+
+    if (t < 0)
+        return 0;
+    ok = H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+         write_attr(loc, name, t, t, &s);
+    H5Tclose(t);
+    return ok;
+}
+
+static int write_layer(hid_t layers, size_t j, const mlp_layer *l)
+{
+    char name[32];
+    hsize_t dims[2] = {l->n_out, l->n_in};
+    hid_t g;
+    int ok;
+
+    snprintf(name, sizeof name, "%zu", j + 1);
+    g = H5Gcreate2(layers, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return 0;
+    ok = write_dataset(g, "W", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, l->W) &&
+         write_vector(g, "b", l->n_out, l->b) &&
+         write_attr_string(g, "activation", mlp_act_name(l->act));
+    if (ok && l->act == MLP_ACT_LEAKY_RELU)
+        ok = write_attr_double(g, "alpha", l->alpha);
+    if (ok && l->mask)
+        ok = write_dataset(g, "mask", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, dims, l->mask);
+    if (ok && !isnan(l->dW_norm))
+        ok = write_attr_double(g, "dW_spectral_norm", l->dW_norm);
+    if (ok && !isnan(l->recon_err))
+        ok = write_attr_double(g, "recon_error", l->recon_err);
+    return H5Gclose(g) >= 0 && ok;
+}
+
+static int prov_is_set(const mlp_provenance *p)
+{
+    return p->method[0] || p->pattern[0] || p->parent_sha256[0] || p->sparsity != 0.0;
+}
+
+/* Everything of m below the open file f; 0 on an HDF5 failure. */
+static int write_policy(hid_t f, const mlp *m)
+{
+    hid_t g;
+    int ok;
+    int version = POLICY_FORMAT_VERSION;
+
+    ok = write_attr_string(f, "format", POLICY_FORMAT) &&
+         write_attr(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
+    if (!ok)
+        return 0;
+    g = H5Gcreate2(f, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return 0;
+    for (size_t j = 0; ok && j < m->n_layers; j++)
+        ok = write_layer(g, j, &m->layers[j]);
+    ok = H5Gclose(g) >= 0 && ok;
+    if (ok && (m->in_offset || m->in_scale)) {
+        g = H5Gcreate2(f, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0)
+            return 0;
+        ok = write_vector_or(g, "offset", m->n_in, m->in_offset, 0.0) &&
+             write_vector_or(g, "scale", m->n_in, m->in_scale, 1.0);
+        ok = H5Gclose(g) >= 0 && ok;
+    }
+    if (ok && (m->out_offset || m->out_scale || m->out_low || m->out_high)) {
+        g = H5Gcreate2(f, "output", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0)
+            return 0;
+        ok = write_vector_or(g, "offset", m->n_out, m->out_offset, 0.0) &&
+             write_vector_or(g, "scale", m->n_out, m->out_scale, 1.0) &&
+             write_vector_or(g, "low", m->n_out, m->out_low, -INFINITY) &&
+             write_vector_or(g, "high", m->n_out, m->out_high, INFINITY);
+        ok = H5Gclose(g) >= 0 && ok;
+    }
+    if (ok && prov_is_set(&m->prov)) {
+        g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0)
+            return 0;
+        ok = write_attr_string(g, "method", m->prov.method) &&
+             write_attr_double(g, "sparsity", m->prov.sparsity) &&
+             write_attr_string(g, "pattern", m->prov.pattern) &&
+             write_attr_string(g, "parent_sha256", m->prov.parent_sha256);
+        ok = H5Gclose(g) >= 0 && ok;
+    }
+    return ok;
+}
+
+int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
+{
+    char *tmp;
+    size_t len = strlen(path);
+    h5_quiet q;
+    hid_t f;
+    int ok, status;
+
+    status = mlp_validate(m, err);
+    if (status != PB_SUCCESS)
+        return pb_error_prefix(err, "%s: refusing to write an invalid network: ", path);
+    tmp = malloc(len + 5);
+    if (!tmp)
+        return pb_error_set(err, PB_ENOMEM, "%s: out of memory", path);
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+
+    h5_quiet_begin(&q);
+    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        h5_quiet_end(&q);
+        status = pb_error_set(err, PB_EIO, "%s: cannot create %s", path, tmp);
+        goto free_tmp;
+    }
+    ok = write_policy(f, m);
+    ok = H5Fclose(f) >= 0 && ok;
+    h5_quiet_end(&q);
+    if (!ok) {
+        status = pb_error_set(err, PB_EIO, "%s: writing %s failed (disk full?)", path, tmp);
+        goto remove_tmp;
+    }
+    if (rename(tmp, path) != 0) {
+        status = pb_error_set(err, PB_EIO, "%s: cannot rename %s to it: %s", path, tmp,
+                              strerror(errno));
+        goto remove_tmp;
+    }
+    free(tmp);
+    return PB_SUCCESS;
+remove_tmp:
+    remove(tmp);
+free_tmp:
+    free(tmp);
+    return status;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Reads a scalar string attribute (fixed or variable length) into buf;
+ * PB_EFORMAT when absent, not a string or longer than len - 1. */
+static int read_attr_string(hid_t loc, const char *name, char *buf, size_t len, pb_error *err)
+{
+    hid_t attr, ftype = -1, mtype = -1, space = -1;
+    int status = PB_EFORMAT;
+
+    attr = H5Aopen(loc, name, H5P_DEFAULT);
+    if (attr < 0)
+        return pb_error_set(err, PB_EFORMAT, "attribute '%s' is missing", name);
+    ftype = H5Aget_type(attr);
+    space = H5Aget_space(attr);
+    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(space) != 1) {
+        pb_error_set(err, PB_EFORMAT, "attribute '%s' is not a single string", name);
+        goto close;
+    }
+    /* Same character set as the file's, or HDF5 refuses the conversion. */
+    mtype = H5Tcopy(H5T_C_S1);
+    if (mtype < 0 || H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0)
+        goto h5fail;
+    if (H5Tis_variable_str(ftype) > 0) {
+        char *s = NULL;
+        if (H5Tset_size(mtype, H5T_VARIABLE) < 0 || H5Aread(attr, mtype, &s) < 0)
+            goto h5fail;
+        if (!s || strlen(s) >= len) {
+            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
+                         len - 1);
+        } else {
+            strcpy(buf, s);
+            status = PB_SUCCESS;
+        }
+        H5free_memory(s);
+        goto close;
+    } else {
+        size_t n = H5Tget_size(ftype);
+        char *s;
+        if (n == 0 || H5Tset_size(mtype, n) < 0 ||
+            H5Tset_strpad(mtype, H5T_STR_NULLPAD) < 0)
+            goto h5fail;
+        s = calloc(n + 1, 1);
+        if (!s) {
+            status = pb_error_set(err, PB_ENOMEM, "out of memory");
+            goto close;
+        }
+        if (H5Aread(attr, mtype, s) < 0) {
+            free(s);
+            goto h5fail;
+        }
+        if (strlen(s) >= len) {
+            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
+                         len - 1);
+        } else {
+            strcpy(buf, s);
+            status = PB_SUCCESS;
+        }
+        free(s);
+        goto close;
+    }
+h5fail:
+    pb_error_set(err, PB_EFORMAT, "attribute '%s' cannot be read", name);
+close:
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    H5Aclose(attr);
+    return status;
+}
+
+/* Reads a scalar numeric attribute as a double; *present = 0 (and
+ * PB_SUCCESS) when it is absent and optional. */
+static int read_attr_double(hid_t loc, const char *name, int required, double *v, int *present,
+                            pb_error *err)
+{
+    hid_t attr, ftype, space;
+    H5T_class_t cls;
+    int ok;
+
+    *present = 0;
+    if (H5Aexists(loc, name) <= 0) {
+        if (required)
+            return pb_error_set(err, PB_EFORMAT, "attribute '%s' is missing", name);
+        return PB_SUCCESS;
+    }
+    attr = H5Aopen(loc, name, H5P_DEFAULT);
+    if (attr < 0)
+        return pb_error_set(err, PB_EFORMAT, "attribute '%s' cannot be opened", name);
+    ftype = H5Aget_type(attr);
+    space = H5Aget_space(attr);
+    cls = ftype >= 0 ? H5Tget_class(ftype) : H5T_NO_CLASS;
+    ok = (cls == H5T_FLOAT || cls == H5T_INTEGER) && space >= 0 &&
+         H5Sget_simple_extent_npoints(space) == 1 && H5Aread(attr, H5T_NATIVE_DOUBLE, v) >= 0;
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    H5Aclose(attr);
+    if (!ok)
+        return pb_error_set(err, PB_EFORMAT, "attribute '%s' is not a single number", name);
+    *present = 1;
+    return PB_SUCCESS;
+}
+
+/* Opens dataset `name` of loc and checks its class (float, or integer when
+ * want_int), rank and dims (a dims entry 0 means "any"; actual dims are
+ * returned in it). */
+static hid_t open_checked(hid_t loc, const char *where, const char *name, int want_int, int rank,
+                          hsize_t dims[], pb_error *err)
+{
+    hid_t d, t, s;
+    hsize_t got[H5S_MAX_RANK];
+    int r, ok;
+    H5T_class_t cls;
+
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+        pb_error_set(err, PB_EFORMAT, "%sdataset '%s' is missing", where, name);
+        return -1;
+    }
+    d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) {
+        pb_error_set(err, PB_EFORMAT, "%s'%s' is not a dataset", where, name);
+        return -1;
+    }
+    t = H5Dget_type(d);
+    cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    if (t >= 0)
+        H5Tclose(t);
+    if (cls != (want_int ? H5T_INTEGER : H5T_FLOAT)) {
+        pb_error_set(err, PB_EFORMAT, "%sdataset '%s' is not of %s type", where, name,
+                     want_int ? "an integer" : "a floating-point");
+        goto close;
+    }
+    s = H5Dget_space(d);
+    r = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    ok = r == rank && H5Sget_simple_extent_dims(s, got, NULL) == rank;
+    if (s >= 0)
+        H5Sclose(s);
+    for (int i = 0; ok && i < rank; i++)
+        ok = got[i] > 0 && (dims[i] == 0 || dims[i] == got[i]);
+    if (!ok) {
+        char shape[96] = "";
+        for (int i = 0; i < rank; i++) {
+            size_t used = strlen(shape);
+            snprintf(shape + used, sizeof shape - used, "%s%s", i ? " x " : "",
+                     dims[i] ? "" : "n");
+            used = strlen(shape);
+            if (dims[i])
+                snprintf(shape + used, sizeof shape - used, "%llu", (unsigned long long)dims[i]);
+        }
+        pb_error_set(err, PB_EFORMAT, "%sdataset '%s' has the wrong shape (expected [%s])", where,
+                     name, shape);
+        goto close;
+    }
+    for (int i = 0; i < rank; i++)
+        dims[i] = got[i];
+    return d;
+close:
+    H5Dclose(d);
+    return -1;
+}
+
+/* Reads a float dataset of the expected shape into a new array. */
+static int read_doubles(hid_t loc, const char *where, const char *name, int rank, hsize_t dims[],
+                        double **out, pb_error *err)
+{
+    hid_t d = open_checked(loc, where, name, 0, rank, dims, err);
+    size_t n = 1;
+    double *v;
+
+    *out = NULL;
+    if (d < 0)
+        return PB_EFORMAT;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    v = malloc(n * sizeof *v);
+    if (!v) {
+        H5Dclose(d);
+        return pb_error_set(err, PB_ENOMEM, "out of memory reading '%s'", name);
+    }
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        free(v);
+        H5Dclose(d);
+        return pb_error_set(err, PB_EFORMAT, "%sdataset '%s' cannot be read (truncated file?)",
+                            where, name);
+    }
+    H5Dclose(d);
+    *out = v;
+    return PB_SUCCESS;
+}
+
+/* The shape [n_out, n_in] of layer group g's W (for sizing the network). */
+static int layer_shape(hid_t layers, size_t j, size_t *n_out, size_t *n_in, pb_error *err)
+{
+    char name[32], where[48];
+    hsize_t dims[2] = {0, 0};
+    hid_t g, d;
+
+    snprintf(name, sizeof name, "%zu", j + 1);
+    snprintf(where, sizeof where, "layer %zu: ", j + 1);
+    if (H5Lexists(layers, name, H5P_DEFAULT) <= 0)
+        return pb_error_set(err, PB_EFORMAT, "group /layers/%s is missing", name);
+    g = H5Gopen2(layers, name, H5P_DEFAULT);
+    if (g < 0)
+        return pb_error_set(err, PB_EFORMAT, "/layers/%s is not a group", name);
+    d = open_checked(g, where, "W", 0, 2, dims, err);
+    H5Gclose(g);
+    if (d < 0)
+        return PB_EFORMAT;
+    H5Dclose(d);
+    *n_out = dims[0];
+    *n_in = dims[1];
+    return PB_SUCCESS;
+}
+
+static int read_layer(hid_t layers, size_t j, mlp_layer *l, pb_error *err)
+{
+    char name[32], where[48], act[32];
+    hsize_t dims[2] = {l->n_out, l->n_in};
+    hid_t g, d;
+    int status, present;
+    double *v = NULL;
+
+    snprintf(name, sizeof name, "%zu", j + 1);
+    snprintf(where, sizeof where, "layer %zu: ", j + 1);
+    g = H5Gopen2(layers, name, H5P_DEFAULT);
+    if (g < 0)
+        return pb_error_set(err, PB_EFORMAT, "/layers/%s is not a group", name);
+    /* W and b: replace the zero arrays mlp_alloc made. */
+    status = read_doubles(g, where, "W", 2, dims, &v, err);
+    if (status)
+        goto close;
+    free(l->W);
+    l->W = v;
+    dims[0] = l->n_out;
+    status = read_doubles(g, where, "b", 1, dims, &v, err);
+    if (status)
+        goto close;
+    free(l->b);
+    l->b = v;
+
+    status = read_attr_string(g, "activation", act, sizeof act, err);
+    if (status)
+        goto prefix;
+    if (mlp_act_parse(act, &l->act) != PB_SUCCESS) {
+        status = pb_error_set(err, PB_EFORMAT, "unknown activation '%s'", act);
+        goto prefix;
+    }
+    if (l->act == MLP_ACT_LEAKY_RELU) {
+        status = read_attr_double(g, "alpha", 1, &l->alpha, &present, err);
+        if (status)
+            goto prefix;
+    }
+    status = read_attr_double(g, "dW_spectral_norm", 0, &l->dW_norm, &present, err);
+    if (status)
+        goto prefix;
+    if (!present)
+        l->dW_norm = NAN;
+    status = read_attr_double(g, "recon_error", 0, &l->recon_err, &present, err);
+    if (status)
+        goto prefix;
+    if (!present)
+        l->recon_err = NAN;
+
+    if (H5Lexists(g, "mask", H5P_DEFAULT) > 0) {
+        dims[0] = l->n_out;
+        dims[1] = l->n_in;
+        d = open_checked(g, where, "mask", 1, 2, dims, err);
+        if (d < 0) {
+            status = PB_EFORMAT;
+            goto close;
+        }
+        l->mask = malloc(l->n_out * l->n_in);
+        if (!l->mask) {
+            H5Dclose(d);
+            status = pb_error_set(err, PB_ENOMEM, "out of memory");
+            goto close;
+        }
+        if (H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, l->mask) < 0) {
+            H5Dclose(d);
+            status = pb_error_set(err, PB_EFORMAT, "%sdataset 'mask' cannot be read", where);
+            goto close;
+        }
+        H5Dclose(d);
+        for (size_t i = 0; i < l->n_out * l->n_in; i++)
+            if (l->mask[i] > 1) {
+                status = pb_error_set(err, PB_EFORMAT, "%smask[%zu][%zu] is %u, not 0 or 1",
+                                      where, i / l->n_in, i % l->n_in, l->mask[i]);
+                goto close;
+            }
+    }
+    H5Gclose(g);
+    return PB_SUCCESS;
+prefix:
+    pb_error_prefix(err, "%s", where);
+close:
+    H5Gclose(g);
+    return status;
+}
+
+/* Reads /input or /output: each named vector of length n (missing ones keep
+ * the defaults mlp_add_*_map put there). */
+static int read_map(hid_t f, const char *group, size_t n, const char *const names[],
+                    double *const dst[], size_t count, pb_error *err)
+{
+    char where[48];
+    hid_t g;
+
+    snprintf(where, sizeof where, "/%s: ", group);
+    g = H5Gopen2(f, group, H5P_DEFAULT);
+    if (g < 0)
+        return pb_error_set(err, PB_EFORMAT, "/%s is not a group", group);
+    for (size_t i = 0; i < count; i++) {
+        hsize_t dims[1] = {n};
+        double *v;
+        int status;
+        if (H5Lexists(g, names[i], H5P_DEFAULT) <= 0)
+            continue;
+        status = read_doubles(g, where, names[i], 1, dims, &v, err);
+        if (status) {
+            H5Gclose(g);
+            return status;
+        }
+        memcpy(dst[i], v, n * sizeof *v);
+        free(v);
+    }
+    H5Gclose(g);
+    return PB_SUCCESS;
+}
+
+static int read_provenance(hid_t f, mlp_provenance *p, pb_error *err)
+{
+    hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
+    int status = PB_SUCCESS, present;
+    struct {
+        const char *name;
+        char *buf;
+        size_t len;
+    } strs[3] = {{"method", p->method, sizeof p->method},
+                 {"pattern", p->pattern, sizeof p->pattern},
+                 {"parent_sha256", p->parent_sha256, sizeof p->parent_sha256}};
+
+    if (g < 0)
+        return pb_error_set(err, PB_EFORMAT, "/provenance is not a group");
+    for (int i = 0; i < 3 && !status; i++)
+        if (H5Aexists(g, strs[i].name) > 0)
+            status = read_attr_string(g, strs[i].name, strs[i].buf, strs[i].len, err);
+    if (!status)
+        status = read_attr_double(g, "sparsity", 0, &p->sparsity, &present, err);
+    H5Gclose(g);
+    if (status)
+        pb_error_prefix(err, "/provenance: ");
+    return status;
+}
+
+/* The whole policy below the open file f. */
+static int read_policy(hid_t f, mlp **out, pb_error *err)
+{
+    char format[64];
+    double version;
+    int present, status;
+    hid_t layers;
+    H5G_info_t info;
+    size_t n_layers, *sizes = NULL;
+    mlp *m = NULL;
+
+    status = read_attr_string(f, "format", format, sizeof format, err);
+    if (status)
+        return pb_error_prefix(err, "not a prunebound policy: ");
+    if (strcmp(format, POLICY_FORMAT) != 0)
+        return pb_error_set(err, PB_EFORMAT,
+                            "not a prunebound policy: format is '%s', expected '%s'", format,
+                            POLICY_FORMAT);
+    status = read_attr_double(f, "format_version", 1, &version, &present, err);
+    if (status)
+        return status;
+    if (version != POLICY_FORMAT_VERSION)
+        return pb_error_set(err, PB_EFORMAT, "format_version %g is not supported (this is %d)",
+                            version, POLICY_FORMAT_VERSION);
+
+    if (H5Lexists(f, "layers", H5P_DEFAULT) <= 0)
+        return pb_error_set(err, PB_EFORMAT, "group /layers is missing");
+    layers = H5Gopen2(f, "layers", H5P_DEFAULT);
+    if (layers < 0)
+        return pb_error_set(err, PB_EFORMAT, "/layers is not a group");
+    if (H5Gget_info(layers, &info) < 0 || info.nlinks == 0) {
+        status = pb_error_set(err, PB_EFORMAT, "/layers holds no layer");
+        goto close_layers;
+    }
+    n_layers = (size_t)info.nlinks;
+    sizes = malloc((n_layers + 1) * sizeof *sizes);
+    if (!sizes) {
+        status = pb_error_set(err, PB_ENOMEM, "out of memory");
+        goto close_layers;
+    }
+    /* Sizes first: layer j's W is (sizes[j+1] x sizes[j]). */
+    for (size_t j = 0; j < n_layers; j++) {
+        size_t n_out = 0, n_in = 0;
+        status = layer_shape(layers, j, &n_out, &n_in, err);
+        if (status)
+            goto free_sizes;
+        if (j == 0)
+            sizes[0] = n_in;
+        else if (n_in != sizes[j]) {
+            status = pb_error_set(err, PB_EFORMAT,
+                                  "layer chain mismatch: layer %zu takes %zu inputs but layer "
+                                  "%zu gives %zu outputs",
+                                  j + 1, n_in, j, sizes[j]);
+            goto free_sizes;
+        }
+        sizes[j + 1] = n_out;
+    }
+    m = mlp_alloc(n_layers, sizes, NULL, err);
+    if (!m) {
+        status = err ? err->code : PB_ENOMEM;
+        goto free_sizes;
+    }
+    for (size_t j = 0; j < n_layers && !status; j++)
+        status = read_layer(layers, j, &m->layers[j], err);
+    if (status)
+        goto free_m;
+
+    if (H5Lexists(f, "input", H5P_DEFAULT) > 0) {
+        const char *const names[] = {"offset", "scale"};
+        status = mlp_add_input_map(m, err);
+        if (!status) {
+            double *const dst[] = {m->in_offset, m->in_scale};
+            status = read_map(f, "input", m->n_in, names, dst, 2, err);
+        }
+        if (status)
+            goto free_m;
+    }
+    if (H5Lexists(f, "output", H5P_DEFAULT) > 0) {
+        const char *const names[] = {"offset", "scale", "low", "high"};
+        status = mlp_add_output_map(m, err);
+        if (!status) {
+            double *const dst[] = {m->out_offset, m->out_scale, m->out_low, m->out_high};
+            status = read_map(f, "output", m->n_out, names, dst, 4, err);
+        }
+        if (status)
+            goto free_m;
+    }
+    if (H5Lexists(f, "provenance", H5P_DEFAULT) > 0) {
+        status = read_provenance(f, &m->prov, err);
+        if (status)
+            goto free_m;
+    }
+    status = mlp_validate(m, err);
+    if (status) {
+        status = err ? (err->code = PB_EFORMAT) : PB_EFORMAT;
+        goto free_m;
+    }
+    free(sizes);
+    H5Gclose(layers);
+    *out = m;
+    return PB_SUCCESS;
+free_m:
+    mlp_free(m);
+free_sizes:
+    free(sizes);
+close_layers:
+    H5Gclose(layers);
+    return status;
+}
+
+int mlp_read_h5(const char *path, mlp **out, pb_error *err)
+{
+    h5_quiet q;
+    hid_t f;
+    FILE *probe;
+    int status;
+
+    *out = NULL;
+    /* Tell "cannot open" (PB_EIO) from "not HDF5" (PB_EFORMAT). */
+    probe = fopen(path, "rb");
+    if (!probe)
+        return pb_error_set(err, PB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+
+    h5_quiet_begin(&q);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        h5_quiet_end(&q);
+        return pb_error_set(err, PB_EFORMAT, "%s: not an HDF5 file (or truncated)", path);
+    }
+    status = read_policy(f, out, err);
+    H5Fclose(f);
+    h5_quiet_end(&q);
+    if (status)
+        return pb_error_prefix(err, "%s: ", path);
+    return PB_SUCCESS;
+}
+
+/* ---- SHA-256 (FIPS 180-4, section 6.2) --------------------------------- */
+
+typedef struct sha256_ctx {
+    uint32_t h[8];
+    uint64_t n_bytes;
+    unsigned char buf[64];
+    size_t used;
+} sha256_ctx;
+
+/* FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of
+ * the cube roots of the first 64 primes. */
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+/* One 512-bit block (section 6.2.2). */
+static void sha256_block(uint32_t h[8], const unsigned char p[64])
+{
+    uint32_t w[64], a, b, c, d, e, f, g, hh;
+
+    for (int t = 0; t < 16; t++)
+        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
+               (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
+    for (int t = 16; t < 64; t++) {
+        uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int t = 0; t < 64; t++) {
+        uint32_t t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) +
+                      sha256_k[t] + w[t];
+        uint32_t t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+static void sha256_init(sha256_ctx *c)
+{
+    /* Section 5.3.3: initial hash value. */
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, h0, sizeof h0);
+    c->n_bytes = 0;
+    c->used = 0;
+}
+
+static void sha256_update(sha256_ctx *c, const unsigned char *p, size_t n)
+{
+    c->n_bytes += n;
+    while (n > 0) {
+        size_t take = 64 - c->used < n ? 64 - c->used : n;
+        memcpy(c->buf + c->used, p, take);
+        c->used += take;
+        p += take;
+        n -= take;
+        if (c->used == 64) {
+            sha256_block(c->h, c->buf);
+            c->used = 0;
+        }
+    }
+}
+
+/* Padding (section 5.1.1) and the digest as hex. */
+static void sha256_final(sha256_ctx *c, char hex[65])
+{
+    uint64_t bits = c->n_bytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t npad = (c->used < 56 ? 56 : 120) - c->used;
+
+    for (int i = 0; i < 8; i++)
+        pad[npad + i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(c, pad, npad + 8);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 8 * i, 9, "%08x", (unsigned)c->h[i]);
+}
+
+int mlp_file_sha256(const char *path, char hex[65], pb_error *err)
+{
+    unsigned char buf[65536];
+    sha256_ctx c;
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    int failed;
+
+    if (!f)
+        return pb_error_set(err, PB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    sha256_init(&c);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sha256_update(&c, buf, n);
+    failed = ferror(f);
+    fclose(f);
+    if (failed)
+        return pb_error_set(err, PB_EIO, "%s: read error", path);
+    sha256_final(&c, hex);
+    return PB_SUCCESS;
+}
