@@ -1,0 +1,997 @@
+/* test_bounds.c: the bounds of bounds/ (docs/BOUNDS.md) against independent
+ * oracles: brute-force forward passes of random networks and perturbations
+ * (no violation allowed), hand-computed two-layer bounds, attained equality
+ * for a rank-one perturbation aligned with the input, NumPy's SVD, sampled
+ * states inside boxes and balls, a simulated linear closed loop, and every
+ * error path. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "bounds.h"
+#include "mlp.h"
+#include "pb_test.h"
+
+/* Tolerance of every "actual <= bound" check: rounding of SVDs, forward
+ * passes and products is far below it. */
+#define TOL 1e-12
+
+/* ---------------------------------------------------------------- helpers */
+
+static gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+static double norm2(size_t n, const double *x)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return sqrt(s);
+}
+
+static double dist2(size_t n, const double *a, const double *b)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (a[i] - b[i]) * (a[i] - b[i]);
+    return sqrt(s);
+}
+
+static void rand_unit(gsl_rng *r, size_t n, double *v)
+{
+    double s;
+    do {
+        for (size_t i = 0; i < n; i++)
+            v[i] = gsl_ran_gaussian(r, 1.0);
+        s = norm2(n, v);
+    } while (s == 0.0);
+    for (size_t i = 0; i < n; i++)
+        v[i] /= s;
+}
+
+/* A random network: n_layers layers of widths 1..max_w, mixed activations
+ * (sigmoid and leaky_relu included), optional input and output maps. */
+static mlp *rand_net(gsl_rng *r, size_t n_layers, size_t max_w, int maps)
+{
+    size_t sizes[8];
+    mlp_act acts[8];
+    mlp *m;
+
+    for (size_t j = 0; j <= n_layers; j++)
+        sizes[j] = 1 + gsl_rng_uniform_int(r, max_w);
+    for (size_t j = 0; j < n_layers; j++)
+        acts[j] = (mlp_act)gsl_rng_uniform_int(r, MLP_ACT_COUNT);
+    if (gsl_rng_uniform(r) < 0.5)
+        acts[n_layers - 1] = MLP_ACT_LINEAR;
+    m = mlp_alloc(n_layers, sizes, acts, NULL);
+    if (!m)
+        return NULL;
+    for (size_t j = 0; j < n_layers; j++) {
+        mlp_layer *l = &m->layers[j];
+        double sc = (0.2 + 1.8 * gsl_rng_uniform(r)) / sqrt((double)l->n_in);
+        double bs = gsl_rng_uniform(r);
+        l->alpha = gsl_rng_uniform(r);
+        for (size_t i = 0; i < l->n_in * l->n_out; i++)
+            l->W[i] = gsl_ran_gaussian(r, sc);
+        for (size_t i = 0; i < l->n_out; i++)
+            l->b[i] = gsl_ran_gaussian(r, bs);
+    }
+    if (maps && gsl_rng_uniform(r) < 0.4) {
+        mlp_add_input_map(m, NULL);
+        for (size_t i = 0; i < m->n_in; i++) {
+            m->in_offset[i] = gsl_ran_gaussian(r, 1.0);
+            m->in_scale[i] = (gsl_rng_uniform(r) < 0.5 ? -1 : 1) * (0.2 + 1.8 * gsl_rng_uniform(r));
+        }
+    }
+    if (maps && gsl_rng_uniform(r) < 0.4) {
+        mlp_add_output_map(m, NULL);
+        for (size_t i = 0; i < m->n_out; i++) {
+            m->out_offset[i] = gsl_ran_gaussian(r, 1.0);
+            m->out_scale[i] = (gsl_rng_uniform(r) < 0.5 ? -1 : 1) * (0.1 + 2.9 * gsl_rng_uniform(r));
+            if (gsl_rng_uniform(r) < 0.5) {
+                m->out_low[i] = -0.5 - gsl_rng_uniform(r);
+                m->out_high[i] = 0.5 + gsl_rng_uniform(r);
+            }
+        }
+    }
+    return m;
+}
+
+/* Perturbs layer k of p (a clone of the original) in one of four ways:
+ * pruning, compensated pruning (zero some weights, move the others, as OBS
+ * and SparseGPT do), a dense perturbation, a rank-one perturbation. */
+static void perturb_layer(gsl_rng *r, mlp_layer *l)
+{
+    size_t n = l->n_in * l->n_out;
+    int kind = (int)gsl_rng_uniform_int(r, 4);
+    double p = 0.1 + 0.8 * gsl_rng_uniform(r);
+    double sc = 0.01 + gsl_rng_uniform(r);
+
+    if (kind == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (gsl_rng_uniform(r) < p)
+                l->W[i] = 0.0;
+    } else if (kind == 1) {
+        for (size_t i = 0; i < n; i++)
+            if (gsl_rng_uniform(r) < p)
+                l->W[i] = 0.0;
+            else
+                l->W[i] += gsl_ran_gaussian(r, sc) * fabs(l->W[i]);
+    } else if (kind == 2) {
+        for (size_t i = 0; i < n; i++)
+            l->W[i] += gsl_ran_gaussian(r, sc / sqrt((double)l->n_in));
+    } else {
+        double u[16], v[16];
+        rand_unit(r, l->n_out, u);
+        rand_unit(r, l->n_in, v);
+        for (size_t i = 0; i < l->n_out; i++)
+            for (size_t c = 0; c < l->n_in; c++)
+                l->W[i * l->n_in + c] += sc * u[i] * v[c];
+    }
+}
+
+/* ||dW_k||_2 and ||db_k|| of every layer of pruned vs original. */
+static void diff_norms(const mlp *m, const mlp *p, double *w, double *dWn, double *dbn)
+{
+    for (size_t k = 0; k < m->n_layers; k++) {
+        const mlp_layer *a = &m->layers[k], *b = &p->layers[k];
+        int st = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, w, &dWn[k], NULL);
+        CU_ASSERT_EQUAL_FATAL(st, PB_SUCCESS);
+        dbn[k] = dist2(a->n_out, a->b, b->b);
+    }
+}
+
+/* ------------------------------------------------------- spectral norms */
+
+/* Spectral norms of random matrices (tall, wide, vectors, 1x1) against
+ * NumPy's SVD, to 1e-12 relative. */
+static void test_spectral_numpy(void)
+{
+    enum { NM = 60 };
+    gsl_rng *r = rng_new(11);
+    double A[24 * 24], w[24 * 24 * 3];
+    double mine[NM];
+    char out[NM * 32];
+    FILE *f;
+    const char *path = pb_test_path("mats.txt");
+    char args[1400];
+
+    if (!pb_test_have_python()) {
+        fprintf(stderr, "note: no python3 with numpy; NumPy SVD comparison skipped\n");
+        gsl_rng_free(r);
+        return;
+    }
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    for (int t = 0; t < NM; t++) {
+        size_t rows = 1 + gsl_rng_uniform_int(r, 24), cols = 1 + gsl_rng_uniform_int(r, 24);
+        double sc = pow(10.0, -3.0 + 6.0 * gsl_rng_uniform(r));
+        fprintf(f, "%zu %zu", rows, cols);
+        for (size_t i = 0; i < rows * cols; i++) {
+            A[i] = gsl_ran_gaussian(r, sc);
+            fprintf(f, " %.17g", A[i]);
+        }
+        fprintf(f, "\n");
+        CU_ASSERT_EQUAL(bounds_spectral_norm(rows, cols, A, w, &mine[t], NULL), PB_SUCCESS);
+    }
+    fclose(f);
+    snprintf(args, sizeof args, "'%s'", path);
+    CU_ASSERT_EQUAL_FATAL(
+        pb_test_python("import sys, numpy as np\n"
+                       "for line in open(sys.argv[1]):\n"
+                       "    v = line.split(); r, c = int(v[0]), int(v[1])\n"
+                       "    A = np.array([float(x) for x in v[2:]]).reshape(r, c)\n"
+                       "    print('%.17g' % np.linalg.svd(A, compute_uv=False)[0])\n",
+                       args, out, sizeof out),
+        0);
+    {
+        char *p = out;
+        for (int t = 0; t < NM; t++) {
+            char *end;
+            double ref = strtod(p, &end);
+            CU_ASSERT_FATAL(end != p);
+            PB_ASSERT_CLOSE(mine[t], ref, 1e-12, 0.0);
+            p = end;
+        }
+    }
+    gsl_rng_free(r);
+}
+
+/* Analytic norms: ||u v^T|| = ||u|| ||v||, ||diag(d)|| = max |d_i|, and the
+ * norm of a difference. */
+static void test_spectral_analytic(void)
+{
+    gsl_rng *r = rng_new(12);
+    double u[13], v[7], A[13 * 7], B[13 * 7], w[13 * 7 * 3], nrm;
+
+    for (size_t i = 0; i < 13; i++)
+        u[i] = gsl_ran_gaussian(r, 1.0);
+    for (size_t i = 0; i < 7; i++)
+        v[i] = gsl_ran_gaussian(r, 1.0);
+    for (size_t i = 0; i < 13; i++)
+        for (size_t c = 0; c < 7; c++)
+            A[i * 7 + c] = u[i] * v[c];
+    CU_ASSERT_EQUAL(bounds_spectral_norm(13, 7, A, w, &nrm, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(nrm, norm2(13, u) * norm2(7, v), 1e-13, 0.0);
+    /* the transposed (wide) matrix */
+    for (size_t i = 0; i < 13; i++)
+        for (size_t c = 0; c < 7; c++)
+            B[c * 13 + i] = A[i * 7 + c];
+    CU_ASSERT_EQUAL(bounds_spectral_norm(7, 13, B, w, &nrm, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(nrm, norm2(13, u) * norm2(7, v), 1e-13, 0.0);
+    /* diag(3, -5, 2) as a 3 x 4 matrix with a zero column */
+    memset(A, 0, sizeof A);
+    A[0] = 3.0, A[5] = -5.0, A[10] = 2.0;
+    CU_ASSERT_EQUAL(bounds_spectral_norm(3, 4, A, w, &nrm, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(nrm, 5.0, 1e-15, 0.0);
+    /* ||B - A|| with B = A + 0.5 e_2 e_3^T */
+    memcpy(B, A, 12 * sizeof *A);
+    B[1 * 4 + 2] += 0.5;
+    CU_ASSERT_EQUAL(bounds_spectral_norm_diff(3, 4, A, B, w, &nrm, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(nrm, 0.5, 1e-15, 0.0);
+    /* the zero matrix */
+    memset(A, 0, sizeof A);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(5, 2, A, w, &nrm, NULL), PB_SUCCESS);
+    CU_ASSERT_EQUAL(nrm, 0.0);
+    PB_ASSERT_CLOSE(bounds_norm2(3, (double[]){3, 4, 12}), 13.0, 1e-15, 0.0);
+    CU_ASSERT_EQUAL(bounds_norm2(0, NULL), 0.0);
+    gsl_rng_free(r);
+}
+
+/* -------------------------------------------------- per-state bounds */
+
+/* The 10^5 random (network, perturbation, state) triples: no violation of
+ * the forward-pass, closed or multi-layer forms; closed >= forward-pass;
+ * the multi-layer form reduces to the single-layer one. */
+static void test_random_triples(void)
+{
+    enum { NETS = 5000, PERTS = 4, STATES = 5 };
+    gsl_rng *r = rng_new(2025);
+    double w[16 * 16 * 3], dWn[8], dbn[8], hn[8], eta[8];
+    double x[16], u[16], uh[16];
+    long triples = 0, viol_fwd = 0, viol_closed = 0, viol_multi = 0, closed_below = 0;
+    long single_mismatch = 0, n_multi = 0, n_comp = 0;
+    double max_tight = 0.0;
+
+    for (int net = 0; net < NETS; net++) {
+        size_t L = 2 + gsl_rng_uniform_int(r, 4);
+        mlp *m = rand_net(r, L, 16, 1);
+        bounds_model *bm = bounds_model_alloc(m, NULL);
+        mlp_work *wo = mlp_work_alloc(m, 1, NULL), *wp = NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(bm);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(wo);
+        for (int pt = 0; pt < PERTS; pt++) {
+            mlp *p = mlp_clone(m, NULL);
+            bounds_model *bp;
+            size_t nK = 0, k1 = 0;
+            int bias_on = gsl_rng_uniform(r) < 0.2, bias = 0;
+            CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+            if (gsl_rng_uniform(r) < 0.5) {
+                k1 = gsl_rng_uniform_int(r, L);
+                perturb_layer(r, &p->layers[k1]);
+                nK = 1;
+            } else {
+                for (size_t k = 0; k < L; k++)
+                    if (gsl_rng_uniform(r) < 0.6 || (k == L - 1 && nK == 0)) {
+                        perturb_layer(r, &p->layers[k]);
+                        for (size_t i = 0; bias_on && i < p->layers[k].n_out; i++)
+                            p->layers[k].b[i] += gsl_ran_gaussian(r, 0.1);
+                        bias |= bias_on;
+                        k1 = k;
+                        nK++;
+                    }
+            }
+            n_multi += nK > 1;
+            bp = bounds_model_alloc(p, NULL);
+            wp = mlp_work_alloc(p, 1, NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(bp);
+            diff_norms(m, p, w, dWn, dbn);
+            for (int st = 0; st < STATES; st++) {
+                double sc = 0.1 + 4.9 * gsl_rng_uniform(r), actual, bmulti, bclosed;
+                for (size_t i = 0; i < m->n_in; i++)
+                    x[i] = gsl_ran_gaussian(r, sc);
+                mlp_eval(m, wo, x, u);
+                mlp_eval(p, wp, x, uh);
+                actual = dist2(m->n_out, u, uh);
+                bounds_hidden_norms(bm, wo, hn);
+                bmulti = bounds_multi_eval(bp, hn, dWn, bias ? dbn : NULL);
+                bounds_eta_eval(bm, norm2(m->n_in, mlp_work_hidden(wo, 0)), eta);
+                bclosed = bounds_multi_eval(bp, eta, dWn, bias ? dbn : NULL);
+                viol_multi += !(actual <= bmulti * (1 + TOL));
+                viol_closed += !(actual <= bclosed * (1 + TOL));
+                closed_below += !(bclosed >= bmulti * (1 - TOL));
+                if (nK == 1 && !bias) {
+                    /* Single-layer forms with the ORIGINAL's model. */
+                    double bf = bounds_forward_eval(bm, k1, mlp_work_hidden(wo, k1), dWn[k1]);
+                    double bc = bounds_closed_eval(
+                        bm, k1, norm2(m->n_in, mlp_work_hidden(wo, 0)), dWn[k1]);
+                    viol_fwd += !(actual <= bf * (1 + TOL));
+                    viol_closed += !(actual <= bc * (1 + TOL));
+                    closed_below += !(bc >= bf * (1 - TOL));
+                    single_mismatch += !(fabs(bf - bmulti) <= 1e-12 * bf);
+                    n_comp++;
+                }
+                if (bmulti > 0.0)
+                    max_tight = fmax(max_tight, actual / bmulti);
+                triples++;
+            }
+            bounds_model_free(bp);
+            mlp_work_free(wp);
+            mlp_free(p);
+        }
+        bounds_model_free(bm);
+        mlp_work_free(wo);
+        mlp_free(m);
+    }
+    fprintf(stderr, "\n  %ld triples (%ld multi-layer, %ld single-layer states), max tightness %.6f\n",
+            triples, n_multi * STATES, n_comp, max_tight);
+    CU_ASSERT(triples >= 100000);
+    CU_ASSERT(n_multi > 1000);
+    CU_ASSERT_EQUAL(viol_fwd, 0);
+    CU_ASSERT_EQUAL(viol_closed, 0);
+    CU_ASSERT_EQUAL(viol_multi, 0);
+    CU_ASSERT_EQUAL(closed_below, 0);
+    CU_ASSERT_EQUAL(single_mismatch, 0);
+    CU_ASSERT(max_tight <= 1.0 + TOL);
+    gsl_rng_free(r);
+}
+
+/* One linear layer, dW = a u v^T with v = s/||s||: the deviation is
+ * a ||s|| (times the output gain), which is what the bound says. */
+static void test_equality_rank_one(void)
+{
+    gsl_rng *r = rng_new(7);
+    for (int t = 0; t < 200; t++) {
+        size_t sizes[2] = {1 + gsl_rng_uniform_int(r, 12), 1 + gsl_rng_uniform_int(r, 12)};
+        mlp_act act = MLP_ACT_LINEAR;
+        mlp *m = mlp_alloc(1, sizes, &act, NULL), *p;
+        bounds_model *bm;
+        mlp_work *wo, *wp;
+        double s[12], uvec[12], v[12], u0[12], u1[12], w[12 * 12 * 3], dWn, a, g = 1.0;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        for (size_t i = 0; i < sizes[0] * sizes[1]; i++)
+            m->layers[0].W[i] = gsl_ran_gaussian(r, 0.3);
+        for (size_t i = 0; i < sizes[1]; i++)
+            m->layers[0].b[i] = gsl_ran_gaussian(r, 0.3);
+        if (t % 2) {
+            /* an output map with equal |scale| keeps equality: g = |scale| */
+            g = 0.5 + gsl_rng_uniform(r);
+            mlp_add_output_map(m, NULL);
+            for (size_t i = 0; i < sizes[1]; i++) {
+                m->out_scale[i] = i % 2 ? g : -g;
+                m->out_offset[i] = gsl_ran_gaussian(r, 1.0);
+            }
+        }
+        p = mlp_clone(m, NULL);
+        for (size_t i = 0; i < sizes[0]; i++)
+            s[i] = gsl_ran_gaussian(r, 1.0);
+        rand_unit(r, sizes[1], uvec);
+        for (size_t i = 0; i < sizes[0]; i++)
+            v[i] = s[i] / norm2(sizes[0], s);
+        a = 0.05 + gsl_rng_uniform(r);
+        for (size_t i = 0; i < sizes[1]; i++)
+            for (size_t c = 0; c < sizes[0]; c++)
+                p->layers[0].W[i * sizes[0] + c] += a * uvec[i] * v[c];
+        bm = bounds_model_alloc(m, NULL);
+        wo = mlp_work_alloc(m, 1, NULL);
+        wp = mlp_work_alloc(p, 1, NULL);
+        CU_ASSERT_EQUAL(bounds_spectral_norm_diff(sizes[1], sizes[0], m->layers[0].W,
+                                                  p->layers[0].W, w, &dWn, NULL),
+                        PB_SUCCESS);
+        PB_ASSERT_CLOSE(dWn, a, 1e-13, 0.0);
+        mlp_eval(m, wo, s, u0);
+        mlp_eval(p, wp, s, u1);
+        PB_ASSERT_CLOSE(dist2(sizes[1], u0, u1), bounds_forward_eval(bm, 0, s, dWn), 1e-12, 0.0);
+        PB_ASSERT_CLOSE(dist2(sizes[1], u0, u1), g * a * norm2(sizes[0], s), 1e-12, 0.0);
+        PB_ASSERT_CLOSE(bounds_closed_eval(bm, 0, norm2(sizes[0], s), dWn),
+                        bounds_forward_eval(bm, 0, s, dWn), 1e-15, 0.0);
+        bounds_model_free(bm);
+        mlp_work_free(wo);
+        mlp_work_free(wp);
+        mlp_free(m);
+        mlp_free(p);
+    }
+    gsl_rng_free(r);
+}
+
+/* A two-layer network worked out by hand:
+ *   W1 = [[3, 0], [0, 1]], b1 = 0, relu;  W2 = [1, 1], b2 = 0, linear;  s = (1, 1).
+ * Pruning W1[1][1]: ||dW1|| = 1, ||W2|| = sqrt 2, ||s|| = sqrt 2: bound 2, deviation 1.
+ * Pruning W2[1]: ||dW2|| = 1, h_1 = (3, 1): bound sqrt 10, deviation 1; closed form
+ * eta_1 = ||W1|| ||s|| = 3 sqrt 2: bound 3 sqrt 2.  Both layers (telescoping with
+ * the pruned W2^ = [1, 0], ||W2^|| = 1): 1*1*sqrt2 + 1*sqrt10; actual: out 3 -> 3. */
+static void test_two_layer_by_hand(void)
+{
+    size_t sizes[3] = {2, 2, 1};
+    mlp_act acts[2] = {MLP_ACT_RELU, MLP_ACT_LINEAR};
+    mlp *m = mlp_alloc(2, sizes, acts, NULL);
+    mlp *p1, *p2, *p12;
+    bounds_model *bm, *b12;
+    mlp_work *w;
+    double s[2] = {1, 1}, u[1], hn[2], eta[2];
+    double dW1[2] = {1, 0}, dW2[2] = {0, 1}, dW12[2] = {1, 1};
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    m->layers[0].W[0] = 3, m->layers[0].W[3] = 1;
+    m->layers[1].W[0] = 1, m->layers[1].W[1] = 1;
+    p1 = mlp_clone(m, NULL), p2 = mlp_clone(m, NULL), p12 = mlp_clone(m, NULL);
+    p1->layers[0].W[3] = 0;
+    p2->layers[1].W[1] = 0;
+    p12->layers[0].W[3] = 0, p12->layers[1].W[1] = 0;
+    bm = bounds_model_alloc(m, NULL);
+    b12 = bounds_model_alloc(p12, NULL);
+    w = mlp_work_alloc(m, 1, NULL);
+    PB_ASSERT_CLOSE(bm->layers[0].W_norm, 3.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bm->layers[1].W_norm, sqrt(2.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bm->down[0], sqrt(2.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bm->down[1], 1.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_policy_lipschitz(bm), 3 * sqrt(2.0), 1e-15, 0);
+    mlp_eval(m, w, s, u);
+    PB_ASSERT_CLOSE(u[0], 4.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_forward_eval(bm, 0, mlp_work_hidden(w, 0), 1.0), 2.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_forward_eval(bm, 1, mlp_work_hidden(w, 1), 1.0), sqrt(10.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_closed_eval(bm, 0, sqrt(2.0), 1.0), 2.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_closed_eval(bm, 1, sqrt(2.0), 1.0), 3 * sqrt(2.0), 1e-15, 0);
+    bounds_hidden_norms(bm, w, hn);
+    bounds_eta_eval(bm, sqrt(2.0), eta);
+    PB_ASSERT_CLOSE(eta[1], 3 * sqrt(2.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_multi_eval(bm, hn, dW1, NULL), 2.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_multi_eval(bm, hn, dW2, NULL), sqrt(10.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_multi_eval(b12, hn, dW12, NULL), sqrt(2.0) + sqrt(10.0), 1e-15, 0);
+    PB_ASSERT_CLOSE(bounds_multi_eval(b12, eta, dW12, NULL), sqrt(2.0) + 3 * sqrt(2.0), 1e-15, 0);
+    /* a bias change db = (0, 2) in layer 1 alone: D_1 ||db|| = sqrt 2 * 2 */
+    PB_ASSERT_CLOSE(bounds_multi_eval(bm, hn, (double[]){0, 0}, (double[]){2, 0}), 2 * sqrt(2.0),
+                    1e-15, 0);
+    bounds_model_free(bm);
+    bounds_model_free(b12);
+    mlp_work_free(w);
+    mlp_free(m);
+    mlp_free(p1);
+    mlp_free(p2);
+    mlp_free(p12);
+}
+
+/* The sigmoid's sigma(0) = 1/2 correction: W1 = 0, b1 = 0, sigmoid, width 2:
+ * h_1 = (1/2, 1/2) whatever s, ||h_1|| = sqrt(2)/2 = eta_1 (attained); without
+ * the correction eta_1 would be 0. */
+static void test_sigmoid_offset(void)
+{
+    size_t sizes[3] = {3, 2, 1};
+    mlp_act acts[2] = {MLP_ACT_SIGMOID, MLP_ACT_LINEAR};
+    mlp *m = mlp_alloc(2, sizes, acts, NULL);
+    bounds_model *bm = bounds_model_alloc(m, NULL);
+    mlp_work *w = mlp_work_alloc(m, 1, NULL);
+    double s[3] = {1, -2, 3}, u[1], eta[2];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bm);
+    mlp_eval(m, w, s, u);
+    bounds_eta_eval(bm, norm2(3, s), eta);
+    PB_ASSERT_CLOSE(eta[1], sqrt(2.0) / 2, 1e-15, 0);
+    PB_ASSERT_CLOSE(norm2(2, mlp_work_hidden(w, 1)), eta[1], 1e-15, 0);
+    CU_ASSERT_EQUAL(bm->layers[0].lip, 0.25);
+    bounds_model_free(bm);
+    mlp_work_free(w);
+    mlp_free(m);
+}
+
+/* The certified policy constant: ||pi(x) - pi(y)|| <= L_pi ||x - y|| on random pairs. */
+static void test_policy_lipschitz(void)
+{
+    gsl_rng *r = rng_new(5);
+    long viol = 0;
+    for (int t = 0; t < 2000; t++) {
+        mlp *m = rand_net(r, 2 + gsl_rng_uniform_int(r, 4), 10, 1);
+        bounds_model *bm = bounds_model_alloc(m, NULL);
+        mlp_work *w = mlp_work_alloc(m, 1, NULL);
+        double x[10], y[10], ux[10], uy[10], L = bounds_policy_lipschitz(bm);
+        for (size_t i = 0; i < m->n_in; i++) {
+            x[i] = gsl_ran_gaussian(r, 2.0);
+            y[i] = x[i] + gsl_ran_gaussian(r, gsl_rng_uniform(r));
+        }
+        mlp_eval(m, w, x, ux);
+        mlp_eval(m, w, y, uy);
+        viol += !(dist2(m->n_out, ux, uy) <= L * dist2(m->n_in, x, y) * (1 + TOL));
+        bounds_model_free(bm);
+        mlp_work_free(w);
+        mlp_free(m);
+    }
+    CU_ASSERT_EQUAL(viol, 0);
+    gsl_rng_free(r);
+}
+
+/* ------------------------------------------------------ sets of states */
+
+static void sample_in_set(gsl_rng *r, const bounds_set *X, int corner, double *x)
+{
+    if (X->kind == BOUNDS_SET_BOX) {
+        for (size_t i = 0; i < X->n; i++) {
+            double t = corner ? (double)gsl_rng_uniform_int(r, 2) : gsl_rng_uniform(r);
+            x[i] = X->lo[i] + t * (X->hi[i] - X->lo[i]);
+        }
+    } else {
+        double d[16], rad = X->radius * (corner ? 1.0 : pow(gsl_rng_uniform(r), 1.0 / (double)X->n));
+        rand_unit(r, X->n, d);
+        for (size_t i = 0; i < X->n; i++)
+            x[i] = (X->center ? X->center[i] : 0.0) + rad * d[i];
+    }
+}
+
+/* IBP intervals contain the hidden vectors of sampled states (interior and
+ * boundary) of boxes and balls; the sup bounds (closed, IBP, min) are above
+ * every sampled ||h_k||; the box's max ||s|| is attained at a corner. */
+static void test_sets_contain_samples(void)
+{
+    gsl_rng *r = rng_new(99);
+    long outside = 0, sup_viol = 0, samples = 0;
+    double w[2 * 200], supc[8], supi[8], sup[8];
+    double lo[16], hi[16], c[16], x[16], u[16];
+
+    for (int t = 0; t < 600; t++) {
+        mlp *m = rand_net(r, 2 + gsl_rng_uniform_int(r, 4), 12, 1);
+        bounds_model *bm = bounds_model_alloc(m, NULL);
+        mlp_work *wk = mlp_work_alloc(m, 1, NULL);
+        bounds_set X = {0};
+        size_t n = bounds_ibp_size(m);
+        X.n = m->n_in;
+        CU_ASSERT_FATAL(2 * n <= sizeof w / sizeof *w);
+        if (t % 2 == 0) {
+            X.kind = BOUNDS_SET_BOX;
+            for (size_t i = 0; i < X.n; i++) {
+                lo[i] = gsl_ran_gaussian(r, 1.0);
+                hi[i] = lo[i] + 3.0 * gsl_rng_uniform(r);
+            }
+            X.lo = lo, X.hi = hi;
+        } else {
+            X.kind = BOUNDS_SET_BALL;
+            for (size_t i = 0; i < X.n; i++)
+                c[i] = gsl_ran_gaussian(r, 1.0);
+            X.center = t % 4 == 1 ? c : NULL;
+            X.radius = 2.0 * gsl_rng_uniform(r);
+        }
+        CU_ASSERT_EQUAL_FATAL(
+            bounds_set_hidden_sup(m, bm, &X, w, supc, supi, sup, NULL), PB_SUCCESS);
+        for (size_t k = 0; k < m->n_layers; k++)
+            CU_ASSERT(sup[k] == fmin(supc[k], supi[k]));
+        /* bounds_set_hidden_sup left the IBP intervals in w */
+        for (int sN = 0; sN < 200; sN++) {
+            sample_in_set(r, &X, sN % 4 == 0, x);
+            mlp_eval(m, wk, x, u);
+            for (size_t j = 0; j <= m->n_layers; j++) {
+                size_t off = bounds_ibp_offset(m, j);
+                size_t wd = j == 0 ? m->n_in : m->layers[j - 1].n_out;
+                const double *h = mlp_work_hidden(wk, j);
+                for (size_t i = 0; i < wd; i++) {
+                    double tol = TOL * (1.0 + fabs(h[i]));
+                    outside += !(h[i] >= w[off + i] - tol && h[i] <= w[n + off + i] + tol);
+                }
+                if (j < m->n_layers) {
+                    double hn = norm2(wd, h);
+                    sup_viol += !(hn <= sup[j] * (1 + TOL) + 1e-15);
+                    sup_viol += !(hn <= supc[j] * (1 + TOL) + 1e-15);
+                }
+            }
+            samples++;
+        }
+        if (X.kind == BOUNDS_SET_BOX) {
+            /* the corner of largest |s_i| per coordinate attains max ||s|| */
+            double smax, s2 = 0.0;
+            CU_ASSERT_EQUAL(bounds_set_input_norm_max(m, &X, &smax, NULL), PB_SUCCESS);
+            for (size_t i = 0; i < X.n; i++) {
+                double a = m->in_scale ? (lo[i] - m->in_offset[i]) * m->in_scale[i] : lo[i];
+                double b = m->in_scale ? (hi[i] - m->in_offset[i]) * m->in_scale[i] : hi[i];
+                s2 += fmax(a * a, b * b);
+            }
+            PB_ASSERT_CLOSE(smax, sqrt(s2), 1e-14, 0.0);
+            PB_ASSERT_CLOSE(supc[0], smax, 1e-15, 0.0);
+        }
+        bounds_model_free(bm);
+        mlp_work_free(wk);
+        mlp_free(m);
+    }
+    CU_ASSERT_EQUAL(outside, 0);
+    CU_ASSERT_EQUAL(sup_viol, 0);
+    CU_ASSERT(samples == 600 * 200);
+    gsl_rng_free(r);
+}
+
+/* IBP on a layer worked by hand: W = [[1, -2]], b = 0.5, relu over the box
+ * [0, 1] x [-1, 1]: z in [0.5 - 2, 1.5 + 2] = [-1.5, 3.5], h in [0, 3.5].
+ * Over the ball of radius 2 about (1, 0): z = 1.5 +- 2 sqrt 5. */
+static void test_ibp_by_hand(void)
+{
+    size_t sizes[2] = {2, 1};
+    mlp_act act = MLP_ACT_RELU;
+    mlp *m = mlp_alloc(1, sizes, &act, NULL);
+    double lo[3], hi[3], blo[2] = {0, -1}, bhi[2] = {1, 1}, c[2] = {1, 0};
+    bounds_set box = {BOUNDS_SET_BOX, 2, blo, bhi, NULL, 0};
+    bounds_set ball = {BOUNDS_SET_BALL, 2, NULL, NULL, c, 2.0};
+
+    m->layers[0].W[0] = 1, m->layers[0].W[1] = -2, m->layers[0].b[0] = 0.5;
+    CU_ASSERT_EQUAL(bounds_ibp_size(m), 3);
+    CU_ASSERT_EQUAL(bounds_ibp_eval(m, &box, lo, hi, NULL), PB_SUCCESS);
+    CU_ASSERT_EQUAL(lo[2], 0.0);
+    PB_ASSERT_CLOSE(hi[2], 3.5, 1e-15, 0);
+    CU_ASSERT_EQUAL(bounds_ibp_eval(m, &ball, lo, hi, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(lo[0], -1.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(hi[1], 2.0, 1e-15, 0);
+    CU_ASSERT_EQUAL(lo[2], 0.0);
+    PB_ASSERT_CLOSE(hi[2], 1.5 + 2 * sqrt(5.0), 1e-15, 0);
+    mlp_free(m);
+}
+
+/* ------------------------------------------------------------- certify */
+
+/* Brute force of certify: for every layer a perturbation of norm just inside
+ * the admissible magnitude (dense random, rank-one random, rank-one aligned
+ * with h_k at a sampled state and with the output direction that layer moves
+ * most) never moves the action by more than eps on sampled states. */
+static void test_certify_brute_force(void)
+{
+    gsl_rng *r = rng_new(31);
+    long viol = 0, checks = 0;
+    double lo[16], hi[16], x[16], x0[16], u[16], uh[16], v[16], uv[16];
+    double w[2 * 200], sup[8], adm[8], wn[16 * 16 * 3];
+    double max_ratio = 0.0;
+
+    for (int t = 0; t < 300; t++) {
+        mlp *m = rand_net(r, 2 + gsl_rng_uniform_int(r, 3), 10, 1);
+        bounds_model *bm = bounds_model_alloc(m, NULL);
+        mlp_work *wo = mlp_work_alloc(m, 1, NULL), *wp = mlp_work_alloc(m, 1, NULL);
+        bounds_set X = {BOUNDS_SET_BOX, m->n_in, lo, hi, NULL, 0};
+        double eps = 0.01 + gsl_rng_uniform(r);
+        for (size_t i = 0; i < X.n; i++) {
+            lo[i] = gsl_ran_gaussian(r, 1.0);
+            hi[i] = lo[i] + 2.0 * gsl_rng_uniform(r);
+        }
+        CU_ASSERT_EQUAL_FATAL(bounds_set_hidden_sup(m, bm, &X, w, NULL, NULL, sup, NULL),
+                              PB_SUCCESS);
+        CU_ASSERT_EQUAL_FATAL(bounds_admissible_eval(bm, sup, eps, adm, NULL), PB_SUCCESS);
+        for (size_t k = 0; k < m->n_layers; k++) {
+            mlp_layer *l = &m->layers[k];
+            if (!isfinite(adm[k]))
+                continue;
+            for (int kind = 0; kind < 3; kind++) {
+                mlp *p = mlp_clone(m, NULL);
+                mlp_layer *pl = &p->layers[k];
+                double a = adm[k] * (1.0 - 1e-9), nrm;
+                if (kind == 0) {
+                    for (size_t i = 0; i < l->n_in * l->n_out; i++)
+                        pl->W[i] = gsl_ran_gaussian(r, 1.0);
+                    bounds_spectral_norm(l->n_out, l->n_in, pl->W, wn, &nrm, NULL);
+                    for (size_t i = 0; i < l->n_in * l->n_out; i++)
+                        pl->W[i] = l->W[i] + a * pl->W[i] / nrm;
+                } else {
+                    rand_unit(r, l->n_out, uv);
+                    if (kind == 2) {
+                        /* v along h_k at a sampled state */
+                        sample_in_set(r, &X, 1, x0);
+                        mlp_eval(m, wo, x0, u);
+                        memcpy(v, mlp_work_hidden(wo, k), l->n_in * sizeof *v);
+                        if (norm2(l->n_in, v) == 0.0) {
+                            rand_unit(r, l->n_in, v);
+                        } else {
+                            double nv = norm2(l->n_in, v);
+                            for (size_t i = 0; i < l->n_in; i++)
+                                v[i] /= nv;
+                        }
+                    } else {
+                        rand_unit(r, l->n_in, v);
+                    }
+                    for (size_t i = 0; i < l->n_out; i++)
+                        for (size_t c = 0; c < l->n_in; c++)
+                            pl->W[i * l->n_in + c] = l->W[i * l->n_in + c] + a * uv[i] * v[c];
+                }
+                bounds_spectral_norm_diff(l->n_out, l->n_in, l->W, pl->W, wn, &nrm, NULL);
+                CU_ASSERT(nrm <= adm[k] * (1 + TOL));
+                for (int sN = 0; sN < 60; sN++) {
+                    if (kind == 2 && sN == 0)
+                        memcpy(x, x0, X.n * sizeof *x);
+                    else
+                        sample_in_set(r, &X, sN % 3 == 0, x);
+                    mlp_eval(m, wo, x, u);
+                    mlp_eval(p, wp, x, uh);
+                    viol += !(dist2(m->n_out, u, uh) <= eps * (1 + TOL));
+                    max_ratio = fmax(max_ratio, dist2(m->n_out, u, uh) / eps);
+                    checks++;
+                }
+                mlp_free(p);
+            }
+        }
+        bounds_model_free(bm);
+        mlp_work_free(wo);
+        mlp_work_free(wp);
+        mlp_free(m);
+    }
+    fprintf(stderr, "\n  %ld certify checks, largest deviation / eps %.4f\n", checks, max_ratio);
+    CU_ASSERT(checks > 10000);
+    CU_ASSERT_EQUAL(viol, 0);
+    gsl_rng_free(r);
+}
+
+/* Certify is exact for one linear layer over a box: at the corner of
+ * largest ||x||, dW = adm u v^T with v = x/||x|| moves the action by eps. */
+static void test_certify_attained(void)
+{
+    gsl_rng *r = rng_new(32);
+    for (int t = 0; t < 100; t++) {
+        size_t sizes[2] = {1 + gsl_rng_uniform_int(r, 8), 1 + gsl_rng_uniform_int(r, 8)};
+        mlp_act act = MLP_ACT_LINEAR;
+        mlp *m = mlp_alloc(1, sizes, &act, NULL), *p;
+        bounds_model *bm;
+        mlp_work *wo, *wp;
+        double lo[8], hi[8], xc[8], uvec[8], u[8], uh[8], w[2 * 16], sup[1], adm[1];
+        double eps = 0.1 + gsl_rng_uniform(r), nx;
+        bounds_set X = {BOUNDS_SET_BOX, sizes[0], lo, hi, NULL, 0};
+        for (size_t i = 0; i < sizes[0] * sizes[1]; i++)
+            m->layers[0].W[i] = gsl_ran_gaussian(r, 1.0);
+        for (size_t i = 0; i < sizes[0]; i++) {
+            lo[i] = gsl_ran_gaussian(r, 1.0);
+            hi[i] = lo[i] + gsl_rng_uniform(r);
+            xc[i] = fabs(lo[i]) > fabs(hi[i]) ? lo[i] : hi[i];
+        }
+        bm = bounds_model_alloc(m, NULL);
+        CU_ASSERT_EQUAL(bounds_set_hidden_sup(m, bm, &X, w, NULL, NULL, sup, NULL), PB_SUCCESS);
+        CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, eps, adm, NULL), PB_SUCCESS);
+        p = mlp_clone(m, NULL);
+        rand_unit(r, sizes[1], uvec);
+        nx = norm2(sizes[0], xc);
+        for (size_t i = 0; i < sizes[1]; i++)
+            for (size_t c = 0; c < sizes[0]; c++)
+                p->layers[0].W[i * sizes[0] + c] += adm[0] * uvec[i] * xc[c] / nx;
+        wo = mlp_work_alloc(m, 1, NULL);
+        wp = mlp_work_alloc(p, 1, NULL);
+        mlp_eval(m, wo, xc, u);
+        mlp_eval(p, wp, xc, uh);
+        PB_ASSERT_CLOSE(dist2(sizes[1], u, uh), eps, 1e-12, 0.0);
+        bounds_model_free(bm);
+        mlp_work_free(wo);
+        mlp_work_free(wp);
+        mlp_free(m);
+        mlp_free(p);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---------------------------------------------------------- closed loop */
+
+/* A linear plant x+ = A x + B u under an MLP policy and its pruned twin:
+ * the simulated trajectory deviation stays below the recursion with
+ * Lx = ||A||, Lu = ||B|| (exact for a linear map), Lpi certified, dev[t]
+ * the forward-pass bound at the pruned loop's state. */
+static void test_closed_loop_linear(void)
+{
+    gsl_rng *r = rng_new(77);
+    long viol = 0, steps = 0;
+    enum { T = 40 };
+    for (int t = 0; t < 200; t++) {
+        size_t nx = 1 + gsl_rng_uniform_int(r, 6), nu = 1 + gsl_rng_uniform_int(r, 3);
+        size_t sizes[4] = {nx, 1 + gsl_rng_uniform_int(r, 10), 1 + gsl_rng_uniform_int(r, 10), nu};
+        mlp_act acts[3] = {MLP_ACT_TANH, MLP_ACT_SIGMOID, MLP_ACT_LINEAR};
+        mlp *m = mlp_alloc(3, sizes, acts, NULL), *p;
+        bounds_model *bm, *bp;
+        mlp_work *wo, *wp;
+        double A[36], B[18], J[36], w[16 * 16 * 3], Lx, Lu, Lpi, dWn[3], dbn[3], hn[3];
+        double x[6], xh[6], u[3], uh[3], tmp[6], dev[T], e[T + 1], dtraj[T + 1];
+        for (size_t j = 0; j < 3; j++) {
+            mlp_layer *l = &m->layers[j];
+            for (size_t i = 0; i < l->n_in * l->n_out; i++)
+                l->W[i] = gsl_ran_gaussian(r, 1.0 / sqrt((double)l->n_in));
+            for (size_t i = 0; i < l->n_out; i++)
+                l->b[i] = gsl_ran_gaussian(r, 0.3);
+        }
+        for (size_t i = 0; i < nx * nx; i++)
+            A[i] = gsl_ran_gaussian(r, 0.9 / sqrt((double)nx));
+        for (size_t i = 0; i < nx * nu; i++)
+            B[i] = gsl_ran_gaussian(r, 0.3);
+        p = mlp_clone(m, NULL);
+        for (size_t j = 0; j < 3; j++)
+            perturb_layer(r, &p->layers[j]);
+        bm = bounds_model_alloc(m, NULL);
+        bp = bounds_model_alloc(p, NULL);
+        wo = mlp_work_alloc(m, 1, NULL);
+        wp = mlp_work_alloc(p, 1, NULL);
+        diff_norms(m, p, w, dWn, dbn);
+        CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(1, nx, nx, A, w, &Lx, NULL), PB_SUCCESS);
+        CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(1, nx, nu, B, w, &Lu, NULL), PB_SUCCESS);
+        Lpi = bounds_policy_lipschitz(bm);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = xh[i] = gsl_ran_gaussian(r, 1.0);
+        dtraj[0] = 0.0;
+        for (int s = 0; s < T; s++) {
+            /* the original network at the PRUNED loop's state gives dev[s] */
+            mlp_eval(m, wo, xh, tmp);
+            bounds_hidden_norms(bm, wo, hn);
+            dev[s] = bounds_multi_eval(bp, hn, dWn, NULL);
+            mlp_eval(m, wo, x, u);
+            mlp_eval(p, wp, xh, uh);
+            for (size_t i = 0; i < nx; i++) {
+                double a = 0.0, b = 0.0;
+                for (size_t c = 0; c < nx; c++)
+                    a += A[i * nx + c] * x[c], b += A[i * nx + c] * xh[c];
+                for (size_t c = 0; c < nu; c++)
+                    a += B[i * nu + c] * u[c], b += B[i * nu + c] * uh[c];
+                tmp[i] = a;
+                J[i] = b;
+            }
+            memcpy(x, tmp, nx * sizeof *x);
+            memcpy(xh, J, nx * sizeof *xh);
+            dtraj[s + 1] = dist2(nx, x, xh);
+        }
+        CU_ASSERT_EQUAL(bounds_loop_eval(Lx, Lu, Lpi, 0.0, T, dev, e, NULL), PB_SUCCESS);
+        for (int s = 0; s <= T; s++) {
+            viol += !(dtraj[s] <= e[s] * (1 + 1e-10) + 1e-300);
+            steps++;
+        }
+        bounds_model_free(bm);
+        bounds_model_free(bp);
+        mlp_work_free(wo);
+        mlp_work_free(wp);
+        mlp_free(m);
+        mlp_free(p);
+    }
+    CU_ASSERT_EQUAL(viol, 0);
+    CU_ASSERT_EQUAL(steps, 200 * (T + 1));
+    gsl_rng_free(r);
+}
+
+/* The recursion on numbers worked by hand, and the Jacobian maximum. */
+static void test_loop_by_hand(void)
+{
+    double dev[3] = {1, 2, 0}, e[4], J[2 * 4], w[4 * 3], L;
+    /* a = 0.5 + 2 * 0.25 = 1: e = 1, 1 + 2, 3 + 4, 7 + 0 */
+    CU_ASSERT_EQUAL(bounds_loop_eval(0.5, 2.0, 0.25, 1.0, 3, dev, e, NULL), PB_SUCCESS);
+    CU_ASSERT_EQUAL(e[0], 1.0);
+    CU_ASSERT_EQUAL(e[1], 3.0);
+    CU_ASSERT_EQUAL(e[2], 7.0);
+    CU_ASSERT_EQUAL(e[3], 7.0);
+    CU_ASSERT_EQUAL(bounds_loop_eval(0.5, 2.0, 0.25, 1.0, 0, NULL, e, NULL), PB_SUCCESS);
+    /* two 2x2 samples: diag(1, -3) and [[0, 2], [2, 0]]: max norm 3 */
+    memcpy(J, (double[]){1, 0, 0, -3, 0, 2, 2, 0}, sizeof J);
+    CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(2, 2, 2, J, w, &L, NULL), PB_SUCCESS);
+    PB_ASSERT_CLOSE(L, 3.0, 1e-15, 0);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static void test_error_paths(void)
+{
+    pb_error err;
+    double A[4] = {1, 2, 3, 4}, w[64], nrm = -1, sup[2] = {1, 1}, adm[2], e[3], L;
+    size_t sizes[3] = {2, 2, 1};
+    mlp_act acts[2] = {MLP_ACT_TANH, MLP_ACT_LINEAR};
+    mlp *m = mlp_alloc(2, sizes, acts, NULL), *m3;
+    bounds_model *bm;
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, c[2] = {0, NAN};
+    bounds_set X = {BOUNDS_SET_BOX, 2, lo, hi, NULL, 0};
+    size_t sizes3[2] = {3, 1};
+
+    /* spectral norms */
+    CU_ASSERT_EQUAL(bounds_spectral_norm(0, 2, A, w, &nrm, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "0 x 2") != NULL);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(2, 0, A, w, &nrm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(2, 2, NULL, w, &nrm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(2, 2, A, NULL, &nrm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_spectral_norm_diff(2, 2, NULL, A, w, &nrm, &err), PB_EINVAL);
+    A[3] = INFINITY;
+    CU_ASSERT_EQUAL(bounds_spectral_norm(2, 2, A, w, &nrm, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "(1, 1)") != NULL);
+    A[3] = NAN;
+    CU_ASSERT_EQUAL(bounds_spectral_norm(2, 2, A, w, &nrm, NULL), PB_EINVAL);
+    CU_ASSERT_EQUAL(nrm, -1.0);
+    /* models */
+    CU_ASSERT_PTR_NULL(bounds_model_alloc(NULL, &err));
+    CU_ASSERT_EQUAL(err.code, PB_EINVAL);
+    m->layers[1].W[1] = NAN;
+    CU_ASSERT_PTR_NULL(bounds_model_alloc(m, &err));
+    CU_ASSERT_EQUAL(err.code, PB_EINVAL);
+    m->layers[1].W[1] = 0; /* a zero network */
+    bm = bounds_model_alloc(m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bm);
+    bounds_model_free(NULL);
+    /* sets */
+    CU_ASSERT_EQUAL(bounds_set_validate(NULL, &X, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_set_validate(m, NULL, &err), PB_EINVAL);
+    X.n = 3;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "dimension 3") != NULL);
+    X.n = 2;
+    X.lo = NULL;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_EINVAL);
+    X.lo = lo;
+    lo[1] = 2;
+    CU_ASSERT_EQUAL(bounds_set_input_norm_max(m, &X, &nrm, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "lo <= hi") != NULL);
+    lo[1] = -INFINITY;
+    CU_ASSERT_EQUAL(bounds_ibp_eval(m, &X, w, w + 8, &err), PB_EINVAL);
+    lo[1] = 0;
+    CU_ASSERT_EQUAL(bounds_set_hidden_sup(m, bm, &X, w, NULL, NULL, sup, &err), PB_SUCCESS);
+    X.kind = BOUNDS_SET_BALL;
+    X.radius = -1;
+    CU_ASSERT_EQUAL(bounds_set_hidden_sup(m, bm, &X, w, NULL, NULL, sup, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "radius") != NULL);
+    X.radius = NAN;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_EINVAL);
+    X.radius = 1;
+    X.center = c;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "centre") != NULL);
+    X.center = NULL;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_SUCCESS);
+    X.kind = (bounds_set_kind)7;
+    CU_ASSERT_EQUAL(bounds_set_validate(m, &X, &err), PB_EINVAL);
+    X.kind = BOUNDS_SET_BOX;
+    /* a model of another network */
+    m3 = mlp_alloc(1, sizes3, NULL, NULL);
+    {
+        bounds_model *b3 = bounds_model_alloc(m3, NULL);
+        CU_ASSERT_EQUAL(bounds_set_hidden_sup(m, b3, &X, w, NULL, NULL, sup, &err), PB_EINVAL);
+        CU_ASSERT_EQUAL(bounds_set_hidden_sup(m, NULL, &X, w, NULL, NULL, sup, &err), PB_EINVAL);
+        bounds_model_free(b3);
+    }
+    /* admissible */
+    CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, 0.0, adm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, -1.0, adm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, NAN, adm, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, INFINITY, adm, &err), PB_EINVAL);
+    /* a zero network: nothing downstream moves, any perturbation is admissible */
+    CU_ASSERT_EQUAL(bounds_admissible_eval(bm, sup, 1.0, adm, &err), PB_SUCCESS);
+    CU_ASSERT(isinf(adm[0]));
+    /* closed loop */
+    CU_ASSERT_EQUAL(bounds_loop_eval(-1, 1, 1, 0, 2, sup, e, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_loop_eval(1, NAN, 1, 0, 2, sup, e, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_loop_eval(1, 1, INFINITY, 0, 2, sup, e, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_loop_eval(1, 1, 1, -1, 2, sup, e, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_loop_eval(1, 1, 1, 0, 2, NULL, e, &err), PB_EINVAL);
+    sup[1] = -1;
+    CU_ASSERT_EQUAL(bounds_loop_eval(1, 1, 1, 0, 2, sup, e, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "dev[1]") != NULL);
+    CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(0, 2, 2, A, w, &L, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(1, 2, 2, NULL, w, &L, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(1, 2, 2, A, w, &L, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "Jacobian sample 0") != NULL);
+    CU_ASSERT_EQUAL(bounds_lipschitz_from_jacobians(1, 0, 2, A, w, &L, &err), PB_EINVAL);
+    /* violation predicate */
+    CU_ASSERT(bounds_is_violated(NAN, 1.0));
+    CU_ASSERT(bounds_is_violated(1.0, NAN));
+    CU_ASSERT(bounds_is_violated(1.0 + 1e-9, 1.0));
+    CU_ASSERT(!bounds_is_violated(1.0 + 1e-14, 1.0));
+    CU_ASSERT(!bounds_is_violated(0.0, 0.0));
+    bounds_model_free(bm);
+    mlp_free(m);
+    mlp_free(m3);
+}
+
+static const pb_test_case spectral_tests[] = {{"numpy_svd", test_spectral_numpy},
+                                              {"analytic", test_spectral_analytic},
+                                              {NULL, NULL}};
+static const pb_test_case state_tests[] = {{"random_triples_no_violation", test_random_triples},
+                                           {"equality_rank_one_aligned", test_equality_rank_one},
+                                           {"two_layer_by_hand", test_two_layer_by_hand},
+                                           {"sigmoid_offset", test_sigmoid_offset},
+                                           {"policy_lipschitz", test_policy_lipschitz},
+                                           {NULL, NULL}};
+static const pb_test_case set_tests[] = {{"samples_inside", test_sets_contain_samples},
+                                         {"ibp_by_hand", test_ibp_by_hand},
+                                         {"certify_brute_force", test_certify_brute_force},
+                                         {"certify_attained", test_certify_attained},
+                                         {NULL, NULL}};
+static const pb_test_case loop_tests[] = {{"linear_plant", test_closed_loop_linear},
+                                          {"by_hand", test_loop_by_hand},
+                                          {NULL, NULL}};
+static const pb_test_case error_tests[] = {{"every_error_path", test_error_paths}, {NULL, NULL}};
+
+const pb_test_suite pb_test_suites[] = {{"bounds_spectral", spectral_tests},
+                                        {"bounds_state", state_tests},
+                                        {"bounds_set", set_tests},
+                                        {"bounds_loop", loop_tests},
+                                        {"bounds_errors", error_tests},
+                                        {NULL, NULL}};
