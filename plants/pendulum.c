@@ -94,4 +94,5 @@ const plant_type plant_pendulum = {
     .validate = NULL,
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
+    .period = 0.05,
 };

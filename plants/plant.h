@@ -66,9 +66,15 @@ typedef struct plant_type {
     /* Cross-parameter checks beyond the per-parameter ranges. (optional) */
     int (*validate)(const double p[], pb_error *err);
 
-    /* Default LQR weights: diagonals of Q (nx) and R (nu). (required) */
+    /* Default LQR weights: diagonals of Q (nx) and R (nu). (required) A zero
+     * entry of Q marks a state the expert does not regulate (an uncontrollable
+     * mode, such as the yaw of quadrotor_arch). */
     const double *lqr_q;
     const double *lqr_r;
+
+    /* Suggested control period (s) of the source benchmark, for demos and
+     * config defaults; 0 means "none given" (callers then use 0.05). (optional) */
+    double period;
 } plant_type;
 
 /* A plant model: a type and its parameter values.  Read-only during a run,

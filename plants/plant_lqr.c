@@ -1,0 +1,394 @@
+/* plant_lqr.c: linearisation, exact zero-order-hold discretisation through
+ * the matrix exponential of Van Loan's block matrix, and the discrete-time
+ * LQR gain by Riccati iteration. */
+#include "plant_lqr.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+
+#define DLQR_MAX_ITER 100000
+#define DLQR_RTOL 1e-13
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+int plant_linearise(const plant *m, const double x[], const double u[], double A[], double B[],
+                    pb_error *err)
+{
+    const plant_type *T = m->type;
+    size_t nx = T->nx, nu = T->nu;
+    double xp[PLANT_NX_MAX], up[PLANT_NU_MAX], fp[PLANT_NX_MAX], fm[PLANT_NX_MAX];
+    int rc;
+
+    if (!all_finite(x, nx) || !all_finite(u, nu))
+        return pb_error_set(err, PB_EINVAL, "plant '%s': cannot linearise at a non-finite point",
+                            T->name);
+    if (T->jac) {
+        rc = T->jac(0.0, x, u, m->p, A, B);
+        if (rc != PB_SUCCESS)
+            return pb_error_set(err, rc, "plant '%s': Jacobian failed at the linearisation point",
+                                T->name);
+    } else {
+        /* Central differences, step ~ eps^(1/3) scaled to the coordinate. */
+        memcpy(xp, x, nx * sizeof *x);
+        memcpy(up, u, nu * sizeof *u);
+        for (size_t j = 0; j < nx + nu; j++) {
+            double *v = j < nx ? &xp[j] : &up[j - nx];
+            double v0 = *v, h = 6e-6 * fmax(1.0, fabs(v0));
+            *v = v0 + h;
+            rc = T->f(0.0, xp, up, m->p, fp);
+            *v = v0 - h;
+            if (rc == PB_SUCCESS)
+                rc = T->f(0.0, xp, up, m->p, fm);
+            *v = v0;
+            if (rc != PB_SUCCESS)
+                return pb_error_set(err, rc, "plant '%s': f failed near the linearisation point",
+                                    T->name);
+            for (size_t i = 0; i < nx; i++) {
+                double d = (fp[i] - fm[i]) / (2.0 * h);
+                if (j < nx)
+                    A[i * nx + j] = d;
+                else
+                    B[i * nu + (j - nx)] = d;
+            }
+        }
+    }
+    if (!all_finite(A, nx * nx) || !all_finite(B, nx * nu))
+        return pb_error_set(err, PB_ENUMERIC, "plant '%s': non-finite linearisation", T->name);
+    return PB_SUCCESS;
+}
+
+/* Van Loan (1978), "Computing integrals involving the matrix exponential",
+ * Theorem 1: exp([[A, B], [0, 0]] T) = [[e^{AT}, int_0^T e^{As} ds B], [0, I]].
+ * GSL's gsl_linalg_exponential_ss (Moler and Van Loan 1978, Taylor series
+ * with scaling and squaring) picks its scaling from the largest entry, not
+ * from a norm, which under-scales matrices of many small entries; so the
+ * block matrix is first scaled by 2^-s until its infinity norm is at most
+ * 0.01 (Taylor remainder below 1e-16 there) and squared s times after. */
+int plant_discretise(size_t nx, size_t nu, const double A[], const double B[], double T,
+                     double Ad[], double Bd[], pb_error *err)
+{
+    size_t n = nx + nu;
+    gsl_matrix *M = NULL, *E = NULL, *W = NULL;
+    double norm = 0.0;
+    int s = 0, rc = PB_SUCCESS;
+
+    if (nx == 0)
+        return pb_error_set(err, PB_EINVAL, "plant_discretise: nx must be > 0");
+    if (!(isfinite(T) && T > 0.0))
+        return pb_error_set(err, PB_EINVAL, "discretisation period %g must be finite and > 0", T);
+    if (!all_finite(A, nx * nx) || !all_finite(B, nx * nu))
+        return pb_error_set(err, PB_EINVAL, "plant_discretise: A or B is not finite");
+
+    M = gsl_matrix_calloc(n, n);
+    E = gsl_matrix_alloc(n, n);
+    W = gsl_matrix_alloc(n, n);
+    if (!M || !E || !W) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory in plant_discretise");
+        goto out;
+    }
+    for (size_t i = 0; i < nx; i++) {
+        double row = 0.0;
+        for (size_t j = 0; j < nx; j++) {
+            gsl_matrix_set(M, i, j, A[i * nx + j] * T);
+            row += fabs(A[i * nx + j] * T);
+        }
+        for (size_t k = 0; k < nu; k++) {
+            gsl_matrix_set(M, i, nx + k, B[i * nu + k] * T);
+            row += fabs(B[i * nu + k] * T);
+        }
+        norm = fmax(norm, row);
+    }
+    if (!isfinite(norm)) {
+        rc = pb_error_set(err, PB_EINVAL, "plant_discretise: A T or B T overflows");
+        goto out;
+    }
+    if (norm > 0.01)
+        s = (int)ceil(log2(norm / 0.01));
+    if (s > 1000) {
+        rc = pb_error_set(err, PB_ENUMERIC, "plant_discretise: |A T| = %g is too large", norm);
+        goto out;
+    }
+    gsl_matrix_scale(M, ldexp(1.0, -s));
+    if (gsl_linalg_exponential_ss(M, E, GSL_PREC_DOUBLE) != GSL_SUCCESS) {
+        rc = pb_error_set(err, PB_EINTERNAL, "gsl_linalg_exponential_ss failed");
+        goto out;
+    }
+    for (int k = 0; k < s; k++) {
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, E, E, 0.0, W);
+        gsl_matrix_memcpy(E, W);
+    }
+    for (size_t i = 0; i < nx; i++) {
+        for (size_t j = 0; j < nx; j++)
+            Ad[i * nx + j] = gsl_matrix_get(E, i, j);
+        for (size_t k = 0; k < nu; k++)
+            Bd[i * nu + k] = gsl_matrix_get(E, i, nx + k);
+    }
+    if (!all_finite(Ad, nx * nx) || !all_finite(Bd, nx * nu))
+        rc = pb_error_set(err, PB_ENUMERIC, "plant_discretise: the exponential overflowed");
+out:
+    gsl_matrix_free(W);
+    gsl_matrix_free(E);
+    gsl_matrix_free(M);
+    return rc;
+}
+
+static double max_abs(const gsl_matrix *X)
+{
+    double mn, mx;
+    gsl_matrix_minmax(X, &mn, &mx);
+    return fmax(fabs(mn), fabs(mx));
+}
+
+/* Riccati iteration (value iteration) for the discrete algebraic Riccati
+ * equation (Bertsekas, Dynamic Programming and Optimal Control, vol. 1,
+ * sec. 4.1; Anderson and Moore, Optimal Control, 1990, sec. 2.4):
+ *   S = R + B' P B,  K = S^{-1} B' P A  (Cholesky solve),
+ *   P <- Q + A' P A - A' P B K,
+ * from P = Q, until the change, extrapolated with the observed linear rate,
+ * is below DLQR_RTOL relative to P (or at the rounding floor). */
+int plant_dlqr(size_t nx, size_t nu, const double Ad[], const double Bd[], const double Q[],
+               const double R[], double K[], double P[], pb_error *err)
+{
+    gsl_matrix *Pm = NULL, *Pn = NULL, *BtP = NULL, *S = NULL, *G = NULL, *Km = NULL,
+               *AtP = NULL;
+    gsl_matrix_const_view A = gsl_matrix_const_view_array(Ad, nx, nx);
+    gsl_matrix_const_view B = gsl_matrix_const_view_array(Bd, nx, nu);
+    gsl_matrix_const_view Qv = gsl_matrix_const_view_array(Q, nx, nx);
+    gsl_matrix_const_view Rv = gsl_matrix_const_view_array(R, nu, nu);
+    double prev = INFINITY;
+    int rc = PB_SUCCESS;
+    size_t it;
+
+    if (nx == 0 || nu == 0)
+        return pb_error_set(err, PB_EINVAL, "plant_dlqr: nx and nu must be > 0");
+    if (!all_finite(Ad, nx * nx) || !all_finite(Bd, nx * nu) || !all_finite(Q, nx * nx) ||
+        !all_finite(R, nu * nu))
+        return pb_error_set(err, PB_EINVAL, "plant_dlqr: a matrix has non-finite entries");
+    for (size_t i = 0; i < nx; i++) {
+        if (Q[i * nx + i] < 0.0)
+            return pb_error_set(err, PB_EINVAL, "plant_dlqr: Q[%zu][%zu] = %g < 0", i, i,
+                                Q[i * nx + i]);
+        for (size_t j = 0; j < i; j++)
+            if (Q[i * nx + j] != Q[j * nx + i])
+                return pb_error_set(err, PB_EINVAL, "plant_dlqr: Q is not symmetric");
+    }
+    for (size_t i = 0; i < nu; i++)
+        for (size_t j = 0; j < i; j++)
+            if (R[i * nu + j] != R[j * nu + i])
+                return pb_error_set(err, PB_EINVAL, "plant_dlqr: R is not symmetric");
+
+    Pm = gsl_matrix_alloc(nx, nx);
+    Pn = gsl_matrix_alloc(nx, nx);
+    AtP = gsl_matrix_alloc(nx, nx);
+    BtP = gsl_matrix_alloc(nu, nx);
+    S = gsl_matrix_alloc(nu, nu);
+    G = gsl_matrix_alloc(nu, nx);
+    Km = gsl_matrix_alloc(nu, nx);
+    if (!Pm || !Pn || !AtP || !BtP || !S || !G || !Km) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory in plant_dlqr");
+        goto out;
+    }
+
+    /* R must be positive definite. */
+    gsl_matrix_memcpy(S, &Rv.matrix);
+    if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
+        rc = pb_error_set(err, PB_EINVAL, "plant_dlqr: R is not positive definite");
+        goto out;
+    }
+
+    gsl_matrix_memcpy(Pm, &Qv.matrix);
+    for (it = 0; it < DLQR_MAX_ITER; it++) {
+        double diff, scale, rate;
+
+        /* S = R + B'PB, G = B'PA, K = S^{-1} G */
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &B.matrix, Pm, 0.0, BtP);
+        gsl_matrix_memcpy(S, &Rv.matrix);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &B.matrix, 1.0, S);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &A.matrix, 0.0, G);
+        if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
+            rc = pb_error_set(err, PB_ENUMERIC, "plant_dlqr: R + B'PB lost definiteness");
+            goto out;
+        }
+        for (size_t j = 0; j < nx; j++) {
+            gsl_vector_view col = gsl_matrix_column(Km, j);
+            gsl_vector_const_view gc = gsl_matrix_const_column(G, j);
+            gsl_vector_memcpy(&col.vector, &gc.vector);
+            gsl_linalg_cholesky_svx(S, &col.vector);
+        }
+        /* P+ = Q + A'PA - G'K */
+        gsl_matrix_memcpy(Pn, &Qv.matrix);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &A.matrix, Pm, 0.0, AtP);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, AtP, &A.matrix, 1.0, Pn);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, -1.0, G, Km, 1.0, Pn);
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < i; j++) {
+                double a = 0.5 * (gsl_matrix_get(Pn, i, j) + gsl_matrix_get(Pn, j, i));
+                gsl_matrix_set(Pn, i, j, a);
+                gsl_matrix_set(Pn, j, i, a);
+            }
+        scale = max_abs(Pn);
+        if (!isfinite(scale)) {
+            rc = pb_error_set(err, PB_ENUMERIC,
+                              "plant_dlqr: the Riccati iteration diverged (is (A, B) "
+                              "stabilisable on the states Q weighs?)");
+            goto out;
+        }
+        gsl_matrix_sub(Pm, Pn);
+        diff = max_abs(Pm);
+        gsl_matrix_memcpy(Pm, Pn);
+        rate = prev > 0.0 && isfinite(prev) ? fmin(diff / prev, 0.999999) : 0.999999;
+        prev = diff;
+        if (it > 0 && (diff <= DLQR_RTOL * scale * (1.0 - rate) ||
+                       diff <= 8.0 * (double)nx * DBL_EPSILON * scale))
+            break;
+    }
+    if (it == DLQR_MAX_ITER) {
+        rc = pb_error_set(err, PB_ENUMERIC,
+                          "plant_dlqr: no convergence in %d Riccati iterations (is (A, B) "
+                          "stabilisable on the states Q weighs?)",
+                          DLQR_MAX_ITER);
+        goto out;
+    }
+    /* The gain of the converged P. */
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &B.matrix, Pm, 0.0, BtP);
+    gsl_matrix_memcpy(S, &Rv.matrix);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &B.matrix, 1.0, S);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &A.matrix, 0.0, G);
+    if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
+        rc = pb_error_set(err, PB_ENUMERIC, "plant_dlqr: R + B'PB is not positive definite");
+        goto out;
+    }
+    for (size_t j = 0; j < nx; j++) {
+        gsl_vector_view col = gsl_matrix_column(Km, j);
+        gsl_vector_const_view gc = gsl_matrix_const_column(G, j);
+        gsl_vector_memcpy(&col.vector, &gc.vector);
+        gsl_linalg_cholesky_svx(S, &col.vector);
+    }
+    for (size_t i = 0; i < nu; i++)
+        for (size_t j = 0; j < nx; j++)
+            K[i * nx + j] = gsl_matrix_get(Km, i, j);
+    if (P)
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++)
+                P[i * nx + j] = gsl_matrix_get(Pm, i, j);
+out:
+    gsl_matrix_free(Km);
+    gsl_matrix_free(G);
+    gsl_matrix_free(S);
+    gsl_matrix_free(BtP);
+    gsl_matrix_free(AtP);
+    gsl_matrix_free(Pn);
+    gsl_matrix_free(Pm);
+    return rc;
+}
+
+void plant_lqr_free(plant_lqr *c)
+{
+    if (!c)
+        return;
+    free(c->x_eq);
+    free(c);
+}
+
+plant_lqr *plant_lqr_alloc(const plant *m, double T, const double q[], const double r[],
+                           pb_error *err)
+{
+    const plant_type *t;
+    size_t nx, nu;
+    plant_lqr *c = NULL;
+    double *w = NULL, *A, *B, *Ad, *Bd, *Q, *R;
+
+    if (!m) {
+        pb_error_set(err, PB_EINVAL, "plant_lqr_alloc: no model");
+        return NULL;
+    }
+    t = m->type;
+    nx = t->nx;
+    nu = t->nu;
+    if (plant_validate(m, err) != PB_SUCCESS)
+        return NULL;
+    if (!(isfinite(T) && T > 0.0)) {
+        pb_error_set(err, PB_EINVAL, "LQR control period %g must be finite and > 0", T);
+        return NULL;
+    }
+    q = q ? q : t->lqr_q;
+    r = r ? r : t->lqr_r;
+    for (size_t i = 0; i < nx; i++)
+        if (!(isfinite(q[i]) && q[i] >= 0.0)) {
+            pb_error_set(err, PB_EINVAL, "LQR weight q[%zu] (state %s) = %g must be finite, >= 0",
+                         i, t->states[i].name, q[i]);
+            return NULL;
+        }
+    for (size_t i = 0; i < nu; i++)
+        if (!(isfinite(r[i]) && r[i] > 0.0)) {
+            pb_error_set(err, PB_EINVAL, "LQR weight r[%zu] (input %s) = %g must be finite, > 0",
+                         i, t->inputs[i].name, r[i]);
+            return NULL;
+        }
+
+    c = calloc(1, sizeof *c);
+    /* One block: x_eq, u_eq, K, u_lo, u_hi. */
+    if (c)
+        c->x_eq = calloc(nx + 3 * nu + nu * nx, sizeof *c->x_eq);
+    /* Scratch: A, B, Ad, Bd, Q, R. */
+    w = calloc(2 * nx * nx + 2 * nx * nu + nx * nx + nu * nu, sizeof *w);
+    if (!c || !c->x_eq || !w) {
+        pb_error_set(err, PB_ENOMEM, "out of memory building the LQR expert");
+        goto fail;
+    }
+    c->nx = nx;
+    c->nu = nu;
+    c->u_eq = c->x_eq + nx;
+    c->u_lo = c->u_eq + nu;
+    c->u_hi = c->u_lo + nu;
+    c->K = c->u_hi + nu;
+    A = w;
+    Ad = A + nx * nx;
+    B = Ad + nx * nx;
+    Bd = B + nx * nu;
+    Q = Bd + nx * nu;
+    R = Q + nx * nx;
+    for (size_t i = 0; i < nx; i++)
+        Q[i * nx + i] = q[i];
+    for (size_t i = 0; i < nu; i++)
+        R[i * nu + i] = r[i];
+
+    t->equilibrium(m->p, c->x_eq, c->u_eq);
+    t->input_limits(m->p, c->u_lo, c->u_hi);
+    if (plant_linearise(m, c->x_eq, c->u_eq, A, B, err) != PB_SUCCESS ||
+        plant_discretise(nx, nu, A, B, T, Ad, Bd, err) != PB_SUCCESS ||
+        plant_dlqr(nx, nu, Ad, Bd, Q, R, c->K, NULL, err) != PB_SUCCESS) {
+        pb_error_prefix(err, "LQR expert of plant '%s': ", t->name);
+        goto fail;
+    }
+    free(w);
+    return c;
+
+fail:
+    free(w);
+    plant_lqr_free(c);
+    return NULL;
+}
+
+void plant_lqr_eval(const plant_lqr *c, const double x[], double u[])
+{
+    for (size_t i = 0; i < c->nu; i++) {
+        double v = c->u_eq[i];
+        for (size_t j = 0; j < c->nx; j++)
+            v -= c->K[i * c->nx + j] * (x[j] - c->x_eq[j]);
+        u[i] = v < c->u_lo[i] ? c->u_lo[i] : (v > c->u_hi[i] ? c->u_hi[i] : v);
+    }
+}

@@ -1,0 +1,174 @@
+/* quadrotor_beard.h: the rigid-body quadrotor of Beard (2008), "Quadrotor
+ * dynamics and control", eqs. 16-19, shared by quadrotor.c (four inputs) and
+ * quadrotor_arch.c (the ARCH-COMP QUAD form, yaw torque 0).  Internal to
+ * plants/: not a public header.
+ *
+ * State (12): north, east, altitude (up); body velocities u, v, w; roll phi,
+ * pitch theta, yaw psi; body rates p, q, r.  With s, c, t for sin, cos, tan:
+ *
+ *   pn' = ct cps u + (sf st cps - cf sps) v + (cf st cps + sf sps) w
+ *   pe' = ct sps u + (sf st sps + cf cps) v + (cf st sps - sf cps) w
+ *   h'  = st u - sf ct v - cf ct w
+ *   u'  = r v - q w - g st
+ *   v'  = p w - r u + g ct sf
+ *   w'  = q u - p v + g ct cf - F,          F = g + u1/m (thrust per unit mass)
+ *   phi'   = p + sf tt q + cf tt r
+ *   theta' = cf q - sf r
+ *   psi'   = (sf q + cf r) / ct
+ *   p' = (Jy - Jz)/Jx q r + tau_phi/Jx
+ *   q' = (Jz - Jx)/Jy p r + tau_theta/Jy
+ *   r' = (Jx - Jy)/Jz p q + tau_psi/Jz
+ *
+ * as the ARCH-COMP README states it (altitude up, h' and w' signs as above).
+ * The suite's own MATLAB dynamics file differs from this form in several terms.
+ * Hover, x = 0 with u1 = 0 and zero torques, is an equilibrium. */
+#ifndef QUADROTOR_BEARD_H
+#define QUADROTOR_BEARD_H
+
+#include <math.h>
+
+#include "plant.h"
+
+/* Parameter order shared by both quadrotor types. */
+enum { QB_M, QB_JX, QB_JY, QB_JZ, QB_G, QB_U1MAX, QB_TAUMAX, QB_PMAX, QB_VMAX, QB_ATTMAX, QB_WMAX };
+
+enum { QB_NX = 12 };
+
+static const plant_var quad_beard_states[QB_NX] = {
+    {"pn", "m"},    {"pe", "m"},      {"h", "m"},     {"u", "m/s"},
+    {"v", "m/s"},   {"w", "m/s"},     {"phi", "rad"}, {"theta", "rad"},
+    {"psi", "rad"}, {"p", "rad/s"},   {"q", "rad/s"}, {"r", "rad/s"}};
+
+/* The right-hand side for thrust deviation u1 and torques tau[3]. */
+static inline int quad_beard_f(const double x[], double u1, const double tau[3], const double p[],
+                               double dxdt[])
+{
+    double sf = sin(x[6]), cf = cos(x[6]), st = sin(x[7]), ct = cos(x[7]);
+    double sps = sin(x[8]), cps = cos(x[8]);
+    double u = x[3], v = x[4], w = x[5], pr = x[9], qr = x[10], rr = x[11];
+    double g = p[QB_G], F = g + u1 / p[QB_M];
+    double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+
+    dxdt[0] = ct * cps * u + (sf * st * cps - cf * sps) * v + (cf * st * cps + sf * sps) * w;
+    dxdt[1] = ct * sps * u + (sf * st * sps + cf * cps) * v + (cf * st * sps - sf * cps) * w;
+    dxdt[2] = st * u - sf * ct * v - cf * ct * w;
+    dxdt[3] = rr * v - qr * w - g * st;
+    dxdt[4] = pr * w - rr * u + g * ct * sf;
+    dxdt[5] = qr * u - pr * v + g * ct * cf - F;
+    dxdt[6] = pr + (sf * qr + cf * rr) * st / ct;
+    dxdt[7] = cf * qr - sf * rr;
+    dxdt[8] = (sf * qr + cf * rr) / ct;
+    dxdt[9] = (Jy - Jz) / Jx * qr * rr + tau[0] / Jx;
+    dxdt[10] = (Jz - Jx) / Jy * pr * rr + tau[1] / Jy;
+    dxdt[11] = (Jx - Jy) / Jz * pr * qr + tau[2] / Jz;
+    for (int i = 0; i < QB_NX; i++)
+        if (!isfinite(dxdt[i]))
+            return PB_EDIVERGED;
+    return PB_SUCCESS;
+}
+
+/* dfdx (12 x 12, row-major), term by term from quad_beard_f. */
+static inline void quad_beard_dfdx(const double x[], const double p[], double J[])
+{
+    double sf = sin(x[6]), cf = cos(x[6]), st = sin(x[7]), ct = cos(x[7]), tt = st / ct;
+    double sps = sin(x[8]), cps = cos(x[8]);
+    double u = x[3], v = x[4], w = x[5], pr = x[9], qr = x[10], rr = x[11];
+    double g = p[QB_G];
+    double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+    double a = sf * qr + cf * rr; /* appears in phi', psi' */
+
+#define QJ(i, j) J[(i) * QB_NX + (j)]
+    for (int i = 0; i < QB_NX * QB_NX; i++)
+        J[i] = 0.0;
+    /* pn' */
+    QJ(0, 3) = ct * cps;
+    QJ(0, 4) = sf * st * cps - cf * sps;
+    QJ(0, 5) = cf * st * cps + sf * sps;
+    QJ(0, 6) = (cf * st * cps + sf * sps) * v + (-sf * st * cps + cf * sps) * w;
+    QJ(0, 7) = -st * cps * u + sf * ct * cps * v + cf * ct * cps * w;
+    QJ(0, 8) = -ct * sps * u + (-sf * st * sps - cf * cps) * v + (-cf * st * sps + sf * cps) * w;
+    /* pe' */
+    QJ(1, 3) = ct * sps;
+    QJ(1, 4) = sf * st * sps + cf * cps;
+    QJ(1, 5) = cf * st * sps - sf * cps;
+    QJ(1, 6) = (cf * st * sps - sf * cps) * v + (-sf * st * sps - cf * cps) * w;
+    QJ(1, 7) = -st * sps * u + sf * ct * sps * v + cf * ct * sps * w;
+    QJ(1, 8) = ct * cps * u + (sf * st * cps - cf * sps) * v + (cf * st * cps + sf * sps) * w;
+    /* h' */
+    QJ(2, 3) = st;
+    QJ(2, 4) = -sf * ct;
+    QJ(2, 5) = -cf * ct;
+    QJ(2, 6) = -cf * ct * v + sf * ct * w;
+    QJ(2, 7) = ct * u + sf * st * v + cf * st * w;
+    /* u' */
+    QJ(3, 4) = rr;
+    QJ(3, 5) = -qr;
+    QJ(3, 7) = -g * ct;
+    QJ(3, 10) = -w;
+    QJ(3, 11) = v;
+    /* v' */
+    QJ(4, 3) = -rr;
+    QJ(4, 5) = pr;
+    QJ(4, 6) = g * ct * cf;
+    QJ(4, 7) = -g * st * sf;
+    QJ(4, 9) = w;
+    QJ(4, 11) = -u;
+    /* w' */
+    QJ(5, 3) = qr;
+    QJ(5, 4) = -pr;
+    QJ(5, 6) = -g * ct * sf;
+    QJ(5, 7) = -g * st * cf;
+    QJ(5, 9) = -v;
+    QJ(5, 10) = u;
+    /* phi' */
+    QJ(6, 6) = (cf * qr - sf * rr) * tt;
+    QJ(6, 7) = a / (ct * ct);
+    QJ(6, 9) = 1.0;
+    QJ(6, 10) = sf * tt;
+    QJ(6, 11) = cf * tt;
+    /* theta' */
+    QJ(7, 6) = -sf * qr - cf * rr;
+    QJ(7, 10) = cf;
+    QJ(7, 11) = -sf;
+    /* psi' */
+    QJ(8, 6) = (cf * qr - sf * rr) / ct;
+    QJ(8, 7) = a * st / (ct * ct);
+    QJ(8, 10) = sf / ct;
+    QJ(8, 11) = cf / ct;
+    /* body rates */
+    QJ(9, 10) = (Jy - Jz) / Jx * rr;
+    QJ(9, 11) = (Jy - Jz) / Jx * qr;
+    QJ(10, 9) = (Jz - Jx) / Jy * rr;
+    QJ(10, 11) = (Jz - Jx) / Jy * pr;
+    QJ(11, 9) = (Jx - Jy) / Jz * qr;
+    QJ(11, 10) = (Jx - Jy) / Jz * pr;
+#undef QJ
+}
+
+/* Divergence box: positions, velocities, roll and pitch (pitch must stay
+ * away from the psi' singularity at |theta| = pi/2), rates; yaw is free. */
+static inline void quad_beard_state_limits(const double p[], double lo[], double hi[])
+{
+    double lim[QB_NX] = {p[QB_PMAX],   p[QB_PMAX],   p[QB_PMAX], p[QB_VMAX],
+                         p[QB_VMAX],   p[QB_VMAX],   p[QB_ATTMAX], p[QB_ATTMAX],
+                         INFINITY,     p[QB_WMAX],   p[QB_WMAX], p[QB_WMAX]};
+    for (int i = 0; i < QB_NX; i++) {
+        lo[i] = -lim[i];
+        hi[i] = lim[i];
+    }
+}
+
+/* The principal moments of a rigid body obey the triangle inequalities
+ * Jx + Jy >= Jz (and cyclic). */
+static inline int quad_beard_validate(const char *name, const double p[], pb_error *err)
+{
+    double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+    if (Jx + Jy < Jz || Jy + Jz < Jx || Jz + Jx < Jy)
+        return pb_error_set(err, PB_EINVAL,
+                            "%s: inertias Jx = %g, Jy = %g, Jz = %g violate the triangle "
+                            "inequality of a rigid body (each at most the sum of the others)",
+                            name, Jx, Jy, Jz);
+    return PB_SUCCESS;
+}
+
+#endif
