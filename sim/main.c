@@ -12,6 +12,7 @@
 int cmd_plants(int argc, char **argv);
 int cmd_convert(int, char **);
 int cmd_info(int, char **);
+int cmd_export_c(int argc, char **argv);
 
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", NULL},
@@ -21,7 +22,7 @@ const cli_command cli_commands[] = {
     {"bound", "actual deviation and bounds of a policy pair on logged states", NULL},
     {"certify", "admissible perturbation per layer and largest certified sparsity", NULL},
     {"convert", "import a policy from NNet, POLAR text or ONNX", cmd_convert},
-    {"export-c", "write a pruned policy as dependency-free C", NULL},
+    {"export-c", "write a pruned policy as dependency-free C", cmd_export_c},
     {"plot", "draw the figures of a results file with gnuplot", NULL},
     {"info", "summarise a policy or results file", cmd_info},
     {"plants", "list the plants, their states, inputs and parameters; LQR demo", cmd_plants},

@@ -1,0 +1,202 @@
+/* cmd_export_c.c: `prunebound export-c POLICY.h5 -o FILE.c [options]`: the
+ * policy as one dependency-free C99 file (controller/export_c.h), with its
+ * footprint, MAC count and, for float, its deviation from the float64 policy. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "cli.h"
+#include "export_c.h"
+#include "mlp_io.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prunebound export-c POLICY.h5 -o FILE.c [--header FILE.h] [--name NAME]\n"
+            "                           [--float | --double] [--storage dense|csr|auto]\n"
+            "                           [--calib CALIB.h5]\n\n"
+            "Writes the policy (input map, layers, output map) as one C99 file with const\n"
+            "weight arrays and one function `void NAME_eval(const T x[NAME_NX], T u[NAME_NU])`,\n"
+            "no malloc and nothing beyond <math.h> and <stdint.h>.\n\n"
+            "  -o FILE.c          the C file (written atomically)\n"
+            "  --header FILE.h    also write a header with NAME_NX, NAME_NU and the prototype\n"
+            "  --name NAME        prefix of every symbol, a C identifier (default: policy)\n"
+            "  --double, --float  arithmetic T (default: double)\n"
+            "  --storage S        dense, csr (values, uint8/16 column indices, row pointers)\n"
+            "                     or auto: per layer the one with fewer bytes (default: auto)\n"
+            "  --calib CALIB.h5   float: states (dataset `states`, n x n_in) on which to measure\n"
+            "                     the float deviation; default: %d states drawn uniformly where\n"
+            "                     the network input lies in [-1, 1] (docs/EXPORT.md)\n\n"
+            "Prints the flash footprint (weights, indices, biases, maps), the multiply-adds per\n"
+            "call, dense vs chosen storage per layer and, for float, the largest deviation\n"
+            "||u_float - u||_2 from the float64 policy, to be added to any pruning bound.\n",
+            EXPORT_C_CALIB_N);
+}
+
+/* Reads dataset `states` (n x n_in, any float type) of an HDF5 file into a
+ * new array.  PB_EIO / PB_EFORMAT with a message naming the file. */
+static int read_states(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
+{
+    H5E_auto2_t old_fn;
+    void *old_data;
+    hid_t file, dset = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hsize_t dims[2];
+    int rc = PB_SUCCESS;
+
+    *out = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        rc = pb_error_set(err, PB_EIO, "%s: cannot open as HDF5", path);
+        goto restore;
+    }
+    dset = H5Dopen2(file, "states", H5P_DEFAULT);
+    if (dset < 0) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: no dataset 'states'", path);
+        goto close_file;
+    }
+    space = H5Dget_space(dset);
+    if (space < 0 || H5Sget_simple_extent_ndims(space) != 2 ||
+        H5Sget_simple_extent_dims(space, dims, NULL) != 2 || dims[1] != n_in || dims[0] == 0) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: 'states' must be n x %zu with n > 0", path, n_in);
+        goto close_dset;
+    }
+    *out = malloc((size_t)dims[0] * n_in * sizeof **out);
+    if (!*out) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close_dset;
+    }
+    if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+        free(*out);
+        *out = NULL;
+        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read 'states' as numbers", path);
+        goto close_dset;
+    }
+    *n = (size_t)dims[0];
+close_dset:
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(dset);
+close_file:
+    H5Fclose(file);
+restore:
+    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    return rc;
+}
+
+static void print_report(const char *c_path, const char *h_path, const export_c_options *o,
+                         const export_c_report *r)
+{
+    printf("wrote %s%s%s: %s_eval, %s, %zu layers\n", c_path, h_path ? " and " : "",
+           h_path ? h_path : "", o->name, o->real == EXPORT_C_FLOAT ? "float" : "double",
+           r->n_layers);
+    printf("layer  shape        non-zero/weights  dense B  csr B  chosen    bytes   MACs\n");
+    for (size_t j = 0; j < r->n_layers; j++) {
+        const export_c_layer_info *l = &r->layers[j];
+        char shape[48], nz[48];
+        snprintf(shape, sizeof shape, "%zux%zu", l->n_out, l->n_in);
+        snprintf(nz, sizeof nz, "%zu/%zu", l->nnz, l->n_out * l->n_in);
+        printf("%5zu  %-11s  %16s  %7zu  %5zu  %-6s  %7zu  %5zu\n", j + 1, shape, nz,
+               l->bytes_dense, l->bytes_csr, export_c_storage_name(l->storage), l->bytes,
+               l->macs);
+    }
+    printf("flash footprint: %zu bytes of weights and indices (all dense: %zu); total %zu bytes "
+           "with biases %zu and maps %zu (all dense: %zu, %.1f%% smaller)\n",
+           r->bytes_weights + r->bytes_indices, r->flash_bytes_dense - r->bytes_biases -
+           r->bytes_maps, r->flash_bytes, r->bytes_biases, r->bytes_maps, r->flash_bytes_dense,
+           100.0 * (1.0 - (double)r->flash_bytes / (double)r->flash_bytes_dense));
+    printf("multiply-adds per call: %zu (all dense: %zu; %zu of %zu weights non-zero)\n", r->macs,
+           r->macs_dense, r->nnz, r->n_weights);
+    printf("stack: %zu bytes\n", r->work_len * r->real_bytes);
+    if (r->real == EXPORT_C_FLOAT)
+        printf("float deviation from the float64 policy over %zu %s states: max ||u_f - u||_2 = "
+               "%.3e, max |u_f,i - u_i| = %.3e\n"
+               "  a bound for the exported float policy is the pruning bound + %.3e "
+               "(docs/EXPORT.md)\n",
+               r->n_calib, r->calib_is_default ? "default" : "calibration", r->float_dev,
+               r->float_dev_abs, r->float_dev);
+}
+
+int cmd_export_c(int argc, char **argv)
+{
+    const char *cmd = argv[0], *policy = NULL, *c_path = NULL, *h_path = NULL, *calib = NULL;
+    export_c_options o;
+    export_c_report rep;
+    pb_error err;
+    mlp *m = NULL;
+    double *X = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    pb_error_clear(&err);
+    export_c_options_init(&o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (!has_value)
+                return cli_usage_error(cmd, "%s needs a file name", a);
+            c_path = argv[++i];
+        } else if (strcmp(a, "--header") == 0) {
+            if (!has_value)
+                return cli_usage_error(cmd, "--header needs a file name");
+            h_path = argv[++i];
+        } else if (strcmp(a, "--name") == 0) {
+            if (!has_value)
+                return cli_usage_error(cmd, "--name needs a value");
+            o.name = argv[++i];
+        } else if (strcmp(a, "--storage") == 0) {
+            if (!has_value)
+                return cli_usage_error(cmd, "--storage needs dense, csr or auto");
+            if (export_c_storage_parse(argv[++i], &o.storage, &err) != PB_SUCCESS)
+                return cli_usage_error(cmd, "%s", err.msg);
+        } else if (strcmp(a, "--calib") == 0) {
+            if (!has_value)
+                return cli_usage_error(cmd, "--calib needs a file name");
+            calib = argv[++i];
+        } else if (strcmp(a, "--float") == 0) {
+            o.real = EXPORT_C_FLOAT;
+        } else if (strcmp(a, "--double") == 0) {
+            o.real = EXPORT_C_DOUBLE;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error(cmd, "unknown option '%s'", a);
+        } else if (!policy) {
+            policy = a;
+        } else {
+            return cli_usage_error(cmd, "unexpected argument '%s'", a);
+        }
+    }
+    if (!policy)
+        return cli_usage_error(cmd, "expected a policy file");
+    if (!c_path)
+        return cli_usage_error(cmd, "expected -o FILE.c");
+    if (export_c_name_check(o.name, &err) != PB_SUCCESS)
+        return cli_usage_error(cmd, "--name: %s", err.msg);
+    if (calib && o.real != EXPORT_C_FLOAT)
+        return cli_usage_error(cmd, "--calib applies to --float exports");
+
+    if ((rc = mlp_read_h5(policy, &m, &err)) != PB_SUCCESS)
+        return cli_fail(cmd, &err);
+    if (calib && (rc = read_states(calib, m->n_in, &X, &n, &err)) != PB_SUCCESS)
+        goto fail;
+    o.n_calib = n;
+    o.calib = X;
+    if ((rc = export_c_write_files(m, &o, c_path, h_path, &rep, &err)) != PB_SUCCESS)
+        goto fail;
+    print_report(c_path, h_path, &o, &rep);
+    free(X);
+    mlp_free(m);
+    return 0;
+fail:
+    free(X);
+    mlp_free(m);
+    return cli_fail(cmd, &err);
+}
