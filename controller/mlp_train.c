@@ -26,6 +26,7 @@ struct mlp_trainer {
     double **H;       /* [n_layers + 1]: H[j] (batch x width_j) */
     double *D, *Dn;   /* batch x max_width: deltas of the current and the previous layer */
     double *Yb;       /* batch x n_out: targets of the minibatch */
+    double *y_lo, *y_hi; /* [n_out]: saturation of the outputs (+-inf: none) */
     double *grad;     /* [n_params] */
     double *mom1;     /* [n_params]: Adam's first moment m */
     double *mom2;     /* [n_params]: Adam's second moment v */
@@ -109,6 +110,8 @@ void mlp_trainer_free(mlp_trainer *t)
     free(t->D);
     free(t->Dn);
     free(t->Yb);
+    free(t->y_lo);
+    free(t->y_hi);
     free(t->grad);
     free(t->mom1);
     free(t->mom2);
@@ -154,13 +157,16 @@ mlp_trainer *mlp_trainer_alloc(const mlp *m, const mlp_train_opts *o, size_t n_m
     t->D = malloc(t->batch * m->max_width * sizeof *t->D);
     t->Dn = malloc(t->batch * m->max_width * sizeof *t->Dn);
     t->Yb = malloc(t->batch * m->n_out * sizeof *t->Yb);
+    t->y_lo = malloc(m->n_out * sizeof *t->y_lo);
+    t->y_hi = malloc(m->n_out * sizeof *t->y_hi);
     t->grad = malloc(t->n_params * sizeof *t->grad);
     t->mom1 = malloc(t->n_params * sizeof *t->mom1);
     t->mom2 = malloc(t->n_params * sizeof *t->mom2);
     t->perm = malloc(n_max * sizeof *t->perm);
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!t->D || !t->Dn || !t->Yb || !t->grad || !t->mom1 || !t->mom2 || !t->perm || !t->rng)
+    if (!t->D || !t->Dn || !t->Yb || !t->y_lo || !t->y_hi || !t->grad || !t->mom1 || !t->mom2 || !t->perm || !t->rng)
         goto free_t;
+    mlp_trainer_set_output_limits(t, NULL, NULL);
     mlp_trainer_reset(t);
     return t;
 free_t:
@@ -177,6 +183,14 @@ void mlp_trainer_reset(mlp_trainer *t)
     gsl_rng_set(t->rng, t->opts.seed);
     t->steps = 0;
     t->epoch = 0;
+}
+
+void mlp_trainer_set_output_limits(mlp_trainer *t, const double lo[], const double hi[])
+{
+    for (size_t k = 0; k < t->n_out; k++) {
+        t->y_lo[k] = lo ? lo[k] : -INFINITY;
+        t->y_hi[k] = hi ? hi[k] : INFINITY;
+    }
 }
 
 size_t mlp_trainer_epochs_done(const mlp_trainer *t)
@@ -270,11 +284,18 @@ static double batch_sse(mlp_trainer *t, const mlp *m, size_t nb, double c, doubl
     double sse = 0.0;
 
     forward(t, m, nb);
-    for (size_t i = 0; i < nb * n_out; i++) {
-        double r = HL[i] - t->Yb[i];
-        sse += r * r;
-        t->D[i] = c * r;
-    }
+    for (size_t i = 0; i < nb; i++)
+        for (size_t k = 0; k < n_out; k++) {
+            size_t q = i * n_out + k;
+            double y = HL[q], target = t->Yb[q];
+            double r = y - target;
+            /* a saturated target is met by any output beyond its limit */
+            if ((target >= t->y_hi[k] && y > t->y_hi[k]) ||
+                (target <= t->y_lo[k] && y < t->y_lo[k]))
+                r = 0.0;
+            sse += r * r;
+            t->D[q] = c * r;
+        }
     if (!grad)
         return sse;
     act_backprop(m->layers[L - 1].act, m->layers[L - 1].alpha, nb * n_out, HL, t->D);

@@ -59,8 +59,17 @@ void mlp_trainer_free(mlp_trainer *t);
  * reseeded.  The weights of the network are not touched. */
 void mlp_trainer_reset(mlp_trainer *t);
 
+/* Declares that outputs saturate at lo[k] <= y_k <= hi[k] (network
+ * coordinates; NULL: no limit; the default), as when the policy's output map
+ * clips.  Then a sample whose target sits at a limit (Y_ik >= hi[k], or
+ * <= lo[k]) has zero residual when the output lies beyond that limit: the
+ * loss compares clip(y) with the target there, and y - target elsewhere, so
+ * the network need not reproduce the saturation's kink. */
+void mlp_trainer_set_output_limits(mlp_trainer *t, const double lo[], const double hi[]);
+
 /* Mean squared error over the n samples X (n x n_in) with targets Y
- * (n x n_out), L = 1/(n n_out) sum_i ||N(X_i) - Y_i||^2, and its gradient
+ * (n x n_out), L = 1/(n n_out) sum_i ||N(X_i) - Y_i||^2 (residuals of
+ * saturated targets as in mlp_trainer_set_output_limits), and its gradient
  * grad (mlp_train_n_params) with respect to the parameters (NULL: loss only).
  * Evaluated in chunks of the minibatch size; n <= n_max.  No allocation. */
 double mlp_trainer_loss(mlp_trainer *t, const mlp *m, size_t n, const double X[],
