@@ -1,0 +1,713 @@
+/* cmd_run.c: `prunebound run CONFIG [-o FILE] [--set key.path=value]...`:
+ * load or train the policy, prune it as configured, simulate every scenario
+ * with the original and every pruned variant side by side, and write the
+ * results file of docs/RESULTS.md plus a summary table on stdout. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <hdf5.h>
+
+#include "cfg.h"
+#include "cli.h"
+#include "h5_write.h"
+#include "import.h"
+#include "mlp_io.h"
+#include "prune.h"
+#include "sim.h"
+#include "sim_train.h"
+
+#define RUN_SETS_MAX 256
+
+/* One row of /summary (one per variant and scenario). */
+typedef struct run_row {
+    char label[SIM_LABEL_MAX];
+    char method[32];
+    double sparsity;
+    char pattern[16];
+    long long scenario;
+    char scenario_name[64];
+    double max_dev_actual, max_dev_bound, tightness;
+    long long violations;
+    double max_traj_dev;
+    double rms_track_orig, rms_track_pruned;
+    long long stable_orig, stable_pruned;
+    long long diverged_step_orig, diverged_step_pruned;
+} run_row;
+
+static const h5_column run_cols[] = {
+    {"label", H5W_STR, offsetof(run_row, label), SIM_LABEL_MAX},
+    {"method", H5W_STR, offsetof(run_row, method), 32},
+    {"sparsity", H5W_F64, offsetof(run_row, sparsity), 0},
+    {"pattern", H5W_STR, offsetof(run_row, pattern), 16},
+    {"scenario", H5W_I64, offsetof(run_row, scenario), 0},
+    {"scenario_name", H5W_STR, offsetof(run_row, scenario_name), 64},
+    {"max_dev_actual", H5W_F64, offsetof(run_row, max_dev_actual), 0},
+    {"max_dev_bound", H5W_F64, offsetof(run_row, max_dev_bound), 0},
+    {"tightness", H5W_F64, offsetof(run_row, tightness), 0},
+    {"violations", H5W_I64, offsetof(run_row, violations), 0},
+    {"max_traj_dev", H5W_F64, offsetof(run_row, max_traj_dev), 0},
+    {"rms_track_orig", H5W_F64, offsetof(run_row, rms_track_orig), 0},
+    {"rms_track_pruned", H5W_F64, offsetof(run_row, rms_track_pruned), 0},
+    {"stable_orig", H5W_I64, offsetof(run_row, stable_orig), 0},
+    {"stable_pruned", H5W_I64, offsetof(run_row, stable_pruned), 0},
+    {"diverged_step_orig", H5W_I64, offsetof(run_row, diverged_step_orig), 0},
+    {"diverged_step_pruned", H5W_I64, offsetof(run_row, diverged_step_pruned), 0},
+};
+
+/* Everything one run owns. */
+typedef struct run_state {
+    cfg_run *cfg;
+    mlp *orig;
+    size_t n_variants;
+    mlp **nets;            /* [n_variants] */
+    sim_variant *variants; /* [n_variants] */
+    sim_model *model;
+    sim_data *data;
+    sim_result *result;
+    run_row *rows; /* [n_variants x n_scenarios] */
+    double *X;     /* calibration states */
+    size_t n_X;
+} run_state;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: prunebound run CONFIG [-o FILE] [--set key.path=value]...\n\n"
+            "Loads (or trains) the policy of CONFIG, prunes it with every configured method and\n"
+            "sparsity, simulates every scenario with the original and each pruned policy side by\n"
+            "side, and writes states, actions, tracking errors, the actual action deviation and\n"
+            "its bounds to an HDF5 results file (docs/RESULTS.md); prints a summary table.\n\n"
+            "  -o FILE              results file (default: the config's output.file)\n"
+            "  --set key.path=value override one key of the config, e.g.\n"
+            "                       --set simulation.horizon=2 --set scenarios[0].x0=[0.1,0]\n"
+            "  -h, --help           this text\n\n"
+            "Config keys: docs/CONFIG.md.  Exit status: 0 success, 2 bad usage or input\n"
+            "(message names file, line and key), 1 internal failure.\n");
+}
+
+static void run_state_free(run_state *s)
+{
+    for (size_t v = 0; s->nets && v < s->n_variants; v++)
+        mlp_free(s->nets[v]);
+    free(s->nets);
+    free(s->variants);
+    free(s->rows);
+    free(s->X);
+    sim_result_free(s->result);
+    sim_data_free(s->data);
+    sim_model_free(s->model);
+    mlp_free(s->orig);
+    cfg_run_free(s->cfg);
+}
+
+/* ---- Policy ---- */
+
+static int load_policy(run_state *s, pb_error *err)
+{
+    cfg_run *c = s->cfg;
+    const plant_type *pt = c->plant->type;
+    int rc = PB_SUCCESS;
+
+    switch (c->policy_kind) {
+    case CFG_POLICY_FILE:
+        rc = mlp_read_h5(c->policy_file, &s->orig, err);
+        break;
+    case CFG_POLICY_IMPORT: {
+        const import_type *t = c->import_format[0] ? import_find(c->import_format)
+                                                   : import_find_by_extension(c->policy_file);
+        import_options o;
+        char note[512] = "";
+        memset(&o, 0, sizeof o);
+        if (c->import_acts[0] && (rc = import_options_parse_acts(&o, c->import_acts, err)))
+            break;
+        rc = t->read(c->policy_file, &o, &s->orig, note, sizeof note, err);
+        if (rc == PB_SUCCESS && note[0])
+            fprintf(stderr, "prunebound run: %s: %s\n", c->policy_file, note);
+        if (rc == PB_SUCCESS && (c->has_out_offset || c->has_out_scale)) {
+            rc = mlp_add_output_map(s->orig, err);
+            for (size_t i = 0; rc == PB_SUCCESS && i < s->orig->n_out; i++) {
+                if (c->has_out_offset)
+                    s->orig->out_offset[i] = c->out_offset;
+                if (c->has_out_scale)
+                    s->orig->out_scale[i] = c->out_scale;
+            }
+        }
+        break;
+    }
+    case CFG_POLICY_TRAIN:
+        if (cli_stderr_is_tty())
+            fprintf(stderr, "training the policy (imitation of the LQR expert)...\n");
+        rc = sim_train(c->plant, &c->integ, c->period, (const sim_train_opts *)c->train, &s->orig,
+                       NULL, err);
+        break;
+    }
+    if (rc)
+        return cfg_error_at(err, &c->where_policy);
+    if (s->orig->n_in != pt->nx || s->orig->n_out != pt->nu) {
+        pb_error_set(err, PB_EINVAL,
+                     "the policy takes %zu inputs and gives %zu outputs, but plant '%s' has %zu "
+                     "states and %zu inputs",
+                     s->orig->n_in, s->orig->n_out, pt->name, pt->nx, pt->nu);
+        return cfg_error_at(err, &c->where_policy);
+    }
+    return PB_SUCCESS;
+}
+
+/* Reads dataset "states" (n x n_in) of a calibration file. */
+static int read_calibration(const char *path, size_t n_in, double **X, size_t *n, pb_error *err)
+{
+    hid_t f, ds, sp;
+    hsize_t dims[2];
+    int rc = PB_EFORMAT;
+
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot open as HDF5", path);
+    ds = H5Dopen2(f, "states", H5P_DEFAULT);
+    if (ds < 0) {
+        H5Fclose(f);
+        return pb_error_set(err, PB_EFORMAT, "%s: no dataset 'states'", path);
+    }
+    sp = H5Dget_space(ds);
+    if (H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
+        dims[1] == n_in && dims[0] > 0) {
+        *X = malloc(dims[0] * dims[1] * sizeof **X);
+        if (!*X)
+            rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *X) < 0)
+            rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read 'states'", path);
+        else {
+            *n = dims[0];
+            rc = PB_SUCCESS;
+        }
+    } else {
+        pb_error_set(err, PB_EFORMAT, "%s: 'states' must be [n, %zu] with n > 0", path, n_in);
+    }
+    if (rc && *X) {
+        free(*X);
+        *X = NULL;
+    }
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    return rc;
+}
+
+/* ---- Pruning ---- */
+
+static int needs_calibration(const cfg_run *c)
+{
+    for (size_t i = 0; i < c->n_prune; i++) {
+        const prune_method *m = prune_find(c->prune[i].method);
+        if (m && m->needs_hessian)
+            return 1;
+    }
+    return 0;
+}
+
+static int calibrate(run_state *s, pb_error *err)
+{
+    cfg_run *c = s->cfg;
+    size_t nx = c->plant->type->nx;
+    sim_model *m0;
+    sim_data *d0;
+    double *x0s;
+    int rc;
+
+    if (c->calib_file[0]) {
+        rc = read_calibration(c->calib_file, s->orig->n_in, &s->X, &s->n_X, err);
+        return rc ? cfg_error_at(err, &c->where_calib) : PB_SUCCESS;
+    }
+    m0 = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
+                         c->stable_tol, s->orig, 0, NULL, err);
+    if (!m0)
+        return err->code;
+    d0 = sim_data_alloc(m0, err);
+    x0s = malloc(c->n_scenarios * nx * sizeof *x0s);
+    if (!d0 || !x0s) {
+        rc = d0 ? pb_error_set(err, PB_ENOMEM, "out of memory") : err->code;
+        goto done;
+    }
+    for (size_t i = 0; i < c->n_scenarios; i++)
+        memcpy(x0s + i * nx, c->scenarios[i].x0, nx * sizeof *x0s);
+    rc = sim_calibrate(m0, d0, c->n_scenarios, x0s, c->calib_trajectories, c->calib_noise,
+                       c->calib_seed, &s->X, &s->n_X, err);
+    if (rc)
+        cfg_error_at(err, &c->where_calib);
+done:
+    free(x0s);
+    sim_data_free(d0);
+    sim_model_free(m0);
+    return rc;
+}
+
+/* Prunes every (entry, sparsity) into s->variants. */
+static int prune_all(run_state *s, pb_error *err)
+{
+    cfg_run *c = s->cfg;
+    char sha[65] = "";
+    size_t n = 0;
+    int rc;
+
+    for (size_t i = 0; i < c->n_prune; i++)
+        n += c->prune[i].n_sparsity;
+    s->nets = calloc(n + 1, sizeof *s->nets);
+    s->variants = calloc(n + 1, sizeof *s->variants);
+    if (!s->nets || !s->variants)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    if (c->policy_kind != CFG_POLICY_TRAIN && mlp_file_sha256(c->policy_file, sha, err))
+        sha[0] = '\0';
+    for (size_t i = 0; i < c->n_prune; i++) {
+        const cfg_prune *p = &c->prune[i];
+        const prune_method *pm = prune_find(p->method);
+        size_t layers[64], n_sel = 0;
+        prune_options o;
+
+        prune_options_init(&o);
+        if (strcmp(p->pattern, "unstructured") != 0 &&
+            (rc = prune_pattern_parse(p->pattern, &o.nm_n, &o.nm_m, err)))
+            return cfg_error_at(err, &p->where);
+        if ((rc = prune_layers_parse(p->layers, s->orig->n_layers, layers, 64, &n_sel, err)))
+            return cfg_error_at(err, &p->where);
+        o.layers = n_sel ? layers : NULL;
+        o.n_sel = n_sel;
+        o.global = p->global;
+        for (size_t j = 0; j < p->n_sparsity; j++) {
+            sim_variant *v = &s->variants[s->n_variants];
+            char label[SIM_LABEL_MAX];
+            o.sparsity = p->sparsity[j];
+            rc = prune_mlp(s->orig, pm, &o, s->X, pm->needs_hessian ? s->n_X : 0,
+                           &s->nets[s->n_variants], err);
+            if (rc)
+                return cfg_error_at(err, &p->where);
+            if (o.nm_m)
+                snprintf(label, sizeof label, "%s_%s", p->method, p->pattern);
+            else
+                snprintf(label, sizeof label, "%s_s%.2f", p->method, p->sparsity[j]);
+            if (strcmp(p->layers, "all") != 0) {
+                size_t used = strlen(label);
+                snprintf(label + used, sizeof label - used, "_L%.24s", p->layers);
+                for (char *q = label + used; *q; q++)
+                    if (*q == ',')
+                        *q = '-';
+            }
+            if (p->global) {
+                size_t used = strlen(label);
+                snprintf(label + used, sizeof label - used, "_global");
+            }
+            for (size_t k = 0; k < s->n_variants; k++)
+                if (strcmp(s->variants[k].label, label) == 0) {
+                    pb_error_set(err, PB_EINVAL, "variant '%s' appears twice", label);
+                    return cfg_error_at(err, &p->where);
+                }
+            memcpy(s->nets[s->n_variants]->prov.parent_sha256, sha, sizeof sha);
+            snprintf(v->label, sizeof v->label, "%s", label);
+            snprintf(v->method, sizeof v->method, "%s", p->method);
+            snprintf(v->pattern, sizeof v->pattern, "%s", p->pattern);
+            v->sparsity = p->sparsity[j];
+            v->net = s->nets[s->n_variants];
+            s->n_variants++;
+        }
+    }
+    return PB_SUCCESS;
+}
+
+/* ---- Writing ---- */
+
+/* A policy in the layout of a policy file under group `g`, plus per-layer
+ * dW_spectral_norm and C_sup datasets. */
+static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW[],
+                        const double C_sup[], pb_error *err)
+{
+    char p[256];
+    size_t L = m->n_layers, dims[2];
+    int rc;
+
+    if ((rc = h5_group_make(f, g, err)) ||
+        (rc = h5_attr_write_str(f, g, "format", "prunebound-mlp", err)) ||
+        (rc = h5_attr_write_i64(f, g, "format_version", 1, err)))
+        return rc;
+    for (size_t j = 0; j < L; j++) {
+        const mlp_layer *l = &m->layers[j];
+        char lg[200];
+        snprintf(lg, sizeof lg, "%s/layers/%zu", g, j + 1);
+        dims[0] = l->n_out;
+        dims[1] = l->n_in;
+        if ((rc = h5_group_make(f, lg, err)) ||
+            (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/W", lg), p), 2, dims, H5W_F64,
+                                   l->W, err)) ||
+            (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/b", lg), p), 1, dims, H5W_F64,
+                                   l->b, err)) ||
+            (rc = h5_attr_write_str(f, lg, "activation", mlp_act_name(l->act), err)))
+            return rc;
+        if (l->act == MLP_ACT_LEAKY_RELU &&
+            (rc = h5_attr_write_f64(f, lg, "alpha", 1, &l->alpha, err)))
+            return rc;
+        if (l->mask && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/mask", lg), p), 2,
+                                              dims, H5W_U8, l->mask, err)))
+            return rc;
+    }
+    dims[0] = m->n_out;
+    if (m->out_offset) {
+        const double *a[4] = {m->out_offset, m->out_scale, m->out_low, m->out_high};
+        const char *n[4] = {"offset", "scale", "low", "high"};
+        for (size_t i = 0; i < 4; i++)
+            if (a[i] && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/output/%s", g, n[i]), p),
+                                               1, dims, H5W_F64, a[i], err)))
+                return rc;
+    }
+    dims[0] = m->n_in;
+    if (m->in_offset && m->in_scale &&
+        ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/input/offset", g), p), 1, dims,
+                                H5W_F64, m->in_offset, err)) ||
+         (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/input/scale", g), p), 1, dims,
+                                H5W_F64, m->in_scale, err))))
+        return rc;
+    if (m->prov.method[0]) {
+        snprintf(p, sizeof p, "%s/provenance", g);
+        if ((rc = h5_group_make(f, p, err)) ||
+            (rc = h5_attr_write_str(f, p, "method", m->prov.method, err)) ||
+            (rc = h5_attr_write_f64(f, p, "sparsity", 1, &m->prov.sparsity, err)) ||
+            (rc = h5_attr_write_str(f, p, "pattern", m->prov.pattern, err)) ||
+            (rc = h5_attr_write_str(f, p, "parent_sha256", m->prov.parent_sha256, err)))
+            return rc;
+    }
+    dims[0] = L;
+    if ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/dW_spectral_norm", g), p), 1, dims,
+                               H5W_F64, dW, err)) ||
+        (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/C_sup", g), p), 1, dims, H5W_F64,
+                               C_sup, err)))
+        return rc;
+    return PB_SUCCESS;
+}
+
+static int write_header(h5_file *f, const run_state *s, pb_error *err)
+{
+    const cfg_run *c = s->cfg;
+    const plant *pl = c->plant;
+    const plant_type *t = pl->type;
+    char buf[64], names[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    double v;
+    int rc;
+
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if ((rc = h5_attr_write_str(f, "/", "tool", "prunebound", err)) ||
+        (rc = h5_attr_write_str(f, "/", "tool_version", PB_VERSION, err)) ||
+        (rc = h5_attr_write_str(f, "/", "config", c->text ? c->text : "", err)) ||
+        (rc = h5_attr_write_str(f, "/", "config_file", c->path, err)) ||
+        (rc = h5_attr_write_str(f, "/", "created", buf, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "seed", (long long)c->seed, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "calibration_seed", (long long)c->calib_seed, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "calibration_states", (long long)s->n_X, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "bound_eps", 1, &c->bound_eps, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "bound_reltol", 1, (v = BOUNDS_RELTOL, &v), err)) ||
+        (rc = h5_attr_write_str(f, "/", "policy_input",
+                                c->input == SIM_INPUT_ERROR ? "error" : "state", err)) ||
+        (rc = h5_attr_write_str(f, "/", "reference", sim_ref_kind_name(c->ref.kind), err)))
+        return rc;
+    if ((rc = h5_group_make(f, "/plant", err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "name", t->name, err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "equation", t->equation, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "nx", (long long)t->nx, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "nu", (long long)t->nu, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "period", 1, &c->period, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "horizon", 1, &c->horizon, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "n_steps", (long long)s->model->n_steps, err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "integrator", c->integ.method, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "epsabs", 1, &c->integ.epsabs, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "epsrel", 1, &c->integ.epsrel, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "h0", 1, &c->integ.h0, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "substeps", (long long)c->integ.substeps, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "max_steps", (long long)c->integ.max_steps, err)))
+        return rc;
+    names[0] = '\0';
+    for (size_t i = 0; i < t->nx; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", t->states[i].name);
+    }
+    if ((rc = h5_attr_write_str(f, "/plant", "states", names, err)))
+        return rc;
+    names[0] = '\0';
+    for (size_t i = 0; i < t->nu; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", t->inputs[i].name);
+    }
+    if ((rc = h5_attr_write_str(f, "/plant", "inputs", names, err)))
+        return rc;
+    for (size_t i = 0; i < t->np; i++)
+        if ((rc = h5_attr_write_f64(f, "/plant", t->params[i].name, 1, &pl->p[i], err)))
+            return rc;
+    return PB_SUCCESS;
+}
+
+/* /runs/<label>/<i> of variant v from the result of scenario i. */
+static int write_run(h5_file *f, const run_state *s, size_t v, size_t i, pb_error *err)
+{
+    const sim_result *r = s->result;
+    const sim_trace *o = &r->orig;
+    const sim_compare *c = &r->cmp[v];
+    const sim_trace *p = &c->pruned;
+    size_t n = o->n_rows, nx = o->nx, nu = o->nu, ni = o->n_in;
+    struct {
+        const char *name;
+        size_t cols;
+        const double *data;
+    } ds[] = {
+        {"t", 0, o->t},
+        {"x_orig", nx, o->x},
+        {"x_pruned", nx, p->x},
+        {"s_orig", ni, o->s},
+        {"s_pruned", ni, p->s},
+        {"u_orig", nu, o->u},
+        {"u_pruned", nu, p->u},
+        {"ref", nx, o->ref},
+        {"track_err_orig", 0, o->track_err},
+        {"track_err_pruned", 0, p->track_err},
+        {"traj_dev", 0, c->traj_dev},
+        {"dev_actual", 0, c->dev_actual},
+        {"dev_bound", 0, c->dev_bound},
+        {"dev_bound_closed", 0, c->dev_bound_closed},
+        {"dev_actual_at_orig", 0, c->dev_actual_at_orig},
+        {"dev_bound_at_orig", 0, c->dev_bound_at_orig},
+        {"dev_bound_closed_at_orig", 0, c->dev_bound_closed_at_orig},
+    };
+    char g[256], path[320];
+    int rc;
+
+    snprintf(g, sizeof g, "/runs/%s/%zu", s->variants[v].label, i);
+    if ((rc = h5_group_make(f, g, err)))
+        return rc;
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
+        size_t dims[2] = {n, ds[k].cols};
+        snprintf(path, sizeof path, "%s/%s", g, ds[k].name);
+        if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)))
+            return rc;
+    }
+    if ((rc = h5_attr_write_i64(f, g, "stable_orig", o->stable, err)) ||
+        (rc = h5_attr_write_i64(f, g, "stable_pruned", p->stable, err)) ||
+        (rc = h5_attr_write_i64(f, g, "diverged_step", p->diverged_step, err)) ||
+        (rc = h5_attr_write_i64(f, g, "diverged_step_orig", o->diverged_step, err)) ||
+        (rc = h5_attr_write_i64(f, g, "violations", c->violations, err)) ||
+        (rc = h5_attr_write_str(f, g, "scenario_name", s->cfg->scenarios[i].name, err)) ||
+        (rc = h5_attr_write_f64(f, g, "x0", nx, s->cfg->scenarios[i].x0, err)))
+        return rc;
+    return PB_SUCCESS;
+}
+
+static double max_finite(const double *a, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(a[i]) && a[i] > m)
+            m = a[i];
+    return m;
+}
+
+static void fill_row(const run_state *s, size_t v, size_t i, run_row *row)
+{
+    const sim_result *r = s->result;
+    const sim_compare *c = &r->cmp[v];
+
+    memset(row, 0, sizeof *row);
+    snprintf(row->label, sizeof row->label, "%s", s->variants[v].label);
+    snprintf(row->method, sizeof row->method, "%s", s->variants[v].method);
+    snprintf(row->pattern, sizeof row->pattern, "%s", s->variants[v].pattern);
+    snprintf(row->scenario_name, sizeof row->scenario_name, "%s", s->cfg->scenarios[i].name);
+    row->sparsity = s->variants[v].sparsity;
+    row->scenario = (long long)i;
+    row->max_dev_actual = c->max_dev_actual;
+    row->max_dev_bound = c->max_dev_bound;
+    row->tightness = c->tightness;
+    row->violations = c->violations;
+    row->max_traj_dev = max_finite(c->traj_dev, c->pruned.n_rows);
+    row->rms_track_orig = r->orig.rms_track;
+    row->rms_track_pruned = c->pruned.rms_track;
+    row->stable_orig = r->orig.stable;
+    row->stable_pruned = c->pruned.stable;
+    row->diverged_step_orig = r->orig.diverged_step;
+    row->diverged_step_pruned = c->pruned.diverged_step;
+}
+
+/* The short table on stdout: per variant, aggregated over scenarios. */
+static void print_table(const run_state *s, const char *out_path)
+{
+    size_t ns = s->cfg->n_scenarios;
+    long long total = 0;
+
+    printf("%-24s %11s %11s %9s %5s %11s %11s %7s\n", "variant", "max_bound", "max_actual",
+           "tightness", "viol", "rms_orig", "rms_pruned", "stable");
+    for (size_t v = 0; v < s->n_variants; v++) {
+        double mb = 0, ma = 0, tt = 0, ro = 0, rp = 0;
+        long long viol = 0, st = 0;
+        for (size_t i = 0; i < ns; i++) {
+            const run_row *row = &s->rows[v * ns + i];
+            mb = fmax(mb, row->max_dev_bound);
+            ma = fmax(ma, row->max_dev_actual);
+            tt = fmax(tt, row->tightness);
+            viol += row->violations;
+            ro += row->rms_track_orig / (double)ns;
+            rp += row->rms_track_pruned / (double)ns;
+            st += row->stable_pruned;
+        }
+        total += viol;
+        printf("%-24s %11.4g %11.4g %9.4f %5lld %11.4g %11.4g %3lld/%-3zu\n", s->variants[v].label,
+               mb, ma, tt, viol, ro, rp, st, ns);
+    }
+    printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
+           s->n_variants, ns, total, out_path);
+}
+
+/* Creates the parent folder of path when it is missing (one level). */
+static void make_parent(const char *path)
+{
+    char dir[CFG_PATH_MAX];
+    char *slash;
+    struct stat st;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    if (stat(dir, &st) != 0)
+        mkdir(dir, 0777);
+}
+
+static int simulate_and_write(run_state *s, const char *out_path, pb_error *err)
+{
+    cfg_run *c = s->cfg;
+    size_t ns = c->n_scenarios, L = s->orig->n_layers;
+    int tty = cli_stderr_is_tty();
+    h5_file *f = NULL;
+    double *zeros = NULL;
+    int rc;
+
+    make_parent(out_path);
+    if ((rc = h5_file_create(out_path, &f, err)))
+        return rc;
+    zeros = calloc(L, sizeof *zeros);
+    s->rows = calloc(s->n_variants * ns + 1, sizeof *s->rows);
+    if (!zeros || !s->rows) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = write_header(f, s, err)))
+        goto fail;
+    for (size_t i = 0; i < ns; i++) {
+        if (tty)
+            fprintf(stderr, "\rscenario %zu/%zu", i + 1, ns);
+        if ((rc = sim_run(s->model, s->data, c->scenarios[i].x0, s->result, err)))
+            goto fail;
+        for (size_t v = 0; v < s->n_variants; v++) {
+            fill_row(s, v, i, &s->rows[v * ns + i]);
+            if (c->traces && (rc = write_run(f, s, v, i, err)))
+                goto fail;
+        }
+    }
+    if (tty)
+        fprintf(stderr, "\r%*s\r", 30, "");
+    if ((rc = write_policy(f, "/policies/original", s->orig, zeros, s->result->C_sup_orig, err)))
+        goto fail;
+    for (size_t v = 0; v < s->n_variants; v++) {
+        char g[128];
+        snprintf(g, sizeof g, "/policies/%s", s->variants[v].label);
+        if ((rc = write_policy(f, g, s->nets[v], s->model->vbound[v].dW_norm,
+                               s->result->C_sup + v * L, err)))
+            goto fail;
+    }
+    if ((rc = h5_table_write(f, "/summary", run_cols, sizeof run_cols / sizeof run_cols[0],
+                             sizeof(run_row), s->n_variants * ns, s->rows, err)))
+        goto fail;
+    free(zeros);
+    return h5_file_commit(f, err);
+fail:
+    free(zeros);
+    h5_file_discard(f);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *sets[RUN_SETS_MAX];
+    const char *config = NULL, *out = NULL;
+    size_t n_sets = 0;
+    run_state s;
+    pb_error err;
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    pb_error_clear(&err);
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (++i >= argc)
+                return cli_usage_error(argv[0], "%s needs a file name", a);
+            out = argv[i];
+        } else if (strcmp(a, "--set") == 0) {
+            if (++i >= argc)
+                return cli_usage_error(argv[0], "--set needs key.path=value");
+            if (n_sets == RUN_SETS_MAX)
+                return cli_usage_error(argv[0], "more than %d --set options", RUN_SETS_MAX);
+            sets[n_sets++] = argv[i];
+        } else if (strncmp(a, "--set=", 6) == 0) {
+            if (n_sets == RUN_SETS_MAX)
+                return cli_usage_error(argv[0], "more than %d --set options", RUN_SETS_MAX);
+            sets[n_sets++] = a + 6;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error(argv[0], "unknown option '%s'", a);
+        } else if (!config) {
+            config = a;
+        } else {
+            return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", a);
+        }
+    }
+    if (!config)
+        return cli_usage_error(argv[0], "missing CONFIG");
+
+    if ((rc = cfg_run_load(config, sets, n_sets, &s.cfg, &err)))
+        goto fail;
+    if (!out)
+        out = s.cfg->output_file;
+    if ((rc = load_policy(&s, &err)))
+        goto fail;
+    if (needs_calibration(s.cfg) && (rc = calibrate(&s, &err)))
+        goto fail;
+    if ((rc = prune_all(&s, &err)))
+        goto fail;
+    s.model = sim_model_alloc(s.cfg->plant, &s.cfg->integ, s.cfg->period, s.cfg->horizon,
+                              &s.cfg->ref, s.cfg->input, s.cfg->stable_tol, s.orig, s.n_variants,
+                              s.variants, &err);
+    if (!s.model) {
+        rc = err.code;
+        goto fail;
+    }
+    s.data = sim_data_alloc(s.model, &err);
+    s.result = s.data ? sim_result_alloc(s.model, &err) : NULL;
+    if (!s.result) {
+        rc = err.code;
+        goto fail;
+    }
+    if ((rc = simulate_and_write(&s, out, &err)))
+        goto fail;
+    print_table(&s, out);
+    run_state_free(&s);
+    return 0;
+fail:
+    run_state_free(&s);
+    return cli_fail(argv[0], &err);
+}

@@ -1,0 +1,346 @@
+/* h5_write.c: the results writer over the HDF5 C API (chunked, deflate
+ * compressed datasets; compound tables; write to a temporary name, rename). */
+#define _POSIX_C_SOURCE 200809L
+#include "h5_write.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#define H5W_PATH_MAX 4096
+#define H5W_CHUNK_ROWS 1024
+#define H5W_DEFLATE 4
+
+struct h5_file {
+    hid_t fid;
+    char path[H5W_PATH_MAX];
+    char tmp[H5W_PATH_MAX + 8];
+};
+
+int h5_file_create(const char *path, h5_file **out, pb_error *err)
+{
+    h5_file *f;
+
+    *out = NULL;
+    if (strlen(path) >= H5W_PATH_MAX)
+        return pb_error_set(err, PB_EIO, "%s: path too long", path);
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return pb_error_set(err, PB_ENOMEM, "out of memory opening %s", path);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp", path);
+    /* Messages reach the user through err, not HDF5's error stack printout. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f->fid = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f->fid < 0) {
+        int e = errno;
+        pb_error_set(err, PB_EIO, "%s: cannot create file (%s)", f->tmp,
+                     e ? strerror(e) : "HDF5 error");
+        free(f);
+        return PB_EIO;
+    }
+    *out = f;
+    return PB_SUCCESS;
+}
+
+const char *h5_file_path(const h5_file *f)
+{
+    return f->path;
+}
+
+const char *h5_file_tmp_path(const h5_file *f)
+{
+    return f->tmp;
+}
+
+int h5_file_commit(h5_file *f, pb_error *err)
+{
+    int rc = PB_SUCCESS;
+
+    if (H5Fclose(f->fid) < 0) {
+        rc = pb_error_set(err, PB_EIO, "%s: cannot close file", f->tmp);
+        remove(f->tmp);
+    } else if (rename(f->tmp, f->path) != 0) {
+        rc = pb_error_set(err, PB_EIO, "%s: cannot rename to %s (%s)", f->tmp, f->path,
+                          strerror(errno));
+        remove(f->tmp);
+    }
+    free(f);
+    return rc;
+}
+
+void h5_file_discard(h5_file *f)
+{
+    if (!f)
+        return;
+    H5Fclose(f->fid);
+    remove(f->tmp);
+    free(f);
+}
+
+/* Creates every missing group along path (up to, and if `last` then
+ * including, the last component). */
+static int make_groups(h5_file *f, const char *path, int last, pb_error *err)
+{
+    char buf[H5W_PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n >= sizeof buf)
+        return pb_error_set(err, PB_EIO, "%s: HDF5 path too long", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        if (buf[i] == '\0' && !last)
+            break;
+        char c = buf[i];
+        buf[i] = '\0';
+        htri_t ex = H5Lexists(f->fid, buf, H5P_DEFAULT);
+        if (ex < 0)
+            return pb_error_set(err, PB_EIO, "%s: cannot look up %s", f->tmp, buf);
+        if (!ex) {
+            hid_t g = H5Gcreate2(f->fid, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (g < 0)
+                return pb_error_set(err, PB_EIO, "%s: cannot create group %s", f->tmp, buf);
+            H5Gclose(g);
+        }
+        buf[i] = c;
+    }
+    return PB_SUCCESS;
+}
+
+int h5_group_make(h5_file *f, const char *path, pb_error *err)
+{
+    return make_groups(f, path, 1, err);
+}
+
+static hid_t mem_type(h5_kind kind)
+{
+    switch (kind) {
+    case H5W_F64:
+        return H5T_NATIVE_DOUBLE;
+    case H5W_I64:
+        return H5T_NATIVE_LLONG;
+    case H5W_U8:
+        return H5T_NATIVE_UCHAR;
+    default:
+        return -1;
+    }
+}
+
+static hid_t file_type(h5_kind kind)
+{
+    switch (kind) {
+    case H5W_F64:
+        return H5T_IEEE_F64LE;
+    case H5W_I64:
+        return H5T_STD_I64LE;
+    case H5W_U8:
+        return H5T_STD_U8LE;
+    default:
+        return -1;
+    }
+}
+
+/* A dataset-creation property list chunked along the first dimension and
+ * deflate-compressed; rows of `dims`. */
+static hid_t chunked_plist(size_t rank, const hsize_t dims[])
+{
+    hsize_t chunk[2];
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+
+    if (dcpl < 0)
+        return -1;
+    for (size_t i = 0; i < rank; i++)
+        chunk[i] = dims[i] ? dims[i] : 1;
+    if (chunk[0] > H5W_CHUNK_ROWS)
+        chunk[0] = H5W_CHUNK_ROWS;
+    if (H5Pset_chunk(dcpl, (int)rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        H5Pset_deflate(dcpl, H5W_DEFLATE) < 0) {
+        H5Pclose(dcpl);
+        return -1;
+    }
+    return dcpl;
+}
+
+int h5_dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
+                     const void *data, pb_error *err)
+{
+    hsize_t hd[2];
+    hid_t space = -1, dcpl = -1, ds = -1;
+    int rc;
+
+    if (rank < 1 || rank > 2 || kind == H5W_STR)
+        return pb_error_set(err, PB_EINVAL, "%s: unsupported rank %zu or kind", path, rank);
+    rc = make_groups(f, path, 0, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < rank; i++)
+        hd[i] = dims[i];
+    rc = PB_EIO;
+    space = H5Screate_simple((int)rank, hd, NULL);
+    if (space < 0)
+        goto fail;
+    dcpl = chunked_plist(rank, hd);
+    if (dcpl < 0)
+        goto close_space;
+    ds = H5Dcreate2(f->fid, path, file_type(kind), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds < 0)
+        goto close_dcpl;
+    if (H5Dwrite(ds, mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0)
+        rc = PB_SUCCESS;
+    H5Dclose(ds);
+close_dcpl:
+    H5Pclose(dcpl);
+close_space:
+    H5Sclose(space);
+fail:
+    if (rc)
+        pb_error_set(err, PB_EIO, "%s: cannot write dataset %s", f->tmp, path);
+    return rc;
+}
+
+/* Creates (replacing) attribute `name` on obj_path with the given types. */
+static int attr_write(h5_file *f, const char *obj_path, const char *name, hid_t ftype, hid_t mtype,
+                      hid_t space, const void *data, pb_error *err)
+{
+    hid_t obj, attr;
+    int rc = PB_EIO;
+
+    obj = H5Oopen(f->fid, obj_path, H5P_DEFAULT);
+    if (obj < 0)
+        return pb_error_set(err, PB_EIO, "%s: no object %s for attribute %s", f->tmp, obj_path,
+                            name);
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr >= 0) {
+        if (H5Awrite(attr, mtype, data) >= 0)
+            rc = PB_SUCCESS;
+        H5Aclose(attr);
+    }
+    H5Oclose(obj);
+    if (rc)
+        pb_error_set(err, PB_EIO, "%s: cannot write attribute %s of %s", f->tmp, name, obj_path);
+    return rc;
+}
+
+int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t n,
+                      const double v[], pb_error *err)
+{
+    hsize_t dim = n;
+    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    int rc;
+
+    if (space < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot create a dataspace", f->tmp);
+    rc = attr_write(f, obj_path, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, v, err);
+    H5Sclose(space);
+    return rc;
+}
+
+int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
+                      pb_error *err)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    int rc;
+
+    if (space < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot create a dataspace", f->tmp);
+    rc = attr_write(f, obj_path, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, space, &v, err);
+    H5Sclose(space);
+    return rc;
+}
+
+int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
+                      pb_error *err)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    int rc = PB_EIO;
+
+    /* A variable-length UTF-8 string: h5py returns it as str. */
+    if (space >= 0 && type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
+        rc = attr_write(f, obj_path, name, type, type, space, &s, err);
+    else
+        pb_error_set(err, PB_EIO, "%s: cannot create a string type", f->tmp);
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* The compound type of a table; string members get their own types,
+ * released with the compound. */
+static hid_t table_type(const h5_column cols[], size_t n_cols, size_t size, int for_file)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+
+    if (t < 0)
+        return -1;
+    for (size_t i = 0; i < n_cols; i++) {
+        hid_t mt;
+        herr_t st;
+        if (cols[i].kind == H5W_STR) {
+            mt = H5Tcopy(H5T_C_S1);
+            if (mt < 0 || H5Tset_size(mt, cols[i].size) < 0 ||
+                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
+                H5Tclose(t);
+                return -1;
+            }
+            st = H5Tinsert(t, cols[i].name, cols[i].offset, mt);
+            H5Tclose(mt);
+        } else {
+            mt = for_file ? file_type(cols[i].kind) : mem_type(cols[i].kind);
+            st = H5Tinsert(t, cols[i].name, cols[i].offset, mt);
+        }
+        if (st < 0) {
+            H5Tclose(t);
+            return -1;
+        }
+    }
+    return t;
+}
+
+int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
+                   size_t row_size, size_t n_rows, const void *rows, pb_error *err)
+{
+    hsize_t dim = n_rows;
+    hid_t mt = -1, space = -1, dcpl = -1, ds = -1;
+    int rc = make_groups(f, path, 0, err);
+
+    if (rc)
+        return rc;
+    rc = PB_EIO;
+    /* Memory and file layouts agree here (native little-endian row struct). */
+    mt = table_type(cols, n_cols, row_size, 0);
+    if (mt < 0)
+        goto fail;
+    space = H5Screate_simple(1, &dim, NULL);
+    if (space < 0)
+        goto close_mt;
+    dcpl = chunked_plist(1, &dim);
+    if (dcpl < 0)
+        goto close_space;
+    ds = H5Dcreate2(f->fid, path, mt, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds < 0)
+        goto close_dcpl;
+    if (n_rows == 0 || H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0)
+        rc = PB_SUCCESS;
+    H5Dclose(ds);
+close_dcpl:
+    H5Pclose(dcpl);
+close_space:
+    H5Sclose(space);
+close_mt:
+    H5Tclose(mt);
+fail:
+    if (rc)
+        pb_error_set(err, PB_EIO, "%s: cannot write table %s", f->tmp, path);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/* h5_write.h: the results writer.  It takes arrays, shapes and names and
+ * knows nothing of plants or policies.  Datasets are chunked and deflate
+ * compressed; the file is written under "path.tmp" and renamed to path only
+ * by h5_file_commit, so an interrupted or failed run leaves no file at path
+ * (DESIGN.md "Principles: nothing lost"). */
+#ifndef H5_WRITE_H
+#define H5_WRITE_H
+
+#include <stddef.h>
+
+#include "pb_error.h"
+
+/* Element kinds of datasets and table columns. */
+typedef enum h5_kind {
+    H5W_F64 = 0, /* double */
+    H5W_I64,     /* long long */
+    H5W_U8,      /* unsigned char */
+    H5W_STR      /* fixed-length NUL-padded string (table columns only) */
+} h5_kind;
+
+/* An open results file being written. */
+typedef struct h5_file h5_file;
+
+/* Creates "path.tmp" (truncating one left by an earlier failure).  On success
+ * *out owns the handle; PB_EIO with a message naming the file otherwise. */
+int h5_file_create(const char *path, h5_file **out, pb_error *err);
+
+/* Closes the file and renames "path.tmp" to path.  Frees f whatever happens;
+ * on failure the temporary file is removed and PB_EIO returned. */
+int h5_file_commit(h5_file *f, pb_error *err);
+
+/* Closes and removes the temporary file and frees f (a failed run); NULL is a no-op. */
+void h5_file_discard(h5_file *f);
+
+/* The final and the temporary path of f. */
+const char *h5_file_path(const h5_file *f);
+const char *h5_file_tmp_path(const h5_file *f);
+
+/* Creates group `path` ("/runs/magnitude_s0.50/0") and any missing parents;
+ * an existing group is fine.  PB_EIO on failure. */
+int h5_group_make(h5_file *f, const char *path, pb_error *err);
+
+/* Writes a dataset of `rank` (1 or 2) with dims[rank] elements of `kind`
+ * (H5W_F64, H5W_I64 or H5W_U8), row-major, chunked (up to 1024 rows) and
+ * deflate-compressed; missing parent groups are created.  PB_EIO on failure,
+ * PB_EINVAL for a bad rank or kind. */
+int h5_dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
+                     const void *data, pb_error *err);
+
+/* Attributes on the object at obj_path (a group or dataset, "/" for the
+ * root).  _f64 writes a scalar when n == 1, else a vector of n. */
+int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t n,
+                      const double v[], pb_error *err);
+int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
+                      pb_error *err);
+int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
+                      pb_error *err);
+
+/* One column of a table: a field of the caller's row struct. */
+typedef struct h5_column {
+    const char *name;
+    h5_kind kind;
+    size_t offset; /* offsetof(row struct, field) */
+    size_t size;   /* H5W_STR: the char array's size; ignored otherwise */
+} h5_column;
+
+/* Writes n_rows rows of row_size bytes as a compound dataset (one field per
+ * column; h5py reads it as a structured array), chunked and compressed.
+ * PB_EIO on failure. */
+int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
+                   size_t row_size, size_t n_rows, const void *rows, pb_error *err);
+
+#endif

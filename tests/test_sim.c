@@ -1,0 +1,868 @@
+/* test_sim.c: the closed-loop engine, the references, the results writer and
+ * the results file of `prunebound run`, against independent oracles: a
+ * hand-written single-policy loop over plant_stepper_apply (bit for bit),
+ * the analytic circle and lemniscate, forward passes of both networks at
+ * every recorded state (no bound violation), NumPy's SVD for the
+ * forward-pass bound of a one-layer pruning, and h5py reading the file. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <hdf5.h>
+
+#include "bounds.h"
+#include "h5_write.h"
+#include "mlp.h"
+#include "mlp_io.h"
+#include "pb_test.h"
+#include "plant.h"
+#include "plant_lqr.h"
+#include "plant_step.h"
+#include "prune.h"
+#include "reference.h"
+#include "sim.h"
+
+#define PERIOD 0.05
+#define HORIZON 3.0
+
+/* ---------------------------------------------------------------- fixtures */
+
+static plant *pendulum_new(void)
+{
+    const plant_type *t = plant_find("pendulum");
+    return t ? plant_alloc(t) : NULL;
+}
+
+/* A tanh policy 2 x (nx -> 16) -> nu that is close to the LQR expert near
+ * the equilibrium: the first nx units carry eps * x through two nearly
+ * linear tanh layers, the output layer applies -K / eps; the other units
+ * hold random weights with a small output share, so that pruning has real
+ * work.  Error input (the equilibrium of the pendulum is 0). */
+static mlp *policy_new(const plant *p, unsigned long seed)
+{
+    const size_t nx = p->type->nx, nu = p->type->nu, H = 16;
+    const double eps = 0.1;
+    size_t sizes[4] = {nx, H, H, nu};
+    mlp_act acts[3] = {MLP_ACT_TANH, MLP_ACT_TANH, MLP_ACT_LINEAR};
+    pb_error err;
+    plant_lqr *lqr = plant_lqr_alloc(p, PERIOD, NULL, NULL, &err);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    mlp *m = mlp_alloc(3, sizes, acts, &err);
+
+    if (!lqr || !r || !m) {
+        plant_lqr_free(lqr);
+        gsl_rng_free(r);
+        mlp_free(m);
+        return NULL;
+    }
+    gsl_rng_set(r, seed);
+    for (size_t i = 0; i < H; i++)
+        for (size_t j = 0; j < nx; j++)
+            m->layers[0].W[i * nx + j] = i < nx ? (i == j ? eps : 0.0) : gsl_ran_gaussian(r, 0.5);
+    for (size_t i = 0; i < H; i++) {
+        m->layers[0].b[i] = i < nx ? 0.0 : gsl_ran_gaussian(r, 0.1);
+        m->layers[1].b[i] = i < nx ? 0.0 : gsl_ran_gaussian(r, 0.1);
+        for (size_t j = 0; j < H; j++)
+            m->layers[1].W[i * H + j] = i < nx ? (i == j ? 1.0 : 0.01 * gsl_ran_gaussian(r, 1.0))
+                                               : gsl_ran_gaussian(r, 0.3);
+    }
+    for (size_t u = 0; u < nu; u++) {
+        for (size_t j = 0; j < H; j++)
+            m->layers[2].W[u * H + j] =
+                j < nx ? -lqr->K[u * nx + j] / eps : gsl_ran_gaussian(r, 0.05);
+        m->layers[2].b[u] = lqr->u_eq[u];
+    }
+    plant_lqr_free(lqr);
+    gsl_rng_free(r);
+    return m;
+}
+
+static void integ_default(plant_integrator *in)
+{
+    plant_integrator_init(in);
+}
+
+/* --------------------------------------------------------- references */
+
+static void test_ref_circle(void)
+{
+    sim_ref r;
+    double ref[12], x[12];
+    const double R = 2.0, P = 8.0;
+
+    sim_ref_init_setpoint(&r, 12, NULL);
+    r.kind = SIM_REF_CIRCLE;
+    r.radius = R;
+    r.period = P;
+    r.centre[0] = 1.0;
+    r.centre[1] = -1.0;
+    r.altitude = 3.0;
+    r.n_comp = 3;
+    r.comp[0] = 0;
+    r.comp[1] = 1;
+    r.comp[2] = 2;
+    r.base[5] = 0.7;
+    for (size_t i = 0; i < 12; i++)
+        r.tracked[i] = i < 3;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_SUCCESS);
+    for (int k = 0; k <= 40; k++) {
+        double t = 0.37 * k;
+        sim_ref_eval(&r, t, ref);
+        /* x = c + R cos(2 pi t / P), y = c + R sin(2 pi t / P) */
+        PB_ASSERT_CLOSE(ref[0], 1.0 + R * cos(2 * M_PI * t / P), 0, 1e-13);
+        PB_ASSERT_CLOSE(ref[1], -1.0 + R * sin(2 * M_PI * t / P), 0, 1e-13);
+        PB_ASSERT_CLOSE(ref[2], 3.0, 0, 0);
+        /* on the circle: |p - c| = R */
+        PB_ASSERT_CLOSE(hypot(ref[0] - 1.0, ref[1] + 1.0), R, 1e-14, 0);
+        PB_ASSERT_CLOSE(ref[5], 0.7, 0, 0);
+        PB_ASSERT_CLOSE(ref[7], 0.0, 0, 0);
+    }
+    /* tracking error over the tracked components only */
+    sim_ref_eval(&r, 0.0, ref);
+    memcpy(x, ref, sizeof x);
+    x[0] += 3.0;
+    x[2] += 4.0;
+    x[6] += 100.0; /* not tracked */
+    PB_ASSERT_CLOSE(sim_ref_track_error(&r, x, ref), 5.0, 1e-15, 0);
+}
+
+static void test_ref_figure8(void)
+{
+    sim_ref r;
+    double ref[4];
+    const double R = 1.5, P = 10.0;
+
+    sim_ref_init_setpoint(&r, 4, NULL);
+    r.kind = SIM_REF_FIGURE8;
+    r.radius = R;
+    r.period = P;
+    r.n_comp = 2;
+    r.comp[0] = 2;
+    r.comp[1] = 0;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_SUCCESS);
+    for (int k = 0; k <= 50; k++) {
+        double t = 0.23 * k, w = 2 * M_PI / P;
+        sim_ref_eval(&r, t, ref);
+        /* lemniscate of Gerono: x = R sin wt, y = (R/2) sin 2wt, so x^4 = R^2 (x^2 - y^2) */
+        PB_ASSERT_CLOSE(ref[2], R * sin(w * t), 0, 1e-13);
+        PB_ASSERT_CLOSE(ref[0], 0.5 * R * sin(2 * w * t), 0, 1e-13);
+        PB_ASSERT_CLOSE(pow(ref[2], 4), R * R * (ref[2] * ref[2] - ref[0] * ref[0]), 0, 1e-12);
+        PB_ASSERT_CLOSE(ref[1], 0.0, 0, 0);
+    }
+    /* through the centre at t = 0 and P/2, extreme x = R at P/4 */
+    sim_ref_eval(&r, P / 4, ref);
+    PB_ASSERT_CLOSE(ref[2], R, 1e-15, 0);
+    PB_ASSERT_CLOSE(ref[0], 0.0, 0, 1e-15);
+    sim_ref_eval(&r, P / 2, ref);
+    PB_ASSERT_CLOSE(ref[2], 0.0, 0, 1e-15);
+}
+
+static void test_ref_step_sine(void)
+{
+    sim_ref r;
+    double ref[2];
+
+    sim_ref_init_setpoint(&r, 2, (double[]){0.5, -0.5});
+    sim_ref_eval(&r, 3.0, ref);
+    PB_ASSERT_CLOSE(ref[0], 0.5, 0, 0);
+    PB_ASSERT_CLOSE(ref[1], -0.5, 0, 0);
+    r.kind = SIM_REF_STEP;
+    r.n_steps = 2;
+    r.times[0] = 1.0;
+    r.times[1] = 2.0;
+    r.values[0][0] = 1.0;
+    r.values[0][1] = 2.0;
+    r.values[1][0] = 3.0;
+    r.values[1][1] = 4.0;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_SUCCESS);
+    sim_ref_eval(&r, 0.999, ref);
+    PB_ASSERT_CLOSE(ref[0], 0.5, 0, 0);
+    sim_ref_eval(&r, 1.0, ref);
+    PB_ASSERT_CLOSE(ref[1], 2.0, 0, 0);
+    sim_ref_eval(&r, 5.0, ref);
+    PB_ASSERT_CLOSE(ref[0], 3.0, 0, 0);
+    r.times[1] = 1.0; /* not increasing */
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_EINVAL);
+
+    sim_ref_init_setpoint(&r, 2, NULL);
+    r.kind = SIM_REF_SINE;
+    r.amplitude[0] = 2.0;
+    r.frequency[0] = 0.25;
+    r.base[0] = 1.0;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_SUCCESS);
+    sim_ref_eval(&r, 1.0, ref); /* 1 + 2 sin(pi/2) */
+    PB_ASSERT_CLOSE(ref[0], 3.0, 1e-15, 0);
+    PB_ASSERT_CLOSE(ref[1], 0.0, 0, 0);
+    r.frequency[1] = -1.0;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, NULL), PB_EINVAL);
+}
+
+static void test_ref_errors(void)
+{
+    sim_ref r;
+    sim_ref_kind k;
+    pb_error err;
+
+    CU_ASSERT_EQUAL(sim_ref_kind_parse("figure8", &k), PB_SUCCESS);
+    CU_ASSERT_EQUAL(k, SIM_REF_FIGURE8);
+    CU_ASSERT_EQUAL(sim_ref_kind_parse("spiral", &k), PB_EINVAL);
+    CU_ASSERT_PTR_NULL(sim_ref_kind_name(SIM_REF_COUNT));
+    sim_ref_init_setpoint(&r, 2, NULL);
+    r.kind = SIM_REF_CIRCLE;
+    r.radius = 0.0;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, &err), PB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "radius"));
+    r.radius = 1.0;
+    r.n_comp = 3; /* index 2 is not a state of a 2-state plant */
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, &err), PB_EINVAL);
+    r.n_comp = 2;
+    r.comp[1] = 0; /* twice */
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, &err), PB_EINVAL);
+    r.comp[1] = 1;
+    r.period = -1;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, &err), PB_EINVAL);
+    r.period = 1;
+    r.base[0] = NAN;
+    CU_ASSERT_EQUAL(sim_ref_validate(&r, &err), PB_EINVAL);
+}
+
+/* ------------------------------------------------------------- engine */
+
+typedef struct fixture {
+    plant *p;
+    mlp *orig;
+    size_t nv;
+    mlp *nets[8];
+    sim_variant var[8];
+    sim_model *m;
+    sim_data *d;
+    sim_result *r;
+    double *X;
+} fixture;
+
+static void fixture_free(fixture *f)
+{
+    sim_result_free(f->r);
+    sim_data_free(f->d);
+    sim_model_free(f->m);
+    for (size_t v = 0; v < f->nv; v++)
+        mlp_free(f->nets[v]);
+    mlp_free(f->orig);
+    plant_free(f->p);
+    free(f->X);
+    memset(f, 0, sizeof *f);
+}
+
+/* Adds a variant pruned by `method` (magnitude, obs, sparsegpt ...). */
+static void add_pruned(fixture *f, const char *method, double sparsity, size_t nm_n, size_t nm_m,
+                       const size_t *layers, size_t n_sel, const double *X, size_t nX)
+{
+    prune_options o;
+    pb_error err;
+    const prune_method *pm = prune_find(method);
+    sim_variant *v = &f->var[f->nv];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+    prune_options_init(&o);
+    o.sparsity = sparsity;
+    o.nm_n = nm_n;
+    o.nm_m = nm_m;
+    o.layers = layers;
+    o.n_sel = n_sel;
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(f->orig, pm, &o, X, pm->needs_hessian ? nX : 0,
+                                    &f->nets[f->nv], &err),
+                          PB_SUCCESS);
+    snprintf(v->label, sizeof v->label, "%s_%g_%zu", method, sparsity, f->nv);
+    snprintf(v->method, sizeof v->method, "%s", method);
+    v->sparsity = sparsity;
+    v->net = f->nets[f->nv];
+    f->nv++;
+}
+
+static void fixture_build(fixture *f, const sim_ref *ref, double stable_tol)
+{
+    plant_integrator in;
+    pb_error err;
+
+    integ_default(&in);
+    f->m = sim_model_alloc(f->p, &in, PERIOD, HORIZON, ref, SIM_INPUT_ERROR, stable_tol, f->orig,
+                           f->nv, f->var, &err);
+    if (!f->m)
+        fprintf(stderr, "sim_model_alloc: %s\n", err.msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f->m);
+    f->d = sim_data_alloc(f->m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f->d);
+    f->r = sim_result_alloc(f->m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f->r);
+}
+
+/* The original loop of sim_run equals a hand-written single-policy loop
+ * (plant_stepper_apply + mlp_eval) bit for bit, and so does every pruned
+ * loop against its own hand-written loop. */
+static void test_run_matches_single_loop(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    const double x0[2] = {0.3, -0.1};
+    plant_integrator in;
+    pb_error err;
+
+    f.p = pendulum_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.p);
+    f.orig = policy_new(f.p, 11);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    add_pruned(&f, "magnitude", 0.5, 0, 0, NULL, 0, NULL, 0);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    fixture_build(&f, &ref, INFINITY);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+
+    integ_default(&in);
+    for (size_t which = 0; which < 2; which++) {
+        const mlp *net = which ? f.nets[0] : f.orig;
+        const sim_trace *tr = which ? &f.r->cmp[0].pruned : &f.r->orig;
+        plant_stepper *st = plant_stepper_alloc(f.p, &in, PERIOD, &err);
+        mlp_work *w = mlp_work_alloc(net, 1, &err);
+        double x[2] = {x0[0], x0[1]}, s[2], u[1];
+        size_t N = (size_t)llround(HORIZON / PERIOD);
+        int same_x = 1, same_u = 1;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        CU_ASSERT_EQUAL(tr->n_rows, N + 1);
+        CU_ASSERT_EQUAL(tr->diverged_step, -1);
+        for (size_t k = 0; k <= N; k++) {
+            s[0] = x[0] - 0.0;
+            s[1] = x[1] - 0.0;
+            mlp_eval(net, w, s, u);
+            same_x &= memcmp(tr->x + 2 * k, x, sizeof x) == 0;
+            same_u &= memcmp(tr->u + k, u, sizeof u) == 0;
+            same_x &= tr->t[k] == (double)k * PERIOD;
+            if (k < N)
+                CU_ASSERT_EQUAL(plant_stepper_apply(st, (double)k * PERIOD, x, u), PB_SUCCESS);
+        }
+        CU_ASSERT(same_x);
+        CU_ASSERT(same_u);
+        mlp_work_free(w);
+        plant_stepper_free(st);
+    }
+    /* the LQR-like policy settles the pendulum */
+    CU_ASSERT(fabs(f.r->orig.x[2 * f.r->orig.n_rows - 2]) < 0.05);
+    CU_ASSERT(f.r->orig.stable);
+    fixture_free(&f);
+}
+
+/* Sparsity 0 (nothing removed): identical loops, zero deviation and zero bound. */
+static void test_sparsity_zero(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    const double x0[2] = {-0.4, 0.2};
+    pb_error err;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 12);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    add_pruned(&f, "magnitude", 0.0, 0, 0, NULL, 0, NULL, 0);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    fixture_build(&f, &ref, INFINITY);
+    CU_ASSERT_EQUAL(f.m->vbound[0].n_changed, 0);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    {
+        const sim_compare *c = &f.r->cmp[0];
+        size_t n = c->pruned.n_rows;
+        CU_ASSERT(memcmp(c->pruned.x, f.r->orig.x, n * 2 * sizeof(double)) == 0);
+        for (size_t k = 0; k < n; k++) {
+            CU_ASSERT_EQUAL(c->dev_actual[k], 0.0);
+            CU_ASSERT_EQUAL(c->dev_bound[k], 0.0);
+            CU_ASSERT_EQUAL(c->dev_bound_closed[k], 0.0);
+            CU_ASSERT_EQUAL(c->traj_dev[k], 0.0);
+            CU_ASSERT_EQUAL(c->dev_actual_at_orig[k], 0.0);
+        }
+        CU_ASSERT_EQUAL(c->violations, 0);
+        CU_ASSERT_EQUAL(c->max_dev_actual, 0.0);
+        PB_ASSERT_CLOSE(c->pruned.rms_track, f.r->orig.rms_track, 0, 0);
+    }
+    fixture_free(&f);
+}
+
+/* Several methods and sparsities, single and several layers: the recorded
+ * deviation equals forward passes of both networks at the recorded inputs,
+ * never exceeds either bound, and the forward-pass bound never exceeds the
+ * closed form. */
+static void test_no_violations(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    const double x0s[3][2] = {{0.3, 0.0}, {-0.5, 0.2}, {0.1, -0.4}};
+    const size_t layer2[1] = {2};
+    size_t nX = 0;
+    pb_error err;
+    mlp_work *wa, *wb;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 13);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    /* calibration states from the original loop (a model without variants) */
+    {
+        plant_integrator in;
+        sim_model *m0;
+        sim_data *d0;
+        integ_default(&in);
+        m0 = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig,
+                             0, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m0);
+        d0 = sim_data_alloc(m0, &err);
+        CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 3, &x0s[0][0], 6, 0.05, 7, &f.X, &nX, &err),
+                        PB_SUCCESS);
+        /* 6 trajectories of N + 1 states, none diverged */
+        CU_ASSERT_EQUAL(nX, 6 * (m0->n_steps + 1));
+        sim_data_free(d0);
+        sim_model_free(m0);
+    }
+    add_pruned(&f, "magnitude", 0.3, 0, 0, NULL, 0, NULL, 0);
+    add_pruned(&f, "magnitude", 0.8, 0, 0, NULL, 0, NULL, 0);
+    add_pruned(&f, "magnitude", 0.6, 0, 0, layer2, 1, NULL, 0);
+    add_pruned(&f, "obs", 0.5, 0, 0, NULL, 0, f.X, nX);
+    add_pruned(&f, "sparsegpt", 0.5, 2, 4, NULL, 0, f.X, nX);
+    add_pruned(&f, "obd", 0.7, 0, 0, layer2, 1, f.X, nX);
+    fixture_build(&f, &ref, 0.05);
+    CU_ASSERT_EQUAL(f.m->vbound[2].n_changed, 1);
+    CU_ASSERT_EQUAL(f.m->vbound[2].k_single, 1);
+    CU_ASSERT(f.m->vbound[0].n_changed > 1);
+    wa = mlp_work_alloc(f.orig, 1, &err);
+    wb = mlp_work_alloc(f.orig, 1, &err);
+    for (size_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0s[i], f.r, &err), PB_SUCCESS);
+        for (size_t v = 0; v < f.nv; v++) {
+            const sim_compare *c = &f.r->cmp[v];
+            int ok_dev = 1, ok_bound = 1, ok_order = 1, n_pos = 0;
+            CU_ASSERT_EQUAL(c->violations, 0);
+            for (size_t k = 0; k < c->pruned.n_rows; k++) {
+                const double *s = c->pruned.s + 2 * k;
+                double ua, ub;
+                if (!isfinite(s[0]))
+                    continue;
+                mlp_eval(f.orig, wa, s, &ua);
+                mlp_eval(f.nets[v], wb, s, &ub);
+                ok_dev &= fabs(fabs(ua - ub) - c->dev_actual[k]) <= 1e-15 * (1 + fabs(ua));
+                ok_bound &= c->dev_actual[k] <= c->dev_bound[k] * (1 + 1e-12);
+                ok_bound &= c->dev_actual_at_orig[k] <= c->dev_bound_at_orig[k] * (1 + 1e-12);
+                ok_order &= c->dev_bound[k] <= c->dev_bound_closed[k] * (1 + 1e-12);
+                ok_order &= c->dev_bound_at_orig[k] <= c->dev_bound_closed_at_orig[k] * (1 + 1e-12);
+                n_pos += c->dev_actual[k] > 0.0;
+            }
+            CU_ASSERT(ok_dev);
+            CU_ASSERT(ok_bound);
+            CU_ASSERT(ok_order);
+            CU_ASSERT(n_pos > 0); /* pruning did change the actions */
+            CU_ASSERT(c->tightness > 0.0 && c->tightness <= 1.0 + 1e-12);
+            /* the pruned trace's u is its network's output at its s */
+            {
+                double u0;
+                mlp_eval(f.nets[v], wb, c->pruned.s, &u0);
+                CU_ASSERT_EQUAL(u0, c->pruned.u[0]);
+            }
+        }
+    }
+    for (size_t v = 0; v < f.nv; v++)
+        for (size_t k = 0; k < f.orig->n_layers; k++)
+            CU_ASSERT(f.r->C_sup[v * f.orig->n_layers + k] > 0.0);
+    mlp_work_free(wa);
+    mlp_work_free(wb);
+    fixture_free(&f);
+}
+
+/* A variant that destabilises (its output layer's sign flipped) leaves the
+ * state limits: the rest of its trace is NaN, the original loop is unaffected
+ * and the bounds still hold where states were reached. */
+static void test_divergence(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    const double x0[2] = {0.2, 0.0};
+    pb_error err;
+    mlp *bad;
+
+    f.p = pendulum_new();
+    CU_ASSERT_EQUAL(plant_set_param(f.p, "theta_max", 1.0, &err), PB_SUCCESS);
+    f.orig = policy_new(f.p, 14);
+    bad = mlp_clone(f.orig, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+    for (size_t j = 0; j < bad->layers[2].n_in; j++)
+        bad->layers[2].W[j] = -bad->layers[2].W[j];
+    f.nets[0] = bad;
+    f.var[0].net = bad;
+    snprintf(f.var[0].label, sizeof f.var[0].label, "flipped");
+    f.nv = 1;
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    fixture_build(&f, &ref, 0.05);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    {
+        const sim_compare *c = &f.r->cmp[0];
+        long k0 = c->pruned.diverged_step;
+        CU_ASSERT(k0 > 0 && (size_t)k0 < c->pruned.n_rows);
+        CU_ASSERT_FALSE(c->pruned.stable);
+        CU_ASSERT_EQUAL(f.r->orig.diverged_step, -1);
+        CU_ASSERT(f.r->orig.stable);
+        for (size_t k = 0; k < c->pruned.n_rows; k++) {
+            int reached = (long)k < k0;
+            CU_ASSERT_EQUAL(isfinite(c->pruned.x[2 * k]) != 0, reached);
+            CU_ASSERT_EQUAL(isfinite(c->dev_bound[k]) != 0, reached);
+            CU_ASSERT(isfinite(c->dev_bound_at_orig[k]));
+            CU_ASSERT(isfinite(f.r->orig.x[2 * k]));
+            CU_ASSERT_EQUAL(c->pruned.t[k], f.r->orig.t[k]);
+        }
+        /* the last state reached is inside the limits |theta| <= 1 */
+        CU_ASSERT(fabs(c->pruned.x[2 * (k0 - 1)]) <= 1.0);
+        CU_ASSERT_EQUAL(c->violations, 0);
+    }
+    fixture_free(&f);
+}
+
+static void test_model_errors(void)
+{
+    plant *p = pendulum_new();
+    mlp *m = policy_new(p, 15), *other;
+    plant_integrator in;
+    sim_ref ref;
+    sim_variant v;
+    pb_error err;
+    size_t sizes[3] = {3, 4, 1};
+
+    integ_default(&in);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    /* a 3-input policy on a 2-state plant */
+    other = mlp_alloc(2, sizes, NULL, &err);
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY,
+                                       other, 0, NULL, &err));
+    CU_ASSERT_EQUAL(err.code, PB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "3 inputs"));
+    /* a variant of another shape */
+    memset(&v, 0, sizeof v);
+    snprintf(v.label, sizeof v.label, "odd");
+    sizes[0] = 2;
+    mlp_free(other);
+    other = mlp_alloc(2, sizes, NULL, &err);
+    v.net = other;
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+                                       1, &v, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "odd"));
+    /* a variant with another output map */
+    mlp_free(other);
+    other = mlp_clone(m, &err);
+    CU_ASSERT_EQUAL(mlp_add_output_map(other, &err), PB_SUCCESS);
+    other->out_scale[0] = 2.0;
+    v.net = other;
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+                                       1, &v, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "map"));
+    /* period, horizon, reference size, integrator, stable_tol */
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, 0.0, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 0,
+                                       NULL, &err));
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, 0.01, &ref, SIM_INPUT_ERROR, INFINITY, m, 0,
+                                       NULL, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "horizon"));
+    ref.nx = 3;
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+                                       0, NULL, &err));
+    ref.nx = 2;
+    snprintf(in.method, sizeof in.method, "euler9");
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+                                       0, NULL, &err));
+    integ_default(&in);
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, -1.0, m, 0,
+                                       NULL, &err));
+    /* calibration without trajectories, with a bad noise */
+    {
+        sim_model *m0 = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY,
+                                        m, 0, NULL, &err);
+        sim_data *d0 = sim_data_alloc(m0, &err);
+        double *X, x0[2] = {0, 0};
+        size_t n;
+        CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 1, x0, 0, 0.1, 1, &X, &n, &err), PB_EINVAL);
+        CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 1, x0, 1, -1.0, 1, &X, &n, &err), PB_EINVAL);
+        /* every initial state outside the limits: nothing reached */
+        x0[0] = 1e9;
+        CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 1, x0, 2, 0.0, 1, &X, &n, &err), PB_EINVAL);
+        CU_ASSERT_PTR_NULL(X);
+        sim_data_free(d0);
+        sim_model_free(m0);
+    }
+    mlp_free(other);
+    mlp_free(m);
+    plant_free(p);
+}
+
+/* -------------------------------------------------------- results writer */
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void test_h5_writer(void)
+{
+    const char *path = pb_test_path("writer.h5");
+    char tmp[1400];
+    h5_file *f;
+    pb_error err;
+    double a[6] = {1, 2, 3, 4, 5, 6}, back[6];
+    unsigned char mask[3] = {1, 0, 1};
+    size_t dims[2] = {2, 3};
+    struct row {
+        char name[8];
+        double v;
+        long long k;
+    } rows[2] = {{"ab", 1.5, -1}, {"cd", 2.5, 7}};
+    const h5_column cols[] = {{"name", H5W_STR, offsetof(struct row, name), 8},
+                              {"v", H5W_F64, offsetof(struct row, v), 0},
+                              {"k", H5W_I64, offsetof(struct row, k), 0}};
+    struct row rb[2];
+
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    CU_ASSERT_EQUAL_FATAL(h5_file_create(path, &f, &err), PB_SUCCESS);
+    CU_ASSERT(file_exists(tmp));
+    CU_ASSERT_FALSE(file_exists(path));
+    CU_ASSERT_EQUAL(h5_dataset_write(f, "/g/h/a", 2, dims, H5W_F64, a, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_dataset_write(f, "/g/m", 1, dims + 1, H5W_U8, mask, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_dataset_write(f, "/g/bad", 3, dims, H5W_F64, a, &err), PB_EINVAL);
+    CU_ASSERT_EQUAL(h5_dataset_write(f, "/g/h/a", 2, dims, H5W_F64, a, &err), PB_EIO); /* exists */
+    CU_ASSERT_EQUAL(h5_attr_write_str(f, "/g", "s", "hello", &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_attr_write_i64(f, "/", "n", 42, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_attr_write_f64(f, "/g/h/a", "v", 2, a, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_attr_write_f64(f, "/nowhere", "v", 1, a, &err), PB_EIO);
+    CU_ASSERT_EQUAL(h5_table_write(f, "/t", cols, 3, sizeof(struct row), 2, rows, &err),
+                    PB_SUCCESS);
+    CU_ASSERT_EQUAL(h5_file_commit(f, &err), PB_SUCCESS);
+    CU_ASSERT(file_exists(path));
+    CU_ASSERT_FALSE(file_exists(tmp));
+    /* read back with the HDF5 C API */
+    {
+        hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), ds, dcpl, mt, st;
+        hsize_t hd[2];
+        CU_ASSERT_FATAL(fid >= 0);
+        ds = H5Dopen2(fid, "/g/h/a", H5P_DEFAULT);
+        st = H5Dget_space(ds);
+        CU_ASSERT_EQUAL(H5Sget_simple_extent_dims(st, hd, NULL), 2);
+        CU_ASSERT(hd[0] == 2 && hd[1] == 3);
+        CU_ASSERT(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
+        CU_ASSERT(memcmp(a, back, sizeof a) == 0);
+        dcpl = H5Dget_create_plist(ds);
+        CU_ASSERT_EQUAL(H5Pget_layout(dcpl), H5D_CHUNKED);
+        CU_ASSERT(H5Pget_nfilters(dcpl) >= 1);
+        H5Pclose(dcpl);
+        H5Sclose(st);
+        H5Dclose(ds);
+        mt = H5Tcreate(H5T_COMPOUND, sizeof(struct row));
+        {
+            hid_t s8 = H5Tcopy(H5T_C_S1);
+            H5Tset_size(s8, 8);
+            H5Tinsert(mt, "name", offsetof(struct row, name), s8);
+            H5Tinsert(mt, "v", offsetof(struct row, v), H5T_NATIVE_DOUBLE);
+            H5Tinsert(mt, "k", offsetof(struct row, k), H5T_NATIVE_LLONG);
+            H5Tclose(s8);
+        }
+        ds = H5Dopen2(fid, "/t", H5P_DEFAULT);
+        CU_ASSERT(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rb) >= 0);
+        CU_ASSERT_STRING_EQUAL(rb[1].name, "cd");
+        CU_ASSERT_EQUAL(rb[1].k, 7);
+        CU_ASSERT_EQUAL(rb[0].v, 1.5);
+        H5Dclose(ds);
+        H5Tclose(mt);
+        H5Fclose(fid);
+    }
+    /* a discarded file leaves nothing behind */
+    path = pb_test_path("discarded.h5");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    CU_ASSERT_EQUAL_FATAL(h5_file_create(path, &f, &err), PB_SUCCESS);
+    h5_file_discard(f);
+    h5_file_discard(NULL);
+    CU_ASSERT_FALSE(file_exists(path));
+    CU_ASSERT_FALSE(file_exists(tmp));
+    /* a missing folder */
+    CU_ASSERT_EQUAL(h5_file_create(pb_test_path("no/such/dir/x.h5"), &f, &err), PB_EIO);
+    CU_ASSERT_PTR_NULL(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no/such/dir"));
+}
+
+/* ------------------------------------------------------- the results file */
+
+/* Runs `prunebound run` on a pendulum config in the temporary folder and
+ * returns the exit status. */
+static int run_cli(const char *cfg_text, const char *out, char *stdout_buf, size_t len)
+{
+    const char *cfg = pb_test_path("sim_run.cfg");
+    char cmd[4096];
+    FILE *f = fopen(cfg, "w"), *p;
+    size_t n;
+
+    if (!f)
+        return -1;
+    fputs(cfg_text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s/prunebound' run '%s' -o '%s' 2>&1", PB_BINARY_DIR, cfg, out);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    n = fread(stdout_buf, 1, len - 1, p);
+    stdout_buf[n] = '\0';
+    return pclose(p);
+}
+
+static const char *results_cfg =
+    "plant = { name = \"pendulum\"; params = { c = 0.1; }; };\n"
+    "simulation = { period = 0.05; horizon = 2.0; stable_tol = 0.1; };\n"
+    "policy = { file = \"sim_policy.h5\"; };\n"
+    "calibration = { trajectories = 4; noise = 0.05; seed = 3; };\n"
+    "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; },\n"
+    "            { method = \"magnitude\"; sparsity = 0.6; layers = \"2\"; },\n"
+    "            { method = \"sparsegpt\"; pattern = \"2:4\"; } );\n"
+    "scenarios = ( { x0 = [0.3, 0.0]; }, { x0 = [-0.5, 0.2]; name = \"left\"; } );\n"
+    "seed = 5;\n";
+
+static void test_results_file(void)
+{
+    const char *out = pb_test_path("sim_results.h5");
+    char buf[8192], tmp[1400];
+    plant *p = pendulum_new();
+    mlp *m = policy_new(p, 16);
+    pb_error err;
+    hid_t fid;
+    static const char *const labels[] = {"magnitude_s0.00", "magnitude_s0.50",
+                                         "magnitude_s0.60_L2", "sparsegpt_2:4"};
+    static const char *const names[] = {
+        "t",          "x_orig",           "x_pruned",          "s_orig",
+        "s_pruned",   "u_orig",           "u_pruned",          "ref",
+        "track_err_orig", "track_err_pruned", "traj_dev",      "dev_actual",
+        "dev_bound",  "dev_bound_closed", "dev_actual_at_orig", "dev_bound_at_orig",
+        "dev_bound_closed_at_orig"};
+    static const size_t cols[] = {0, 2, 2, 2, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    const size_t n_rows = 41;
+
+    CU_ASSERT_EQUAL_FATAL(mlp_write_h5(m, pb_test_path("sim_policy.h5"), &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(run_cli(results_cfg, out, buf, sizeof buf), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "bound violations: 0"));
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    CU_ASSERT_FALSE(file_exists(tmp));
+
+    fid = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CU_ASSERT_FATAL(fid >= 0);
+    for (size_t v = 0; v < 4; v++)
+        for (size_t i = 0; i < 2; i++)
+            for (size_t d = 0; d < sizeof names / sizeof names[0]; d++) {
+                char path[256];
+                hsize_t hd[2] = {0, 0};
+                hid_t ds, sp;
+                int rank;
+                snprintf(path, sizeof path, "/runs/%s/%zu/%s", labels[v], i, names[d]);
+                ds = H5Dopen2(fid, path, H5P_DEFAULT);
+                CU_ASSERT(ds >= 0);
+                if (ds < 0) {
+                    fprintf(stderr, "missing %s\n", path);
+                    continue;
+                }
+                sp = H5Dget_space(ds);
+                rank = H5Sget_simple_extent_dims(sp, hd, NULL);
+                CU_ASSERT_EQUAL(rank, cols[d] ? 2 : 1);
+                CU_ASSERT_EQUAL(hd[0], n_rows);
+                if (cols[d])
+                    CU_ASSERT_EQUAL(hd[1], cols[d]);
+                H5Sclose(sp);
+                H5Dclose(ds);
+            }
+    CU_ASSERT(H5Aexists_by_name(fid, "/runs/sparsegpt_2:4/1", "diverged_step", H5P_DEFAULT) > 0);
+    CU_ASSERT(H5Aexists_by_name(fid, "/", "config", H5P_DEFAULT) > 0);
+    CU_ASSERT(H5Aexists_by_name(fid, "/plant", "theta_max", H5P_DEFAULT) > 0);
+    CU_ASSERT(H5Lexists(fid, "/policies/original/layers/3/W", H5P_DEFAULT) > 0);
+    CU_ASSERT(H5Lexists(fid, "/policies/magnitude_s0.50/layers/1/mask", H5P_DEFAULT) > 0);
+    CU_ASSERT(H5Lexists(fid, "/summary", H5P_DEFAULT) > 0);
+    H5Fclose(fid);
+
+    /* h5py: the layout, the summary, zero violations, and the forward-pass
+     * bound of the one-layer pruning recomputed with NumPy's SVD:
+     * ||dW_2||_2 * ||W_3||_2 * ||h_1(s)|| (tanh at layer 2: l = 1). */
+    if (pb_test_have_python()) {
+        static const char *script =
+            "import sys, h5py, numpy as np\n"
+            "f = h5py.File(sys.argv[1], 'r')\n"
+            "assert f.attrs['tool_version']\n"
+            "assert 'pendulum' in f.attrs['config']\n"
+            "assert f['plant'].attrs['name'] == 'pendulum' and f['plant'].attrs['nx'] == 2\n"
+            "s = f['summary'][()]\n"
+            "assert len(s) == 8, len(s)\n"
+            "assert int(s['violations'].sum()) == 0\n"
+            "labels = sorted(set(x.decode() for x in s['label']))\n"
+            "assert labels == ['magnitude_s0.00', 'magnitude_s0.50', 'magnitude_s0.60_L2', "
+            "'sparsegpt_2:4'], labels\n"
+            "z = s[s['label'] == b'magnitude_s0.00']\n"
+            "assert np.all(z['max_dev_actual'] == 0) and np.all(z['max_dev_bound'] == 0)\n"
+            "o = f['policies/original']\n"
+            "W = [o['layers/%d/W' % j][()] for j in (1, 2, 3)]\n"
+            "b = [o['layers/%d/b' % j][()] for j in (1, 2, 3)]\n"
+            "P = f['policies/magnitude_s0.60_L2']\n"
+            "Wp = [P['layers/%d/W' % j][()] for j in (1, 2, 3)]\n"
+            "assert np.array_equal(W[0], Wp[0]) and np.array_equal(W[2], Wp[2])\n"
+            "dW = np.linalg.norm(Wp[1] - W[1], 2)\n"
+            "assert abs(P['dW_spectral_norm'][1] - dW) <= 1e-12 * dW\n"
+            "assert P['dW_spectral_norm'][0] == 0 and P['dW_spectral_norm'][2] == 0\n"
+            "C3 = np.linalg.norm(W[2], 2)\n"
+            "def net(Ws, s):\n"
+            "    h = np.tanh(Ws[0] @ s + b[0]); h2 = np.tanh(Ws[1] @ h + b[1])\n"
+            "    return Ws[2] @ h2 + b[2], h\n"
+            "for i in (0, 1):\n"
+            "    g = f['runs/magnitude_s0.60_L2/%d' % i]\n"
+            "    S = g['s_pruned'][()]; B = g['dev_bound'][()]; A = g['dev_actual'][()]\n"
+            "    assert S.shape == (41, 2)\n"
+            "    for k in range(S.shape[0]):\n"
+            "        u, h1 = net(W, S[k]); up, _ = net(Wp, S[k])\n"
+            "        assert abs(np.linalg.norm(u - up) - A[k]) <= 1e-12 * (1 + abs(A[k]))\n"
+            "        bound = dW * C3 * np.linalg.norm(h1)\n"
+            "        assert abs(bound - B[k]) <= 1e-10 * bound, (bound, B[k])\n"
+            "        assert A[k] <= B[k] * (1 + 1e-12)\n"
+            "    x = g['x_orig'][()]; xp = g['x_pruned'][()]\n"
+            "    assert np.allclose(g['traj_dev'][()], np.linalg.norm(x - xp, axis=1), rtol=0, "
+            "atol=1e-15)\n"
+            "    assert np.allclose(g['s_orig'][()], x - g['ref'][()], rtol=0, atol=0)\n"
+            "    assert g.attrs['diverged_step'] == -1\n"
+            "print('ok')\n";
+        char args[1400], pout[256];
+        snprintf(args, sizeof args, "'%s'", out);
+        CU_ASSERT_EQUAL(pb_test_python(script, args, pout, sizeof pout), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pout, "ok"));
+    }
+    mlp_free(m);
+    plant_free(p);
+}
+
+static const pb_test_case ref_tests[] = {
+    {"circle against its formula", test_ref_circle},
+    {"figure8 against the lemniscate of Gerono", test_ref_figure8},
+    {"setpoint, step and sine", test_ref_step_sine},
+    {"reference error paths", test_ref_errors},
+    {NULL, NULL}};
+
+static const pb_test_case engine_tests[] = {
+    {"original and pruned loops equal hand-written loops bit for bit", test_run_matches_single_loop},
+    {"sparsity 0 gives zero deviation and zero bound", test_sparsity_zero},
+    {"no bound violations over methods, sparsities and layers", test_no_violations},
+    {"divergence: NaN after the step, the run goes on", test_divergence},
+    {"model and calibration error paths", test_model_errors},
+    {NULL, NULL}};
+
+static const pb_test_case file_tests[] = {
+    {"writer: datasets, attributes, table, rename and discard", test_h5_writer},
+    {"results file: datasets, shapes, summary, h5py and NumPy bound", test_results_file},
+    {NULL, NULL}};
+
+const pb_test_suite pb_test_suites[] = {{"references", ref_tests},
+                                        {"engine", engine_tests},
+                                        {"results", file_tests},
+                                        {NULL, NULL}};
