@@ -1,0 +1,435 @@
+/* cmd_bound.c: `prunebound bound -m ORIGINAL.h5 -p PRUNED.h5 -s STATES.h5 -o OUT.h5`:
+ * on logged states, the actual action deviation of a policy pair and the
+ * forward-pass and closed-form bounds of docs/BOUNDS.md (multi-layer
+ * telescoping sum when several layers differ; bias changes covered). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "bounds.h"
+#include "cli.h"
+#include "mlp.h"
+#include "mlp_io.h"
+
+static const char *const bound_usage =
+    "usage: prunebound bound -m ORIGINAL.h5 -p PRUNED.h5 -s STATES.h5 -o OUT.h5\n"
+    "\n"
+    "For every state x (dataset `states` [n, n_in] of STATES.h5, in the policy's\n"
+    "state space: the input map is applied) computes\n"
+    "  dev_actual        ||pi(x) - pi^(x)||, both output maps applied\n"
+    "  dev_bound         forward-pass bound g sum_k D^_k (||dW_k|| ||h_k(s)|| + ||db_k||)\n"
+    "  dev_bound_closed  the same with ||h_k(s)|| replaced by its closed-form bound eta_k(||s||)\n"
+    "  tightness         dev_actual / dev_bound\n"
+    "and writes them (datasets of length n) with per-layer attributes to OUT.h5\n"
+    "(written to OUT.h5.tmp, renamed when complete).  The changed layers are\n"
+    "found by comparing weights: dW_k = W^_k - W_k is the full difference,\n"
+    "compensation of kept weights included; bias changes db_k are covered too.\n"
+    "docs/BOUNDS.md derives the bounds.\n"
+    "\n"
+    "options:\n"
+    "  -m, --model FILE    original policy\n"
+    "  -p, --pruned FILE   pruned (or otherwise perturbed) policy of the same shape\n"
+    "  -s, --states FILE   HDF5 file with dataset `states`\n"
+    "  -o, --output FILE   result file\n"
+    "\n"
+    "Exit status: 0 success; 2 bad usage, unreadable or mismatched input; 1 an\n"
+    "internal failure, including a bound violation (a bug: please report it).\n";
+
+/* The two policies must differ only in weights and biases: same layer
+ * shapes and activations, the same input and output maps. */
+static int same_map(const double *a, const double *b, size_t n)
+{
+    if (!a || !b)
+        return !a && !b;
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static int pair_check(const mlp *m, const mlp *p, const char *mp, const char *pp, pb_error *err)
+{
+    if (m->n_layers != p->n_layers)
+        return pb_error_set(err, PB_EINVAL, "%s has %zu layers but %s has %zu", mp, m->n_layers,
+                            pp, p->n_layers);
+    for (size_t k = 0; k < m->n_layers; k++) {
+        const mlp_layer *a = &m->layers[k], *b = &p->layers[k];
+        if (a->n_in != b->n_in || a->n_out != b->n_out)
+            return pb_error_set(err, PB_EINVAL, "layer %zu is %zu x %zu in %s but %zu x %zu in %s",
+                                k + 1, a->n_out, a->n_in, mp, b->n_out, b->n_in, pp);
+        if (a->act != b->act || (a->act == MLP_ACT_LEAKY_RELU && a->alpha != b->alpha))
+            return pb_error_set(err, PB_EINVAL, "layer %zu: activations differ (%s in %s, %s in %s)",
+                                k + 1, mlp_act_name(a->act), mp, mlp_act_name(b->act), pp);
+    }
+    if (!same_map(m->in_offset, p->in_offset, m->n_in) ||
+        !same_map(m->in_scale, p->in_scale, m->n_in))
+        return pb_error_set(err, PB_EINVAL, "the input maps of %s and %s differ", mp, pp);
+    if (!same_map(m->out_offset, p->out_offset, m->n_out) ||
+        !same_map(m->out_scale, p->out_scale, m->n_out) ||
+        !same_map(m->out_low, p->out_low, m->n_out) ||
+        !same_map(m->out_high, p->out_high, m->n_out))
+        return pb_error_set(err, PB_EINVAL,
+                            "the output maps of %s and %s differ (the bound assumes the same map)",
+                            mp, pp);
+    return PB_SUCCESS;
+}
+
+/* Reads dataset `states` [n, n_in] as doubles into *out (malloc'd). */
+static int states_read(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
+{
+    hid_t f, d = H5I_INVALID_HID, s = H5I_INVALID_HID;
+    hsize_t dims[2];
+    int rank, status = PB_SUCCESS;
+    double *x = NULL;
+
+    *out = NULL;
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot open as an HDF5 file", path);
+    if (H5Lexists(f, "states", H5P_DEFAULT) <= 0) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: no dataset `states`", path);
+        goto close_f;
+    }
+    d = H5Dopen2(f, "states", H5P_DEFAULT);
+    s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (rank != 2) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be a 2-D dataset [n, %zu]", path,
+                              n_in);
+        goto close_d;
+    }
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    if (dims[1] != n_in) {
+        status = pb_error_set(err, PB_EFORMAT,
+                              "%s: `states` has %llu columns but the policy takes %zu inputs",
+                              path, (unsigned long long)dims[1], n_in);
+        goto close_d;
+    }
+    if (dims[0] == 0) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: `states` holds no state (n = 0)", path);
+        goto close_d;
+    }
+    x = malloc((size_t)dims[0] * n_in * sizeof *x);
+    if (!x) {
+        status = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close_d;
+    }
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+        free(x);
+        status = pb_error_set(err, PB_EFORMAT, "%s: cannot read `states` as float64", path);
+        goto close_d;
+    }
+    for (size_t i = 0; i < (size_t)dims[0] * n_in; i++)
+        if (!isfinite(x[i])) {
+            status = pb_error_set(err, PB_EFORMAT, "%s: states[%zu][%zu] is not finite", path,
+                                  i / n_in, i % n_in);
+            free(x);
+            goto close_d;
+        }
+    *out = x;
+    *n = (size_t)dims[0];
+close_d:
+    if (s >= 0)
+        H5Sclose(s);
+    if (d >= 0)
+        H5Dclose(d);
+close_f:
+    H5Fclose(f);
+    return status;
+}
+
+/* ---- HDF5 output ---- */
+
+static int write_vec(hid_t f, const char *name, size_t n, const double *v)
+{
+    hsize_t dims[1] = {n}, chunk[1] = {n < 4096 ? n : 4096};
+    hid_t s = H5Screate_simple(1, dims, NULL), pl = H5Pcreate(H5P_DATASET_CREATE), d;
+    int ok;
+    H5Pset_chunk(pl, 1, chunk);
+    H5Pset_deflate(pl, 4);
+    d = H5Dcreate2(f, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, pl, H5P_DEFAULT);
+    ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Pclose(pl);
+    H5Sclose(s);
+    return ok;
+}
+
+static int attr_f64(hid_t f, const char *name, size_t n, const double *v)
+{
+    hsize_t dims[1] = {n};
+    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL), a;
+    int ok;
+    a = H5Acreate2(f, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, v) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    return ok;
+}
+
+static int attr_i64(hid_t f, const char *name, size_t n, const long long *v)
+{
+    hsize_t dims[1] = {n};
+    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL), a;
+    int ok;
+    a = H5Acreate2(f, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    ok = a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, v) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    return ok;
+}
+
+static int attr_str(hid_t f, const char *name, const char *v)
+{
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a;
+    int ok;
+    H5Tset_size(t, strlen(v) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    a = H5Acreate2(f, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    ok = a >= 0 && H5Awrite(a, t, v) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    return ok;
+}
+
+/* Everything a result file holds. */
+typedef struct bound_result {
+    size_t n, n_layers;
+    const double *actual, *bound, *closed, *tight; /* [n] */
+    const double *dWn, *dbn;                        /* [n_layers] */
+    const long long *changed;                       /* [n_layers] 0/1 */
+    double gain, max_actual, max_bound, max_closed, med_tight, max_tight;
+    long long violations;
+    const char *mpath, *ppath, *spath;
+} bound_result;
+
+static const char bound_form[] =
+    "dev_bound = g * sum_k D^_k (||W^_k - W_k||_2 ||h_k(s)|| + ||b^_k - b_k||), "
+    "D^_k = l_k prod_{j>k} l_j ||W^_j||_2 (pruned network downstream), h_k of the original; "
+    "dev_bound_closed: ||h_k(s)|| -> eta_k(||s||); docs/BOUNDS.md";
+
+/* Writes r to path atomically (path.tmp, renamed when complete). */
+static int result_write(const char *path, const bound_result *r, pb_error *err)
+{
+    size_t len = strlen(path) + 5;
+    char *tmp = malloc(len);
+    hid_t f;
+    int ok;
+
+    if (!tmp)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    snprintf(tmp, len, "%s.tmp", path);
+    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        pb_error_set(err, PB_EIO, "%s: cannot create", tmp);
+        free(tmp);
+        return PB_EIO;
+    }
+    {
+        long long n = (long long)r->n, L = (long long)r->n_layers, one = 1;
+        ok = write_vec(f, "dev_actual", r->n, r->actual) && write_vec(f, "dev_bound", r->n, r->bound) &&
+             write_vec(f, "dev_bound_closed", r->n, r->closed) &&
+             write_vec(f, "tightness", r->n, r->tight) && attr_str(f, "format", "prunebound-bound") &&
+             attr_i64(f, "format_version", 1, &one) && attr_str(f, "tool_version", PB_VERSION) &&
+             attr_str(f, "original", r->mpath) && attr_str(f, "pruned", r->ppath) &&
+             attr_str(f, "states", r->spath) && attr_i64(f, "n_states", 1, &n) &&
+             attr_i64(f, "n_layers", 1, &L) && attr_str(f, "bound_form", bound_form) &&
+             attr_f64(f, "output_gain", 1, &r->gain) &&
+             attr_i64(f, "layer_changed", r->n_layers, r->changed) &&
+             attr_f64(f, "dW_spectral_norm", r->n_layers, r->dWn) &&
+             attr_f64(f, "db_norm", r->n_layers, r->dbn) &&
+             attr_f64(f, "max_dev_actual", 1, &r->max_actual) &&
+             attr_f64(f, "max_dev_bound", 1, &r->max_bound) &&
+             attr_f64(f, "max_dev_bound_closed", 1, &r->max_closed) &&
+             attr_f64(f, "median_tightness", 1, &r->med_tight) &&
+             attr_f64(f, "max_tightness", 1, &r->max_tight) &&
+             attr_i64(f, "violations", 1, &r->violations);
+    }
+    ok = H5Fclose(f) >= 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        pb_error_set(err, PB_EIO, "%s: cannot write the result", path);
+        free(tmp);
+        return PB_EIO;
+    }
+    free(tmp);
+    return PB_SUCCESS;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v (n >= 1) via a sorted copy in w. */
+static double median(size_t n, const double *v, double *w)
+{
+    memcpy(w, v, n * sizeof *w);
+    qsort(w, n, sizeof *w, cmp_double);
+    return n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
+}
+
+int cmd_bound(int argc, char **argv)
+{
+    const char *mpath = NULL, *ppath = NULL, *spath = NULL, *opath = NULL;
+    mlp *m = NULL, *p = NULL;
+    bounds_model *bm = NULL, *bp = NULL;
+    mlp_work *wo = NULL, *wp = NULL;
+    double *X = NULL, *buf = NULL, *sw = NULL;
+    long long *changed = NULL;
+    size_t n = 0, L, wsize = 0;
+    pb_error err;
+    int status, rc = 1;
+
+    pb_error_clear(&err);
+    if (cli_wants_help(argc, argv)) {
+        fputs(bound_usage, stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+            dst = &mpath;
+        else if (!strcmp(a, "-p") || !strcmp(a, "--pruned"))
+            dst = &ppath;
+        else if (!strcmp(a, "-s") || !strcmp(a, "--states"))
+            dst = &spath;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+            dst = &opath;
+        else
+            return cli_usage_error(argv[0], "unknown argument '%s'", a);
+        if (i + 1 >= argc)
+            return cli_usage_error(argv[0], "%s needs a file name", a);
+        *dst = argv[++i];
+    }
+    if (!mpath || !ppath || !spath || !opath)
+        return cli_usage_error(argv[0], "-m, -p, -s and -o are all required");
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+    if ((status = mlp_read_h5(mpath, &m, &err)) || (status = mlp_read_h5(ppath, &p, &err)) ||
+        (status = pair_check(m, p, mpath, ppath, &err)) ||
+        (status = states_read(spath, m->n_in, &X, &n, &err))) {
+        rc = cli_fail(argv[0], &err);
+        goto cleanup;
+    }
+    L = m->n_layers;
+    for (size_t k = 0; k < L; k++) {
+        size_t s = bounds_spectral_work_size(m->layers[k].n_out, m->layers[k].n_in);
+        wsize = s > wsize ? s : wsize;
+    }
+    /* buf: dWn, dbn, hn, eta [L each], then actual, bound, closed, tight, sorted [n each] */
+    buf = malloc((4 * L + 5 * n) * sizeof *buf);
+    sw = malloc(wsize * sizeof *sw);
+    changed = calloc(L, sizeof *changed);
+    if (!buf || !sw || !changed) {
+        pb_error_set(&err, PB_ENOMEM, "out of memory for %zu states", n);
+        rc = cli_fail(argv[0], &err);
+        goto cleanup;
+    }
+    if (!(bm = bounds_model_alloc(m, &err)) || !(bp = bounds_model_alloc(p, &err)) ||
+        !(wo = mlp_work_alloc(m, 1, &err)) || !(wp = mlp_work_alloc(p, 1, &err))) {
+        rc = cli_fail(argv[0], &err);
+        goto cleanup;
+    }
+    {
+        double *dWn = buf, *dbn = buf + L, *hn = buf + 2 * L, *eta = buf + 3 * L;
+        double *actual = buf + 4 * L, *bound = actual + n, *closed = bound + n, *tight = closed + n;
+        double *sorted = tight + n;
+        double u[m->n_out], uh[m->n_out];
+        bound_result r = {0};
+        int bias = 0;
+        size_t n_changed = 0;
+
+        /* Which layers differ: dW_k = W^_k - W_k (full difference), db_k likewise. */
+        for (size_t k = 0; k < L; k++) {
+            const mlp_layer *a = &m->layers[k], *b = &p->layers[k];
+            if ((status = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, sw, &dWn[k],
+                                                    &err))) {
+                pb_error_prefix(&err, "layer %zu: ", k + 1);
+                rc = cli_fail(argv[0], &err);
+                goto cleanup;
+            }
+            dbn[k] = 0.0;
+            for (size_t i = 0; i < a->n_out; i++)
+                dbn[k] += (b->b[i] - a->b[i]) * (b->b[i] - a->b[i]);
+            dbn[k] = sqrt(dbn[k]);
+            changed[k] = memcmp(a->W, b->W, a->n_in * a->n_out * sizeof *a->W) != 0 || dbn[k] > 0;
+            n_changed += changed[k] != 0;
+            bias |= dbn[k] > 0;
+        }
+        /* The loop over states: two forward passes, the bounds from norms. */
+        r.max_tight = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            mlp_eval(p, wp, X + i * m->n_in, uh);
+            mlp_eval(m, wo, X + i * m->n_in, u);
+            actual[i] = 0.0;
+            for (size_t j = 0; j < m->n_out; j++)
+                actual[i] += (u[j] - uh[j]) * (u[j] - uh[j]);
+            actual[i] = sqrt(actual[i]);
+            bounds_hidden_norms(bm, wo, hn);
+            bound[i] = bounds_multi_eval(bp, hn, dWn, dbn);
+            bounds_eta_eval(bm, hn[0], eta);
+            closed[i] = bounds_multi_eval(bp, eta, dWn, dbn);
+            tight[i] = bound[i] > 0.0 ? actual[i] / bound[i] : (actual[i] > 0.0 ? INFINITY : 0.0);
+            r.violations += bounds_is_violated(actual[i], bound[i]) ||
+                            bounds_is_violated(actual[i], closed[i]);
+            r.max_actual = fmax(r.max_actual, actual[i]);
+            r.max_bound = fmax(r.max_bound, bound[i]);
+            r.max_closed = fmax(r.max_closed, closed[i]);
+            r.max_tight = fmax(r.max_tight, tight[i]);
+        }
+        r.med_tight = median(n, tight, sorted);
+        r.n = n, r.n_layers = L, r.actual = actual, r.bound = bound, r.closed = closed;
+        r.tight = tight, r.dWn = dWn, r.dbn = dbn, r.changed = changed, r.gain = bm->gain;
+        r.mpath = mpath, r.ppath = ppath, r.spath = spath;
+        if ((status = result_write(opath, &r, &err))) {
+            rc = cli_fail(argv[0], &err);
+            goto cleanup;
+        }
+
+        printf("%zu states; layers changed:", n);
+        if (!n_changed)
+            printf(" none (the policies have equal weights and biases)");
+        for (size_t k = 0; k < L; k++)
+            if (changed[k])
+                printf(" %zu (||dW||_2 = %.4g%s)", k + 1, dWn[k],
+                       dbn[k] > 0 ? ", bias changed" : "");
+        printf("\n%s  output gain %.4g\n", bias ? "  bias changes are included in the bound\n" : "",
+               bm->gain);
+        printf("  max dev_actual        %.6g\n", r.max_actual);
+        printf("  max dev_bound         %.6g   (forward pass%s)\n", r.max_bound,
+               n_changed > 1 ? ", telescoping sum over the changed layers" : "");
+        printf("  max dev_bound_closed  %.6g\n", r.max_closed);
+        printf("  tightness actual/bound: median %.4g, max %.4g\n", r.med_tight, r.max_tight);
+        printf("  violations            %lld\n", r.violations);
+        printf("wrote %s\n", opath);
+        rc = 0;
+        if (r.violations) {
+            fprintf(stderr,
+                    "prunebound %s: %lld state(s) where the deviation exceeds a bound: this is a "
+                    "bug, please report it with the three input files\n",
+                    argv[0], r.violations);
+            rc = 1;
+        }
+    }
+cleanup:
+    mlp_work_free(wo);
+    mlp_work_free(wp);
+    bounds_model_free(bm);
+    bounds_model_free(bp);
+    mlp_free(m);
+    mlp_free(p);
+    free(X);
+    free(buf);
+    free(sw);
+    free(changed);
+    return rc;
+}
