@@ -135,7 +135,7 @@ static int run_demo(const char *cmd, plant *m, const double *x0_user, long steps
             break;
     }
     if (rc == PB_EDIVERGED) {
-        printf("# diverged in step %ld (t = %g s): the state left its limits\n", k,
+        printf("# diverged in the period from t = %g s: the state left its limits\n",
                (double)k * period);
     } else if (rc != PB_SUCCESS) {
         pb_error_set(&err, rc, "integration failed in step %ld (t = %g s): %s", k,
