@@ -743,6 +743,134 @@ static void test_bad_input(void)
     }
 }
 
+/* Writes X (n x n_in) as dataset `states` of a new HDF5 file; 0 on success. */
+static int write_states(const char *path, size_t n, size_t n_in, const double X[])
+{
+    hsize_t dims[2] = {n, n_in};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(f, "states", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, X);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(f);
+    return f < 0 || d < 0 || st < 0 ? -1 : 0;
+}
+
+/* Runs `prunebound export-c ARGS` in dir with stdout and stderr to files;
+ * returns the exit code (-1 if it did not exit). */
+static int run_cli(const char *dir, const char *args)
+{
+    char cmd[4096];
+    int st;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/prunebound' export-c %s > out.txt 2> err.txt", dir,
+             PB_BINARY_DIR, args);
+    st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The whole text of dir/name into buf (truncated to len - 1). */
+static const char *slurp(const char *dir, const char *name, char *buf, size_t len)
+{
+    char path[1400];
+    FILE *f;
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "rb");
+    if (f) {
+        n = fread(buf, 1, len - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The command: its file equals the library's for the same options and
+ * calibration states, it prints the footprint and the deviation, and it
+ * refuses bad input with exit code 2 and a message. */
+static void test_cli(void)
+{
+    static const struct {
+        const char *args, *msg;
+    } bad[] = {
+        {"pol.h5 -o p.c --name 9x", "not a C identifier"},
+        {"pol.h5 -o p.c --name a-b", "not a C identifier"},
+        {"pol.h5 -o p.c --storage sparse", "unknown storage 'sparse'"},
+        {"pol.h5 -o /nonexistent-dir/p.c", "/nonexistent-dir/p.c"},
+        {"pol.h5 -o p.c --header /nonexistent-dir/p.h", "/nonexistent-dir/p.h"},
+        {"missing.h5 -o p.c", "missing.h5"},
+        {"pol.h5 -o p.c --float --calib wide.h5", "must be n x 5"},
+        {"pol.h5 -o p.c --float --calib missing.h5", "missing.h5"},
+        {"pol.h5 -o p.c --calib calib.h5", "--calib applies to --float"},
+        {"pol.h5 -o p.c --bogus", "unknown option '--bogus'"},
+        {"pol.h5", "expected -o"},
+        {"-o p.c", "expected a policy file"},
+    };
+    char exe[1200], path[1400], want[4096];
+    static char a[1 << 20], b[1 << 20];
+    const char *dir = case_dir("cli");
+    mlp *m = net_all_acts();
+    double *X = states_box(m, 300, 12);
+    export_c_options o;
+    export_c_report rep;
+    pb_error err;
+    struct stat sb;
+
+    snprintf(exe, sizeof exe, "%s/prunebound", PB_BINARY_DIR);
+    if (access(exe, X_OK) != 0) {
+        CU_FAIL("prunebound is not built (build the project before running the tests)");
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/pol.h5", dir);
+    CU_ASSERT_FATAL(mlp_write_h5(m, path, &err) == PB_SUCCESS);
+    snprintf(path, sizeof path, "%s/calib.h5", dir);
+    CU_ASSERT_FATAL(write_states(path, 300, 5, X) == 0);
+    snprintf(path, sizeof path, "%s/wide.h5", dir);
+    CU_ASSERT_FATAL(write_states(path, 50, 6, X) == 0);
+
+    CU_ASSERT_EQUAL(run_cli(dir, "--help"), 0);
+    CU_ASSERT(strstr(slurp(dir, "out.txt", a, sizeof a), "--storage") != NULL);
+    CU_ASSERT_EQUAL(run_cli(dir, "pol.h5 -o cli.c --header cli.h --name cli --float "
+                                 "--storage auto --calib calib.h5"),
+                    0);
+    /* the library's text for the same policy, options and states */
+    export_c_options_init(&o);
+    o.name = "cli";
+    o.real = EXPORT_C_FLOAT;
+    o.header_include = "cli.h";
+    o.n_calib = 300;
+    o.calib = X;
+    snprintf(path, sizeof path, "%s/lib.c", dir);
+    CU_ASSERT_EQUAL(export_c_write_files(m, &o, path, NULL, &rep, &err), PB_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(slurp(dir, "cli.c", a, sizeof a), slurp(dir, "lib.c", b, sizeof b));
+    CU_ASSERT(strstr(slurp(dir, "cli.h", a, sizeof a), "#define cli_NX 5") != NULL);
+    slurp(dir, "out.txt", a, sizeof a);
+    snprintf(want, sizeof want, "max ||u_f - u||_2 = %.3e", rep.float_dev);
+    CU_ASSERT(strstr(a, want) != NULL);
+    snprintf(want, sizeof want, "flash footprint: %zu bytes of weights and indices",
+             rep.bytes_weights + rep.bytes_indices);
+    CU_ASSERT(strstr(a, want) != NULL);
+    snprintf(want, sizeof want, "multiply-adds per call: %zu (all dense: %zu", rep.macs,
+             rep.macs_dense);
+    CU_ASSERT(strstr(a, want) != NULL);
+    CU_ASSERT(strstr(a, "csr") != NULL && strstr(a, "dense") != NULL);
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int code = run_cli(dir, bad[i].args);
+        CU_ASSERT_EQUAL(code, 2);
+        slurp(dir, "err.txt", a, sizeof a);
+        if (code != 2 || !strstr(a, bad[i].msg)) {
+            CU_FAIL("export-c did not refuse bad input with its message");
+            fprintf(stderr, "\n  export-c %s: exit %d, stderr: %s", bad[i].args, code, a);
+        }
+    }
+    snprintf(path, sizeof path, "%s/p.c", dir);
+    CU_ASSERT(stat(path, &sb) != 0); /* nothing written by a refused command */
+done:
+    free(X);
+    mlp_free(m);
+}
+
 const pb_test_suite pb_test_suites[] = {
     {"export_c",
      (const pb_test_case[]){{"double export agrees with mlp_eval", test_double_matches_mlp_eval},
@@ -754,5 +882,6 @@ const pb_test_suite pb_test_suites[] = {
                             {"degenerate layers", test_degenerate_layers},
                             {"text deterministic", test_text_deterministic},
                             {"bad input", test_bad_input},
+                            {"export-c command", test_cli},
                             {NULL, NULL}}},
     {NULL, NULL}};
