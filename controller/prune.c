@@ -1,8 +1,11 @@
 /* prune.c: the pruning registry and the common driver: calibration states
  * through the network, per-layer Hessian H = (2/n) X^T X (one dsyrk),
  * selection of the layers, global ranking, and the per-layer records
- * dW_norm (SVD) and recon_err (one dgemm).  docs/PRUNING.md. */
+ * dW_norm (the SVD of bounds/, so that both parts agree) and recon_err
+ * (one dgemm).  docs/PRUNING.md. */
 #include "prune.h"
+
+#include "bounds.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,7 +16,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_sort_double.h>
+#include <gsl/gsl_statistics_double.h>
 
 extern const prune_method prune_magnitude;
 extern const prune_method prune_obd;
@@ -120,22 +123,41 @@ size_t prune_nm_count(size_t len, size_t nm_n, size_t nm_m)
 }
 
 void prune_mask_smallest(size_t n, const double score[], size_t k, unsigned char mask[],
-                         size_t perm[])
+                         double scratch[])
 {
+    double t;
+    size_t below = 0, ties;
+
     memset(mask, 1, n);
-    if (k == 0)
+    if (k == 0 || n == 0)
         return;
-    gsl_sort_index(perm, score, 1, n);
-    for (size_t i = 0; i < k && i < n; i++)
-        mask[perm[i]] = 0;
+    if (k >= n) {
+        memset(mask, 0, n);
+        return;
+    }
+    /* t = the k-th smallest score (1-based); everything below t goes, then
+     * entries equal to t in index order until k are gone. */
+    memcpy(scratch, score, n * sizeof *scratch);
+    t = gsl_stats_select(scratch, 1, n, k - 1);
+    for (size_t i = 0; i < n; i++)
+        if (score[i] < t) {
+            mask[i] = 0;
+            below++;
+        }
+    ties = k - below;
+    for (size_t i = 0; i < n && ties > 0; i++)
+        if (score[i] == t) {
+            mask[i] = 0;
+            ties--;
+        }
 }
 
 void prune_mask_nm_row(size_t n_in, const double score[], size_t nm_n, size_t nm_m,
-                       unsigned char mask[], size_t perm[])
+                       unsigned char mask[], double scratch[])
 {
     for (size_t g = 0; g < n_in; g += nm_m) {
         size_t len = n_in - g < nm_m ? n_in - g : nm_m;
-        prune_mask_smallest(len, score + g, prune_nm_count(len, nm_n, nm_m), mask + g, perm);
+        prune_mask_smallest(len, score + g, prune_nm_count(len, nm_n, nm_m), mask + g, scratch);
     }
 }
 
@@ -170,39 +192,6 @@ int prune_hessian_invert(double H[], size_t n, pb_error *err)
     if (s != GSL_SUCCESS)
         return pb_error_set(err, PB_ENUMERIC, "inverting the layer Hessian failed: %s",
                             gsl_strerror(s));
-    return PB_SUCCESS;
-}
-
-int prune_spectral_norm(double A[], size_t rows, size_t cols, double w[], double *norm,
-                        pb_error *err)
-{
-    size_t r = rows, c = cols;
-    double *a = A;
-    double *Vd, *S, *work;
-    int s;
-
-    /* GSL's SV_decomp wants rows >= cols; ||A||_2 = ||A^T||_2. */
-    if (rows < cols) {
-        a = w;
-        for (size_t i = 0; i < rows; i++)
-            for (size_t j = 0; j < cols; j++)
-                a[j * rows + i] = A[i * cols + j];
-        r = cols;
-        c = rows;
-    }
-    Vd = w + rows * cols;
-    S = Vd + c * c;
-    work = S + c;
-    {
-        gsl_matrix_view Av = gsl_matrix_view_array(a, r, c);
-        gsl_matrix_view Vv = gsl_matrix_view_array(Vd, c, c);
-        gsl_vector_view Sv = gsl_vector_view_array(S, c);
-        gsl_vector_view Wv = gsl_vector_view_array(work, c);
-        s = gsl_linalg_SV_decomp(&Av.matrix, &Vv.matrix, &Sv.vector, &Wv.vector);
-    }
-    if (s != GSL_SUCCESS)
-        return pb_error_set(err, PB_ENUMERIC, "SVD failed: %s", gsl_strerror(s));
-    *norm = S[0]; /* GSL orders singular values decreasingly */
     return PB_SUCCESS;
 }
 
@@ -252,7 +241,7 @@ static void layer_forward(const mlp_layer *l, size_t n, const double Hin[], doub
 
 /* H (n_in x n_in) = (2/n) Hin^T Hin, full symmetric (Hassibi & Stork 1993;
  * the layer-wise form of Frantar, Singh & Alistarh 2022, eq. 1). */
-static void layer_hessian(size_t n, size_t n_in, const double Hin[], double H[])
+void prune_hessian_eval(size_t n, size_t n_in, const double Hin[], double H[])
 {
     gsl_matrix_const_view A = gsl_matrix_const_view_array(Hin, n, n_in);
     gsl_matrix_view Hv = gsl_matrix_view_array(H, n_in, n_in);
@@ -268,9 +257,10 @@ typedef struct drv_work {
     double *E;             /* n x max_width: (W - W_hat) applied to the inputs */
     double *H;             /* max_in^2 */
     double *D;             /* max_out * max_in: W - W_hat */
-    double *svd;           /* SVD workspace */
+    double *svd;           /* bounds_spectral_work_size() of the largest layer */
     double *gscore;        /* global ranking: total selected weights */
-    size_t *gperm;
+    double *gscratch;
+    unsigned char *gmask;
     prune_work mw;
 } drv_work;
 
@@ -283,7 +273,8 @@ static void drv_work_free(drv_work *w)
     free(w->D);
     free(w->svd);
     free(w->gscore);
-    free(w->gperm);
+    free(w->gscratch);
+    free(w->gmask);
     free(w->mw.d);
     free(w->mw.z);
 }
@@ -384,19 +375,13 @@ static void select_global(const prune_method *method, const prune_options *o, ml
         total += pl.n_in * pl.n_out;
     }
     k = (size_t)floor(o->sparsity * (double)total);
-    if (k > 0)
-        gsl_sort_index(w->gperm, w->gscore, 1, total);
-    /* gscore is reused as a kept flag per weight, in the same concatenated order. */
-    for (size_t i = 0; i < total; i++)
-        w->gscore[i] = 1.0;
-    for (size_t i = 0; i < k; i++)
-        w->gscore[w->gperm[i]] = 0.0;
+    prune_mask_smallest(total, w->gscore, k, w->gmask, w->gscratch);
     for (size_t j = 0; j < c->n_layers; j++) {
         mlp_layer *l = &c->layers[j];
         if (!layer_selected(o, j))
             continue;
         for (size_t i = 0; i < l->n_in * l->n_out; i++) {
-            l->mask[i] = w->gscore[off + i] != 0.0;
+            l->mask[i] = w->gmask[off + i];
             if (!l->mask[i])
                 l->W[i] = 0.0;
         }
@@ -409,7 +394,7 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
 {
     drv_work w;
     mlp *c = NULL;
-    size_t max_in = 0, max_out = 0, nd = 0, nz = 0, total_sel = 0, min_dim;
+    size_t max_in = 0, max_out = 0, nd = 0, nz = 0, total_sel = 0, n_svd = 0;
     int s;
 
     *out = NULL;
@@ -432,6 +417,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
         if (l->n_out > max_out)
             max_out = l->n_out;
         total_sel += l->n_in * l->n_out;
+        if (bounds_spectral_work_size(l->n_out, l->n_in) > n_svd)
+            n_svd = bounds_spectral_work_size(l->n_out, l->n_in);
         if (!l->mask && !(l->mask = malloc(l->n_in * l->n_out)))
             goto nomem;
         {
@@ -444,9 +431,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
                 nz = b;
         }
     }
-    min_dim = max_in < max_out ? max_in : max_out;
     w.D = malloc((max_in * max_out + 1) * sizeof *w.D);
-    w.svd = malloc((2 * max_in * max_out + 2 * min_dim + min_dim * min_dim + 1) * sizeof *w.svd);
+    w.svd = malloc((n_svd + 1) * sizeof *w.svd);
     w.mw.d = malloc((nd + 1) * sizeof *w.mw.d);
     w.mw.z = malloc((nz + 1) * sizeof *w.mw.z);
     if (!w.D || !w.svd || !w.mw.d || !w.mw.z)
@@ -464,8 +450,9 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
         goto nomem;
     if (opt->global) {
         w.gscore = malloc(total_sel * sizeof *w.gscore);
-        w.gperm = malloc(total_sel * sizeof *w.gperm);
-        if (!w.gscore || !w.gperm)
+        w.gscratch = malloc(total_sel * sizeof *w.gscratch);
+        w.gmask = malloc(total_sel);
+        if (!w.gscore || !w.gscratch || !w.gmask)
             goto nomem;
         select_global(method, opt, c, &w);
     }
@@ -478,7 +465,7 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
         if (layer_selected(opt, j)) {
             prune_layer pl;
             if (method->needs_hessian)
-                layer_hessian(n, l->n_in, w.h_in, w.H);
+                prune_hessian_eval(n, l->n_in, w.h_in, w.H);
             pl = layer_view(l, opt, w.H);
             if (!opt->global && pl.n_prune == 0) {
                 memset(l->mask, 1, nw); /* sparsity 0: the layer stays bit-identical */
@@ -500,8 +487,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
                     r += w.E[i] * w.E[i];
                 l->recon_err = r;
             }
-            if ((s = prune_spectral_norm(w.D, l->n_out, l->n_in, w.svd, &l->dW_norm, err)) !=
-                PB_SUCCESS) {
+            s = bounds_spectral_norm_diff(l->n_out, l->n_in, lo->W, l->W, w.svd, &l->dW_norm, err);
+            if (s != PB_SUCCESS) {
                 pb_error_prefix(err, "layer %zu: ||dW||_2: ", j + 1);
                 goto fail;
             }

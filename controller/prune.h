@@ -88,7 +88,7 @@ const prune_method *prune_find(const char *name);
  * in the policy's state space (the input map is applied here); it may be
  * NULL (n = 0) for methods without a Hessian, and then recon_err stays NaN.
  * On success *out owns a clone of m with the selected layers' W, mask,
- * dW_norm = ||W_orig - W_hat||_2 (SVD) and recon_err = ||W X_k - W_hat X_k||_F^2
+ * dW_norm = ||W_orig - W_hat||_2 (bounds_spectral_norm_diff: GSL's SVD) and recon_err = ||W X_k - W_hat X_k||_F^2
  * on the layer's calibration inputs X_k, and provenance (method, sparsity,
  * pattern; parent_sha256 left empty: the caller knows the file).  Codes:
  * PB_EINVAL (bad options or calibration), PB_EUNSUPPORTED (global with a
@@ -110,15 +110,19 @@ int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t c
  * group, floor(N * len / M) for a shorter tail group. */
 size_t prune_nm_count(size_t len, size_t nm_n, size_t nm_m);
 
-/* mask[i] = 0 for the k smallest of score[0..n) (ties: the order of GSL's
- * gsl_sort_index, deterministic), 1 elsewhere; perm is [n] scratch. */
+/* mask[i] = 0 for the k smallest of score[0..n) (ties: the lowest indices
+ * first), 1 elsewhere, in O(n) by GSL's gsl_stats_select; scratch is [n]. */
 void prune_mask_smallest(size_t n, const double score[], size_t k, unsigned char mask[],
-                         size_t perm[]);
+                         double scratch[]);
 
 /* N:M mask of one row: in each group of M consecutive inputs the
- * prune_nm_count() smallest scores get mask 0; perm is [M] scratch. */
+ * prune_nm_count() smallest scores get mask 0; scratch is [M]. */
 void prune_mask_nm_row(size_t n_in, const double score[], size_t nm_n, size_t nm_m,
-                       unsigned char mask[], size_t perm[]);
+                       unsigned char mask[], double scratch[]);
+
+/* H (n_in x n_in) = (2/n) X^T X for the layer inputs X (n x n_in), full
+ * symmetric, by one dsyrk (the driver's Hessian; exposed for benchmarks). */
+void prune_hessian_eval(size_t n, size_t n_in, const double X[], double H[]);
 
 /* Prepares H for inversion as SparseGPT does: dead inputs (H_jj = 0) get
  * H_jj = 1 and W[:, j] = 0; then H += damp * mean(diag H) I. */
@@ -127,10 +131,5 @@ void prune_hessian_prepare(double H[], double W[], size_t n_out, size_t n_in, do
 /* H (n x n, symmetric positive definite) -> H^-1 in place, full symmetric,
  * by GSL's Cholesky.  PB_ENUMERIC when H is not positive definite. */
 int prune_hessian_invert(double H[], size_t n, pb_error *err);
-
-/* Spectral norm ||A||_2 of A (rows x cols) by GSL's SVD; A is destroyed;
- * w holds at least 2 * min(rows, cols) + min(rows, cols)^2 + rows * cols doubles. */
-int prune_spectral_norm(double A[], size_t rows, size_t cols, double w[], double *norm,
-                        pb_error *err);
 
 #endif

@@ -6,8 +6,8 @@
 
 static void obd_work_size(const prune_layer *l, size_t *nd, size_t *nz)
 {
-    *nd = l->n_out * l->n_in;
-    *nz = l->n_out * l->n_in;
+    *nd = 2 * l->n_out * l->n_in; /* scores, selection scratch */
+    *nz = 0;
 }
 
 static int obd_apply(const prune_layer *l, prune_work *w, pb_error *err)
@@ -23,9 +23,9 @@ static int obd_apply(const prune_layer *l, prune_work *w, pb_error *err)
     if (l->nm_m) {
         for (size_t i = 0; i < l->n_out; i++)
             prune_mask_nm_row(l->n_in, w->d + i * l->n_in, l->nm_n, l->nm_m,
-                              l->mask + i * l->n_in, w->z);
+                              l->mask + i * l->n_in, w->d + nw);
     } else {
-        prune_mask_smallest(nw, w->d, l->n_prune, l->mask, w->z);
+        prune_mask_smallest(nw, w->d, l->n_prune, l->mask, w->d + nw);
     }
     for (size_t i = 0; i < nw; i++)
         if (!l->mask[i])

@@ -2,7 +2,8 @@
  * in double precision:
  *   H = (2/n) X^T X; dead inputs (H_jj = 0): H_jj = 1, W[:, j] = 0;
  *   H += lambda I, lambda = damp * mean(diag H)            (damp = 1 %)
- *   U = upper Cholesky factor of H^-1 (H^-1 = U^T U)
+ *   U = upper Cholesky factor of H^-1 (H^-1 = U^T U; from the Cholesky factor
+ *       of the reversed H, see below)
  *   for each block of B columns [i1, i2):
  *     unstructured: mask the block's share of the layer's zeros, the
  *       smallest w^2 / U_jj^2 over the block (adaptive mask selection, Bs = B)
@@ -23,7 +24,6 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_sort_double.h>
 
 /* The block size actually used: a multiple of M under N:M, at most n_in. */
 static size_t effective_block(const prune_layer *l)
@@ -37,11 +37,20 @@ static size_t effective_block(const prune_layer *l)
     return B < l->n_in ? B : l->n_in;
 }
 
+static void reverse(double a[], size_t n)
+{
+    for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
 static void sparsegpt_work_size(const prune_layer *l, size_t *nd, size_t *nz)
 {
     size_t B = effective_block(l);
-    *nd = 3 * l->n_out * B; /* W1, Err1, scores */
-    *nz = l->n_out * B;     /* sort permutation */
+    *nd = 4 * l->n_out * B; /* W1, Err1, scores, selection scratch */
+    *nz = 0;
 }
 
 static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
@@ -49,24 +58,29 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
     size_t R = l->n_out, C = l->n_in, B = effective_block(l);
     size_t M = l->nm_m, N = l->nm_n;
     double *U = l->H;
-    double *W1 = w->d, *Err1 = W1 + R * B, *score = Err1 + R * B;
-    size_t *perm = w->z;
+    double *W1 = w->d, *Err1 = W1 + R * B, *score = Err1 + R * B, *scratch = score + R * B;
     int s;
 
     prune_hessian_prepare(l->H, l->W, R, C, l->damp);
-    if ((s = prune_hessian_invert(l->H, C, err)) != PB_SUCCESS)
-        return s;
-    /* H^-1 = L L^T (lower L); U = L^T is the upper factor, H^-1 = U^T U. */
+    /* U, the upper Cholesky factor of H^-1, without forming H^-1: with J the
+     * reversal permutation, J H J = L L^T gives H = R R^T with R = J L J
+     * upper, so H^-1 = R^-T R^-1 and U = R^-1 = J L^-1 J.  Reversing a
+     * row-major square array reverses both its rows and its columns. */
+    reverse(U, C * C);
     {
-        gsl_matrix_view Hv = gsl_matrix_view_array(l->H, C, C);
+        gsl_matrix_view Hv = gsl_matrix_view_array(U, C, C);
         s = gsl_linalg_cholesky_decomp1(&Hv.matrix);
         if (s != GSL_SUCCESS)
-            return pb_error_set(err, PB_ENUMERIC, "Cholesky factor of H^-1 failed: %s",
+            return pb_error_set(err, PB_ENUMERIC,
+                                "the layer Hessian is not positive definite (Cholesky: %s); "
+                                "use a positive dampening or more calibration states",
+                                gsl_strerror(s));
+        s = gsl_linalg_tri_lower_invert(&Hv.matrix);
+        if (s != GSL_SUCCESS)
+            return pb_error_set(err, PB_ENUMERIC, "inverting the Cholesky factor failed: %s",
                                 gsl_strerror(s));
     }
-    for (size_t i = 0; i < C; i++)
-        for (size_t j = i + 1; j < C; j++)
-            U[i * C + j] = U[j * C + i];
+    reverse(U, C * C); /* U[j, t] is valid for t >= j */
 
     for (size_t i1 = 0; i1 < C; i1 += B) {
         size_t cnt = C - i1 < B ? C - i1 : B, i2 = i1 + cnt;
@@ -81,11 +95,11 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
                     double u = U[(i1 + i) * C + i1 + i], v = W1[r * cnt + i];
                     score[r * cnt + i] = v * v / (u * u);
                 }
-            gsl_sort_index(perm, score, 1, R * cnt);
+            /* Err1 is not in use yet: it holds the block's R x cnt mask until copied. */
+            prune_mask_smallest(R * cnt, score, kb, (unsigned char *)(void *)Err1,
+                                scratch);
             for (size_t r = 0; r < R; r++)
-                memset(l->mask + r * C + i1, 1, cnt);
-            for (size_t t = 0; t < kb; t++)
-                l->mask[(perm[t] / cnt) * C + i1 + perm[t] % cnt] = 0;
+                memcpy(l->mask + r * C + i1, (unsigned char *)(void *)Err1 + r * cnt, cnt);
         }
         for (size_t r = 0; r < R; r++) {
             double *w1 = W1 + r * cnt, *e1 = Err1 + r * cnt;
@@ -100,7 +114,7 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
                         double u = U[(j + t) * C + j + t], v = w1[i + t];
                         score[t] = v * v / (u * u);
                     }
-                    prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i, perm);
+                    prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i, scratch);
                 }
                 q = mk[i] ? w1[i] : 0.0;
                 e = (w1[i] - q) / d;

@@ -765,23 +765,6 @@ static void test_calibration_inputs(void)
     gsl_rng_free(r);
 }
 
-/* ---- spectral norm helper ---- */
-
-static void test_spectral_norm(void)
-{
-    double A[9] = {3, 0, 0, 0, -5, 0, 0, 0, 1}, w[64], norm = 0.0;
-    /* [[1, 1, 0], [0, 0, 2]]: A A^T = diag(2, 4), so ||A||_2 = 2 (wide path). */
-    double B[6] = {1, 1, 0, 0, 0, 2};
-    /* Rank one u v^T: norm |u| |v| = sqrt(5) sqrt(2) (tall path). */
-    double Cm[6] = {1, 1, 2, 2, 0, 0};
-    CU_ASSERT_EQUAL(prune_spectral_norm(A, 3, 3, w, &norm, NULL), PB_SUCCESS);
-    PB_ASSERT_CLOSE(norm, 5.0, 1e-14, 0.0);
-    CU_ASSERT_EQUAL(prune_spectral_norm(B, 2, 3, w, &norm, NULL), PB_SUCCESS);
-    PB_ASSERT_CLOSE(norm, 2.0, 1e-14, 0.0);
-    CU_ASSERT_EQUAL(prune_spectral_norm(Cm, 3, 2, w, &norm, NULL), PB_SUCCESS);
-    PB_ASSERT_CLOSE(norm, sqrt(10.0), 1e-14, 0.0);
-}
-
 /* ---- error paths ---- */
 
 static int prune_code(const mlp *m, const char *method, const prune_options *o, const double *X,
@@ -888,7 +871,6 @@ static const pb_test_case driver_tests[] = {
     {"sparsity 0 is the identity", test_sparsity_zero},
     {"dW_norm and recon_err against NumPy", test_records_numpy},
     {"sequential and original calibration inputs", test_calibration_inputs},
-    {"spectral norm", test_spectral_norm},
     {"error paths", test_errors},
     {NULL, NULL}};
 
