@@ -970,6 +970,243 @@ static void test_error_paths(void)
     mlp_free(m3);
 }
 
+/* ------------------------------------------------------------ commands */
+
+/* Common Python for the command tests: policy writer and an independent
+ * NumPy forward pass with the maps. */
+static const char py_common[] =
+    "import sys, subprocess, json, h5py, numpy as np\n"
+    "exe, d = sys.argv[1], sys.argv[2]\n"
+    "fails = []\n"
+    "def act(a, z, al):\n"
+    "    return {'linear': z, 'relu': np.maximum(z, 0), 'leaky_relu': np.where(z > 0, z, al * z),\n"
+    "            'tanh': np.tanh(z), 'sigmoid': 1 / (1 + np.exp(-z)),\n"
+    "            'hardtanh': np.clip(z, -1, 1)}[a]\n"
+    "def write(path, net):\n"
+    "    with h5py.File(path, 'w') as f:\n"
+    "        f.attrs['format'] = 'prunebound-mlp'; f.attrs['format_version'] = 1\n"
+    "        for j, (W, b, a, al) in enumerate(zip(net['W'], net['b'], net['act'], net['alpha'])):\n"
+    "            g = f.create_group('layers/%d' % (j + 1)); g['W'] = W; g['b'] = b\n"
+    "            g.attrs['activation'] = a\n"
+    "            if a == 'leaky_relu': g.attrs['alpha'] = al\n"
+    "        for k in ('in_offset', 'in_scale'):\n"
+    "            if k in net: f['input/' + k[3:]] = net[k]\n"
+    "        for k in ('out_offset', 'out_scale', 'out_low', 'out_high'):\n"
+    "            if k in net: f['output/' + k[4:]] = net[k]\n"
+    "def hidden(net, x):\n"
+    "    h = x.copy()\n"
+    "    if 'in_scale' in net: h = (h - net['in_offset']) * net['in_scale']\n"
+    "    hs = [h]\n"
+    "    for W, b, a, al in zip(net['W'], net['b'], net['act'], net['alpha']):\n"
+    "        h = act(a, W @ h + b, al); hs.append(h)\n"
+    "    return hs\n"
+    "def policy(net, x):\n"
+    "    y = hidden(net, x)[-1]\n"
+    "    if 'out_scale' in net:\n"
+    "        y = np.clip((y - net['out_offset']) * net['out_scale'], net['out_low'], net['out_high'])\n"
+    "    return y\n"
+    "def lip(a): return 0.25 if a == 'sigmoid' else 1.0\n"
+    "def run(args):\n"
+    "    r = subprocess.run([exe] + args, capture_output=True, text=True)\n"
+    "    return r.returncode, r.stdout, r.stderr\n"
+    "def expect_fail(args, code, text):\n"
+    "    rc, out, err = run(args)\n"
+    "    if rc != code or text not in err: fails.append('%s: rc %d, stderr %r' % (args, rc, err))\n";
+
+/* The binary under test, built with the project. */
+static const char *exe_path(void)
+{
+    return PB_BINARY_DIR "/prunebound";
+}
+
+static void run_py(const char *body)
+{
+    char script[16384], args[2048], out[8192];
+    int rc;
+    if (!pb_test_have_python()) {
+        fprintf(stderr, "note: no python3 with numpy and h5py; command test skipped\n");
+        return;
+    }
+    snprintf(script, sizeof script, "%s%s", py_common, body);
+    snprintf(args, sizeof args, "'%s' '%s'", exe_path(), pb_test_tmpdir());
+    rc = pb_test_python(script, args, out, sizeof out);
+    if (rc != 0)
+        fprintf(stderr, "\n%s\n", out);
+    CU_ASSERT_EQUAL(rc, 0);
+}
+
+/* `bound` on a 4-layer network with maps, a compensated perturbation of
+ * layers 1 and 3 and a bias change in layer 3: dev_actual against NumPy's
+ * forward passes, dev_bound and dev_bound_closed against (3) computed with
+ * NumPy's SVD, no violation; then every refusal (exit 2). */
+static void test_cmd_bound(void)
+{
+    run_py(
+        "rng = np.random.default_rng(3)\n"
+        "sz = [5, 9, 7, 6, 2]; acts = ['tanh', 'sigmoid', 'leaky_relu', 'linear']\n"
+        "net = {'W': [rng.normal(size=(sz[j+1], sz[j])) / np.sqrt(sz[j]) for j in range(4)],\n"
+        "       'b': [rng.normal(size=sz[j+1]) * 0.3 for j in range(4)], 'act': acts,\n"
+        "       'alpha': [0, 0, 0.2, 0], 'in_offset': rng.normal(size=5),\n"
+        "       'in_scale': rng.uniform(0.5, 2, 5), 'out_offset': rng.normal(size=2),\n"
+        "       'out_scale': np.array([3.0, -1.5]), 'out_low': np.array([-np.inf, -2.0]),\n"
+        "       'out_high': np.array([np.inf, 2.0])}\n"
+        "pr = {k: (list(v) if isinstance(v, list) else v) for k, v in net.items()}\n"
+        "pr['W'] = [W.copy() for W in net['W']]; pr['b'] = [b.copy() for b in net['b']]\n"
+        "for k in (0, 2):\n"
+        "    W = pr['W'][k]; z = rng.uniform(size=W.shape) < 0.5\n"
+        "    W[z] = 0; W[~z] *= 1 + 0.2 * rng.normal(size=(~z).sum())\n"
+        "pr['b'][2] += 0.05 * rng.normal(size=sz[3])\n"
+        "write(d + '/o.h5', net); write(d + '/p.h5', pr)\n"
+        "X = rng.normal(size=(300, 5)) * 2\n"
+        "with h5py.File(d + '/s.h5', 'w') as f: f['states'] = X\n"
+        "rc, out, err = run(['bound', '-m', d + '/o.h5', '-p', d + '/p.h5', '-s', d + '/s.h5',\n"
+        "                    '-o', d + '/r.h5'])\n"
+        "if rc != 0: fails.append('bound rc %d %s' % (rc, err))\n"
+        "with h5py.File(d + '/r.h5', 'r') as f:\n"
+        "    act_ = f['dev_actual'][()]; bnd = f['dev_bound'][()]; cl = f['dev_bound_closed'][()]\n"
+        "    ti = f['tightness'][()]; A = dict(f.attrs)\n"
+        "dW = [np.linalg.norm(pr['W'][k] - net['W'][k], 2) for k in range(4)]\n"
+        "db = [np.linalg.norm(pr['b'][k] - net['b'][k]) for k in range(4)]\n"
+        "Wn = [np.linalg.norm(W, 2) for W in pr['W']]\n"
+        "D = [lip(acts[k]) * np.prod([lip(acts[j]) * Wn[j] for j in range(k + 1, 4)]) for k in range(4)]\n"
+        "g = 3.0\n"
+        "for i, x in enumerate(X):\n"
+        "    dev = np.linalg.norm(policy(net, x) - policy(pr, x))\n"
+        "    hs = hidden(net, x)\n"
+        "    b3 = g * sum(D[k] * (dW[k] * np.linalg.norm(hs[k]) + db[k]) for k in range(4))\n"
+        "    eta = [np.linalg.norm(hs[0])]\n"
+        "    for k in range(3):\n"
+        "        eta.append(lip(acts[k]) * (np.linalg.norm(net['W'][k], 2) * eta[k] +\n"
+        "                   np.linalg.norm(net['b'][k])) + (0.5 * np.sqrt(sz[k+1]) if acts[k] == 'sigmoid' else 0))\n"
+        "    bc = g * sum(D[k] * (dW[k] * eta[k] + db[k]) for k in range(4))\n"
+        "    if abs(act_[i] - dev) > 1e-12 * max(dev, 1e-300) + 1e-14: fails.append('dev %d %r %r' % (i, act_[i], dev))\n"
+        "    if abs(bnd[i] - b3) > 1e-10 * b3: fails.append('bound %d %r %r' % (i, bnd[i], b3))\n"
+        "    if abs(cl[i] - bc) > 1e-10 * bc: fails.append('closed %d %r %r' % (i, cl[i], bc))\n"
+        "    if not dev <= b3 * (1 + 1e-12): fails.append('violation %d' % i)\n"
+        "    if not cl[i] >= bnd[i]: fails.append('closed below %d' % i)\n"
+        "    if abs(ti[i] - act_[i] / bnd[i]) > 1e-15: fails.append('tightness %d' % i)\n"
+        "if A['violations'] != 0 or list(A['layer_changed']) != [1, 0, 1, 0]: fails.append('attrs %r' % A)\n"
+        "if abs(A['max_dev_bound'] - bnd.max()) > 0 or abs(A['median_tightness'] - np.median(ti)) > 1e-15:\n"
+        "    fails.append('summary attrs')\n"
+        "if 'violations' not in out: fails.append('summary ' + out)\n"
+        "import os\n"
+        "if os.path.exists(d + '/r.h5.tmp'): fails.append('tmp left')\n"
+        "# identical policies: everything zero\n"
+        "rc, out, err = run(['bound', '-m', d + '/o.h5', '-p', d + '/o.h5', '-s', d + '/s.h5', '-o', d + '/z.h5'])\n"
+        "with h5py.File(d + '/z.h5', 'r') as f:\n"
+        "    if rc or f['dev_bound'][()].max() != 0 or f['dev_actual'][()].max() != 0: fails.append('identical')\n"
+        "# refusals\n"
+        "B = ['bound', '-m', d + '/o.h5', '-p', d + '/p.h5', '-s', d + '/s.h5', '-o', d + '/e.h5']\n"
+        "with h5py.File(d + '/s3.h5', 'w') as f: f['states'] = X[:, :3]\n"
+        "expect_fail(B[:5] + ['-s', d + '/s3.h5'] + B[7:], 2, 'has 3 columns but the policy takes 5')\n"
+        "with h5py.File(d + '/s0.h5', 'w') as f: f.create_dataset('states', shape=(0, 5), dtype='f8')\n"
+        "expect_fail(B[:5] + ['-s', d + '/s0.h5'] + B[7:], 2, 'n = 0')\n"
+        "with h5py.File(d + '/s1.h5', 'w') as f: f['states'] = X[:, 0]\n"
+        "expect_fail(B[:5] + ['-s', d + '/s1.h5'] + B[7:], 2, '2-D dataset')\n"
+        "with h5py.File(d + '/sx.h5', 'w') as f: f['other'] = X\n"
+        "expect_fail(B[:5] + ['-s', d + '/sx.h5'] + B[7:], 2, 'no dataset `states`')\n"
+        "Xn = X.copy(); Xn[4, 1] = np.nan\n"
+        "with h5py.File(d + '/sn.h5', 'w') as f: f['states'] = Xn\n"
+        "expect_fail(B[:5] + ['-s', d + '/sn.h5'] + B[7:], 2, 'states[4][1] is not finite')\n"
+        "expect_fail(B[:5] + ['-s', d + '/missing.h5'] + B[7:], 2, 'missing.h5')\n"
+        "q = dict(pr); q['W'] = list(pr['W']); q['b'] = list(pr['b'])\n"
+        "q['W'][1] = np.zeros((8, 9)); q['W'][2] = np.zeros((6, 8)); q['b'][1] = np.zeros(8)\n"
+        "write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'layer 2 is 7 x 9')\n"
+        "q = dict(pr); q['act'] = ['tanh', 'tanh', 'leaky_relu', 'linear']; write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'activations differ')\n"
+        "q = dict(pr); q['alpha'] = [0, 0, 0.3, 0]; write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'activations differ')\n"
+        "q = dict(pr); q['out_scale'] = np.array([3.0, 1.5]); write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'output maps')\n"
+        "q = dict(pr); del q['in_scale'], q['in_offset']; write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'input maps')\n"
+        "q = {k: v for k, v in pr.items() if not k.startswith('out_')}\n"
+        "q['W'] = pr['W'][:3]; q['b'] = pr['b'][:3]; q['act'] = acts[:3]; write(d + '/q.h5', q)\n"
+        "expect_fail(B[:3] + ['-p', d + '/q.h5'] + B[5:], 2, 'layers but')\n"
+        "expect_fail(B[:7], 2, 'all required')\n"
+        "expect_fail(B + ['--bogus'], 2, \"unknown argument '--bogus'\")\n"
+        "expect_fail(B[:8], 2, 'needs a file name')\n"
+        "expect_fail(B[:7] + ['-o', d + '/no/such/dir/r.h5'], 2, 'cannot create')\n"
+        "rc, out, err = run(['bound', '--help'])\n"
+        "if rc != 0 or 'dev_bound_closed' not in out: fails.append('help')\n"
+        "for f_ in fails[:20]: print(f_)\n"
+        "sys.exit(1 if fails else 0)\n");
+}
+
+/* `certify` on one linear layer over a box, where (4) is analytic:
+ * adm = eps / (g * max ||s||), and the largest certified magnitude-pruning
+ * sparsity is found by brute force in NumPy over the 1% grid; JSON and
+ * table output; the refusals. */
+static void test_cmd_certify(void)
+{
+    run_py(
+        "rng = np.random.default_rng(4)\n"
+        "W = rng.normal(size=(3, 4))\n"
+        "net = {'W': [W], 'b': [rng.normal(size=3)], 'act': ['linear'], 'alpha': [0],\n"
+        "       'in_offset': np.array([1.0, 0, 0, 0]), 'in_scale': np.array([2.0, 1, -1, 1]),\n"
+        "       'out_offset': np.zeros(3), 'out_scale': np.array([1.0, -2.0, 0.5]),\n"
+        "       'out_low': -np.inf * np.ones(3), 'out_high': np.inf * np.ones(3)}\n"
+        "write(d + '/c.h5', net)\n"
+        "lo = np.array([-1.0, -2, 0.5, -1]); hi = np.array([2.0, 1, 1.5, 3])\n"
+        "box = ','.join('%r,%r' % (a, b) for a, b in zip(lo, hi))\n"
+        "eps = 0.3\n"
+        "smax = np.sqrt(sum(max(((a - o) * s) ** 2, ((b - o) * s) ** 2) for a, b, o, s in\n"
+        "                   zip(lo, hi, net['in_offset'], net['in_scale'])))\n"
+        "adm = eps / (2.0 * smax)\n"
+        "rc, out, err = run(['certify', '-m', d + '/c.h5', '--eps', str(eps), '--box', box,\n"
+        "                    '--method', 'magnitude', '--json'])\n"
+        "if rc: fails.append('certify rc %d %s' % (rc, err))\n"
+        "j = json.loads(out)\n"
+        "L0 = j['layers'][0]\n"
+        "if abs(L0['admissible_dW_norm'] - adm) > 1e-12 * adm: fails.append('adm %r %r' % (L0, adm))\n"
+        "if abs(L0['W_norm'] - np.linalg.norm(W, 2)) > 1e-12 * L0['W_norm']: fails.append('W_norm')\n"
+        "if abs(L0['sup_h_closed'] - smax) > 1e-12 * smax: fails.append('sup closed')\n"
+        "best = 0\n"
+        "for p in range(1, 100):\n"
+        "    k = int(np.floor(p / 100 * 12 + 1e-9)); idx = np.argsort(np.abs(W).ravel(), kind='stable')[:k]\n"
+        "    dWm = np.zeros(12); dWm[idx] = W.ravel()[idx]\n"
+        "    if np.linalg.norm(dWm.reshape(3, 4), 2) <= adm: best = p\n"
+        "got = j['methods'][0]['per_layer'][0]['sparsity']\n"
+        "if abs(got - best / 100) > 1e-9: fails.append('sparsity %r vs brute force %r' % (got, best / 100))\n"
+        "rc, out, err = run(['certify', '-m', d + '/c.h5', '--eps', str(eps), '--box', box])\n"
+        "if rc or 'adm ||dW_k||' not in out: fails.append('table ' + out + err)\n"
+        "rc, out, err = run(['certify', '-m', d + '/c.h5', '--eps', '1', '--radius', '0.5',\n"
+        "                    '--center', '1,0,0,0', '--json'])\n"
+        "j = json.loads(out)\n"
+        "sb = 0.5 * 2.0\n"
+        "if rc or abs(j['layers'][0]['sup_h_closed'] - sb) > 1e-12: fails.append('ball %r' % out)\n"
+        "C = ['certify', '-m', d + '/c.h5']\n"
+        "expect_fail(C + ['--box', box], 2, '--eps is required')\n"
+        "expect_fail(C + ['--eps', '-1', '--box', box], 2, 'must be a number > 0')\n"
+        "expect_fail(C + ['--eps', 'x', '--box', box], 2, 'must be a number > 0')\n"
+        "expect_fail(C + ['--eps', '1'], 2, 'exactly one of --box and --radius')\n"
+        "expect_fail(C + ['--eps', '1', '--box', box, '--radius', '1'], 2, 'exactly one')\n"
+        "expect_fail(C + ['--eps', '1', '--box', '1,2,3'], 2, 'needs 8 comma-separated')\n"
+        "expect_fail(C + ['--eps', '1', '--box', '1,2,3,4,5,6,7,x'], 2, 'needs 8 comma-separated')\n"
+        "expect_fail(C + ['--eps', '1', '--box', '1,2,3,4,5,6,7,6'], 2, 'lo <= hi')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '-2'], 2, '>= 0')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--center', '1,2'], 2, '--center needs 4')\n"
+        "expect_fail(C + ['--eps', '1', '--box', box, '--center', '1,2,3,4'], 2, '--center goes with')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--layers', '2'], 2, 'layer 2')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--method', 'nope'], 2, \"'nope'\")\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--method', 'obs', '--pattern', '3:2'], 2, 'N must be smaller')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--method', 'obs', '-c', d + '/none.h5'], 2, 'none.h5')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--calib-samples', '0'], 2, 'calib-samples')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--seed', '-3'], 2, '--seed')\n"
+        "expect_fail(C + ['--eps'], 2, 'needs a value')\n"
+        "expect_fail(['certify', '--eps', '1', '--radius', '1'], 2, '-m POLICY is required')\n"
+        "expect_fail(['certify', '-m', d + '/absent.h5', '--eps', '1', '--radius', '1'], 2, 'absent.h5')\n"
+        "expect_fail(C + ['--eps', '1', '--radius', '1', '--frobnicate', '1'], 2, 'unknown argument')\n"
+        "rc, out, err = run(C + ['--eps', '1', '--radius', '1', '--method', 'obs', '--pattern', '2:4', '--json'])\n"
+        "j = json.loads(out)\n"
+        "if rc or 'certified' not in j['methods'][0]['per_layer'][0]: fails.append('pattern ' + out + err)\n"
+        "rc, out, err = run(['certify', '--help'])\n"
+        "if rc != 0 or 'admissible' not in out: fails.append('help')\n"
+        "for f_ in fails[:20]: print(f_)\n"
+        "sys.exit(1 if fails else 0)\n");
+}
+
 static const pb_test_case spectral_tests[] = {{"numpy_svd", test_spectral_numpy},
                                               {"analytic", test_spectral_analytic},
                                               {NULL, NULL}};
@@ -988,10 +1225,14 @@ static const pb_test_case loop_tests[] = {{"linear_plant", test_closed_loop_line
                                           {"by_hand", test_loop_by_hand},
                                           {NULL, NULL}};
 static const pb_test_case error_tests[] = {{"every_error_path", test_error_paths}, {NULL, NULL}};
+static const pb_test_case cmd_tests[] = {{"bound", test_cmd_bound},
+                                         {"certify", test_cmd_certify},
+                                         {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"bounds_spectral", spectral_tests},
                                         {"bounds_state", state_tests},
                                         {"bounds_set", set_tests},
                                         {"bounds_loop", loop_tests},
                                         {"bounds_errors", error_tests},
+                                        {"bounds_commands", cmd_tests},
                                         {NULL, NULL}};
