@@ -1,7 +1,7 @@
 /* export_c.c: a policy as one dependency-free C99 file, with its footprint
- * and, for float exports, its measured deviation from the float64 policy.
+ * and its measured deviation from the float64 policy.
  *
- * The emitter and export_c_eval_float walk the same plan: each layer is
+ * The emitter and export_c_eval_float/_double walk the same plan: each layer is
  *   acc = 0; acc += w_ik h_k for the stored k in increasing order; acc += b_i;
  *   h'_i = sigma(acc)
  * with w, b and the maps rounded once to T.  Literals are printed with enough
@@ -26,6 +26,7 @@ void export_c_options_init(export_c_options *o)
     o->header_include = NULL;
     o->n_calib = 0;
     o->calib = NULL;
+    o->prune_bound = NAN;
 }
 
 static const char *const storage_names[] = {"auto", "dense", "csr"};
@@ -60,8 +61,8 @@ int export_c_name_check(const char *name, pb_error *err)
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_'))
-            return pb_error_set(err, PB_EINVAL,
-                                "name '%s' is not a C identifier (character '%c')", name, c);
+            return pb_error_set(err, PB_EINVAL, "name '%s' is not a C identifier (character '%c')",
+                                name, c);
     }
     return PB_SUCCESS;
 }
@@ -117,9 +118,8 @@ static int check_float_range(const mlp *m, pb_error *err)
     for (size_t j = 0; j < m->n_layers; j++) {
         const mlp_layer *l = &m->layers[j];
         if ((bad = first_float_overflow(l->W, l->n_in * l->n_out, 0)) >= 0)
-            return pb_error_set(err, PB_EUNSUPPORTED,
-                                "layer %zu: W[%ld][%ld] = %g overflows float", j + 1,
-                                bad / (long)l->n_in, bad % (long)l->n_in, l->W[bad]);
+            return pb_error_set(err, PB_EUNSUPPORTED, "layer %zu: W[%ld][%ld] = %g overflows float",
+                                j + 1, bad / (long)l->n_in, bad % (long)l->n_in, l->W[bad]);
         if ((bad = first_float_overflow(l->b, l->n_out, 0)) >= 0)
             return pb_error_set(err, PB_EUNSUPPORTED, "layer %zu: b[%ld] = %g overflows float",
                                 j + 1, bad, l->b[bad]);
@@ -144,7 +144,11 @@ int export_c_plan(const mlp *m, const export_c_options *o, export_c_report *rep,
     if ((rc = export_c_name_check(o->name, err)) != PB_SUCCESS)
         return rc;
     if (o->real != EXPORT_C_DOUBLE && o->real != EXPORT_C_FLOAT)
-        return pb_error_set(err, PB_EINVAL, "unknown arithmetic %d (double or float)", (int)o->real);
+        return pb_error_set(err, PB_EINVAL, "unknown arithmetic %d (double or float)",
+                            (int)o->real);
+    if (!isnan(o->prune_bound) && !(o->prune_bound >= 0.0 && isfinite(o->prune_bound)))
+        return pb_error_set(err, PB_EINVAL, "pruning bound %g is not a finite number >= 0",
+                            o->prune_bound);
     if (!export_c_storage_name(o->storage))
         return pb_error_set(err, PB_EINVAL, "unknown storage %d (dense, csr or auto)",
                             (int)o->storage);
@@ -202,78 +206,82 @@ int export_c_plan(const mlp *m, const export_c_options *o, export_c_report *rep,
         rep->bytes_maps += m->n_out * T;
     if (m->out_high)
         rep->bytes_maps += m->n_out * T;
-    rep->flash_bytes = rep->bytes_weights + rep->bytes_indices + rep->bytes_biases + rep->bytes_maps;
+    rep->flash_bytes =
+        rep->bytes_weights + rep->bytes_indices + rep->bytes_biases + rep->bytes_maps;
     rep->flash_bytes_dense += rep->bytes_maps;
     buffer_lens(m, &len0, &len1);
     rep->work_len = len0 + len1;
-    rep->float_dev = NAN;
-    rep->float_dev_abs = NAN;
+    rep->dev = NAN;
+    rep->dev_abs = NAN;
+    rep->bound_total = NAN;
     return PB_SUCCESS;
 }
 
-/* The activation in float, as the generated float code writes it. */
-static float act_float(mlp_act a, float alpha, float v)
-{
-    switch (a) {
-    case MLP_ACT_RELU:
-        return v > 0.0f ? v : 0.0f;
-    case MLP_ACT_LEAKY_RELU:
-        return v > 0.0f ? v : alpha * v;
-    case MLP_ACT_TANH:
-        return tanhf(v);
-    case MLP_ACT_SIGMOID:
-        return 1.0f / (1.0f + expf(-v));
-    case MLP_ACT_HARDTANH:
-        return v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
-    default:
-        return v;
+/* The generated code's pass in type T (float or double), with the math
+ * functions of T: the same statements as emit_c, in the same order.  A macro
+ * so that both precisions share one text. */
+#define EXPORT_C_DEFINE_EVAL(T, SUFFIX, TANH, EXP)                                                 \
+    static T act_##SUFFIX(mlp_act a, T alpha, T v)                                                 \
+    {                                                                                              \
+        switch (a) {                                                                               \
+        case MLP_ACT_RELU:                                                                         \
+            return v > (T)0 ? v : (T)0;                                                            \
+        case MLP_ACT_LEAKY_RELU:                                                                   \
+            return v > (T)0 ? v : alpha * v;                                                       \
+        case MLP_ACT_TANH:                                                                         \
+            return TANH(v);                                                                        \
+        case MLP_ACT_SIGMOID:                                                                      \
+            return (T)1 / ((T)1 + EXP(-v));                                                        \
+        case MLP_ACT_HARDTANH:                                                                     \
+            return v < (T)-1 ? (T)-1 : (v > (T)1 ? (T)1 : v);                                      \
+        default:                                                                                   \
+            return v;                                                                              \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    void export_c_eval_##SUFFIX(const mlp *m, const export_c_report *rep, T work[], const T x[],   \
+                                T u[])                                                             \
+    {                                                                                              \
+        size_t len0, len1;                                                                         \
+        T *h0, *h1;                                                                                \
+        const T *in;                                                                               \
+                                                                                                   \
+        buffer_lens(m, &len0, &len1);                                                              \
+        h0 = work;                                                                                 \
+        h1 = work + len0;                                                                          \
+        /* Input map: s = (x - offset) * scale. */                                                 \
+        for (size_t i = 0; i < m->n_in; i++)                                                       \
+            h0[i] = m->in_offset && m->in_scale ? (x[i] - (T)m->in_offset[i]) * (T)m->in_scale[i]  \
+                                                : x[i];                                            \
+        in = h0;                                                                                   \
+        for (size_t j = 0; j < m->n_layers; j++) {                                                 \
+            const mlp_layer *l = &m->layers[j];                                                    \
+            int csr = rep->layers[j].storage == EXPORT_C_CSR;                                      \
+            T *out = j + 1 == m->n_layers ? u : (j % 2 ? h0 : h1);                                 \
+            for (size_t i = 0; i < l->n_out; i++) {                                                \
+                const double *w = l->W + i * l->n_in;                                              \
+                T acc = (T)0;                                                                      \
+                for (size_t k = 0; k < l->n_in; k++)                                               \
+                    if (!csr || (T)w[k] != (T)0)                                                   \
+                        acc += (T)w[k] * in[k];                                                    \
+                acc += (T)l->b[i];                                                                 \
+                out[i] = act_##SUFFIX(l->act, (T)l->alpha, acc);                                   \
+            }                                                                                      \
+            in = out;                                                                              \
+        }                                                                                          \
+        /* Output map: clip((y - offset) * scale, low, high), as mlp_output_map. */                \
+        for (size_t i = 0; i < m->n_out; i++) {                                                    \
+            if (m->out_offset && m->out_scale)                                                     \
+                u[i] = (u[i] - (T)m->out_offset[i]) * (T)m->out_scale[i];                          \
+            if (m->out_low && u[i] < (T)m->out_low[i])                                             \
+                u[i] = (T)m->out_low[i];                                                           \
+            if (m->out_high && u[i] > (T)m->out_high[i])                                           \
+                u[i] = (T)m->out_high[i];                                                          \
+        }                                                                                          \
     }
-}
 
-void export_c_eval_float(const mlp *m, const export_c_report *rep, float work[], const float x[],
-                         float u[])
-{
-    size_t len0, len1;
-    float *h0, *h1;
-    const float *in;
-
-    buffer_lens(m, &len0, &len1);
-    h0 = work;
-    h1 = work + len0;
-    /* Input map: s = (x - offset) * scale. */
-    for (size_t i = 0; i < m->n_in; i++)
-        h0[i] = m->in_offset && m->in_scale
-                    ? (x[i] - (float)m->in_offset[i]) * (float)m->in_scale[i]
-                    : x[i];
-    in = h0;
-    for (size_t j = 0; j < m->n_layers; j++) {
-        const mlp_layer *l = &m->layers[j];
-        int csr = rep->layers[j].storage == EXPORT_C_CSR;
-        float alpha = (float)l->alpha;
-        float *out = j + 1 == m->n_layers ? u : (j % 2 ? h0 : h1);
-        for (size_t i = 0; i < l->n_out; i++) {
-            const double *w = l->W + i * l->n_in;
-            float acc = 0.0f;
-            for (size_t k = 0; k < l->n_in; k++) {
-                float wf = (float)w[k];
-                if (!csr || wf != 0.0f)
-                    acc += wf * in[k];
-            }
-            acc += (float)l->b[i];
-            out[i] = act_float(l->act, alpha, acc);
-        }
-        in = out;
-    }
-    /* Output map: clip((y - offset) * scale, low, high), as mlp_output_map. */
-    for (size_t i = 0; i < m->n_out; i++) {
-        if (m->out_offset && m->out_scale)
-            u[i] = (u[i] - (float)m->out_offset[i]) * (float)m->out_scale[i];
-        if (m->out_low && u[i] < (float)m->out_low[i])
-            u[i] = (float)m->out_low[i];
-        if (m->out_high && u[i] > (float)m->out_high[i])
-            u[i] = (float)m->out_high[i];
-    }
-}
+EXPORT_C_DEFINE_EVAL(float, float, tanhf, expf)
+EXPORT_C_DEFINE_EVAL(double, double, tanh, exp)
 
 int export_c_default_states(const mlp *m, size_t n, double X[], pb_error *err)
 {
@@ -296,16 +304,15 @@ int export_c_default_states(const mlp *m, size_t n, double X[], pb_error *err)
     return PB_SUCCESS;
 }
 
-int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[],
-                     pb_error *err)
+int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[], pb_error *err)
 {
+    int fl = rep->real == EXPORT_C_FLOAT;
+    size_t len = rep->work_len + m->n_in + m->n_out;
     mlp_work *w;
-    float *work, *xf, *uf;
-    double *u;
+    float *wf = NULL;
+    double *wd = NULL, *u = NULL;
     int rc = PB_SUCCESS;
 
-    if (rep->real != EXPORT_C_FLOAT)
-        return pb_error_set(err, PB_EINVAL, "the float deviation is measured for float exports");
     if (n == 0 || !X)
         return pb_error_set(err, PB_EINVAL, "no calibration states");
     for (size_t i = 0; i < n * m->n_in; i++)
@@ -315,25 +322,34 @@ int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double 
     w = mlp_work_alloc(m, 1, err);
     if (!w)
         return PB_ENOMEM;
-    work = malloc((rep->work_len + m->n_in + m->n_out) * sizeof *work);
+    /* work, then x_T (n_in), then u_T (n_out), in T */
+    if (fl)
+        wf = malloc(len * sizeof *wf);
+    else
+        wd = malloc(len * sizeof *wd);
     u = malloc(m->n_out * sizeof *u);
-    if (!work || !u) {
-        rc = pb_error_set(err, PB_ENOMEM, "out of memory measuring the float deviation");
+    if ((!wf && !wd) || !u) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory measuring the export's deviation");
         goto free_all;
     }
-    xf = work + rep->work_len;
-    uf = xf + m->n_in;
-    rep->float_dev = 0.0;
-    rep->float_dev_abs = 0.0;
+    rep->dev = 0.0;
+    rep->dev_abs = 0.0;
     for (size_t s = 0; s < n; s++) {
         const double *x = X + s * m->n_in;
         double d2 = 0.0, dabs = 0.0;
-        for (size_t i = 0; i < m->n_in; i++)
-            xf[i] = (float)x[i];
-        export_c_eval_float(m, rep, work, xf, uf);
+        if (fl) {
+            float *xf = wf + rep->work_len, *uf = xf + m->n_in;
+            for (size_t i = 0; i < m->n_in; i++)
+                xf[i] = (float)x[i];
+            export_c_eval_float(m, rep, wf, xf, uf);
+        } else {
+            export_c_eval_double(m, rep, wd, x, wd + rep->work_len + m->n_in);
+        }
         mlp_eval(m, w, x, u);
         for (size_t i = 0; i < m->n_out; i++) {
-            double d = fabs((double)uf[i] - u[i]);
+            double ut =
+                fl ? (double)wf[rep->work_len + m->n_in + i] : wd[rep->work_len + m->n_in + i];
+            double d = fabs(ut - u[i]);
             d2 += d * d;
             dabs = fmax(dabs, d);
         }
@@ -341,12 +357,13 @@ int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double 
         /* A non-finite difference (float overflow) is an infinite deviation. */
         if (isnan(d2) || isnan(dabs))
             d2 = dabs = INFINITY;
-        rep->float_dev = fmax(rep->float_dev, d2);
-        rep->float_dev_abs = fmax(rep->float_dev_abs, dabs);
+        rep->dev = fmax(rep->dev, d2);
+        rep->dev_abs = fmax(rep->dev_abs, dabs);
     }
     rep->n_calib = n;
 free_all:
-    free(work);
+    free(wf);
+    free(wd);
     free(u);
     mlp_work_free(w);
     return rc;
@@ -375,8 +392,7 @@ static void emit_reals(FILE *f, export_c_real r, const double *v, size_t n, cons
     char buf[48];
     for (size_t i = 0; i < n; i++) {
         fmt_real(buf, r, v[i]);
-        fprintf(f, "%s%s%s", i % per_line == 0 ? indent : " ", buf,
-                i + 1 < n ? "," : "");
+        fprintf(f, "%s%s%s", i % per_line == 0 ? indent : " ", buf, i + 1 < n ? "," : "");
         if (i % per_line == per_line - 1 || i + 1 == n)
             fputc('\n', f);
     }
@@ -396,8 +412,8 @@ static const char *index_type(size_t bytes)
     return bytes == 1 ? "uint8_t" : (bytes == 2 ? "uint16_t" : "uint32_t");
 }
 
-static void emit_indices(FILE *f, const char *type, const char *name, const char *what,
-                         size_t j, const unsigned long *v, size_t n)
+static void emit_indices(FILE *f, const char *type, const char *name, const char *what, size_t j,
+                         const unsigned long *v, size_t n)
 {
     fprintf(f, "static const %s %s_L%zu_%s[%zu] = {\n", type, name, j, what, n);
     for (size_t i = 0; i < n; i++) {
@@ -411,8 +427,7 @@ static void emit_indices(FILE *f, const char *type, const char *name, const char
 /* The weight arrays of layer j (1-based in names).  idx has room for
  * max(nnz, n_out + 1) entries. */
 static void emit_layer_arrays(FILE *f, const mlp *m, const export_c_options *o,
-                              const export_c_report *rep, size_t j, unsigned long *idx,
-                              double *val)
+                              const export_c_report *rep, size_t j, unsigned long *idx, double *val)
 {
     const mlp_layer *l = &m->layers[j];
     const export_c_layer_info *li = &rep->layers[j];
@@ -458,8 +473,7 @@ static void emit_layer_arrays(FILE *f, const mlp *m, const export_c_options *o,
 }
 
 /* The statement applying sigma to acc, for T. */
-static void emit_activation(FILE *f, const export_c_options *o, const mlp_layer *l,
-                            const char *out)
+static void emit_activation(FILE *f, const export_c_options *o, const mlp_layer *l, const char *out)
 {
     int fl = o->real == EXPORT_C_FLOAT;
     const char *zero = fl ? "0.0f" : "0.0", *one = fl ? "1.0f" : "1.0";
@@ -480,8 +494,8 @@ static void emit_activation(FILE *f, const export_c_options *o, const mlp_layer 
         fprintf(f, "        %s[i] = %s / (%s + %s(-acc));\n", out, one, one, fl ? "expf" : "exp");
         break;
     case MLP_ACT_HARDTANH:
-        fprintf(f, "        %s[i] = acc < -%s ? -%s : (acc > %s ? %s : acc);\n", out, one, one,
-                one, one);
+        fprintf(f, "        %s[i] = acc < -%s ? -%s : (acc > %s ? %s : acc);\n", out, one, one, one,
+                one);
         break;
     default:
         fprintf(f, "        %s[i] = acc;\n", out);
@@ -508,8 +522,8 @@ static void emit_layer_code(FILE *f, const mlp *m, const export_c_options *o,
     } else if (li->nnz > 0) {
         fprintf(f, "        for (k = %s_L%zu_row[i]; k < %s_L%zu_row[i + 1]; k++)\n", o->name,
                 j + 1, o->name, j + 1);
-        fprintf(f, "            acc += %s_L%zu_val[k] * %s[%s_L%zu_col[k]];\n", o->name, j + 1,
-                in, o->name, j + 1);
+        fprintf(f, "            acc += %s_L%zu_val[k] * %s[%s_L%zu_col[k]];\n", o->name, j + 1, in,
+                o->name, j + 1);
     }
     fprintf(f, "        acc += %s_L%zu_b[i];\n", o->name, j + 1);
     emit_activation(f, o, l, out);
@@ -549,13 +563,16 @@ static void emit_summary(FILE *f, const mlp *m, const export_c_options *o,
             rep->bytes_maps, rep->flash_bytes_dense);
     fprintf(f, " * Multiply-adds per call: %zu (all dense: %zu); stack buffers: %zu bytes.\n",
             rep->macs, rep->macs_dense, rep->work_len * rep->real_bytes);
-    if (o->real == EXPORT_C_FLOAT)
-        fprintf(f,
-                " * float deviation from the float64 policy, measured on %zu %s states:\n"
-                " *   max ||u_float - u||_2 = %.3e, max |u_float,i - u_i| = %.3e;\n"
-                " *   add it to a pruning bound (docs/EXPORT.md).\n",
-                rep->n_calib, rep->calib_is_default ? "default" : "calibration", rep->float_dev,
-                rep->float_dev_abs);
+    fprintf(f,
+            " * Deviation of this %s code from the float64 policy, measured on %zu %s\n"
+            " * states: max ||u - u64||_2 = %.3e, max |u_i - u64_i| = %.3e.\n",
+            o->real == EXPORT_C_FLOAT ? "float" : "double", rep->n_calib,
+            rep->calib_is_default ? "default" : "calibration", rep->dev, rep->dev_abs);
+    if (isnan(o->prune_bound))
+        fprintf(f, " * Add it to any pruning bound (docs/EXPORT.md).\n");
+    else
+        fprintf(f, " * Bound for this code: pruning bound %.17g + %.3e <= %.17g.\n", o->prune_bound,
+                rep->dev, rep->bound_total);
 }
 
 static int emit_c(FILE *f, const mlp *m, const export_c_options *o, const export_c_report *rep,
@@ -587,8 +604,9 @@ static int emit_c(FILE *f, const mlp *m, const export_c_options *o, const export
         return pb_error_set(err, PB_ENOMEM, "out of memory writing the C export");
     }
 
-    fprintf(f, "/* %s_eval: a neural-network policy as dependency-free C99, written by\n"
-               " * prunebound %s export-c (docs/EXPORT.md).  Do not edit.\n *\n",
+    fprintf(f,
+            "/* %s_eval: a neural-network policy as dependency-free C99, written by\n"
+            " * prunebound %s export-c (docs/EXPORT.md).  Do not edit.\n *\n",
             o->name, PB_VERSION);
     emit_summary(f, m, o, rep);
     fprintf(f, " */\n#include <math.h>\n");
@@ -664,11 +682,12 @@ static void emit_h(FILE *f, const mlp *m, const export_c_options *o)
     size_t n = strlen(o->name);
 
     for (size_t i = 0; i < n; i++)
-        guard[i] = (char)(o->name[i] >= 'a' && o->name[i] <= 'z' ? o->name[i] - 'a' + 'A'
-                                                                   : o->name[i]);
+        guard[i] =
+            (char)(o->name[i] >= 'a' && o->name[i] <= 'z' ? o->name[i] - 'a' + 'A' : o->name[i]);
     strcpy(guard + n, "_POLICY_H");
-    fprintf(f, "/* %s_eval: a neural-network policy as dependency-free C99, written by\n"
-               " * prunebound %s export-c (docs/EXPORT.md).  Do not edit. */\n",
+    fprintf(f,
+            "/* %s_eval: a neural-network policy as dependency-free C99, written by\n"
+            " * prunebound %s export-c (docs/EXPORT.md).  Do not edit. */\n",
             o->name, PB_VERSION);
     fprintf(f, "#ifndef %s\n#define %s\n\n", guard, guard);
     emit_decls(f, m, o);
@@ -688,22 +707,19 @@ int export_c_write(const mlp *m, const export_c_options *o, FILE *c_out, FILE *h
         return pb_error_set(err, PB_EINVAL, "export_c_write: no output stream");
     if ((rc = export_c_plan(m, o, rep, err)) != PB_SUCCESS)
         return rc;
-    if (o->real == EXPORT_C_FLOAT) {
-        const double *calib = o->calib;
-        size_t n = o->n_calib;
-        if (n == 0) {
-            n = EXPORT_C_CALIB_N;
-            X = malloc(n * m->n_in * sizeof *X);
-            if (!X)
-                return pb_error_set(err, PB_ENOMEM, "out of memory drawing calibration states");
-            if ((rc = export_c_default_states(m, n, X, err)) != PB_SUCCESS)
-                goto free_X;
-            calib = X;
-        }
-        if ((rc = export_c_measure(m, rep, n, calib, err)) != PB_SUCCESS)
+    if (o->n_calib == 0) {
+        X = malloc(EXPORT_C_CALIB_N * m->n_in * sizeof *X);
+        if (!X)
+            return pb_error_set(err, PB_ENOMEM, "out of memory drawing calibration states");
+        if ((rc = export_c_default_states(m, EXPORT_C_CALIB_N, X, err)) != PB_SUCCESS)
             goto free_X;
-        rep->calib_is_default = X != NULL;
     }
+    rc = export_c_measure(m, rep, X ? EXPORT_C_CALIB_N : o->n_calib, X ? X : o->calib, err);
+    if (rc != PB_SUCCESS)
+        goto free_X;
+    rep->calib_is_default = X != NULL;
+    /* rounded up so that the sum never understates the bound */
+    rep->bound_total = nextafter(o->prune_bound + rep->dev, INFINITY);
     if ((rc = emit_c(c_out, m, o, rep, err)) != PB_SUCCESS)
         goto free_X;
     if (h_out)
@@ -767,11 +783,11 @@ int export_c_write_files(const mlp *m, const export_c_options *o, const char *c_
         rc = pb_error_set(err, PB_EIO, "cannot write %s: %s", c_tmp, strerror(errno));
     cf = NULL;
     if (rc == PB_SUCCESS && h_path && rename(h_tmp, h_path) != 0)
-        rc = pb_error_set(err, PB_EIO, "cannot rename %s to %s: %s", h_tmp, h_path,
-                          strerror(errno));
+        rc =
+            pb_error_set(err, PB_EIO, "cannot rename %s to %s: %s", h_tmp, h_path, strerror(errno));
     if (rc == PB_SUCCESS && rename(c_tmp, c_path) != 0) {
-        rc = pb_error_set(err, PB_EIO, "cannot rename %s to %s: %s", c_tmp, c_path,
-                          strerror(errno));
+        rc =
+            pb_error_set(err, PB_EIO, "cannot rename %s to %s: %s", c_tmp, c_path, strerror(errno));
         if (h_path)
             remove(h_path);
     }

@@ -9,12 +9,15 @@
  * clip) of mlp.h, with no malloc and nothing beyond <math.h> (and <stdint.h>
  * for the index types).  Same network and options give the same text.
  *
- * A float export also measures its worst deviation from the float64 policy on
- * calibration states, with an in-process float pass that performs the
- * generated code's operations in the same order (export_c_eval_float).  The
- * deviation is measured, not certified: a deployed float32 policy satisfies
- *   ||u_float(x) - u_orig(x)||_2 <= pruning bound + float_dev
- * on the calibration states (triangle inequality; docs/EXPORT.md). */
+ * Every export measures the deviation of its arithmetic from the float64
+ * policy (mlp_eval) on calibration states, with an in-process pass that
+ * performs the generated code's operations in the same order
+ * (export_c_eval_float, export_c_eval_double).  For float this is the
+ * rounding to binary32; for double only the order of summation.  The
+ * deviation is measured, not certified: on the calibration states a deployed
+ * policy satisfies
+ *   ||u_exported(x) - u_orig(x)||_2 <= pruning bound + dev
+ * (triangle inequality; docs/EXPORT.md). */
 #ifndef EXPORT_C_H
 #define EXPORT_C_H
 
@@ -25,7 +28,7 @@
 
 /* Largest layer count an export handles (the report keeps one row per layer). */
 #define EXPORT_C_MAX_LAYERS 64
-/* Default calibration draw of a float export: states, RNG (gsl_rng_mt19937) seed. */
+/* Default calibration draw: states, RNG (gsl_rng_mt19937) seed. */
 #define EXPORT_C_CALIB_N    10000
 #define EXPORT_C_CALIB_SEED 20250702UL
 
@@ -46,8 +49,10 @@ typedef struct export_c_options {
     export_c_storage storage;   /* EXPORT_C_AUTO */
     const char *header_include; /* file name the .c includes ("policy.h"), or NULL: the .c
                                    then declares NAME_NX, NAME_NU and the prototype itself */
-    size_t n_calib;             /* float export: calibration states (0: the default draw) */
+    size_t n_calib;             /* calibration states (0: the default draw) */
     const double *calib;        /* (n_calib x n_in) states x, before the input map */
+    double prune_bound;         /* a pruning bound (bound, certify) to report with the
+                                   deviation added; NaN (the default): none */
 } export_c_options;
 
 /* One layer as exported.  Bytes count the const arrays of the generated file:
@@ -78,13 +83,14 @@ typedef struct export_c_report {
     size_t n_weights, nnz;    /* all weights, non-zero weights */
     size_t macs, macs_dense;  /* multiply-adds per call: as exported, all dense */
     size_t work_len;          /* T values of NAME_eval's two stack buffers */
-    /* Float export only (else n_calib = 0 and the deviations NaN): over the
-     * calibration states x, max ||u_float((float)x) - u(x)||_2 and the largest
-     * absolute difference of one output, u from mlp_eval in double. */
+    /* After export_c_measure (else n_calib = 0, NaN): over the calibration
+     * states x, max ||u_T((T)x) - u(x)||_2 and the largest absolute difference
+     * of one output, u_T the exported arithmetic, u = mlp_eval in double. */
     size_t n_calib;
     int calib_is_default; /* 1: the default draw (export_c_default_states) */
-    double float_dev;
-    double float_dev_abs;
+    double dev;
+    double dev_abs;
+    double bound_total; /* o->prune_bound + dev (NaN without a pruning bound) */
 } export_c_report;
 
 /* Sets the defaults shown in the struct. */
@@ -105,26 +111,28 @@ int export_c_name_check(const char *name, pb_error *err);
  * overflows float. */
 int export_c_plan(const mlp *m, const export_c_options *o, export_c_report *rep, pb_error *err);
 
-/* The generated code's float pass over one state, operation for operation,
- * for a network and plan from export_c_plan with EXPORT_C_FLOAT: u (n_out) =
- * policy(x (n_in)).  work holds rep->work_len floats.  No allocation. */
+/* The generated code's pass over one state, operation for operation, for a
+ * network and a plan from export_c_plan with EXPORT_C_FLOAT (resp.
+ * EXPORT_C_DOUBLE): u (n_out) = policy(x (n_in)).  work holds rep->work_len
+ * numbers.  No allocation. */
 void export_c_eval_float(const mlp *m, const export_c_report *rep, float work[], const float x[],
                          float u[]);
+void export_c_eval_double(const mlp *m, const export_c_report *rep, double work[], const double x[],
+                          double u[]);
 
-/* The default calibration states of a float export: n states X (n x n_in)
+/* The default calibration states of an export: n states X (n x n_in)
  * uniform in the box where the network input (x - offset) scale lies in
  * [-1, 1] (x_i in offset_i +- 1/|scale_i|, +-1 when scale_i = 0; [-1, 1]^n_in
  * without an input map), from gsl_rng_mt19937 seeded with EXPORT_C_CALIB_SEED.
  * PB_ENOMEM when the RNG cannot be allocated. */
 int export_c_default_states(const mlp *m, size_t n, double X[], pb_error *err);
 
-/* Fills rep->float_dev, float_dev_abs and n_calib from n states X (n x n_in),
- * for a float plan.  PB_EINVAL for no states or a non-finite one, PB_ENOMEM. */
-int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[],
-                     pb_error *err);
+/* Fills rep->dev, dev_abs and n_calib from n states X (n x n_in) for a plan
+ * of export_c_plan.  PB_EINVAL for no states or a non-finite one, PB_ENOMEM. */
+int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[], pb_error *err);
 
-/* Plans, measures the float deviation (float exports: on o->calib, or the
- * default draw), and writes the .c text to c_out and, when h_out is not NULL,
+/* Plans, measures the deviation (on o->calib, or the default draw), sets
+ * rep->bound_total, and writes the .c text to c_out and, when h_out is not NULL,
  * the header text to h_out.  rep may be NULL.  Codes of export_c_plan and
  * export_c_measure; PB_EIO when a write fails. */
 int export_c_write(const mlp *m, const export_c_options *o, FILE *c_out, FILE *h_out,

@@ -1,6 +1,6 @@
 /* cmd_export_c.c: `prunebound export-c POLICY.h5 -o FILE.c [options]`: the
  * policy as one dependency-free C99 file (controller/export_c.h), with its
- * footprint, MAC count and, for float, its deviation from the float64 policy. */
+ * footprint, MAC count and its deviation from the float64 policy. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: prunebound export-c POLICY.h5 -o FILE.c [--header FILE.h] [--name NAME]\n"
             "                           [--float | --double] [--storage dense|csr|auto]\n"
-            "                           [--calib CALIB.h5]\n\n"
+            "                           [--calib CALIB.h5] [--bound B]\n\n"
             "Writes the policy (input map, layers, output map) as one C99 file with const\n"
             "weight arrays and one function `void NAME_eval(const T x[NAME_NX], T u[NAME_NU])`,\n"
             "no malloc and nothing beyond <math.h> and <stdint.h>.\n\n"
@@ -27,12 +27,15 @@ static void usage(FILE *f)
             "  --double, --float  arithmetic T (default: double)\n"
             "  --storage S        dense, csr (values, uint8/16 column indices, row pointers)\n"
             "                     or auto: per layer the one with fewer bytes (default: auto)\n"
-            "  --calib CALIB.h5   float: states (dataset `states`, n x n_in) on which to measure\n"
-            "                     the float deviation; default: %d states drawn uniformly where\n"
-            "                     the network input lies in [-1, 1] (docs/EXPORT.md)\n\n"
+            "  --calib CALIB.h5   states (dataset `states`, n x n_in) on which to measure the\n"
+            "                     deviation from the float64 policy; default: %d states drawn\n"
+            "                     uniformly where the network input lies in [-1, 1]\n"
+            "  --bound B          a pruning bound (from bound or certify): also report\n"
+            "                     B + deviation, the bound for the exported code\n\n"
             "Prints the flash footprint (weights, indices, biases, maps), the multiply-adds per\n"
-            "call, dense vs chosen storage per layer and, for float, the largest deviation\n"
-            "||u_float - u||_2 from the float64 policy, to be added to any pruning bound.\n",
+            "call, dense vs chosen storage per layer (bytes include the biases) and the largest\n"
+            "deviation ||u_T - u||_2 of the exported arithmetic T from the float64 policy on\n"
+            "the calibration states, to be added to any pruning bound (docs/EXPORT.md).\n",
             EXPORT_C_CALIB_N);
 }
 
@@ -101,24 +104,29 @@ static void print_report(const char *c_path, const char *h_path, const export_c_
         snprintf(shape, sizeof shape, "%zux%zu", l->n_out, l->n_in);
         snprintf(nz, sizeof nz, "%zu/%zu", l->nnz, l->n_out * l->n_in);
         printf("%5zu  %-11s  %16s  %7zu  %5zu  %-6s  %7zu  %5zu\n", j + 1, shape, nz,
-               l->bytes_dense, l->bytes_csr, export_c_storage_name(l->storage), l->bytes,
-               l->macs);
+               l->bytes_dense, l->bytes_csr, export_c_storage_name(l->storage), l->bytes, l->macs);
     }
     printf("flash footprint: %zu bytes of weights and indices (all dense: %zu); total %zu bytes "
            "with biases %zu and maps %zu (all dense: %zu, %.1f%% smaller)\n",
-           r->bytes_weights + r->bytes_indices, r->flash_bytes_dense - r->bytes_biases -
-           r->bytes_maps, r->flash_bytes, r->bytes_biases, r->bytes_maps, r->flash_bytes_dense,
+           r->bytes_weights + r->bytes_indices,
+           r->flash_bytes_dense - r->bytes_biases - r->bytes_maps, r->flash_bytes, r->bytes_biases,
+           r->bytes_maps, r->flash_bytes_dense,
            100.0 * (1.0 - (double)r->flash_bytes / (double)r->flash_bytes_dense));
     printf("multiply-adds per call: %zu (all dense: %zu; %zu of %zu weights non-zero)\n", r->macs,
            r->macs_dense, r->nnz, r->n_weights);
     printf("stack: %zu bytes\n", r->work_len * r->real_bytes);
-    if (r->real == EXPORT_C_FLOAT)
-        printf("float deviation from the float64 policy over %zu %s states: max ||u_f - u||_2 = "
-               "%.3e, max |u_f,i - u_i| = %.3e\n"
-               "  a bound for the exported float policy is the pruning bound + %.3e "
+    printf("%s deviation from the float64 policy over %zu %s states: max ||u_%s - u||_2 = %.3e, "
+           "max |u_%s,i - u_i| = %.3e\n",
+           o->real == EXPORT_C_FLOAT ? "float" : "double", r->n_calib,
+           r->calib_is_default ? "default" : "calibration", o->real == EXPORT_C_FLOAT ? "f" : "d",
+           r->dev, o->real == EXPORT_C_FLOAT ? "f" : "d", r->dev_abs);
+    if (isnan(o->prune_bound))
+        printf("  add it to any pruning bound: ||u_exported - u_orig||_2 <= bound + %.3e "
                "(docs/EXPORT.md)\n",
-               r->n_calib, r->calib_is_default ? "default" : "calibration", r->float_dev,
-               r->float_dev_abs, r->float_dev);
+               r->dev);
+    else
+        printf("bound for the exported policy: %.17g (pruning bound) + %.3e <= %.17g\n",
+               o->prune_bound, r->dev, r->bound_total);
 }
 
 int cmd_export_c(int argc, char **argv)
@@ -162,6 +170,14 @@ int cmd_export_c(int argc, char **argv)
             if (!has_value)
                 return cli_usage_error(cmd, "--calib needs a file name");
             calib = argv[++i];
+        } else if (strcmp(a, "--bound") == 0) {
+            char *end;
+            if (!has_value)
+                return cli_usage_error(cmd, "--bound needs a number");
+            o.prune_bound = strtod(argv[++i], &end);
+            if (end == argv[i] || *end != '\0' || !(o.prune_bound >= 0.0) ||
+                !isfinite(o.prune_bound))
+                return cli_usage_error(cmd, "--bound '%s' is not a finite number >= 0", argv[i]);
         } else if (strcmp(a, "--float") == 0) {
             o.real = EXPORT_C_FLOAT;
         } else if (strcmp(a, "--double") == 0) {
@@ -180,8 +196,6 @@ int cmd_export_c(int argc, char **argv)
         return cli_usage_error(cmd, "expected -o FILE.c");
     if (export_c_name_check(o.name, &err) != PB_SUCCESS)
         return cli_usage_error(cmd, "--name: %s", err.msg);
-    if (calib && o.real != EXPORT_C_FLOAT)
-        return cli_usage_error(cmd, "--calib applies to --float exports");
 
     if ((rc = mlp_read_h5(policy, &m, &err)) != PB_SUCCESS)
         return cli_fail(cmd, &err);

@@ -27,8 +27,8 @@
 #include "pb_test.h"
 
 #define N_STATES 10000
-#define CFLAGS                                                                                    \
-    "-std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wconversion -Wdouble-promotion "         \
+#define CFLAGS                                                                                     \
+    "-std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wconversion -Wdouble-promotion "           \
     "-Wstrict-prototypes"
 
 /* ---- networks ------------------------------------------------------------ */
@@ -299,9 +299,13 @@ static void test_double_matches_mlp_eval(void)
         export_c_options o;
         export_c_report rep;
         size_t n_csr = 0, bad = 0;
+        double *work, u[3], worst = 0.0;
+        size_t not_exact = 0;
         export_c_options_init(&o);
         o.name = "pol_dbl";
         o.storage = storages[c];
+        o.n_calib = N_STATES;
+        o.calib = X;
         if (run_export(m, &o, tags[c], N_STATES, X, U, &rep) != 0)
             continue;
         for (size_t j = 0; j < rep.n_layers; j++)
@@ -314,7 +318,22 @@ static void test_double_matches_mlp_eval(void)
                 PB_ASSERT_CLOSE(U[i], R[i], 1e-12, 1e-12);
         }
         CU_ASSERT_EQUAL(bad, 0);
-        CU_ASSERT(isnan(rep.float_dev) && rep.n_calib == 0);
+        /* bit-identical to export_c_eval_double; within the reported deviation */
+        work = malloc(rep.work_len * sizeof *work);
+        CU_ASSERT_FATAL(work != NULL);
+        for (size_t s = 0; s < N_STATES; s++) {
+            double d2 = 0.0;
+            export_c_eval_double(m, &rep, work, X + s * 5, u);
+            for (size_t i = 0; i < 3; i++) {
+                not_exact += u[i] != U[s * 3 + i];
+                d2 += (U[s * 3 + i] - R[s * 3 + i]) * (U[s * 3 + i] - R[s * 3 + i]);
+            }
+            worst = fmax(worst, sqrt(d2));
+        }
+        CU_ASSERT_EQUAL(not_exact, 0);
+        CU_ASSERT(worst <= rep.dev && rep.dev < 1e-12);
+        CU_ASSERT_EQUAL(rep.n_calib, N_STATES);
+        free(work);
     }
     free(U);
     free(R);
@@ -387,8 +406,8 @@ static void test_float_within_deviation(void)
             continue;
         CU_ASSERT_EQUAL(rep.n_calib, N_STATES);
         CU_ASSERT_EQUAL(rep.calib_is_default, 0);
-        CU_ASSERT(rep.float_dev > 1e-9 && rep.float_dev < 1e-4);
-        CU_ASSERT(rep.float_dev_abs <= rep.float_dev && rep.float_dev_abs > 0.0);
+        CU_ASSERT(rep.dev > 1e-9 && rep.dev < 1e-4);
+        CU_ASSERT(rep.dev_abs <= rep.dev && rep.dev_abs > 0.0);
         work = malloc(rep.work_len * sizeof *work);
         CU_ASSERT_FATAL(work != NULL);
         for (size_t s = 0; s < N_STATES; s++) {
@@ -403,11 +422,11 @@ static void test_float_within_deviation(void)
             }
             d2 = sqrt(d2);
             worst = fmax(worst, d2);
-            over += d2 > rep.float_dev;
+            over += d2 > rep.dev;
         }
         CU_ASSERT_EQUAL(not_exact, 0);
         CU_ASSERT_EQUAL(over, 0);
-        PB_ASSERT_CLOSE(worst, rep.float_dev, 1e-12, 0.0);
+        PB_ASSERT_CLOSE(worst, rep.dev, 1e-12, 0.0);
         free(work);
     }
     free(U);
@@ -449,13 +468,13 @@ static void test_float_default_calibration(void)
     CU_ASSERT_EQUAL(export_c_write(m, &o, devnull, NULL, &rep, NULL), PB_SUCCESS);
     CU_ASSERT_EQUAL(rep.n_calib, EXPORT_C_CALIB_N);
     CU_ASSERT_EQUAL(rep.calib_is_default, 1);
-    CU_ASSERT(rep.float_dev > 0.0 && rep.float_dev < 1e-4);
+    CU_ASSERT(rep.dev > 0.0 && rep.dev < 1e-4);
     /* the same as measuring on the draw directly */
     {
         export_c_report r2;
         CU_ASSERT_EQUAL(export_c_plan(m, &o, &r2, NULL), PB_SUCCESS);
         CU_ASSERT_EQUAL(export_c_measure(m, &r2, EXPORT_C_CALIB_N, X, NULL), PB_SUCCESS);
-        CU_ASSERT_EQUAL(r2.float_dev, rep.float_dev);
+        CU_ASSERT_EQUAL(r2.dev, rep.dev);
     }
     fclose(devnull);
     free(X);
@@ -507,11 +526,8 @@ static void test_sparse_footprint(void)
                                 pow(U[i + 2] - R[i + 2], 2));
                 worst = fmax(worst, d);
             }
-            if (fl) {
-                CU_ASSERT(worst <= rep[dense].float_dev);
-            } else {
-                CU_ASSERT(worst < 1e-12);
-            }
+            CU_ASSERT(worst <= rep[dense].dev);
+            CU_ASSERT(rep[dense].dev < (fl ? 1e-4 : 1e-12));
         }
         /* the dense export's bytes are the auto report's dense figure */
         CU_ASSERT_EQUAL(rep[1].flash_bytes, rep[0].flash_bytes_dense);
@@ -535,7 +551,8 @@ static void test_literals_round_trip(void)
 {
     static const double wd[2][8] = {
         {0.1, 1.0 / 3.0, -2.5e-300, 4.9406564584124654e-324, 1e300, -0.0, 1.0, -123456789.125},
-        {DBL_MAX / 4, DBL_MIN, 2.0 / 3.0, -1e-17, 3.0, 3.141592653589793, -2.718281828459045, 1e-5}};
+        {DBL_MAX / 4, DBL_MIN, 2.0 / 3.0, -1e-17, 3.0, 3.141592653589793, -2.718281828459045,
+         1e-5}};
     static const double wf[2][8] = {
         {0.1, 1.0 / 3.0, -2.5e-40, 1.5e-45, 3.0e38, -0.0, 1.0, -123456789.125},
         {FLT_MAX, FLT_MIN, 2.0 / 3.0, -1e-17, 3.0, 3.141592653589793, -2.718281828459045, 1e-5}};
@@ -562,8 +579,8 @@ static void test_literals_round_trip(void)
                     double want = fl ? (double)(float)w : w;
                     if (U[k * 2 + i] != want) {
                         bad++;
-                        fprintf(stderr, "\n  W[%zu][%zu] = %.17g came back as %.17g\n", i, k,
-                                want, U[k * 2 + i]);
+                        fprintf(stderr, "\n  W[%zu][%zu] = %.17g came back as %.17g\n", i, k, want,
+                                U[k * 2 + i]);
                     }
                 }
         CU_ASSERT_EQUAL(bad, 0);
@@ -659,8 +676,8 @@ static void test_text_deterministic(void)
  * written on failure. */
 static void test_bad_input(void)
 {
-    static const char *const bad_names[] = {"", "9lives", "a-b", "_x", "pol icy",
-                                            "a_name_that_is_far_too_long_to_prefix_c_symbols_xx"};
+    static const char *const bad_names[] = {
+        "", "9lives", "a-b", "_x", "pol icy", "a_name_that_is_far_too_long_to_prefix_c_symbols_xx"};
     mlp *m = net_all_acts();
     export_c_options o;
     export_c_report rep;
@@ -713,9 +730,14 @@ static void test_bad_input(void)
         fclose(full);
     }
     CU_ASSERT_EQUAL(export_c_write(m, &o, NULL, NULL, &rep, &err), PB_EINVAL);
-    /* measuring: a double plan, no states, a non-finite state */
-    CU_ASSERT_EQUAL(export_c_plan(m, &o, &rep, NULL), PB_SUCCESS);
-    CU_ASSERT_EQUAL(export_c_measure(m, &rep, 1, (const double[5]){0}, &err), PB_EINVAL);
+    /* a pruning bound must be a finite number >= 0 (NaN: none) */
+    o.prune_bound = -1.0;
+    CU_ASSERT_EQUAL(export_c_plan(m, &o, &rep, &err), PB_EINVAL);
+    CU_ASSERT(strstr(err.msg, "pruning bound") != NULL);
+    o.prune_bound = INFINITY;
+    CU_ASSERT_EQUAL(export_c_plan(m, &o, &rep, &err), PB_EINVAL);
+    o.prune_bound = NAN;
+    /* measuring: no states, a non-finite state */
     o.real = EXPORT_C_FLOAT;
     CU_ASSERT_EQUAL(export_c_plan(m, &o, &rep, NULL), PB_SUCCESS);
     CU_ASSERT_EQUAL(export_c_measure(m, &rep, 0, NULL, &err), PB_EINVAL);
@@ -801,7 +823,8 @@ static void test_cli(void)
         {"missing.h5 -o p.c", "missing.h5"},
         {"pol.h5 -o p.c --float --calib wide.h5", "must be n x 5"},
         {"pol.h5 -o p.c --float --calib missing.h5", "missing.h5"},
-        {"pol.h5 -o p.c --calib calib.h5", "--calib applies to --float"},
+        {"pol.h5 -o p.c --bound -1", "--bound '-1'"},
+        {"pol.h5 -o p.c --bound 1e-2x", "--bound '1e-2x'"},
         {"pol.h5 -o p.c --bogus", "unknown option '--bogus'"},
         {"pol.h5", "expected -o"},
         {"-o p.c", "expected a policy file"},
@@ -845,7 +868,7 @@ static void test_cli(void)
     CU_ASSERT_STRING_EQUAL(slurp(dir, "cli.c", a, sizeof a), slurp(dir, "lib.c", b, sizeof b));
     CU_ASSERT(strstr(slurp(dir, "cli.h", a, sizeof a), "#define cli_NX 5") != NULL);
     slurp(dir, "out.txt", a, sizeof a);
-    snprintf(want, sizeof want, "max ||u_f - u||_2 = %.3e", rep.float_dev);
+    snprintf(want, sizeof want, "max ||u_f - u||_2 = %.3e", rep.dev);
     CU_ASSERT(strstr(a, want) != NULL);
     snprintf(want, sizeof want, "flash footprint: %zu bytes of weights and indices",
              rep.bytes_weights + rep.bytes_indices);
@@ -854,6 +877,12 @@ static void test_cli(void)
              rep.macs_dense);
     CU_ASSERT(strstr(a, want) != NULL);
     CU_ASSERT(strstr(a, "csr") != NULL && strstr(a, "dense") != NULL);
+    /* with a pruning bound: the bound for the exported code adds the deviation */
+    CU_ASSERT_EQUAL(run_cli(dir, "pol.h5 -o cli.c --float --calib calib.h5 --bound 0.25"), 0);
+    snprintf(want, sizeof want,
+             "bound for the exported policy: %.17g (pruning bound) + %.3e <= %.17g", 0.25, rep.dev,
+             nextafter(0.25 + rep.dev, INFINITY));
+    CU_ASSERT(strstr(slurp(dir, "out.txt", a, sizeof a), want) != NULL);
 
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int code = run_cli(dir, bad[i].args);
