@@ -15,12 +15,13 @@ int cmd_info(int, char **);
 int cmd_export_c(int argc, char **argv);
 int cmd_bound(int argc, char **argv);
 int cmd_certify(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", NULL},
     {"montecarlo", "stability study over sampled initial states and plant variations", NULL},
     {"train", "imitate the plant's LQR expert with an MLP policy", NULL},
-    {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", NULL},
+    {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", cmd_prune},
     {"bound", "actual deviation and bounds of a policy pair on logged states", cmd_bound},
     {"certify", "admissible perturbation per layer and largest certified sparsity", cmd_certify},
     {"convert", "import a policy from NNet, POLAR text or ONNX", cmd_convert},

@@ -3,17 +3,22 @@
  * 1993), brute force over weight subsets (OBD), NumPy (SVD of dW, the
  * reconstruction error, an unblocked SparseGPT written from the paper's
  * Algorithm 1), counting rules of docs/PRUNING.md. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include <hdf5.h>
+
 #include "mlp.h"
+#include "mlp_io.h"
 #include "pb_test.h"
 #include "prune.h"
 
@@ -855,6 +860,143 @@ static void test_errors(void)
     gsl_rng_free(r);
 }
 
+/* ---- the command line, through the built binary ---- */
+
+/* Runs "prunebound prune ARGS" (stderr merged into out); returns the exit code. */
+static int run_cli(const char *args, char *out, size_t outlen)
+{
+    char cmd[4096];
+    FILE *p;
+    size_t n;
+    int st;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/prunebound' prune %s 2>&1", pb_test_tmpdir(),
+             PB_BINARY_DIR, args);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    n = fread(out, 1, outlen - 1, p);
+    out[n] = '\0';
+    st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Writes dataset `states` (n x c) to path with the HDF5 C API. */
+static void states_write(const char *path, const double *X, size_t n, size_t c)
+{
+    hsize_t dims[2] = {n, c};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t s = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(f, "states", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CU_ASSERT(f >= 0 && s >= 0 && d >= 0);
+    CU_ASSERT(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, X) >= 0);
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Fclose(f);
+}
+
+static void test_cli(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t sizes[4] = {4, 24, 16, 2};
+    mlp *m, *p = NULL, *q = NULL;
+    double *X, Xs[6 * 4];
+    char out[8192], sha[65];
+    prune_options o;
+    pb_error err;
+    struct {
+        const char *args, *msg;
+        int rc;
+    } bad[] = {
+        {"-m pol.h5 --method foo --sparsity 0.5 -o x.h5", "unknown method", 2},
+        {"-m pol.h5 --method magnitude --sparsity 1 -o x.h5", "outside [0, 1)", 2},
+        {"-m pol.h5 --method magnitude --sparsity x -o x.h5", "not a number", 2},
+        {"-m pol.h5 --method magnitude --pattern 2:2 -o x.h5", "N must be smaller", 2},
+        {"-m pol.h5 --method magnitude --pattern 2:4 --sparsity 0.3 -o x.h5", "contradicts", 2},
+        {"-m pol.h5 --method obs --sparsity 0.5 -o x.h5", "needs calibration", 2},
+        {"-m pol.h5 -c calib.h5 --method obs --sparsity 0.5 --global -o x.h5", "magnitude only", 2},
+        {"-m pol.h5 --method magnitude --sparsity 0.5 --layers 4 -o x.h5", "does not exist", 2},
+        {"-m nope.h5 --method magnitude --sparsity 0.5 -o x.h5", "nope.h5", 2},
+        {"-m pol.h5 -c pol.h5 --method obd --sparsity 0.5 -o x.h5", "no dataset `states`", 2},
+        {"-m pol.h5 -c wrong.h5 --method obd --sparsity 0.5 -o x.h5", "3 columns", 2},
+        {"-m pol.h5 --method magnitude --sparsity 0.5 --bogus -o x.h5", "unknown argument", 2},
+        {"-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 --block 0 -o x.h5", "--block", 2},
+        {"-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 --damp -1 -o x.h5", "--damp", 2},
+        {"-m pol.h5 --method magnitude -o x.h5", "is required", 2},
+        /* Rank-deficient calibration without dampening: a numerical failure. */
+        {"-m pol.h5 -c flat.h5 --method obs --sparsity 0.5 --damp 0 -o x.h5", "positive definite",
+         1},
+    };
+
+    gsl_rng_set(r, 16);
+    m = net_random(r, 3, sizes, MLP_ACT_TANH);
+    X = inputs_correlated(r, 200, 4);
+    CU_ASSERT_EQUAL_FATAL(mlp_write_h5(m, pb_test_path("pol.h5"), &err), PB_SUCCESS);
+    states_write(pb_test_path("calib.h5"), X, 200, 4);
+    states_write(pb_test_path("wrong.h5"), X, 200, 3);
+    for (size_t i = 0; i < 6; i++)
+        for (size_t c = 0; c < 4; c++)
+            Xs[i * 4 + c] = (double)i * (c == 3 ? 2.0 : 1.0); /* rank one */
+    states_write(pb_test_path("flat.h5"), Xs, 6, 4);
+
+    CU_ASSERT_EQUAL(run_cli("--help", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: prunebound prune"));
+
+    /* Success: the file holds what prune_mlp gives in memory, plus the parent's hash. */
+    CU_ASSERT_EQUAL(run_cli("-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 "
+                            "--layers 1,3 -o out.h5", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "||dW||_2"));
+    CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("out.h5"), &p, &err), PB_SUCCESS);
+    prune_options_init(&o);
+    o.sparsity = 0.5;
+    o.layers = (const size_t[]){1, 3};
+    o.n_sel = 2;
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("sparsegpt"), &o, X, 200, &q, &err), PB_SUCCESS);
+    for (size_t j = 0; j < 3; j++) {
+        size_t nw = m->layers[j].n_in * m->layers[j].n_out;
+        CU_ASSERT_EQUAL(memcmp(p->layers[j].W, q->layers[j].W, nw * sizeof(double)), 0);
+        if (j != 1) {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(p->layers[j].mask);
+            CU_ASSERT_EQUAL(memcmp(p->layers[j].mask, q->layers[j].mask, nw), 0);
+            CU_ASSERT_EQUAL(p->layers[j].dW_norm, q->layers[j].dW_norm);
+            CU_ASSERT_EQUAL(p->layers[j].recon_err, q->layers[j].recon_err);
+        }
+    }
+    CU_ASSERT_STRING_EQUAL(p->prov.method, "sparsegpt");
+    CU_ASSERT_STRING_EQUAL(p->prov.pattern, "unstructured");
+    CU_ASSERT_EQUAL(p->prov.sparsity, 0.5);
+    CU_ASSERT_EQUAL(mlp_file_sha256(pb_test_path("pol.h5"), sha, &err), PB_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(p->prov.parent_sha256, sha);
+    mlp_free(p);
+    p = NULL;
+
+    /* N:M and global magnitude without calibration. */
+    CU_ASSERT_EQUAL(run_cli("-m pol.h5 -c calib.h5 --method obs --pattern 2:4 -o nm.h5", out,
+                            sizeof out), 0);
+    CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("nm.h5"), &p, &err), PB_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(p->prov.pattern, "2:4");
+    CU_ASSERT_EQUAL(count_zeros(p->layers[1].mask, 24 * 16), 24 * 16 / 2);
+    mlp_free(p);
+    p = NULL;
+    CU_ASSERT_EQUAL(run_cli("-m pol.h5 --method magnitude --sparsity 0.3 --global -o g.h5", out,
+                            sizeof out), 0);
+    CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("g.h5"), &p, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(mlp_n_pruned(p), (size_t)floor(0.3 * (double)mlp_n_weights(m)));
+    mlp_free(p);
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc = run_cli(bad[i].args, out, sizeof out);
+        CU_ASSERT_EQUAL(rc, bad[i].rc);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, bad[i].msg));
+        if (rc != bad[i].rc || !strstr(out, bad[i].msg))
+            fprintf(stderr, "prune %s -> %d: %s\n", bad[i].args, rc, out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "prunebound prune: "));
+    }
+    mlp_free(q);
+    mlp_free(m);
+    free(X);
+    gsl_rng_free(r);
+}
+
 static const pb_test_case registry_tests[] = {
     {"registry", test_registry}, {"parse pattern and layers", test_parse}, {NULL, NULL}};
 static const pb_test_case method_tests[] = {
@@ -873,8 +1015,10 @@ static const pb_test_case driver_tests[] = {
     {"sequential and original calibration inputs", test_calibration_inputs},
     {"error paths", test_errors},
     {NULL, NULL}};
+static const pb_test_case cli_tests[] = {{"prunebound prune", test_cli}, {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"prune registry", registry_tests},
                                         {"prune methods", method_tests},
                                         {"prune driver", driver_tests},
+                                        {"prune command", cli_tests},
                                         {NULL, NULL}};
