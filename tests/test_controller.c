@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gsl/gsl_rng.h>
@@ -1222,6 +1223,133 @@ done:
     gsl_rng_free(r);
 }
 
+
+/* ---- the convert and info commands ------------------------------------ */
+
+/* Runs `prunebound ARGS` with stdout and stderr into out; the exit status. */
+static int run_cli(const char *args, char *out, size_t outlen)
+{
+    char cmd[4096];
+    FILE *p;
+    size_t n;
+    int status;
+
+    snprintf(cmd, sizeof cmd, "'%s/prunebound' %s 2>&1", PB_BINARY_DIR, args);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    n = fread(out, 1, outlen - 1, p);
+    out[n] = '\0';
+    status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_cli_convert(void)
+{
+    char out[16384], args[4096];
+    const char *h5 = pb_test_path("cli.h5");
+    mlp *m = NULL, *direct = NULL;
+    pb_error err;
+    char note[256];
+
+    CU_ASSERT_EQUAL(run_cli("convert --help", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: prunebound convert"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--activations"));
+    CU_ASSERT_EQUAL(run_cli("convert", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "missing the input file"));
+    CU_ASSERT_EQUAL(run_cli("convert x.nnet", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "missing -o"));
+    CU_ASSERT_EQUAL(run_cli("convert model.keras -o x.h5", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot tell the format"));
+    CU_ASSERT_EQUAL(run_cli("convert a.nnet -o x.h5 --format keras", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown format 'keras'"));
+    CU_ASSERT_EQUAL(run_cli("convert a.nnet -o x.h5 --bogus", out, sizeof out), 2);
+    CU_ASSERT_EQUAL(run_cli("convert a.txt -o x.h5 --activations relu,swish", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown activation 'swish'"));
+
+    /* Malformed input: exit 2, the file and line named, no output file. */
+    snprintf(args, sizeof args, "convert '%s' -o '%s'", FIX("bad_number.nnet"), h5);
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad_number.nnet:11:"));
+    CU_ASSERT(!file_exists(h5));
+    /* The format given explicitly wins over the extension. */
+    snprintf(args, sizeof args, "convert '%s' --format polar -o '%s'", FIX("norm.nnet"), h5);
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 2);
+    /* Unwritable output: exit 2 (an I/O error on the user's path). */
+    snprintf(args, sizeof args, "convert '%s' -o /nonexistent-dir/p.h5", FIX("small.polar"));
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent-dir/p.h5"));
+
+    /* A good conversion writes what the importer reads, plus a note. */
+    snprintf(args, sizeof args, "convert '%s' -o '%s'", FIX("norm.nnet"), h5);
+    CU_ASSERT_EQUAL_FATAL(run_cli(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "note:"));
+    CU_ASSERT_EQUAL_FATAL(mlp_read_h5(h5, &m, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(import_nnet.read(FIX("norm.nnet"), NULL, &direct, note, sizeof note,
+                                           &err),
+                          PB_SUCCESS);
+    assert_same_mlp(direct, m);
+    mlp_free(m);
+    mlp_free(direct);
+    snprintf(args, sizeof args, "convert '%s' -o '%s' --activations relu,tanh", FIX("noact.txt"),
+             h5);
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 0);
+}
+
+static void test_cli_info(void)
+{
+    char out[16384], args[4096];
+    const char *h5 = pb_test_path("info.h5"), *other = pb_test_path("other.h5");
+    mlp *m = net_full();
+    hid_t f, sp, d, a;
+    hsize_t dims[2] = {3, 7};
+    double zeros[21] = {0}, seed = 42;
+
+    CU_ASSERT_EQUAL(run_cli("info --help", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: prunebound info"));
+    CU_ASSERT_EQUAL(run_cli("info", out, sizeof out), 2);
+    CU_ASSERT_EQUAL(run_cli("info a.h5 b.h5", out, sizeof out), 2);
+    snprintf(args, sizeof args, "info '%s'", FIX("small.polar"));
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "not an HDF5 file"));
+    CU_ASSERT_EQUAL(run_cli("info /nonexistent.h5", out, sizeof out), 2);
+
+    /* A policy: sizes, activations, sparsity per layer, maps, provenance. */
+    CU_ASSERT_EQUAL_FATAL(mlp_write_h5(m, h5, NULL), PB_SUCCESS);
+    snprintf(args, sizeof args, "info '%s'", h5);
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "prunebound policy"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 inputs, 2 outputs, 3 layers"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "leaky_relu(0.3)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "4 x 5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "7/20 (35.00%)")); /* i % 3 == 0 for 7 of 20 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "method sparsegpt, sparsity 0.4, pattern 2:4"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "input map: s = (x - offset) * scale"));
+
+    /* Any other HDF5 file: root attributes and datasets with shapes. */
+    f = H5Fcreate(other, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    sp = H5Screate_simple(2, dims, NULL);
+    H5Gclose(H5Gcreate2(f, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    d = H5Dcreate2(f, "runs/x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros);
+    H5Dclose(d);
+    H5Sclose(sp);
+    sp = H5Screate(H5S_SCALAR);
+    a = H5Acreate2(f, "seed", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &seed);
+    H5Aclose(a);
+    H5Sclose(sp);
+    put_string_attr(f, "tool", "something else");
+    H5Fclose(f);
+    snprintf(args, sizeof args, "info '%s'", other);
+    CU_ASSERT_EQUAL(run_cli(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "@seed = 42"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "@tool = \"something else\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/runs/\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/runs/x [3 x 7] float64"));
+    mlp_free(m);
+}
+
 static const pb_test_case mlp_tests[] = {{"forward pass vs hand computation", test_forward_hand},
                                          {"input and output maps", test_forward_maps},
                                          {"batch equals single", test_forward_batch},
@@ -1249,7 +1377,12 @@ static const pb_test_case import_tests[] = {{"registry and activation lists", te
                                             {"malformed ONNX files", test_onnx_malformed},
                                             {NULL, NULL}};
 
+static const pb_test_case cli_tests[] = {{"prunebound convert", test_cli_convert},
+                                         {"prunebound info", test_cli_info},
+                                         {NULL, NULL}};
+
 const pb_test_suite pb_test_suites[] = {{"mlp", mlp_tests},
                                         {"policy files", io_tests},
                                         {"importers", import_tests},
+                                        {"commands", cli_tests},
                                         {NULL, NULL}};
