@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "mlp_io.h"
+#include "results_info.h"
 
 typedef struct info_kind {
     const char *name;
@@ -281,6 +282,7 @@ static int describe_generic(const char *path, hid_t f, FILE *out, pb_error *err)
 
 static const info_kind info_kinds[] = {
     {"policy", is_policy, describe_policy},
+    {"results", results_info_is_kind, results_info_describe}, /* sim/results_info.c */
     {"hdf5", NULL, describe_generic}, /* last: any HDF5 file */
 };
 

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 int cmd_plants(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_convert(int, char **);
 int cmd_info(int, char **);
 int cmd_export_c(int argc, char **argv);
@@ -18,7 +19,7 @@ int cmd_certify(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 
 const cli_command cli_commands[] = {
-    {"run", "simulate original and pruned policies side by side, write bounds and errors", NULL},
+    {"run", "simulate original and pruned policies side by side, write bounds and errors", cmd_run},
     {"montecarlo", "stability study over sampled initial states and plant variations", NULL},
     {"train", "imitate the plant's LQR expert with an MLP policy", NULL},
     {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", cmd_prune},

@@ -230,6 +230,12 @@ static void test_set_overrides(void)
     CU_ASSERT_EQUAL(n_steps, 20);
     CU_ASSERT_EQUAL(rows, 4);
     CU_ASSERT_EQUAL(viol, 0);
+    /* `prunebound info` recognises a results file */
+    snprintf(args, sizeof args, "info '%s'", res);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "prunebound results"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "plant pendulum, period 0.05 s, horizon 1 s"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "magnitude_s0.50              2"));
     /* overrides of a float, an int-valued float, an array, an element, a bool, a string */
     snprintf(args, sizeof args,
              "run '%s' -o '%s' --set simulation.horizon=2 --set simulation.period=0.1 "
