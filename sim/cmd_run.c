@@ -707,6 +707,20 @@ int cmd_run(int argc, char **argv)
     if ((rc = simulate_and_write(&s, out, &err)))
         goto fail;
     print_table(&s, out);
+    {
+        /* A violated bound is a bug (DESIGN.md): the file is kept for the report. */
+        long long viol = 0;
+        for (size_t i = 0; i < s.n_variants * s.cfg->n_scenarios; i++)
+            viol += s.rows[i].violations;
+        if (viol) {
+            fprintf(stderr,
+                    "prunebound run: %lld recorded deviation(s) exceed their bound: this is a bug, "
+                    "please report it with %s\n",
+                    viol, out);
+            run_state_free(&s);
+            return 1;
+        }
+    }
     run_state_free(&s);
     return 0;
 fail:
