@@ -7,8 +7,10 @@
 
 /* Reads a policy file.  On success *out owns a validated network; on failure
  * *out is NULL and err names the file and the problem (PB_EIO: cannot open;
- * PB_EFORMAT: not a prunebound policy, missing or mis-shaped dataset, unknown
- * activation, non-finite weight). */
+ * PB_EFORMAT: not HDF5 or truncated, not a prunebound policy, missing or
+ * mis-shaped dataset, layer chain mismatch, unknown activation, non-finite
+ * weight).  Any float type is converted to double; a dataset missing from
+ * /input or /output takes its identity value.  HDF5 prints nothing. */
 int mlp_read_h5(const char *path, mlp **out, pb_error *err);
 
 /* Writes m to path, atomically: to "path.tmp" first, renamed when complete,
