@@ -1,6 +1,6 @@
 /* plant_lqr.c: linearisation, exact zero-order-hold discretisation through
  * the matrix exponential of Van Loan's block matrix, and the discrete-time
- * LQR gain by Riccati iteration. */
+ * LQR gain by structure-preserving doubling polished by Riccati iteration. */
 #include "plant_lqr.h"
 
 #include <float.h>
@@ -12,8 +12,10 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_permutation.h>
 
-#define DLQR_MAX_ITER 100000
+#define DLQR_DOUBLINGS 64     /* doubling steps before giving up */
+#define DLQR_POLISH_ITER 1000 /* Riccati steps after the doubling */
 #define DLQR_RTOL 1e-13
 
 static int all_finite(const double *v, size_t n)
@@ -152,25 +154,193 @@ static double max_abs(const gsl_matrix *X)
     return fmax(fabs(mn), fabs(mx));
 }
 
-/* Riccati iteration (value iteration) for the discrete algebraic Riccati
- * equation (Bertsekas, Dynamic Programming and Optimal Control, vol. 1,
- * sec. 4.1; Anderson and Moore, Optimal Control, 1990, sec. 2.4):
- *   S = R + B' P B,  K = S^{-1} B' P A  (Cholesky solve),
- *   P <- Q + A' P A - A' P B K,
- * from P = Q, until the change, extrapolated with the observed linear rate,
- * is below DLQR_RTOL relative to P (or at the rounding floor). */
+static void symmetrise(gsl_matrix *X)
+{
+    for (size_t i = 0; i < X->size1; i++)
+        for (size_t j = 0; j < i; j++) {
+            double a = 0.5 * (gsl_matrix_get(X, i, j) + gsl_matrix_get(X, j, i));
+            gsl_matrix_set(X, i, j, a);
+            gsl_matrix_set(X, j, i, a);
+        }
+}
+
+/* Workspace of plant_dlqr, every matrix allocated once. */
+typedef struct dlqr_work {
+    size_t nx, nu;
+    gsl_matrix *P, *Pn, *T1, *T2;          /* nx x nx */
+    gsl_matrix *Ak, *Gk, *Hk, *W, *X1, *X2; /* nx x nx, doubling */
+    gsl_permutation *perm;                 /* nx */
+    gsl_matrix *BtP, *S, *G, *K;           /* nu x nx, nu x nu, nu x nx, nu x nx */
+    gsl_matrix *Rinv_Bt;                   /* nu x nx */
+} dlqr_work;
+
+static void dlqr_work_free(dlqr_work *w)
+{
+    gsl_matrix *m[] = {w->P, w->Pn, w->T1, w->T2, w->Ak, w->Gk, w->Hk, w->W, w->X1, w->X2,
+                       w->BtP, w->S, w->G, w->K, w->Rinv_Bt};
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+        gsl_matrix_free(m[i]);
+    gsl_permutation_free(w->perm);
+}
+
+static int dlqr_work_alloc(dlqr_work *w, size_t nx, size_t nu)
+{
+    gsl_matrix **sq[] = {&w->P, &w->Pn, &w->T1, &w->T2, &w->Ak, &w->Gk, &w->Hk, &w->W, &w->X1,
+                         &w->X2};
+    memset(w, 0, sizeof *w);
+    w->nx = nx;
+    w->nu = nu;
+    for (size_t i = 0; i < sizeof sq / sizeof *sq; i++)
+        if (!(*sq[i] = gsl_matrix_alloc(nx, nx)))
+            return PB_ENOMEM;
+    w->perm = gsl_permutation_alloc(nx);
+    w->BtP = gsl_matrix_alloc(nu, nx);
+    w->S = gsl_matrix_alloc(nu, nu);
+    w->G = gsl_matrix_alloc(nu, nx);
+    w->K = gsl_matrix_alloc(nu, nx);
+    w->Rinv_Bt = gsl_matrix_alloc(nu, nx);
+    if (!w->perm || !w->BtP || !w->S || !w->G || !w->K || !w->Rinv_Bt)
+        return PB_ENOMEM;
+    return PB_SUCCESS;
+}
+
+/* Solves L L' X = Y in place for every column of X (nu x ncol), L in S. */
+static void chol_solve_columns(const gsl_matrix *S, gsl_matrix *X)
+{
+    for (size_t j = 0; j < X->size2; j++) {
+        gsl_vector_view col = gsl_matrix_column(X, j);
+        gsl_linalg_cholesky_svx(S, &col.vector);
+    }
+}
+
+/* K = (R + B'PB)^{-1} B'PA for the P in w->P; PB_ENUMERIC when R + B'PB is
+ * not positive definite. */
+static int dlqr_gain(dlqr_work *w, const gsl_matrix *A, const gsl_matrix *B, const gsl_matrix *R)
+{
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, B, w->P, 0.0, w->BtP);
+    gsl_matrix_memcpy(w->S, R);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->BtP, B, 1.0, w->S);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->BtP, A, 0.0, w->G);
+    if (gsl_linalg_cholesky_decomp1(w->S) != GSL_SUCCESS)
+        return PB_ENUMERIC;
+    gsl_matrix_memcpy(w->K, w->G);
+    chol_solve_columns(w->S, w->K);
+    return PB_SUCCESS;
+}
+
+/* Structure-preserving doubling for the DARE (Chu, Fan, Lin and Wang 2004,
+ * "Structure-preserving algorithms for periodic discrete-time algebraic
+ * Riccati equations", Int. J. Control 77): from A0 = A, G0 = B R^{-1} B', H0 = Q,
+ *   W = I + G H,  A+ = A W^{-1} A,  G+ = G + A W^{-1} G A',  H+ = H + A' H W^{-1} A,
+ * H converging quadratically to P (W is invertible: G, H are positive
+ * semidefinite).  PB_ENUMERIC when it does not settle in DLQR_DOUBLINGS steps. */
+static int dare_sda(dlqr_work *w, const gsl_matrix *A, const gsl_matrix *B, const gsl_matrix *Q)
+{
+    size_t nx = w->nx;
+    int signum;
+
+    /* G0 = B R^{-1} B' with R's Cholesky factor in w->S. */
+    for (size_t i = 0; i < w->nu; i++)
+        for (size_t j = 0; j < nx; j++)
+            gsl_matrix_set(w->Rinv_Bt, i, j, gsl_matrix_get(B, j, i));
+    chol_solve_columns(w->S, w->Rinv_Bt);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, B, w->Rinv_Bt, 0.0, w->Gk);
+    symmetrise(w->Gk);
+    gsl_matrix_memcpy(w->Ak, A);
+    gsl_matrix_memcpy(w->Hk, Q);
+
+    for (int k = 0; k < DLQR_DOUBLINGS; k++) {
+        double scale, diff;
+        /* W = I + G H, LU-factorised. */
+        gsl_matrix_set_identity(w->W);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Gk, w->Hk, 1.0, w->W);
+        if (gsl_linalg_LU_decomp(w->W, w->perm, &signum) != GSL_SUCCESS)
+            return PB_ENUMERIC;
+        for (size_t i = 0; i < nx; i++)
+            if (!(fabs(gsl_matrix_get(w->W, i, i)) > 0.0) || !isfinite(gsl_matrix_get(w->W, i, i)))
+                return PB_ENUMERIC;
+        /* X1 = W^{-1} A, X2 = W^{-1} G */
+        gsl_matrix_memcpy(w->X1, w->Ak);
+        gsl_matrix_memcpy(w->X2, w->Gk);
+        for (size_t j = 0; j < nx; j++) {
+            gsl_vector_view c1 = gsl_matrix_column(w->X1, j), c2 = gsl_matrix_column(w->X2, j);
+            gsl_linalg_LU_svx(w->W, w->perm, &c1.vector);
+            gsl_linalg_LU_svx(w->W, w->perm, &c2.vector);
+        }
+        /* H+ = H + A' H X1 (into T2 via T1 = H X1) */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Hk, w->X1, 0.0, w->T1);
+        gsl_matrix_memcpy(w->T2, w->Hk);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, w->Ak, w->T1, 1.0, w->T2);
+        symmetrise(w->T2);
+        /* G+ = G + A X2 A' */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Ak, w->X2, 0.0, w->T1);
+        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, w->T1, w->Ak, 1.0, w->Gk);
+        symmetrise(w->Gk);
+        /* A+ = A X1 */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Ak, w->X1, 0.0, w->T1);
+        gsl_matrix_memcpy(w->Ak, w->T1);
+
+        scale = max_abs(w->T2);
+        gsl_matrix_sub(w->Hk, w->T2);
+        diff = max_abs(w->Hk);
+        gsl_matrix_memcpy(w->Hk, w->T2);
+        if (!isfinite(scale) || !isfinite(diff) || !isfinite(max_abs(w->Gk)))
+            return PB_ENUMERIC;
+        if (diff <= 1e-15 * scale) {
+            gsl_matrix_memcpy(w->P, w->Hk);
+            return PB_SUCCESS;
+        }
+    }
+    return PB_ENUMERIC;
+}
+
+/* Riccati iteration (value iteration, Anderson and Moore, Optimal Control:
+ * Linear Quadratic Methods, 1990, sec. 2.4) from the P in w->P:
+ *   S = R + B'PB,  K = S^{-1} B'PA,  P <- Q + A'PA - (B'PA)' K,
+ * until the change, extrapolated with the observed linear rate, is below
+ * DLQR_RTOL relative to P (or at the rounding floor).  Started from the
+ * doubling's solution, it polishes and checks it in a few steps. */
+static int dare_iterate(dlqr_work *w, const gsl_matrix *A, const gsl_matrix *B, const gsl_matrix *Q,
+                        const gsl_matrix *R, size_t max_iter)
+{
+    double prev = INFINITY;
+    for (size_t it = 0; it < max_iter; it++) {
+        double diff, scale, rate;
+        if (dlqr_gain(w, A, B, R) != PB_SUCCESS)
+            return PB_ENUMERIC;
+        gsl_matrix_memcpy(w->Pn, Q);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, A, w->P, 0.0, w->T1);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->T1, A, 1.0, w->Pn);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, -1.0, w->G, w->K, 1.0, w->Pn);
+        symmetrise(w->Pn);
+        scale = max_abs(w->Pn);
+        if (!isfinite(scale))
+            return PB_ENUMERIC;
+        gsl_matrix_sub(w->P, w->Pn);
+        diff = max_abs(w->P);
+        gsl_matrix_memcpy(w->P, w->Pn);
+        rate = isfinite(prev) && prev > 0.0 ? fmin(diff / prev, 0.999999) : 0.999999;
+        prev = diff;
+        if (it > 0 && (diff <= DLQR_RTOL * scale * (1.0 - rate) ||
+                       diff <= 8.0 * (double)w->nx * DBL_EPSILON * scale))
+            return PB_SUCCESS;
+    }
+    return PB_ENUMERIC;
+}
+
+/* The DARE P = Q + A'PA - A'PB (R + B'PB)^{-1} B'PA by doubling, polished
+ * and verified by Riccati iteration (which alone would converge only
+ * linearly, at the square of the closed loop's rate: hopeless for slow loops
+ * at short periods). */
 int plant_dlqr(size_t nx, size_t nu, const double Ad[], const double Bd[], const double Q[],
                const double R[], double K[], double P[], pb_error *err)
 {
-    gsl_matrix *Pm = NULL, *Pn = NULL, *BtP = NULL, *S = NULL, *G = NULL, *Km = NULL,
-               *AtP = NULL;
     gsl_matrix_const_view A = gsl_matrix_const_view_array(Ad, nx, nx);
     gsl_matrix_const_view B = gsl_matrix_const_view_array(Bd, nx, nu);
     gsl_matrix_const_view Qv = gsl_matrix_const_view_array(Q, nx, nx);
     gsl_matrix_const_view Rv = gsl_matrix_const_view_array(R, nu, nu);
-    double prev = INFINITY;
+    dlqr_work w;
     int rc = PB_SUCCESS;
-    size_t it;
 
     if (nx == 0 || nu == 0)
         return pb_error_set(err, PB_EINVAL, "plant_dlqr: nx and nu must be > 0");
@@ -190,108 +360,38 @@ int plant_dlqr(size_t nx, size_t nu, const double Ad[], const double Bd[], const
             if (R[i * nu + j] != R[j * nu + i])
                 return pb_error_set(err, PB_EINVAL, "plant_dlqr: R is not symmetric");
 
-    Pm = gsl_matrix_alloc(nx, nx);
-    Pn = gsl_matrix_alloc(nx, nx);
-    AtP = gsl_matrix_alloc(nx, nx);
-    BtP = gsl_matrix_alloc(nu, nx);
-    S = gsl_matrix_alloc(nu, nu);
-    G = gsl_matrix_alloc(nu, nx);
-    Km = gsl_matrix_alloc(nu, nx);
-    if (!Pm || !Pn || !AtP || !BtP || !S || !G || !Km) {
+    if (dlqr_work_alloc(&w, nx, nu) != PB_SUCCESS) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory in plant_dlqr");
         goto out;
     }
-
-    /* R must be positive definite. */
-    gsl_matrix_memcpy(S, &Rv.matrix);
-    if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
+    /* R must be positive definite; its Cholesky factor stays in w.S. */
+    gsl_matrix_memcpy(w.S, &Rv.matrix);
+    if (gsl_linalg_cholesky_decomp1(w.S) != GSL_SUCCESS) {
         rc = pb_error_set(err, PB_EINVAL, "plant_dlqr: R is not positive definite");
         goto out;
     }
 
-    gsl_matrix_memcpy(Pm, &Qv.matrix);
-    for (it = 0; it < DLQR_MAX_ITER; it++) {
-        double diff, scale, rate;
-
-        /* S = R + B'PB, G = B'PA, K = S^{-1} G */
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &B.matrix, Pm, 0.0, BtP);
-        gsl_matrix_memcpy(S, &Rv.matrix);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &B.matrix, 1.0, S);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &A.matrix, 0.0, G);
-        if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
-            rc = pb_error_set(err, PB_ENUMERIC, "plant_dlqr: R + B'PB lost definiteness");
-            goto out;
-        }
-        for (size_t j = 0; j < nx; j++) {
-            gsl_vector_view col = gsl_matrix_column(Km, j);
-            gsl_vector_const_view gc = gsl_matrix_const_column(G, j);
-            gsl_vector_memcpy(&col.vector, &gc.vector);
-            gsl_linalg_cholesky_svx(S, &col.vector);
-        }
-        /* P+ = Q + A'PA - G'K */
-        gsl_matrix_memcpy(Pn, &Qv.matrix);
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &A.matrix, Pm, 0.0, AtP);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, AtP, &A.matrix, 1.0, Pn);
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, -1.0, G, Km, 1.0, Pn);
-        for (size_t i = 0; i < nx; i++)
-            for (size_t j = 0; j < i; j++) {
-                double a = 0.5 * (gsl_matrix_get(Pn, i, j) + gsl_matrix_get(Pn, j, i));
-                gsl_matrix_set(Pn, i, j, a);
-                gsl_matrix_set(Pn, j, i, a);
-            }
-        scale = max_abs(Pn);
-        if (!isfinite(scale)) {
-            rc = pb_error_set(err, PB_ENUMERIC,
-                              "plant_dlqr: the Riccati iteration diverged (is (A, B) "
-                              "stabilisable on the states Q weighs?)");
-            goto out;
-        }
-        gsl_matrix_sub(Pm, Pn);
-        diff = max_abs(Pm);
-        gsl_matrix_memcpy(Pm, Pn);
-        rate = prev > 0.0 && isfinite(prev) ? fmin(diff / prev, 0.999999) : 0.999999;
-        prev = diff;
-        if (it > 0 && (diff <= DLQR_RTOL * scale * (1.0 - rate) ||
-                       diff <= 8.0 * (double)nx * DBL_EPSILON * scale))
-            break;
-    }
-    if (it == DLQR_MAX_ITER) {
+    if (dare_sda(&w, &A.matrix, &B.matrix, &Qv.matrix) != PB_SUCCESS ||
+        dare_iterate(&w, &A.matrix, &B.matrix, &Qv.matrix, &Rv.matrix, DLQR_POLISH_ITER) !=
+            PB_SUCCESS) {
         rc = pb_error_set(err, PB_ENUMERIC,
-                          "plant_dlqr: no convergence in %d Riccati iterations (is (A, B) "
-                          "stabilisable on the states Q weighs?)",
-                          DLQR_MAX_ITER);
+                          "plant_dlqr: the Riccati equation has no stabilising solution (is "
+                          "(A, B) stabilisable on the states Q weighs?)");
         goto out;
     }
-    /* The gain of the converged P. */
-    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &B.matrix, Pm, 0.0, BtP);
-    gsl_matrix_memcpy(S, &Rv.matrix);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &B.matrix, 1.0, S);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, BtP, &A.matrix, 0.0, G);
-    if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) {
+    if (dlqr_gain(&w, &A.matrix, &B.matrix, &Rv.matrix) != PB_SUCCESS) {
         rc = pb_error_set(err, PB_ENUMERIC, "plant_dlqr: R + B'PB is not positive definite");
         goto out;
     }
-    for (size_t j = 0; j < nx; j++) {
-        gsl_vector_view col = gsl_matrix_column(Km, j);
-        gsl_vector_const_view gc = gsl_matrix_const_column(G, j);
-        gsl_vector_memcpy(&col.vector, &gc.vector);
-        gsl_linalg_cholesky_svx(S, &col.vector);
-    }
     for (size_t i = 0; i < nu; i++)
         for (size_t j = 0; j < nx; j++)
-            K[i * nx + j] = gsl_matrix_get(Km, i, j);
+            K[i * nx + j] = gsl_matrix_get(w.K, i, j);
     if (P)
         for (size_t i = 0; i < nx; i++)
             for (size_t j = 0; j < nx; j++)
-                P[i * nx + j] = gsl_matrix_get(Pm, i, j);
+                P[i * nx + j] = gsl_matrix_get(w.P, i, j);
 out:
-    gsl_matrix_free(Km);
-    gsl_matrix_free(G);
-    gsl_matrix_free(S);
-    gsl_matrix_free(BtP);
-    gsl_matrix_free(AtP);
-    gsl_matrix_free(Pn);
-    gsl_matrix_free(Pm);
+    dlqr_work_free(&w);
     return rc;
 }
 

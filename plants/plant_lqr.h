@@ -25,7 +25,8 @@ int plant_discretise(size_t nx, size_t nu, const double A[], const double B[], d
 
 /* Discrete-time LQR gain K (nu x nx), u = u* - K (x - x*), minimising
  * sum x'Qx + u'Ru for x+ = Ad x + Bd u, with Q (nx x nx) and R (nu x nu)
- * row-major, by Riccati iteration from P = Q to a relative change of 1e-13.
+ * row-major, by structure-preserving doubling (Chu, Fan, Lin, Wang 2004)
+ * polished by Riccati iteration to a relative change of 1e-13.
  * P (nx x nx) receives the Riccati solution when not NULL.  PB_EINVAL when
  * Q is not symmetric with a non-negative diagonal or R not symmetric positive
  * definite; PB_ENUMERIC when the iteration does not converge (a mode Q weighs

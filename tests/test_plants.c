@@ -861,6 +861,18 @@ static void test_dlqr_scalar(void)
     PB_ASSERT_CLOSE(k, k_ref, 1e-12, 0);
     CU_ASSERT(fabs(a - b * k) < 1.0);
 
+    /* A closed loop at 1 - 1e-6 per step (a slow mode at a short period):
+     * plain Riccati iteration would need ~1e7 steps; doubling does not. */
+    {
+        double a2 = 1.0, b2 = 1e-3, q2 = 1e-6, r2 = 1.0, k2, p2;
+        double c2 = r2 - q2 * b2 * b2 - a2 * a2 * r2;
+        double p2_ref = (-c2 + sqrt(c2 * c2 + 4 * b2 * b2 * q2 * r2)) / (2 * b2 * b2);
+        double k2_ref = a2 * b2 * p2_ref / (r2 + b2 * b2 * p2_ref);
+        CU_ASSERT_EQUAL(plant_dlqr(1, 1, &a2, &b2, &q2, &r2, &k2, &p2, &err), PB_SUCCESS);
+        PB_ASSERT_CLOSE(p2, p2_ref, 1e-10, 0);
+        PB_ASSERT_CLOSE(k2, k2_ref, 1e-10, 0);
+        CU_ASSERT(1.0 - (a2 - b2 * k2) < 2e-6);
+    }
     /* Refusals and failures. */
     {
         double qn = -1.0, r0 = 0.0, a2 = 2.0, b0 = 0.0, qi = NAN;
@@ -868,7 +880,12 @@ static void test_dlqr_scalar(void)
         CU_ASSERT_EQUAL(plant_dlqr(1, 1, &a, &b, &qn, &r, &k, NULL, &err), PB_EINVAL);
         CU_ASSERT_EQUAL(plant_dlqr(1, 1, &a, &b, &q, &r0, &k, NULL, &err), PB_EINVAL);
         CU_ASSERT_EQUAL(plant_dlqr(1, 1, &a, &b, &qi, &r, &k, NULL, &err), PB_EINVAL);
+        double R2[4] = {1, 0.2, 0.3, 1}, Rn[4] = {1, 2, 2, 1}, Qs[4] = {1, 0, 0, 1}, Kb[4];
         CU_ASSERT_EQUAL(plant_dlqr(2, 1, A2, B2, Q2, &r, K2, NULL, &err), PB_EINVAL);
+        CU_ASSERT_EQUAL(plant_dlqr(2, 2, A2, A2, Qs, R2, Kb, NULL, &err), PB_EINVAL);
+        pb_error_clear(&err);
+        CU_ASSERT_EQUAL(plant_dlqr(2, 2, A2, A2, Qs, Rn, Kb, NULL, &err), PB_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "positive definite"));
         /* An unstable mode the input cannot reach, weighted in Q. */
         pb_error_clear(&err);
         CU_ASSERT_EQUAL(plant_dlqr(1, 1, &a2, &b0, &q, &r, &k, NULL, &err), PB_ENUMERIC);
@@ -1044,6 +1061,14 @@ static void test_lqr_eval_and_errors(void)
     CU_ASSERT(u == -20.0); /* the torque limit */
     plant_lqr_free(c);
     plant_lqr_free(NULL);
+    /* A 1 kHz quadrotor loop (slow modes at 1 - 1e-4 per step) still converges. */
+    {
+        plant *q = model("quadrotor");
+        plant_lqr *cq = plant_lqr_alloc(q, 1e-3, NULL, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL(cq);
+        plant_lqr_free(cq);
+        plant_free(q);
+    }
 
     pb_error_clear(&err);
     CU_ASSERT_PTR_NULL(plant_lqr_alloc(m, 0.0, NULL, NULL, &err));
