@@ -405,6 +405,29 @@ static void test_h5_roundtrip(void)
     mlp_free(m);
 }
 
+/* The same policy gives the same file bytes, whenever it is written (no
+ * object timestamps): results stay bit-identical across runs. */
+static void test_h5_deterministic(void)
+{
+    mlp *m = net_full();
+    char *a, *b;
+    struct stat sa, sb;
+
+    CU_ASSERT_EQUAL_FATAL(mlp_write_h5(m, pb_test_path("det1.h5"), NULL), PB_SUCCESS);
+    sleep(1); /* a timestamp would now differ */
+    CU_ASSERT_EQUAL_FATAL(mlp_write_h5(m, pb_test_path("det2.h5"), NULL), PB_SUCCESS);
+    a = slurp(pb_test_path("det1.h5"));
+    b = slurp(pb_test_path("det2.h5"));
+    CU_ASSERT_FATAL(a && b);
+    stat(pb_test_path("det1.h5"), &sa);
+    stat(pb_test_path("det2.h5"), &sb);
+    CU_ASSERT_EQUAL_FATAL(sa.st_size, sb.st_size);
+    CU_ASSERT(memcmp(a, b, (size_t)sa.st_size) == 0);
+    free(a);
+    free(b);
+    mlp_free(m);
+}
+
 /* Writing: an invalid network or an unwritable place leaves no file. */
 static void test_h5_write_errors(void)
 {
@@ -1374,6 +1397,7 @@ static const pb_test_case mlp_tests[] = {{"forward pass vs hand computation", te
                                          {NULL, NULL}};
 
 static const pb_test_case io_tests[] = {{"round trip is bit-exact", test_h5_roundtrip},
+                                        {"same policy, same bytes", test_h5_deterministic},
                                         {"write errors leave no file", test_h5_write_errors},
                                         {"malformed files refused quietly", test_h5_malformed},
                                         {"h5py-written file", test_h5_foreign_writer},
