@@ -14,9 +14,9 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_permutation.h>
 
-#define DLQR_DOUBLINGS 64     /* doubling steps before giving up */
+#define DLQR_DOUBLINGS   64   /* doubling steps before giving up */
 #define DLQR_POLISH_ITER 1000 /* Riccati steps after the doubling */
-#define DLQR_RTOL 1e-13
+#define DLQR_RTOL        1e-13
 
 static int all_finite(const double *v, size_t n)
 {
@@ -167,17 +167,17 @@ static void symmetrise(gsl_matrix *X)
 /* Workspace of plant_dlqr, every matrix allocated once. */
 typedef struct dlqr_work {
     size_t nx, nu;
-    gsl_matrix *P, *Pn, *T1, *T2;          /* nx x nx */
+    gsl_matrix *P, *Pn, *T1, *T2;           /* nx x nx */
     gsl_matrix *Ak, *Gk, *Hk, *W, *X1, *X2; /* nx x nx, doubling */
-    gsl_permutation *perm;                 /* nx */
-    gsl_matrix *BtP, *S, *G, *K;           /* nu x nx, nu x nu, nu x nx, nu x nx */
-    gsl_matrix *Rinv_Bt;                   /* nu x nx */
+    gsl_permutation *perm;                  /* nx */
+    gsl_matrix *BtP, *S, *G, *K;            /* nu x nx, nu x nu, nu x nx, nu x nx */
+    gsl_matrix *Rinv_Bt;                    /* nu x nx */
 } dlqr_work;
 
 static void dlqr_work_free(dlqr_work *w)
 {
-    gsl_matrix *m[] = {w->P, w->Pn, w->T1, w->T2, w->Ak, w->Gk, w->Hk, w->W, w->X1, w->X2,
-                       w->BtP, w->S, w->G, w->K, w->Rinv_Bt};
+    gsl_matrix *m[] = {w->P,  w->Pn, w->T1,  w->T2, w->Ak, w->Gk, w->Hk,     w->W,
+                       w->X1, w->X2, w->BtP, w->S,  w->G,  w->K,  w->Rinv_Bt};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         gsl_matrix_free(m[i]);
     gsl_permutation_free(w->perm);
@@ -185,8 +185,8 @@ static void dlqr_work_free(dlqr_work *w)
 
 static int dlqr_work_alloc(dlqr_work *w, size_t nx, size_t nu)
 {
-    gsl_matrix **sq[] = {&w->P, &w->Pn, &w->T1, &w->T2, &w->Ak, &w->Gk, &w->Hk, &w->W, &w->X1,
-                         &w->X2};
+    gsl_matrix **sq[] = {&w->P,  &w->Pn, &w->T1, &w->T2, &w->Ak,
+                         &w->Gk, &w->Hk, &w->W,  &w->X1, &w->X2};
     memset(w, 0, sizeof *w);
     w->nx = nx;
     w->nu = nu;
@@ -434,8 +434,8 @@ plant_lqr *plant_lqr_alloc(const plant *m, double T, const double q[], const dou
         }
     for (size_t i = 0; i < nu; i++)
         if (!(isfinite(r[i]) && r[i] > 0.0)) {
-            pb_error_set(err, PB_EINVAL, "LQR weight r[%zu] (input %s) = %g must be finite, > 0",
-                         i, t->inputs[i].name, r[i]);
+            pb_error_set(err, PB_EINVAL, "LQR weight r[%zu] (input %s) = %g must be finite, > 0", i,
+                         t->inputs[i].name, r[i]);
             return NULL;
         }
 

@@ -11,17 +11,17 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 
-const char *const plant_stepper_names[] = {"rk2",    "rk4",    "rkf45",  "rkck",
-                                           "rk8pd",  "rk1imp", "rk2imp", "rk4imp",
-                                           "bsimp",  "msadams", "msbdf", NULL};
+const char *const plant_stepper_names[] = {"rk2",   "rk4",     "rkf45",  "rkck",
+                                           "rk8pd", "rk1imp",  "rk2imp", "rk4imp",
+                                           "bsimp", "msadams", "msbdf",  NULL};
 
 /* The GSL step type of a name, or NULL (same order as plant_stepper_names). */
 static const gsl_odeiv2_step_type *stepper_type(const char *name)
 {
     const gsl_odeiv2_step_type *types[] = {
-        gsl_odeiv2_step_rk2,    gsl_odeiv2_step_rk4,    gsl_odeiv2_step_rkf45,
-        gsl_odeiv2_step_rkck,   gsl_odeiv2_step_rk8pd,  gsl_odeiv2_step_rk1imp,
-        gsl_odeiv2_step_rk2imp, gsl_odeiv2_step_rk4imp, gsl_odeiv2_step_bsimp,
+        gsl_odeiv2_step_rk2,     gsl_odeiv2_step_rk4,    gsl_odeiv2_step_rkf45,
+        gsl_odeiv2_step_rkck,    gsl_odeiv2_step_rk8pd,  gsl_odeiv2_step_rk1imp,
+        gsl_odeiv2_step_rk2imp,  gsl_odeiv2_step_rk4imp, gsl_odeiv2_step_bsimp,
         gsl_odeiv2_step_msadams, gsl_odeiv2_step_msbdf};
     for (size_t i = 0; plant_stepper_names[i]; i++)
         if (strcmp(plant_stepper_names[i], name) == 0)
@@ -33,14 +33,14 @@ struct plant_stepper {
     const plant *m;
     plant_integrator opts;
     double period;
-    gsl_odeiv2_system sys; /* sys.params points back at this object */
-    gsl_odeiv2_driver *d;  /* owns step, control and evolve; ms steppers need it */
-    double h;              /* adaptive step carried from period to period */
-    double u[PLANT_NU_MAX];        /* the held, saturated input */
+    gsl_odeiv2_system sys;  /* sys.params points back at this object */
+    gsl_odeiv2_driver *d;   /* owns step, control and evolve; ms steppers need it */
+    double h;               /* adaptive step carried from period to period */
+    double u[PLANT_NU_MAX]; /* the held, saturated input */
     double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX]; /* state limits */
-    double *x_last;        /* [nx] last accepted state */
-    double *fd_x, *fd_fp, *fd_fm; /* [nx] central-difference Jacobian scratch */
-    int status;            /* PB status of the last plant call in a callback */
+    double *x_last;                            /* [nx] last accepted state */
+    double *fd_x, *fd_fp, *fd_fm;              /* [nx] central-difference Jacobian scratch */
+    int status;                                /* PB status of the last plant call in a callback */
 };
 
 void plant_integrator_init(plant_integrator *opts)
@@ -56,8 +56,7 @@ void plant_integrator_init(plant_integrator *opts)
 
 int plant_integrator_validate(const plant_integrator *opts, pb_error *err)
 {
-    if (memchr(opts->method, '\0', sizeof opts->method) == NULL ||
-        !stepper_type(opts->method)) {
+    if (memchr(opts->method, '\0', sizeof opts->method) == NULL || !stepper_type(opts->method)) {
         char list[256] = "";
         for (size_t i = 0; plant_stepper_names[i]; i++) {
             strcat(list, i ? ", " : "");
@@ -76,8 +75,7 @@ int plant_integrator_validate(const plant_integrator *opts, pb_error *err)
     if (opts->substeps > 0)
         return PB_SUCCESS; /* h0 and max_steps are not used */
     if (!(isfinite(opts->h0) && opts->h0 > 0.0))
-        return pb_error_set(err, PB_EINVAL, "integrator h0 = %g must be finite and > 0",
-                            opts->h0);
+        return pb_error_set(err, PB_EINVAL, "integrator h0 = %g must be finite and > 0", opts->h0);
     if (opts->max_steps == 0)
         return pb_error_set(err, PB_EINVAL, "integrator max_steps must be > 0");
     return PB_SUCCESS;

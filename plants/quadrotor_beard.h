@@ -35,9 +35,9 @@ enum { QB_M, QB_JX, QB_JY, QB_JZ, QB_G, QB_U1MAX, QB_TAUMAX, QB_PMAX, QB_VMAX, Q
 enum { QB_NX = 12 };
 
 static const plant_var quad_beard_states[QB_NX] = {
-    {"pn", "m"},    {"pe", "m"},      {"h", "m"},     {"u", "m/s"},
-    {"v", "m/s"},   {"w", "m/s"},     {"phi", "rad"}, {"theta", "rad"},
-    {"psi", "rad"}, {"p", "rad/s"},   {"q", "rad/s"}, {"r", "rad/s"}};
+    {"pn", "m"},    {"pe", "m"},    {"h", "m"},     {"u", "m/s"},
+    {"v", "m/s"},   {"w", "m/s"},   {"phi", "rad"}, {"theta", "rad"},
+    {"psi", "rad"}, {"p", "rad/s"}, {"q", "rad/s"}, {"r", "rad/s"}};
 
 /* The right-hand side for thrust deviation u1 and torques tau[3]. */
 static inline int quad_beard_f(const double x[], double u1, const double tau[3], const double p[],
@@ -77,7 +77,7 @@ static inline void quad_beard_dfdx(const double x[], const double p[], double J[
     double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
     double a = sf * qr + cf * rr; /* appears in phi', psi' */
 
-#define QJ(i, j) J[(i) * QB_NX + (j)]
+#define QJ(i, j) J[(i)*QB_NX + (j)]
     for (int i = 0; i < QB_NX * QB_NX; i++)
         J[i] = 0.0;
     /* pn' */
@@ -149,9 +149,9 @@ static inline void quad_beard_dfdx(const double x[], const double p[], double J[
  * away from the psi' singularity at |theta| = pi/2), rates; yaw is free. */
 static inline void quad_beard_state_limits(const double p[], double lo[], double hi[])
 {
-    double lim[QB_NX] = {p[QB_PMAX],   p[QB_PMAX],   p[QB_PMAX], p[QB_VMAX],
-                         p[QB_VMAX],   p[QB_VMAX],   p[QB_ATTMAX], p[QB_ATTMAX],
-                         INFINITY,     p[QB_WMAX],   p[QB_WMAX], p[QB_WMAX]};
+    double lim[QB_NX] = {p[QB_PMAX], p[QB_PMAX], p[QB_PMAX],   p[QB_VMAX],
+                         p[QB_VMAX], p[QB_VMAX], p[QB_ATTMAX], p[QB_ATTMAX],
+                         INFINITY,   p[QB_WMAX], p[QB_WMAX],   p[QB_WMAX]};
     for (int i = 0; i < QB_NX; i++) {
         lo[i] = -lim[i];
         hi[i] = lim[i];

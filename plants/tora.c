@@ -13,8 +13,7 @@
 
 enum { P_EPS, P_UMAX, P_XMAX };
 
-static const plant_var states[] = {
-    {"x1", "1"}, {"x2", "1"}, {"x3", "rad"}, {"x4", "rad/s"}};
+static const plant_var states[] = {{"x1", "1"}, {"x2", "1"}, {"x3", "rad"}, {"x4", "rad/s"}};
 static const plant_var inputs[] = {{"u", "1"}};
 static const plant_param params[] = {
     {"eps", "1", "coupling of rotor and cart (0.1 in the benchmark)", 0.1, 0.0, 1.0,

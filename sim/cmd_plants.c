@@ -12,10 +12,10 @@
 #include "plant_lqr.h"
 #include "plant_step.h"
 
-#define DEMO_OFFSET 0.1      /* default offset of every weighted state */
-#define DEMO_HORIZON 10.0    /* default simulated time (s), at least DEMO_MIN_STEPS */
-#define DEMO_MIN_STEPS 20
-#define DEMO_ROWS 20         /* about this many table rows */
+#define DEMO_OFFSET      0.1  /* default offset of every weighted state */
+#define DEMO_HORIZON     10.0 /* default simulated time (s), at least DEMO_MIN_STEPS */
+#define DEMO_MIN_STEPS   20
+#define DEMO_ROWS        20   /* about this many table rows */
 #define DEMO_PERIOD_NONE 0.05 /* when the type suggests no period */
 
 static void describe(const plant_type *t)
@@ -179,8 +179,7 @@ int cmd_plants(int argc, char **argv)
             errno = 0;
             steps = strtol(argv[++i], &end, 10);
             if (*argv[i] == '\0' || *end != '\0' || errno || steps < 1 || steps > 100000000L)
-                return cli_usage_error(cmd, "--steps '%s' must be an integer in [1, 1e8]",
-                                       argv[i]);
+                return cli_usage_error(cmd, "--steps '%s' must be an integer in [1, 1e8]", argv[i]);
         } else if (strcmp(a, "--period") == 0) {
             if (!parse_double(argv[++i], &period) || period <= 0.0)
                 return cli_usage_error(cmd, "--period '%s' must be a number > 0", argv[i]);
@@ -189,8 +188,8 @@ int cmd_plants(int argc, char **argv)
         } else if (a[0] == '-') {
             return cli_usage_error(cmd, "unknown option '%s'", a);
         } else if (name) {
-            return cli_usage_error(cmd, "expected at most one plant name, got '%s' and '%s'",
-                                   name, a);
+            return cli_usage_error(cmd, "expected at most one plant name, got '%s' and '%s'", name,
+                                   a);
         } else {
             name = a;
         }

@@ -73,18 +73,38 @@ static void no_limits(const double p[], double lo[], double hi[])
     }
 }
 
-static const plant_type osc_type = {
-    .name = "test_oscillator", .equation = "x'' = -w^2 x + u", .nx = 2, .nu = 1, .np = 1,
-    .states = osc_states, .inputs = osc_inputs, .params = osc_params, .f = osc_f,
-    .jac = osc_jac, .equilibrium = osc_equilibrium, .input_limits = no_limits,
-    .state_limits = no_limits, .lqr_q = osc_q, .lqr_r = osc_r};
+static const plant_type osc_type = {.name = "test_oscillator",
+                                    .equation = "x'' = -w^2 x + u",
+                                    .nx = 2,
+                                    .nu = 1,
+                                    .np = 1,
+                                    .states = osc_states,
+                                    .inputs = osc_inputs,
+                                    .params = osc_params,
+                                    .f = osc_f,
+                                    .jac = osc_jac,
+                                    .equilibrium = osc_equilibrium,
+                                    .input_limits = no_limits,
+                                    .state_limits = no_limits,
+                                    .lqr_q = osc_q,
+                                    .lqr_r = osc_r};
 
 /* The same without a Jacobian: exercises the central-difference fallbacks. */
-static const plant_type osc_nojac_type = {
-    .name = "test_oscillator_nojac", .equation = "x'' = -w^2 x + u", .nx = 2, .nu = 1, .np = 1,
-    .states = osc_states, .inputs = osc_inputs, .params = osc_params, .f = osc_f,
-    .jac = NULL, .equilibrium = osc_equilibrium, .input_limits = no_limits,
-    .state_limits = no_limits, .lqr_q = osc_q, .lqr_r = osc_r};
+static const plant_type osc_nojac_type = {.name = "test_oscillator_nojac",
+                                          .equation = "x'' = -w^2 x + u",
+                                          .nx = 2,
+                                          .nu = 1,
+                                          .np = 1,
+                                          .states = osc_states,
+                                          .inputs = osc_inputs,
+                                          .params = osc_params,
+                                          .f = osc_f,
+                                          .jac = NULL,
+                                          .equilibrium = osc_equilibrium,
+                                          .input_limits = no_limits,
+                                          .state_limits = no_limits,
+                                          .lqr_q = osc_q,
+                                          .lqr_r = osc_r};
 
 /* Exact solution of the oscillator with u held: x(t) = u/w^2 + (x0 - u/w^2)
  * cos wt + v0/w sin wt. */
@@ -123,11 +143,20 @@ static void blow_limits(const double p[], double lo[], double hi[])
     hi[0] = INFINITY;
 }
 
-static const plant_type blow_type = {
-    .name = "test_blowup", .equation = "y' = y^2", .nx = 1, .nu = 1, .np = 0,
-    .states = blow_states, .inputs = blow_inputs, .params = NULL, .f = blow_f,
-    .equilibrium = blow_equilibrium, .input_limits = blow_limits, .state_limits = blow_limits,
-    .lqr_q = blow_q, .lqr_r = blow_r};
+static const plant_type blow_type = {.name = "test_blowup",
+                                     .equation = "y' = y^2",
+                                     .nx = 1,
+                                     .nu = 1,
+                                     .np = 0,
+                                     .states = blow_states,
+                                     .inputs = blow_inputs,
+                                     .params = NULL,
+                                     .f = blow_f,
+                                     .equilibrium = blow_equilibrium,
+                                     .input_limits = blow_limits,
+                                     .state_limits = blow_limits,
+                                     .lqr_q = blow_q,
+                                     .lqr_r = blow_r};
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -249,8 +278,8 @@ static void test_every_stepper(void)
             CU_ASSERT_EQUAL(plant_stepper_apply(s, 0.0, x, &u), PB_SUCCESS);
             e = hypot(x[0] - ex[0], x[1] - ex[1]);
             if (!(e < tol))
-                printf("\n    %s (%s): error %.3g > %.3g\n", *name, fixed ? "fixed" : "adaptive",
-                       e, tol);
+                printf("\n    %s (%s): error %.3g > %.3g\n", *name, fixed ? "fixed" : "adaptive", e,
+                       tol);
             CU_ASSERT(e < tol);
             if (is_implicit)
                 CU_ASSERT(jac_calls > 0);
@@ -582,9 +611,15 @@ static void quad_rotate(const double x[], const double b[3], double y[3])
 {
     double sf = sin(x[6]), cf = cos(x[6]), st = sin(x[7]), ct = cos(x[7]);
     double sp = sin(x[8]), cp = cos(x[8]);
-    double R[9] = {ct * cp, sf * st * cp - cf * sp, cf * st * cp + sf * sp,
-                   ct * sp, sf * st * sp + cf * cp, cf * st * sp - sf * cp,
-                   -st,     sf * ct,                cf * ct};
+    double R[9] = {ct * cp,
+                   sf * st * cp - cf * sp,
+                   cf * st * cp + sf * sp,
+                   ct * sp,
+                   sf * st * sp + cf * cp,
+                   cf * st * sp - sf * cp,
+                   -st,
+                   sf * ct,
+                   cf * ct};
     for (int i = 0; i < 3; i++)
         y[i] = R[3 * i] * b[0] + R[3 * i + 1] * b[1] + R[3 * i + 2] * b[2];
 }
