@@ -5,14 +5,18 @@
  * Algorithm 1), the exact solution of a linear least-squares problem, and
  * for the trained policies the LQR expert itself and closed-loop simulation
  * of the nonlinear plant. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 
 #include "mlp.h"
+#include "mlp_io.h"
 #include "mlp_train.h"
 #include "cfg_train.h"
 #include "pb_test.h"
@@ -20,6 +24,10 @@
 #include "plant_lqr.h"
 #include "plant_step.h"
 #include "sim_train.h"
+
+/* Records a failure whose text is built at run time (CU_FAIL shows only
+ * its argument's spelling). */
+#define FAIL_MSG(m) CU_assertImplementation(CU_FALSE, __LINE__, (m), __FILE__, "", CU_FALSE)
 
 /* A network n_in -> hidden... -> n_out with activation a everywhere
  * (output layer included) and weights drawn by the trainer's initialiser. */
@@ -116,7 +124,7 @@ static void gradient_check(int limits)
                 char msg[200];
                 snprintf(msg, sizeof msg, "%s%s: parameter %zu: backprop %.10g vs differences %.10g",
                          mlp_act_name((mlp_act)a), limits ? " (limits)" : "", p, g[p], fd);
-                CU_FAIL(msg);
+                FAIL_MSG(msg);
             }
         }
         /* the gradient is not trivially zero */
@@ -684,7 +692,7 @@ static void test_cfg_train(void)
             if (strncmp(err.msg, want, strlen(want)) != 0 || !strstr(err.msg, bad[i].what)) {
                 char msg[1500];
                 snprintf(msg, sizeof msg, "case '%s': got '%s'", bad[i].line, err.msg);
-                CU_FAIL(msg);
+                FAIL_MSG(msg);
             }
         }
     }
@@ -705,7 +713,265 @@ static void test_cfg_train(void)
     CU_ASSERT_EQUAL(cfg_train_load(pb_test_path("absent.cfg"), T, &o, &err), PB_EIO);
 }
 
+/* A shipped policy, or NULL (with a note) when the file is absent. */
+static mlp *shipped(const char *name)
+{
+    char path[1024];
+    mlp *p = NULL;
+    pb_error err;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/configs/policies/%s.h5", PB_SOURCE_DIR, name);
+    f = fopen(path, "rb");
+    if (!f) {
+        printf("\n    note: %s absent, not checked\n", path);
+        return NULL;
+    }
+    fclose(f);
+    if (mlp_read_h5(path, &p, &err) != PB_SUCCESS) {
+        FAIL_MSG(err.msg);
+        return NULL;
+    }
+    return p;
+}
+
+/* Final max_i |x_i| of the LQR expert's closed loop from x0 (n steps of
+ * period T), or +inf when it diverges. */
+static double expert_final_error(const plant *m, double T, size_t n, const double x0[])
+{
+    plant_integrator in;
+    plant_stepper *st;
+    plant_lqr *c = plant_lqr_alloc(m, T, NULL, NULL, NULL);
+    double x[PLANT_NX_MAX], u[PLANT_NU_MAX], err = 0.0;
+    int rc = PB_SUCCESS;
+
+    plant_integrator_init(&in);
+    st = plant_stepper_alloc(m, &in, T, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    memcpy(x, x0, m->type->nx * sizeof *x);
+    for (size_t k = 0; k < n && rc == PB_SUCCESS; k++) {
+        plant_lqr_eval(c, x, u);
+        rc = plant_stepper_apply(st, (double)k * T, x, u);
+    }
+    for (size_t i = 0; i < m->type->nx; i++)
+        err = fmax(err, fabs(x[i]));
+    plant_stepper_free(st);
+    plant_lqr_free(c);
+    return rc == PB_SUCCESS ? err : INFINITY;
+}
+
+/* Closed loop of a shipped policy from x* + e0 (x* = 0 for every shipped
+ * plant) on the plant at its defaults: when the expert itself settles from
+ * e0 (to tol), the policy must too (max_i |e_i(final)| < tol); states the
+ * expert cannot recover (saturation) are counted in *skipped. */
+static void check_settles(const plant *m, const mlp *p, double T, size_t n, const double e0[],
+                          double tol, double *worst, int *skipped)
+{
+    double x[PLANT_NX_MAX], err = 0.0;
+    size_t nx = m->type->nx;
+    int rc;
+
+    if (!(expert_final_error(m, T, n, e0) < tol)) {
+        (*skipped)++;
+        return;
+    }
+    memcpy(x, e0, nx * sizeof *x);
+    rc = closed_loop(m, p, T, n, x);
+    CU_ASSERT_EQUAL(rc, PB_SUCCESS);
+    for (size_t i = 0; i < nx; i++)
+        err = fmax(err, fabs(x[i]));
+    *worst = fmax(*worst, err);
+    if (rc != PB_SUCCESS || !(err < tol)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s: from e0[0..3] = %g %g %g %g: final error %g (tol %g)",
+                 m->type->name, e0[0], e0[1], nx > 2 ? e0[2] : 0.0, nx > 3 ? e0[3] : 0.0, err,
+                 tol);
+        FAIL_MSG(msg);
+    }
+}
+
+/* configs/policies/pendulum.h5: from a 7 x 7 grid over its training box
+ * (|theta| <= 1, |omega| <= 2), 15 s at 0.05 s: every state < 1e-6. */
+static void test_shipped_pendulum(void)
+{
+    mlp *p = shipped("pendulum");
+    plant *m = plant_alloc(plant_find("pendulum"));
+    double worst = 0.0;
+    int skipped = 0;
+
+    if (p) {
+        CU_ASSERT_EQUAL(p->n_in, 2);
+        for (int a = 0; a < 7; a++)
+            for (int b = 0; b < 7; b++) {
+                double e0[2] = {-1.0 + a / 3.0, -2.0 + 2.0 * b / 3.0};
+                check_settles(m, p, 0.05, 300, e0, 1e-6, &worst, &skipped);
+            }
+        printf("\n    pendulum: worst final error %.3g (%d states the expert fails from)\n",
+               worst, skipped);
+        CU_ASSERT_EQUAL(skipped, 0);
+    }
+    mlp_free(p);
+    plant_free(m);
+}
+
+/* configs/policies/cartpole.h5: from the 3^4 grid over its training box
+ * (|x|, |x_dot|, |theta_dot| <= 1, |theta| <= 0.3; corners included), 30 s
+ * at 0.02 s: every state < 1e-3 from every grid state the saturated expert
+ * recovers from (all but the two corners with every error of one sign). */
+static void test_shipped_cartpole(void)
+{
+    mlp *p = shipped("cartpole");
+    plant *m = plant_alloc(plant_find("cartpole"));
+    const double box[4] = {1.0, 1.0, 0.3, 1.0};
+    double worst = 0.0;
+    int skipped = 0;
+
+    if (p) {
+        CU_ASSERT_EQUAL(p->n_in, 4);
+        for (int g = 0; g < 81; g++) {
+            double e0[4];
+            for (int i = 0, q = g; i < 4; i++, q /= 3)
+                e0[i] = box[i] * (double)(q % 3 - 1);
+            check_settles(m, p, 0.02, 1500, e0, 1e-3, &worst, &skipped);
+        }
+        printf("\n    cartpole: worst final error %.3g (%d states the expert fails from)\n",
+               worst, skipped);
+        CU_ASSERT(skipped <= 2); /* the two corners where x, x_dot, theta, theta_dot agree */
+    }
+    mlp_free(p);
+    plant_free(m);
+}
+
+/* configs/policies/quadrotor.h5 (plant quadrotor, tracking-error input):
+ * from the 3^3 grid of position errors (+-1 m, including 0), the 3^3 grid
+ * of attitude errors (+-0.3 rad) and 30 states drawn uniformly from the
+ * whole training box, 20 s at 0.1 s: every state < 1e-3. */
+static void test_shipped_quadrotor(void)
+{
+    mlp *p = shipped("quadrotor");
+    plant *m = plant_alloc(plant_find("quadrotor"));
+    const double box[12] = {1, 1, 1, 1, 1, 1, 0.3, 0.3, 0.3, 1, 1, 1};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    double worst = 0.0;
+    int skipped = 0;
+
+    if (p) {
+        CU_ASSERT_EQUAL(p->n_in, 12);
+        CU_ASSERT_EQUAL(p->n_out, 4);
+        for (int g = 0; g < 54; g++) {
+            double e0[12] = {0};
+            int base = g < 27 ? 0 : 6;
+            for (int i = 0, q = g % 27; i < 3; i++, q /= 3)
+                e0[base + i] = box[base + i] * (double)(q % 3 - 1);
+            check_settles(m, p, 0.1, 200, e0, 1e-3, &worst, &skipped);
+        }
+        gsl_rng_set(r, 2024);
+        for (int k = 0; k < 30; k++) {
+            double e0[12];
+            for (int i = 0; i < 12; i++)
+                e0[i] = box[i] * (2.0 * gsl_rng_uniform(r) - 1.0);
+            check_settles(m, p, 0.1, 200, e0, 1e-3, &worst, &skipped);
+        }
+        printf("\n    quadrotor: worst final error %.3g (%d states the expert fails from)\n",
+               worst, skipped);
+        CU_ASSERT_EQUAL(skipped, 0);
+    }
+    gsl_rng_free(r);
+    mlp_free(p);
+    plant_free(m);
+}
+
+/* The shipped quadrotor policy tracks a figure-eight through its error
+ * input, as well as its expert does: reference pn = A sin(w t),
+ * pe = (A/2) sin(2 w t), h = 0.5, with the matching velocities (body and
+ * inertial frames agree at zero attitude), A = 1 m, w = 2 pi / 20 s, 40 s at
+ * 0.1 s.  Oracle: the LQR expert fed the same error, u = sat(u* - K e).
+ * The policy's RMS position error is within 10 % (+1 mm) of the expert's,
+ * and both stay below 0.3 m. */
+static void test_shipped_quadrotor_figure_eight(void)
+{
+    mlp *p = shipped("quadrotor");
+    plant *m = plant_alloc(plant_find("quadrotor"));
+    const double T = 0.1, A = 1.0, w = 2.0 * 3.14159265358979323846 / 20.0;
+    const size_t n = 400;
+    double rms[2] = {0, 0};
+
+    if (p) {
+        plant_integrator in;
+        plant_lqr *c = plant_lqr_alloc(m, T, NULL, NULL, NULL);
+        mlp_work *wk = mlp_work_alloc(p, 1, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(wk);
+        plant_integrator_init(&in);
+        for (int who = 0; who < 2; who++) {
+            plant_stepper *st = plant_stepper_alloc(m, &in, T, NULL);
+            double x[12] = {0}, e[12], u[4], sse = 0.0;
+            CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+            for (size_t k = 0; k < n; k++) {
+                double t = (double)k * T, ref[12] = {0};
+                ref[0] = A * sin(w * t);
+                ref[1] = 0.5 * A * sin(2.0 * w * t);
+                ref[2] = 0.5;
+                ref[3] = A * w * cos(w * t);
+                ref[4] = A * w * cos(2.0 * w * t);
+                for (int i = 0; i < 12; i++)
+                    e[i] = x[i] - ref[i];
+                if (k >= n / 4) /* after the start-up transient */
+                    sse += e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+                if (who == 0)
+                    plant_lqr_eval(c, e, u);
+                else
+                    mlp_eval(p, wk, e, u);
+                CU_ASSERT_EQUAL_FATAL(plant_stepper_apply(st, t, x, u), PB_SUCCESS);
+            }
+            rms[who] = sqrt(sse / (double)(n - n / 4));
+            plant_stepper_free(st);
+        }
+        printf("\n    figure-eight RMS position error: expert %.4f m, policy %.4f m\n", rms[0],
+               rms[1]);
+        CU_ASSERT(rms[1] <= 1.1 * rms[0] + 1e-3);
+        CU_ASSERT(rms[0] < 0.3 && rms[1] < 0.3);
+        mlp_work_free(wk);
+        plant_lqr_free(c);
+    }
+    mlp_free(p);
+    plant_free(m);
+}
+
+/* The file of a trained policy has the same bytes when written again later
+ * (no timestamps): the reproducibility promise of docs/TRAINING.md. */
+static void test_policy_file_bytes(void)
+{
+    plant *m = plant_alloc(plant_find("pendulum"));
+    plant_integrator in;
+    sim_train_opts o;
+    mlp *p = NULL;
+    const char *a = pb_test_path("a.h5"), *b = pb_test_path("b.h5");
+    struct timespec pause = {1, 100000000}; /* HDF5 times have 1 s resolution */
+    char cmd[4096];
+
+    plant_integrator_init(&in);
+    pendulum_opts(&o);
+    o.trajectories = 5;
+    o.epochs = 2;
+    CU_ASSERT_EQUAL_FATAL(sim_train(m, &in, 0.05, &o, &p, NULL, NULL), PB_SUCCESS);
+    CU_ASSERT_EQUAL(mlp_write_h5(p, a, NULL), PB_SUCCESS);
+    nanosleep(&pause, NULL);
+    CU_ASSERT_EQUAL(mlp_write_h5(p, b, NULL), PB_SUCCESS);
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    mlp_free(p);
+    plant_free(m);
+}
+
 static const pb_test_case sim_train_tests[] = {
+    {"shipped quadrotor policy tracks a figure-eight like its expert",
+     test_shipped_quadrotor_figure_eight},
+    {"a policy file has the same bytes when written again", test_policy_file_bytes},
+    {"shipped pendulum policy stabilises from a grid", test_shipped_pendulum},
+    {"shipped cart-pole policy stabilises from a grid", test_shipped_cartpole},
+    {"shipped quadrotor policy stabilises from grids and samples", test_shipped_quadrotor},
     {"pendulum policy: close to the expert, stabilises from a grid", test_pendulum_imitation},
     {"bit-identical policies for one seed", test_imitation_deterministic},
     {"bad imitation options refused", test_imitation_bad_options},
