@@ -106,7 +106,10 @@ double bounds_closed_eval(const bounds_model *bm, size_t k, double s_norm, doubl
  * where `pruned` is the model of the PRUNED network (its D^_k), hnorm[k] is
  * ||h_k|| of the ORIGINAL network or any upper bound of it (eta[k] for the
  * closed form, a sup over a set), dW_norm[k] = ||W^_k - W_k||_2 (0 for an
- * unchanged layer) and db_norm[k] = ||b^_k - b_k|| (db_norm NULL: biases equal). */
+ * unchanged layer) and db_norm[k] = ||b^_k - b_k|| (db_norm NULL: biases equal).
+ * The mirror telescoping (3') holds too: pass the ORIGINAL's model and the
+ * PRUNED network's hidden norms (what the pruned loop's own forward pass
+ * leaves in its workspace), which saves a forward pass of the original. */
 double bounds_multi_eval(const bounds_model *pruned, const double hnorm[], const double dW_norm[],
                          const double db_norm[]);
 

@@ -345,7 +345,7 @@ int cmd_bound(int argc, char **argv)
         double *sorted = tight + n;
         double u[m->n_out], uh[m->n_out];
         bound_result r = {0};
-        int bias = 0;
+        int bias = 0, tty = n >= 100000 && cli_stderr_is_tty();
         size_t n_changed = 0;
 
         /* Which layers differ: dW_k = W^_k - W_k (full difference), db_k likewise. */
@@ -368,6 +368,8 @@ int cmd_bound(int argc, char **argv)
         /* The loop over states: two forward passes, the bounds from norms. */
         r.max_tight = 0.0;
         for (size_t i = 0; i < n; i++) {
+            if (tty && i % 4096 == 0)
+                fprintf(stderr, "\rprunebound bound: %3zu%% of %zu states", 100 * i / n, n);
             mlp_eval(p, wp, X + i * m->n_in, uh);
             mlp_eval(m, wo, X + i * m->n_in, u);
             actual[i] = 0.0;
@@ -386,6 +388,8 @@ int cmd_bound(int argc, char **argv)
             r.max_closed = fmax(r.max_closed, closed[i]);
             r.max_tight = fmax(r.max_tight, tight[i]);
         }
+        if (tty)
+            fprintf(stderr, "\r%60s\r", "");
         r.med_tight = median(n, tight, sorted);
         r.n = n, r.n_layers = L, r.actual = actual, r.bound = bound, r.closed = closed;
         r.tight = tight, r.dWn = dWn, r.dbn = dbn, r.changed = changed, r.gain = bm->gain;

@@ -256,9 +256,10 @@ static void test_random_triples(void)
 {
     enum { NETS = 5000, PERTS = 4, STATES = 5 };
     gsl_rng *r = rng_new(2025);
-    double w[16 * 16 * 3], dWn[8], dbn[8], hn[8], eta[8];
+    double w[16 * 16 * 3], dWn[8], dbn[8], hn[8], hp[8], eta[8];
     double x[16], u[16], uh[16];
-    long triples = 0, viol_fwd = 0, viol_closed = 0, viol_multi = 0, closed_below = 0;
+    long triples = 0, viol_fwd = 0, viol_closed = 0, viol_multi = 0, viol_mirror = 0;
+    long closed_below = 0;
     long single_mismatch = 0, n_multi = 0, n_comp = 0;
     double max_tight = 0.0;
 
@@ -307,6 +308,9 @@ static void test_random_triples(void)
                 bounds_eta_eval(bm, norm2(m->n_in, mlp_work_hidden(wo, 0)), eta);
                 bclosed = bounds_multi_eval(bp, eta, dWn, bias ? dbn : NULL);
                 viol_multi += !(actual <= bmulti * (1 + TOL));
+                /* the mirror variant (3'): original downstream, pruned hidden vectors */
+                bounds_hidden_norms(bp, wp, hp);
+                viol_mirror += !(actual <= bounds_multi_eval(bm, hp, dWn, bias ? dbn : NULL) * (1 + TOL));
                 viol_closed += !(actual <= bclosed * (1 + TOL));
                 closed_below += !(bclosed >= bmulti * (1 - TOL));
                 if (nK == 1 && !bias) {
@@ -339,6 +343,7 @@ static void test_random_triples(void)
     CU_ASSERT_EQUAL(viol_fwd, 0);
     CU_ASSERT_EQUAL(viol_closed, 0);
     CU_ASSERT_EQUAL(viol_multi, 0);
+    CU_ASSERT_EQUAL(viol_mirror, 0);
     CU_ASSERT_EQUAL(closed_below, 0);
     CU_ASSERT_EQUAL(single_mismatch, 0);
     CU_ASSERT(max_tight <= 1.0 + TOL);
