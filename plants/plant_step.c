@@ -218,15 +218,12 @@ static int state_ok(const plant_stepper *s, const double x[])
     return 1;
 }
 
-/* Maps a GSL failure to a PB code; a plant callback's verdict wins. */
-static int gsl_failure(plant_stepper *s, int gsl_status, double x[], size_t nx)
+/* Maps a GSL failure to a PB code (a plant callback's verdict wins) and puts
+ * the last accepted state back in x. */
+static int gsl_failure(const plant_stepper *s, int gsl_status, double x[], size_t nx)
 {
-    if (gsl_status == GSL_EBADFUNC && s->status == PB_EDIVERGED) {
-        memcpy(x, s->x_last, nx * sizeof *x);
-        return PB_EDIVERGED;
-    }
     memcpy(x, s->x_last, nx * sizeof *x);
-    return PB_ENUMERIC;
+    return gsl_status == GSL_EBADFUNC && s->status == PB_EDIVERGED ? PB_EDIVERGED : PB_ENUMERIC;
 }
 
 int plant_stepper_apply(plant_stepper *s, double t, double x[], const double u[])
@@ -270,9 +267,8 @@ int plant_stepper_apply(plant_stepper *s, double t, double x[], const double u[]
         size_t n = 0;
         while (tc < t1) {
             int rc;
-            if (n++ >= s->opts.max_steps) {
+            if (n++ >= s->opts.max_steps)
                 return PB_ENUMERIC;
-            }
             memcpy(s->x_last, x, nx * sizeof *x);
             rc = gsl_odeiv2_evolve_apply(d->e, d->c, d->s, &s->sys, &tc, t1, &s->h, x);
             if (rc != GSL_SUCCESS)

@@ -377,6 +377,26 @@ static void test_divergence(void)
         plant_stepper_free(sb);
     }
 
+    /* Adaptive steps into the blow-up at t = 1 shrink until GSL gives up
+     * (no state limit set, the state still finite): a stepper failure,
+     * PB_ENUMERIC, with the last accepted state in x. */
+    {
+        static const char *methods[] = {"rk8pd", "rk4imp", "msbdf"};
+        for (int i = 0; i < 3; i++) {
+            plant b = {&blow_type, NULL};
+            double y = 1.0, ub = 0.0;
+            plant_integrator ob;
+            plant_stepper *sb;
+            plant_integrator_init(&ob);
+            strcpy(ob.method, methods[i]);
+            sb = plant_stepper_alloc(&b, &ob, 2.0, &err);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+            CU_ASSERT_EQUAL(plant_stepper_apply(sb, 0.0, &y, &ub), PB_ENUMERIC);
+            CU_ASSERT(isfinite(y) && y > 1e6);
+            plant_stepper_free(sb);
+        }
+    }
+
     /* max_steps: a long period at tight tolerance cannot finish in 5 steps. */
     {
         plant o2 = {&osc_type, NULL};
