@@ -639,6 +639,61 @@ static void test_degenerate_layers(void)
     }
 }
 
+/* Index types grow with the layer: uint16_t columns and row pointers for a
+ * 300-input layer with 600 non-zeros, uint32_t columns (and unsigned long
+ * loop counters) for a 70000-input layer; both compile, agree with mlp_eval
+ * and occupy the bytes reported. */
+static void test_wide_indices(void)
+{
+    static const size_t s1[] = {300, 20, 2}, s2[] = {70000, 3};
+    static const mlp_act a1[] = {MLP_ACT_TANH, MLP_ACT_LINEAR};
+    mlp *m = net_random(2, s1, a1, 1.0, 41);
+    double *X = states_box(m, 20, 10), *R, U[40];
+    export_c_options o;
+    export_c_report rep;
+
+    prune_layer(m, 0, 0.9);
+    R = eval_ref(m, 20, X);
+    export_c_options_init(&o);
+    o.name = "wide";
+    if (run_export(m, &o, "wide", 20, X, U, &rep) == 0) {
+        CU_ASSERT_EQUAL(rep.layers[0].storage, EXPORT_C_CSR);
+        CU_ASSERT_EQUAL(rep.layers[0].nnz, 600);
+        CU_ASSERT_EQUAL(rep.layers[0].col_bytes, 2);
+        CU_ASSERT_EQUAL(rep.layers[0].row_bytes, 2);
+        CU_ASSERT_EQUAL(nm_array_bytes(pb_test_path("wide"), "wide"), rep.flash_bytes);
+        for (size_t i = 0; i < 40; i++)
+            PB_ASSERT_CLOSE(U[i], R[i], 1e-12, 1e-12);
+    }
+    free(R);
+    free(X);
+    mlp_free(m);
+
+    m = net_random(1, s2, NULL, 1.0, 42);
+    prune_layer(m, 0, 0.999);
+    X = states_box(m, 4, 11);
+    R = eval_ref(m, 4, X);
+    o.name = "huge";
+    o.real = EXPORT_C_FLOAT;
+    o.n_calib = 4;
+    o.calib = X;
+    if (run_export(m, &o, "huge", 4, X, U, &rep) == 0) {
+        CU_ASSERT_EQUAL(rep.layers[0].storage, EXPORT_C_CSR);
+        CU_ASSERT_EQUAL(rep.layers[0].col_bytes, 4);
+        CU_ASSERT_EQUAL(rep.layers[0].row_bytes, 1);
+        CU_ASSERT_EQUAL(nm_array_bytes(pb_test_path("huge"), "huge"), rep.flash_bytes);
+        for (size_t s = 0; s < 4; s++) {
+            double d2 = 0.0;
+            for (size_t i = 0; i < 3; i++)
+                d2 += pow(U[s * 3 + i] - R[s * 3 + i], 2);
+            CU_ASSERT(sqrt(d2) <= rep.dev);
+        }
+    }
+    free(R);
+    free(X);
+    mlp_free(m);
+}
+
 /* The text is deterministic and depends on nothing but <math.h>, <stdint.h>
  * and its own header; no allocation. */
 static void test_text_deterministic(void)
@@ -909,6 +964,7 @@ const pb_test_suite pb_test_suites[] = {
                             {"sparse footprint", test_sparse_footprint},
                             {"literals round-trip", test_literals_round_trip},
                             {"degenerate layers", test_degenerate_layers},
+                            {"wide index types", test_wide_indices},
                             {"text deterministic", test_text_deterministic},
                             {"bad input", test_bad_input},
                             {"export-c command", test_cli},
