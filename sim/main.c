@@ -10,6 +10,7 @@
 #include "cli.h"
 
 int cmd_plants(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_convert(int, char **);
 int cmd_info(int, char **);
@@ -21,7 +22,7 @@ int cmd_prune(int argc, char **argv);
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", cmd_run},
     {"montecarlo", "stability study over sampled initial states and plant variations", NULL},
-    {"train", "imitate the plant's LQR expert with an MLP policy", NULL},
+    {"train", "imitate the plant's LQR expert with an MLP policy", cmd_train},
     {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", cmd_prune},
     {"bound", "actual deviation and bounds of a policy pair on logged states", cmd_bound},
     {"certify", "admissible perturbation per layer and largest certified sparsity", cmd_certify},
