@@ -172,7 +172,9 @@ static int certify_check(certify_ctx *c, const size_t *sel, size_t n_sel, double
         return pb_error_prefix(err, "%s at sparsity %.2f: ", c->method->name, s);
     for (size_t k = 0; k < c->m->n_layers; k++) {
         const mlp_layer *a = &c->m->layers[k], *b = &p->layers[k];
-        if ((status = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, c->w, &c->dWn[k],
+        c->dWn[k] = 0.0; /* an unselected layer is bit-identical: no SVD needed */
+        if (memcmp(a->W, b->W, a->n_in * a->n_out * sizeof *a->W) != 0 &&
+            (status = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, c->w, &c->dWn[k],
                                                 err)))
             goto free_p;
     }
