@@ -99,12 +99,14 @@ bounds_model *bounds_model_alloc(const mlp *m, pb_error *err)
     }
     bm = calloc(1, sizeof *bm);
     if (!bm)
-        goto nomem;
+        return pb_error_set(err, PB_ENOMEM, "out of memory allocating a bounds model"), NULL;
     bm->layers = calloc(m->n_layers, sizeof *bm->layers);
     bm->down = calloc(m->n_layers, sizeof *bm->down);
     w = malloc(wsize * sizeof *w);
-    if (!bm->layers || !bm->down || !w)
+    if (!bm->layers || !bm->down || !w) {
+        pb_error_set(err, PB_ENOMEM, "out of memory allocating a bounds model");
         goto free_bm;
+    }
     bm->n_layers = m->n_layers;
     bm->n_in = m->n_in;
     bm->n_out = m->n_out;
@@ -125,7 +127,7 @@ bounds_model *bounds_model_alloc(const mlp *m, pb_error *err)
         b->b_norm = bounds_norm2(l->n_out, l->b);
         if (bounds_spectral_norm(l->n_out, l->n_in, l->W, w, &b->W_norm, err) != PB_SUCCESS) {
             pb_error_prefix(err, "layer %zu: ", k + 1);
-            goto fail;
+            goto free_bm;
         }
     }
     /* D_k = l_k prod_{j>k} l_j ||W_j||, from the last layer backwards. */
@@ -139,13 +141,8 @@ bounds_model *bounds_model_alloc(const mlp *m, pb_error *err)
     free(w);
     return bm;
 free_bm:
-    pb_error_set(err, PB_ENOMEM, "out of memory allocating a bounds model");
-fail:
     free(w);
     bounds_model_free(bm);
-    return NULL;
-nomem:
-    pb_error_set(err, PB_ENOMEM, "out of memory allocating a bounds model");
     return NULL;
 }
 

@@ -142,11 +142,10 @@ typedef struct certify_ctx {
     const size_t *layers; /* 1-based */
     size_t n_sel;
     const double *sup, *adm; /* [n_layers] */
-    double eps, gain;
+    double eps;
     size_t nm_n, nm_m;
-    double *w;      /* spectral workspace */
-    double *dWn;    /* [n_layers] scratch */
-    double *hnorm;  /* [n_layers] scratch */
+    double *w;   /* spectral workspace */
+    double *dWn; /* [n_layers] scratch */
 } certify_ctx;
 
 /* Prunes the layers `sel` (n_sel of them, 1-based) at sparsity s (or N:M)
@@ -222,6 +221,22 @@ static int certify_search(certify_ctx *c, const size_t *sel, size_t n_sel, doubl
     }
     *best = lo / 100.0;
     return PB_SUCCESS;
+}
+
+/* A JSON string literal (quotes, backslashes and control characters escaped). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
 }
 
 static void json_num(double v)
@@ -380,7 +395,7 @@ int cmd_certify(int argc, char **argv)
             wsize = s > wsize ? s : wsize;
         }
         work = malloc(wsize * sizeof *work);
-        vals = malloc(6 * L * sizeof *vals);
+        vals = malloc(5 * L * sizeof *vals);
         if (!work || !vals) {
             pb_error_set(&err, PB_ENOMEM, "out of memory");
             rc = cli_fail(argv[0], &err);
@@ -390,7 +405,7 @@ int cmd_certify(int argc, char **argv)
     {
         size_t L = m->n_layers;
         double *supc = vals, *supi = vals + L, *sup = vals + 2 * L, *adm = vals + 3 * L;
-        double *dWn = vals + 4 * L, *hn = vals + 5 * L;
+        double *dWn = vals + 4 * L;
         certify_ctx cx = {0};
         size_t nm_n = 0, nm_m = 0;
 
@@ -401,9 +416,11 @@ int cmd_certify(int argc, char **argv)
             goto cleanup;
         }
         if (json) {
-            printf("{\n  \"policy\": \"%s\",\n  \"eps\": %.17g,\n  \"set\": \"%s\",\n"
+            printf("{\n  \"policy\": ");
+            json_str(mpath);
+            printf(",\n  \"eps\": %.17g,\n  \"set\": \"%s\",\n"
                    "  \"output_gain\": %.17g,\n  \"layers\": [\n",
-                   mpath, eps, box ? "box" : "ball", bm->gain);
+                   eps, box ? "box" : "ball", bm->gain);
             for (size_t i = 0; i < n_sel; i++) {
                 size_t k = layers[i] - 1;
                 printf("    {\"layer\": %zu, \"n_out\": %zu, \"n_in\": %zu, \"W_norm\": %.17g, "
@@ -451,7 +468,7 @@ int cmd_certify(int argc, char **argv)
                 calib_sample(&set, n_calib, seed, X);
             }
             cx.m = m, cx.X = X, cx.n_calib = n_calib, cx.sup = sup, cx.adm = adm;
-            cx.eps = eps, cx.gain = bm->gain, cx.w = work, cx.dWn = dWn, cx.hnorm = hn;
+            cx.eps = eps, cx.w = work, cx.dWn = dWn;
             cx.nm_n = nm_n, cx.nm_m = nm_m;
             if (json)
                 printf(",\n  \"methods\": [\n");
