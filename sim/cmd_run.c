@@ -284,10 +284,6 @@ static int prune_all(run_state *s, pb_error *err)
             sim_variant *v = &s->variants[s->n_variants];
             char label[SIM_LABEL_MAX];
             o.sparsity = p->sparsity[j];
-            rc = prune_mlp(s->orig, pm, &o, s->X, pm->needs_hessian ? s->n_X : 0,
-                           &s->nets[s->n_variants], err);
-            if (rc)
-                return cfg_error_at(err, &p->where);
             if (o.nm_m)
                 snprintf(label, sizeof label, "%s_%s", p->method, p->pattern);
             else
@@ -308,6 +304,10 @@ static int prune_all(run_state *s, pb_error *err)
                     pb_error_set(err, PB_EINVAL, "variant '%s' appears twice", label);
                     return cfg_error_at(err, &p->where);
                 }
+            rc = prune_mlp(s->orig, pm, &o, s->X, pm->needs_hessian ? s->n_X : 0,
+                           &s->nets[s->n_variants], err);
+            if (rc)
+                return cfg_error_at(err, &p->where);
             memcpy(s->nets[s->n_variants]->prov.parent_sha256, sha, sizeof sha);
             snprintf(v->label, sizeof v->label, "%s", label);
             snprintf(v->method, sizeof v->method, "%s", p->method);
