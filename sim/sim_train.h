@@ -15,10 +15,12 @@
  *
  * The policy file carries the normalisation: input map offset 0 and scale
  * 1/box_i (so the box maps to [-1, 1]), output map u = y s + u* with s the
- * input half-range (offset = -u* / s), clipped to the input limits.  The hidden
- * layers use the chosen activation, the output layer is linear.  With
+ * smaller of the input half-range and sum_j |K_kj| box_j (offset = -u* / s),
+ * clipped to the input limits.  The hidden layers use the chosen
+ * activation, the output layer is linear.  The loss forgives outputs beyond
+ * a limit where the expert saturates (mlp_trainer_set_output_limits).  With
  * pin_equilibrium the output bias is shifted after each phase so that the
- * policy returns exactly u* at e = 0. */
+ * policy returns u* at e = 0 (to rounding). */
 #ifndef SIM_TRAIN_H
 #define SIM_TRAIN_H
 
