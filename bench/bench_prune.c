@@ -61,6 +61,7 @@ static int bench_layer(const prune_method *pm, size_t R, size_t C, size_t n, dou
     pl.nm_m = nm_m;
     pl.damp = PRUNE_DAMP_DEFAULT;
     pl.block = PRUNE_BLOCK_DEFAULT;
+    pl.mask_block = 0;
     pm->work_size(&pl, &nd, &nz);
     w.d = malloc((nd + 1) * sizeof *w.d);
     w.z = malloc((nz + 1) * sizeof *w.z);

@@ -358,6 +358,7 @@ static prune_layer layer_view(mlp_layer *l, const prune_options *o, double *H)
     pl.nm_m = o->nm_m;
     pl.damp = o->damp;
     pl.block = o->block;
+    pl.mask_block = o->mask_block;
     return pl;
 }
 
@@ -399,6 +400,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
 
     *out = NULL;
     memset(&w, 0, sizeof w);
+    if (n == 0)
+        X = NULL; /* no calibration states */
     if ((s = options_check(m, method, opt, X, n, err)) != PB_SUCCESS)
         return s;
     if ((s = mlp_validate(m, err)) != PB_SUCCESS)

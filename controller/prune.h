@@ -30,6 +30,8 @@ typedef struct prune_options {
     size_t n_sel;
     double damp;          /* relative dampening of H: H += damp * mean(diag H) I (OBS, SparseGPT) */
     size_t block;         /* SparseGPT column block B (rounded down to a multiple of M for N:M) */
+    size_t mask_block;    /* SparseGPT Bs: columns per adaptive mask selection (unstructured),
+                             0 = B (the paper's Bs = B); smaller adapts more often */
     int original_inputs;  /* 0 (default): layer k is calibrated on the inputs h_{k-1} of the
                              network whose layers 1..k-1 are already pruned (SparseGPT's
                              sequential convention); 1: on the original network's h_{k-1} */
@@ -51,6 +53,7 @@ typedef struct prune_layer {
     size_t nm_n, nm_m;   /* N:M, or 0, 0 */
     double damp;         /* relative dampening */
     size_t block;        /* column block */
+    size_t mask_block;   /* columns per mask selection, 0 = block */
 } prune_layer;
 
 /* Workspace the driver allocates once, sized by the method's work_size. */

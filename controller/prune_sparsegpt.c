@@ -5,8 +5,9 @@
  *   U = upper Cholesky factor of H^-1 (H^-1 = U^T U; from the Cholesky factor
  *       of the reversed H, see below)
  *   for each block of B columns [i1, i2):
- *     unstructured: mask the block's share of the layer's zeros, the
- *       smallest w^2 / U_jj^2 over the block (adaptive mask selection, Bs = B)
+ *     unstructured: at the start of every Bs columns (Bs = B by default),
+ *       mask their share of the layer's zeros, the smallest w^2 / U_jj^2
+ *       over those R x Bs weights (adaptive mask selection)
  *     for j in [i1, i2):
  *       N:M: at the start of a group of M inputs, mask its N smallest w^2 / U_jj^2
  *       err_j = (w_j - mask_j w_j) / U_jj;  W[:, j] = mask_j w_j
@@ -14,8 +15,8 @@
  *     W[:, i2:] -= Err[:, i1:i2] U[i1:i2, i2:]            (lazy batch update, one dgemm)
  * Within a block the rows are independent once the mask is chosen, so each
  * row's column loop runs on a contiguous B-vector (row-major W).
- * The block's share of an unstructured target k is floor(k i2 / n_in) -
- * floor(k i1 / n_in), so the layer holds exactly k zeros. */
+ * The share of an unstructured target k of columns [c1, c2) is
+ * floor(k c2 / n_in) - floor(k c1 / n_in), so the layer holds exactly k zeros. */
 #include "prune.h"
 
 #include <math.h>
@@ -50,7 +51,7 @@ static void sparsegpt_work_size(const prune_layer *l, size_t *nd, size_t *nz)
 {
     size_t B = effective_block(l);
     *nd = 4 * l->n_out * B; /* W1, Err1, scores, selection scratch */
-    *nz = 0;
+    *nz = (l->n_out * B + sizeof(size_t) - 1) / sizeof(size_t); /* bytes of a block mask */
 }
 
 static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
@@ -58,7 +59,9 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
     size_t R = l->n_out, C = l->n_in, B = effective_block(l);
     size_t M = l->nm_m, N = l->nm_n;
     double *U = l->H;
+    size_t Bs = l->mask_block && l->mask_block < B ? l->mask_block : B;
     double *W1 = w->d, *Err1 = W1 + R * B, *score = Err1 + R * B, *scratch = score + R * B;
+    unsigned char *mbuf = (unsigned char *)(void *)w->z; /* R x Bs mask of a sub-block */
     int s;
 
     prune_hessian_prepare(l->H, l->W, R, C, l->damp);
@@ -87,42 +90,46 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
 
         for (size_t r = 0; r < R; r++)
             memcpy(W1 + r * cnt, l->W + r * C + i1, cnt * sizeof *W1);
-        /* Adaptive mask selection over the block (Bs = B). */
-        if (!M) {
-            size_t kb = (l->n_prune * i2) / C - (l->n_prune * i1) / C;
-            for (size_t r = 0; r < R; r++)
-                for (size_t i = 0; i < cnt; i++) {
-                    double u = U[(i1 + i) * C + i1 + i], v = W1[r * cnt + i];
-                    score[r * cnt + i] = v * v / (u * u);
-                }
-            /* Err1 is not in use yet: it holds the block's R x cnt mask until copied. */
-            prune_mask_smallest(R * cnt, score, kb, (unsigned char *)(void *)Err1,
-                                scratch);
-            for (size_t r = 0; r < R; r++)
-                memcpy(l->mask + r * C + i1, (unsigned char *)(void *)Err1 + r * cnt, cnt);
-        }
-        for (size_t r = 0; r < R; r++) {
-            double *w1 = W1 + r * cnt, *e1 = Err1 + r * cnt;
-            unsigned char *mk = l->mask + r * C + i1;
-            for (size_t i = 0; i < cnt; i++) {
-                size_t j = i1 + i;
-                const double *urow = U + j * C + i1; /* U[j, i1:i2] */
-                double d = urow[i], q, e;
-                if (M && i % M == 0) {
-                    size_t len = C - j < M ? C - j : M;
-                    for (size_t t = 0; t < len; t++) {
-                        double u = U[(j + t) * C + j + t], v = w1[i + t];
-                        score[t] = v * v / (u * u);
+        /* Sub-blocks of Bs columns: unstructured masks are chosen at the start
+         * of each (adaptive mask selection); N:M chooses per group instead. */
+        for (size_t s1 = 0; s1 < cnt; s1 += Bs) {
+            size_t s2 = M || cnt - s1 < Bs ? cnt : s1 + Bs, ns = s2 - s1;
+            if (!M) {
+                size_t kb = (l->n_prune * (i1 + s2)) / C - (l->n_prune * (i1 + s1)) / C;
+                for (size_t r = 0; r < R; r++)
+                    for (size_t i = 0; i < ns; i++) {
+                        double u = U[(i1 + s1 + i) * C + i1 + s1 + i], v = W1[r * cnt + s1 + i];
+                        score[r * ns + i] = v * v / (u * u);
                     }
-                    prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i, scratch);
+                prune_mask_smallest(R * ns, score, kb, mbuf, scratch);
+                for (size_t r = 0; r < R; r++)
+                    memcpy(l->mask + r * C + i1 + s1, mbuf + r * ns, ns);
+            }
+            for (size_t r = 0; r < R; r++) {
+                double *w1 = W1 + r * cnt, *e1 = Err1 + r * cnt;
+                unsigned char *mk = l->mask + r * C + i1;
+                for (size_t i = s1; i < s2; i++) {
+                    size_t j = i1 + i;
+                    const double *urow = U + j * C + i1; /* U[j, i1:i2] */
+                    double d = urow[i], q, e;
+                    if (M && i % M == 0) {
+                        size_t len = C - j < M ? C - j : M;
+                        for (size_t t = 0; t < len; t++) {
+                            double u = U[(j + t) * C + j + t], v = w1[i + t];
+                            score[t] = v * v / (u * u);
+                        }
+                        prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i,
+                                            scratch);
+                    }
+                    q = mk[i] ? w1[i] : 0.0;
+                    e = (w1[i] - q) / d;
+                    w1[i] = q;
+                    e1[i] = e;
+                    /* Within the block; columns right of it wait for the lazy update. */
+                    if (e != 0.0)
+                        for (size_t t = i + 1; t < cnt; t++)
+                            w1[t] -= e * urow[t];
                 }
-                q = mk[i] ? w1[i] : 0.0;
-                e = (w1[i] - q) / d;
-                w1[i] = q;
-                e1[i] = e;
-                if (e != 0.0)
-                    for (size_t t = i + 1; t < cnt; t++)
-                        w1[t] -= e * urow[t];
             }
         }
         for (size_t r = 0; r < R; r++)

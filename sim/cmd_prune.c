@@ -20,7 +20,8 @@
 static const char *const prune_usage =
     "usage: prunebound prune -m POLICY.h5 [-c CALIB.h5] --method M --sparsity S\n"
     "                        [--pattern N:M] [--layers all|K,...] [--global]\n"
-    "                        [--damp D] [--block B] [--original-inputs] -o OUT.h5\n"
+    "                        [--damp D] [--block B] [--mask-block BS] [--original-inputs]\n"
+    "                        -o OUT.h5\n"
     "\n"
     "Prunes the policy and writes the pruned twin (weights, mask, provenance with the\n"
     "parent file's SHA-256, per layer ||dW||_2 and the reconstruction error) to OUT.h5.\n"
@@ -47,8 +48,9 @@ static const char *const prune_usage =
     "  --layers all|K,...    layers to prune, numbered from 1 (default all)\n"
     "  --global              magnitude only: one ranking across the selected layers\n"
     "  --damp D              dampening of H, lambda = D * mean(diag H) (default 0.01)\n"
-    "  --block B             SparseGPT column block (default 128; a smaller block adapts\n"
-    "                        the mask more often, which helps narrow layers)\n"
+    "  --block B             SparseGPT column block of the lazy updates (default 128)\n"
+    "  --mask-block BS       SparseGPT unstructured: choose the mask every BS columns\n"
+    "                        (default B); 8 or 16 helps narrow layers (docs/PRUNING.md)\n"
     "  --original-inputs     calibrate every layer on the original network's inputs\n"
     "                        (default: on the partially pruned network's, as SparseGPT)\n"
     "  -o, --output FILE     pruned policy (written to FILE.tmp, renamed when complete)\n"
@@ -161,7 +163,7 @@ int cmd_prune(int argc, char **argv)
 {
     const char *mpath = NULL, *cpath = NULL, *opath = NULL, *method_name = NULL;
     const char *sparsity_arg = NULL, *pattern = NULL, *layers_arg = "all";
-    const char *damp_arg = NULL, *block_arg = NULL;
+    const char *damp_arg = NULL, *block_arg = NULL, *mblock_arg = NULL;
     const prune_method *method;
     prune_options o;
     mlp *m = NULL, *p = NULL;
@@ -205,6 +207,8 @@ int cmd_prune(int argc, char **argv)
             dst = &damp_arg;
         else if (!strcmp(a, "--block"))
             dst = &block_arg;
+        else if (!strcmp(a, "--mask-block"))
+            dst = &mblock_arg;
         else
             return cli_usage_error(argv[0], "unknown argument '%s'", a);
         if (i + 1 >= argc)
@@ -236,6 +240,13 @@ int cmd_prune(int argc, char **argv)
         if (!parse_double(block_arg, &b) || !(b >= 1.0 && b <= 1e9) || b != floor(b))
             return cli_usage_error(argv[0], "--block '%s' must be a positive integer", block_arg);
         o.block = (size_t)b;
+    }
+    if (mblock_arg) {
+        double b;
+        if (!parse_double(mblock_arg, &b) || !(b >= 1.0 && b <= 1e9) || b != floor(b))
+            return cli_usage_error(argv[0], "--mask-block '%s' must be a positive integer",
+                                   mblock_arg);
+        o.mask_block = (size_t)b;
     }
     if (o.global && !method->score)
         return cli_usage_error(argv[0], "--global is available for magnitude only (%s compensates "

@@ -85,6 +85,8 @@ static int masked_are_zero(const mlp_layer *l)
 
 static const char *const all_methods[] = {"magnitude", "obd", "obs", "sparsegpt"};
 
+static int nets_identical(const mlp *a, const mlp *b);
+
 /* ---- registry and parsing ---- */
 
 static void test_registry(void)
@@ -233,9 +235,9 @@ static void test_obs_least_squares(void)
 
 /* Over 100 random layers with correlated inputs, OBS and SparseGPT reach a
  * lower reconstruction error than magnitude at the same sparsity, in every
- * case, for unstructured 50 % and 2:4.  SparseGPT runs with B = 8 (four
- * adaptive mask blocks over the 32 inputs).  With the default B = 128 >= n_in
- * the whole layer is one block, the mask is chosen once before any
+ * case, for unstructured 50 % and 2:4.  SparseGPT runs with B = 128 and
+ * Bs = 8 (the mask chosen every 8 of the 32 inputs).  With the default
+ * Bs = B = 128 >= n_in the mask is chosen once before any
  * compensation, and SparseGPT loses to magnitude on some unstructured layers
  * (docs/PRUNING.md): that case is counted and printed, and only its mean is
  * asserted lower. */
@@ -260,7 +262,7 @@ static void test_beats_magnitude(void)
                 pb_error err;
                 prune_options_init(&o);
                 o.sparsity = 0.5;
-                o.block = k == 2 ? 8 : PRUNE_BLOCK_DEFAULT;
+                o.mask_block = k == 2 ? 8 : 0;
                 if (pat) {
                     o.nm_n = 2;
                     o.nm_m = 4;
@@ -409,6 +411,14 @@ static void test_global_magnitude(void)
         }
         CU_ASSERT(isnan(l->recon_err)); /* no calibration given */
         CU_ASSERT(l->dW_norm > 0.0);
+    }
+    /* A states pointer with n = 0 also means "no calibration". */
+    {
+        double dummy[6] = {0};
+        mlp *p2 = NULL;
+        CU_ASSERT_EQUAL(prune_mlp(m, prune_find("magnitude"), &o, dummy, 0, &p2, &err), PB_SUCCESS);
+        CU_ASSERT(p2 && nets_identical(p, p2));
+        mlp_free(p2);
     }
     CU_ASSERT_EQUAL(zeros, (size_t)floor(0.4 * (double)total));
     CU_ASSERT(max_pruned <= min_kept);
@@ -639,31 +649,46 @@ static void test_records_numpy(void)
 static const char *numpy_sparsegpt =
     "import sys, numpy as np\n"
     "W = np.loadtxt(sys.argv[1], ndmin=2); X = np.loadtxt(sys.argv[2], ndmin=2)\n"
-    "N, M = int(sys.argv[3]), int(sys.argv[4])\n"
+    "N, M, Bs, k = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])\n"
     "n, C = X.shape\n"
     "H = 2.0 / n * X.T @ X\n"
     "dead = np.diag(H) == 0\n"
     "H[dead, dead] = 1; W[:, dead] = 0\n"
     "H += 0.01 * np.mean(np.diag(H)) * np.eye(C)\n"
     "U = np.linalg.cholesky(np.linalg.inv(H)).T\n"
+    "d = np.diag(U)\n"
     "mask = np.ones_like(W, dtype=bool)\n"
     "for j in range(C):\n"
-    "    if j % M == 0:\n"
-    "        s = W[:, j:j+M] ** 2 / np.diag(U)[j:j+M] ** 2\n"
+    "    if M and j % M == 0:\n"
+    "        s = W[:, j:j+M] ** 2 / d[j:j+M] ** 2\n"
     "        idx = np.argsort(s, axis=1, kind='stable')[:, :N]\n"
     "        for r in range(W.shape[0]): mask[r, j + idx[r]] = False\n"
+    "    if not M and j % Bs == 0:\n"
+    "        c2 = min(j + Bs, C); kb = k * c2 // C - k * j // C\n"
+    "        s = (W[:, j:c2] ** 2 / d[j:c2] ** 2).ravel()\n"
+    "        sub = np.ones(s.size, dtype=bool); sub[np.argsort(s, kind='stable')[:kb]] = False\n"
+    "        mask[:, j:c2] = sub.reshape(W.shape[0], c2 - j)\n"
     "    q = np.where(mask[:, j], W[:, j], 0.0)\n"
     "    err = (W[:, j] - q) / U[j, j]\n"
     "    W[:, j:] -= np.outer(err, U[j, j:])\n"
     "    W[:, j] = q\n"
     "np.savetxt(sys.stdout, W, fmt='%.17g')\n";
 
+/* SparseGPT against an unblocked NumPy transcription of Algorithm 1
+ * (Frantar & Alistarh 2023): N:M, whose mask does not depend on B, at
+ * B = 4, 8, 128; unstructured with mask selection every Bs = 8 columns, which
+ * must not depend on how the lazy-update blocks B (multiples of Bs) are cut. */
 static void test_sparsegpt_numpy(void)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     const size_t R = 6, C = 24, n = 80;
     size_t sizes[2] = {C, R};
-    const size_t blocks[3] = {4, 8, 128};
+    /* {N, M, block, mask_block} */
+    const size_t cases[3][3][4] = {
+        {{2, 4, 4, 0}, {2, 4, 8, 0}, {2, 4, 128, 0}},
+        {{1, 3, 3, 0}, {1, 3, 12, 0}, {1, 3, 128, 0}},
+        {{0, 0, 8, 0}, {0, 0, 16, 8}, {0, 0, 128, 8}},
+    };
 
     if (!pb_test_have_python()) {
         fprintf(stderr, "note: NumPy unavailable, SparseGPT reference test skipped\n");
@@ -671,8 +696,8 @@ static void test_sparsegpt_numpy(void)
         return;
     }
     gsl_rng_set(r, 13);
-    for (int pat = 0; pat < 2; pat++) {
-        size_t N = pat ? 1 : 2, M = pat ? 3 : 4;
+    for (int c = 0; c < 3; c++) {
+        size_t N = cases[c][0][0], M = cases[c][0][1], k = (size_t)floor(0.6 * (double)(R * C));
         mlp *m = net_random(r, 1, sizes, MLP_ACT_LINEAR);
         double *X = inputs_correlated(r, n, C);
         char *out = malloc(65536), args[1024], *pos;
@@ -687,8 +712,8 @@ static void test_sparsegpt_numpy(void)
         f = fopen(pb_test_path("x.txt"), "w");
         write_matrix(f, X, n, C);
         fclose(f);
-        snprintf(args, sizeof args, "'%s' '%s' %zu %zu", pb_test_path("w.txt"),
-                 pb_test_path("x.txt"), N, M);
+        snprintf(args, sizeof args, "'%s' '%s' %zu %zu 8 %zu", pb_test_path("w.txt"),
+                 pb_test_path("x.txt"), N, M, k);
         CU_ASSERT_EQUAL_FATAL(pb_test_python(numpy_sparsegpt, args, out, 65536), 0);
         pos = out;
         for (size_t i = 0; i < R * C; i++)
@@ -700,11 +725,17 @@ static void test_sparsegpt_numpy(void)
             prune_options_init(&o);
             o.nm_n = N;
             o.nm_m = M;
-            o.block = blocks[b];
+            o.sparsity = 0.6;
+            o.block = cases[c][b][2];
+            o.mask_block = cases[c][b][3];
             CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("sparsegpt"), &o, X, n, &p, &err),
                                   PB_SUCCESS);
-            for (size_t i = 0; i < R * C; i++)
+            for (size_t i = 0; i < R * C; i++) {
                 PB_ASSERT_CLOSE(p->layers[0].W[i], ref[i], 1e-9, 1e-12);
+                CU_ASSERT_EQUAL(p->layers[0].mask[i] == 0, ref[i] == 0.0);
+            }
+            if (!M)
+                CU_ASSERT_EQUAL(count_zeros(p->layers[0].mask, R * C), k);
             for (size_t i = 0; i < R; i++)
                 CU_ASSERT_EQUAL(p->layers[0].W[i * C + 5], 0.0); /* dead input column */
             mlp_free(p);
@@ -921,6 +952,8 @@ static void test_cli(void)
         {"-m pol.h5 --method magnitude --sparsity 0.5 --bogus -o x.h5", "unknown argument", 2},
         {"-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 --block 0 -o x.h5", "--block", 2},
         {"-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 --damp -1 -o x.h5", "--damp", 2},
+        {"-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 --mask-block 0 -o x.h5",
+         "--mask-block", 2},
         {"-m pol.h5 --method magnitude -o x.h5", "is required", 2},
         /* Rank-deficient calibration without dampening: a numerical failure. */
         {"-m pol.h5 -c flat.h5 --method obs --sparsity 0.5 --damp 0 -o x.h5", "positive definite",
@@ -943,11 +976,12 @@ static void test_cli(void)
 
     /* Success: the file holds what prune_mlp gives in memory, plus the parent's hash. */
     CU_ASSERT_EQUAL(run_cli("-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 "
-                            "--layers 1,3 -o out.h5", out, sizeof out), 0);
+                            "--layers 1,3 --mask-block 8 -o out.h5", out, sizeof out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "||dW||_2"));
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("out.h5"), &p, &err), PB_SUCCESS);
     prune_options_init(&o);
     o.sparsity = 0.5;
+    o.mask_block = 8;
     o.layers = (const size_t[]){1, 3};
     o.n_sel = 2;
     CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("sparsegpt"), &o, X, 200, &q, &err), PB_SUCCESS);
