@@ -303,6 +303,38 @@ static void test_usage(void)
     }
 }
 
+/* policy.train: the policy is trained before the run (tiny settings), and a
+ * key of the training section is validated with its line. */
+static void test_train_section(void)
+{
+    const char *cfg = pb_test_path("train.cfg");
+    const char *res = pb_test_path("train.h5");
+    char out[OUT_MAX], args[4096], want[1400];
+    long long n_steps, rows, viol;
+    FILE *f = fopen(cfg, "w");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("plant = { name = \"pendulum\"; };\n"
+          "simulation = { period = 0.05; horizon = 1.0; };\n"
+          "policy = { train = { hidden = [8]; box = [0.5, 1.0]; trajectories = 8; steps = 20;\n"
+          "  epochs = 3; dagger_rounds = 0; seed = 2; }; };\n"
+          "pruning = ( { method = \"obs\"; sparsity = 0.5; } );\n"
+          "scenarios = ( { x0 = [0.2, 0.0]; } );\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof args, "run '%s' -o '%s'", cfg, res);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+    read_back(res, &n_steps, &rows, &viol);
+    CU_ASSERT_EQUAL(rows, 1);
+    CU_ASSERT_EQUAL(viol, 0);
+    remove(res);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --set policy.train.epochs=-3", cfg, res);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    snprintf(want, sizeof want, "policy.train.epochs");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    CU_ASSERT_FALSE(file_exists(res));
+}
+
 /* Every shipped config whose policy is present runs with zero violations. */
 static void test_shipped_configs(void)
 {
@@ -357,6 +389,7 @@ static const pb_test_case cli_tests[] = {
     {"malformed configs: exit 2, file:line: key, no output", test_malformed_configs},
     {"--set overrides and their errors", test_set_overrides},
     {"usage errors", test_usage},
+    {"policy.train: trained before the run", test_train_section},
     {"shipped configs end to end, zero violations", test_shipped_configs},
     {NULL, NULL}};
 
