@@ -28,6 +28,9 @@
 
 #define ONNX_MAX_RANK 8
 
+/* protobuf-c leaves an absent optional string NULL. */
+#define STR(s) ((s) ? (s) : "")
+
 /* A dense layer being assembled. */
 typedef struct onnx_layer {
     size_t n_in, n_out;
@@ -62,7 +65,7 @@ static int node_error(const onnx_ctx *c, const Onnx__NodeProto *n, int code, con
 static const Onnx__TensorProto *find_const(const onnx_ctx *c, const char *name)
 {
     for (size_t i = 0; i < c->g->n_initializer; i++)
-        if (c->g->initializer[i]->name && strcmp(c->g->initializer[i]->name, name) == 0)
+        if (strcmp(c->g->initializer[i]->name, name) == 0)
             return c->g->initializer[i];
     for (size_t i = 0; i < c->g->n_node; i++) {
         const Onnx__NodeProto *n = c->g->node[i];
@@ -76,11 +79,20 @@ static const Onnx__TensorProto *find_const(const onnx_ctx *c, const char *name)
     return NULL;
 }
 
+#define ONNX_MAX_ELEMENTS 100000000 /* 1e8 weights in one tensor */
+
+/* Number of elements, or 0 when a dimension is not positive or the tensor
+ * is implausibly large (a damaged file). */
 static size_t tensor_count(const Onnx__TensorProto *t)
 {
     size_t n = 1;
-    for (size_t i = 0; i < t->n_dims; i++)
-        n *= t->dims[i] > 0 ? (size_t)t->dims[i] : 0;
+    for (size_t i = 0; i < t->n_dims; i++) {
+        if (t->dims[i] < 1 || t->dims[i] > ONNX_MAX_ELEMENTS)
+            return 0;
+        n *= (size_t)t->dims[i];
+        if (n > ONNX_MAX_ELEMENTS)
+            return 0;
+    }
     return n;
 }
 
@@ -93,17 +105,22 @@ static int tensor_doubles(const onnx_ctx *c, const Onnx__NodeProto *node,
     char what[160];
 
     *out = NULL;
+    if (n == 0) {
+        snprintf(what, sizeof what, "tensor '%s' has an empty or implausible shape",
+                 STR(t->name));
+        return node_error(c, node, PB_EFORMAT, what, err);
+    }
     if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-        snprintf(what, sizeof what, "tensor '%s' is stored in an external file", t->name);
+        snprintf(what, sizeof what, "tensor '%s' is stored in an external file", STR(t->name));
         return node_error(c, node, PB_EUNSUPPORTED, what, err);
     }
     if (t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
         t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE) {
         snprintf(what, sizeof what, "tensor '%s' has element type %d (only float and double)",
-                 t->name, (int)t->data_type);
+                 STR(t->name), (int)t->data_type);
         return node_error(c, node, PB_EUNSUPPORTED, what, err);
     }
-    v = malloc((n ? n : 1) * sizeof *v);
+    v = malloc(n * sizeof *v);
     if (!v)
         return pb_error_set(err, PB_ENOMEM, "%s: out of memory", c->path);
     if (t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
@@ -140,7 +157,7 @@ static int tensor_doubles(const onnx_ctx *c, const Onnx__NodeProto *node,
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i])) {
             free(v);
-            snprintf(what, sizeof what, "tensor '%s' entry %zu is not finite", t->name, i);
+            snprintf(what, sizeof what, "tensor '%s' entry %zu is not finite", STR(t->name), i);
             return node_error(c, node, PB_EFORMAT, what, err);
         }
     *out = v;
@@ -149,7 +166,7 @@ static int tensor_doubles(const onnx_ctx *c, const Onnx__NodeProto *node,
 bad_size:
     free(v);
     snprintf(what, sizeof what, "tensor '%s' holds the wrong number of values for its shape",
-             t->name);
+             STR(t->name));
     return node_error(c, node, PB_EFORMAT, what, err);
 }
 
@@ -545,6 +562,9 @@ static int graph_input(onnx_ctx *c, const char **name, pb_error *err)
                                 in->name, i + 1);
         c->shape[i] = d->dim_value;
         c->width *= (size_t)d->dim_value;
+        if (d->dim_value > ONNX_MAX_ELEMENTS || c->width > ONNX_MAX_ELEMENTS)
+            return pb_error_set(err, PB_EUNSUPPORTED, "%s: graph input '%s' is implausibly large",
+                                c->path, in->name);
     }
     c->n_in = c->width;
     c->in_offset = calloc(c->n_in, sizeof *c->in_offset);
@@ -553,6 +573,35 @@ static int graph_input(onnx_ctx *c, const char **name, pb_error *err)
         return pb_error_set(err, PB_ENOMEM, "%s: out of memory", c->path);
     for (size_t i = 0; i < c->n_in; i++)
         c->in_scale[i] = 1.0;
+    return PB_SUCCESS;
+}
+
+/* The strings the walk compares must be present (a valid model has them;
+ * a damaged one may not). */
+static int check_names(const onnx_ctx *c, pb_error *err)
+{
+    const Onnx__GraphProto *g = c->g;
+    for (size_t i = 0; i < g->n_node; i++) {
+        if (!g->node[i]->op_type || !*g->node[i]->op_type)
+            return pb_error_set(err, PB_EFORMAT, "%s: node %zu ('%s') has no op_type", c->path,
+                                i + 1, STR(g->node[i]->name));
+        for (size_t a = 0; a < g->node[i]->n_attribute; a++)
+            if (!g->node[i]->attribute[a]->name)
+                return pb_error_set(err, PB_EFORMAT, "%s: node %zu has an unnamed attribute",
+                                    c->path, i + 1);
+    }
+    for (size_t i = 0; i < g->n_initializer; i++)
+        if (!g->initializer[i]->name)
+            return pb_error_set(err, PB_EFORMAT, "%s: initializer %zu has no name", c->path,
+                                i + 1);
+    for (size_t i = 0; i < g->n_input; i++)
+        if (!g->input[i]->name)
+            return pb_error_set(err, PB_EFORMAT, "%s: graph input %zu has no name", c->path,
+                                i + 1);
+    for (size_t i = 0; i < g->n_output; i++)
+        if (!g->output[i]->name)
+            return pb_error_set(err, PB_EFORMAT, "%s: graph output %zu has no name", c->path,
+                                i + 1);
     return PB_SUCCESS;
 }
 
@@ -709,7 +758,9 @@ static int onnx_read(const char *path, const import_options *opt, mlp **out, cha
         goto free_model;
     }
     c.g = model->graph;
-    status = walk_graph(&c, err);
+    status = check_names(&c, err);
+    if (!status)
+        status = walk_graph(&c, err);
     if (!status)
         status = build_mlp(&c, out, err);
 free_model:

@@ -51,9 +51,12 @@ static int write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memt
     space = H5Screate_simple(rank, dims, NULL);
     if (space < 0)
         return 0;
-    /* no object timestamps: the same policy gives the same file bytes */
+    /* No object timestamps: the same policy gives the same file bytes.  One
+     * chunk with a Fletcher-32 checksum: a damaged weight is refused on
+     * reading rather than read silently. */
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0)
+    if (dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
+        H5Pset_chunk(dcpl, rank, dims) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
         dset = H5Dcreate2(loc, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     else
         dset = -1;
@@ -65,6 +68,17 @@ static int write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memt
         H5Pclose(dcpl);
     H5Sclose(space);
     return ok;
+}
+
+/* A group without object timestamps (same policy, same bytes). */
+static hid_t create_group(hid_t loc, const char *name)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 && H5Pset_obj_track_times(gcpl, 0) >= 0)
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    return g;
 }
 
 static int write_vector(hid_t loc, const char *name, size_t n, const double *v)
@@ -113,7 +127,9 @@ static int write_attr_double(hid_t loc, const char *name, double v)
     return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
-/* A variable-length UTF-8 string attribute (what h5py writes for a str). */
+/* A fixed-length, NUL-terminated UTF-8 string attribute.  Fixed rather than
+ * variable length: the text then sits in the checksummed object header, not
+ * in the global heap, whose corruption HDF5 does not detect. */
 static int write_attr_string(hid_t loc, const char *name, const char *s)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
@@ -121,8 +137,8 @@ static int write_attr_string(hid_t loc, const char *name, const char *s)
 
     if (t < 0)
         return 0;
-    ok = H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-         write_attr(loc, name, t, t, &s);
+    ok = H5Tset_size(t, strlen(s) + 1) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
+         H5Tset_cset(t, H5T_CSET_UTF8) >= 0 && write_attr(loc, name, t, t, s);
     H5Tclose(t);
     return ok;
 }
@@ -135,7 +151,7 @@ static int write_layer(hid_t layers, size_t j, const mlp_layer *l)
     int ok;
 
     snprintf(name, sizeof name, "%zu", j + 1);
-    g = H5Gcreate2(layers, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g = create_group(layers, name);
     if (g < 0)
         return 0;
     ok = write_dataset(g, "W", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, l->W) &&
@@ -168,14 +184,14 @@ static int write_policy(hid_t f, const mlp *m)
          write_attr(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
     if (!ok)
         return 0;
-    g = H5Gcreate2(f, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g = create_group(f, "layers");
     if (g < 0)
         return 0;
     for (size_t j = 0; ok && j < m->n_layers; j++)
         ok = write_layer(g, j, &m->layers[j]);
     ok = H5Gclose(g) >= 0 && ok;
     if (ok && (m->in_offset || m->in_scale)) {
-        g = H5Gcreate2(f, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        g = create_group(f, "input");
         if (g < 0)
             return 0;
         ok = write_vector_or(g, "offset", m->n_in, m->in_offset, 0.0) &&
@@ -183,7 +199,7 @@ static int write_policy(hid_t f, const mlp *m)
         ok = H5Gclose(g) >= 0 && ok;
     }
     if (ok && (m->out_offset || m->out_scale || m->out_low || m->out_high)) {
-        g = H5Gcreate2(f, "output", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        g = create_group(f, "output");
         if (g < 0)
             return 0;
         ok = write_vector_or(g, "offset", m->n_out, m->out_offset, 0.0) &&
@@ -193,7 +209,7 @@ static int write_policy(hid_t f, const mlp *m)
         ok = H5Gclose(g) >= 0 && ok;
     }
     if (ok && prov_is_set(&m->prov)) {
-        g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        g = create_group(f, "provenance");
         if (g < 0)
             return 0;
         ok = write_attr_string(g, "method", m->prov.method) &&
@@ -210,7 +226,7 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
     char *tmp;
     size_t len = strlen(path);
     h5_quiet q;
-    hid_t f;
+    hid_t f, fapl, fcpl;
     int ok, status;
 
     status = mlp_validate(m, err);
@@ -223,7 +239,20 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
     memcpy(tmp + len, ".tmp", 5);
 
     h5_quiet_begin(&q);
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* The HDF5 1.8 object format: its metadata carries checksums, so a
+     * damaged file is refused on reading (readable by HDF5 1.8 and later). */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    fcpl = H5Pcreate(H5P_FILE_CREATE); /* also the root group's: no timestamps */
+    if (fapl >= 0 && fcpl >= 0 &&
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0 &&
+        H5Pset_obj_track_times(fcpl, 0) >= 0)
+        f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    else
+        f = -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     if (f < 0) {
         h5_quiet_end(&q);
         status = pb_error_set(err, PB_EIO, "%s: cannot create %s", path, tmp);

@@ -1111,6 +1111,8 @@ static void test_onnx_malformed(void)
         {"bad_output", PB_EFORMAT, "ends in 'h', not in the graph output 'y'"},
         {"bad_size", PB_EFORMAT, "node Gemm 'gs': tensor 'W' holds the wrong number"},
         {"bad_nonconst", PB_EUNSUPPORTED, "more than one input"},
+        {"bad_noop", PB_EFORMAT, "node 1 ('g') has no op_type"},
+        {"bad_noname", PB_EFORMAT, "initializer 2 has no name"},
     };
     char path[1400], *script, args[1400];
     FILE *f;

@@ -133,3 +133,12 @@ save("bad_size", [helper.make_node("Gemm", ["x", "W", "b"], ["y"], "gs", transB=
 # Refused: a weight that is not a constant.
 save("bad_nonconst", [helper.make_node("Gemm", ["x", "Wx", "b"], ["y"], "gc", transB=1)],
      [f32("b", b)], [vi("x", ["N", 3]), vi("Wx", [2, 3])], y2)
+# Refused: a damaged node without op_type, an initializer without a name.
+g = helper.make_graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"], "g", transB=1)],
+                      "bad_noop", x2, y2, initializer=[f32("W", W), f32("b", b)])
+g.node[0].ClearField("op_type")
+onnx.save(helper.make_model(g), os.path.join(out, "bad_noop.onnx"))
+g = helper.make_graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"], "g", transB=1)],
+                      "bad_noname", x2, y2, initializer=[f32("W", W), f32("b", b)])
+g.initializer[1].ClearField("name")
+onnx.save(helper.make_model(g), os.path.join(out, "bad_noname.onnx"))
