@@ -343,9 +343,46 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     return PB_SUCCESS;
 }
 
+/* simulation.disturbance: d(t) added to the input of every loop (sim.h). */
+static int load_disturbance(const cfg_ctx *c, config_setting_t *sim, cfg_run *r)
+{
+    static const char *const keys[] = {"start", "bias", "amplitude", "frequency", "noise", "seed",
+                                       NULL};
+    static const char *const pre = "simulation.disturbance";
+    sim_disturbance *d = &r->dist;
+    size_t nu = r->plant->type->nu, n;
+    long long seed = (long long)r->seed;
+    config_setting_t *g;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    if ((rc = cfg_get_group(c, sim, "simulation", "disturbance", 0, &g)) || !g)
+        return rc;
+    if ((rc = cfg_check_keys(c, g, pre, keys)) ||
+        (rc = cfg_get_num(c, g, pre, "start", 0, 0.0, 1e9, 0, &d->start)) ||
+        (rc = cfg_get_nums(c, g, pre, "bias", 0, nu, nu, d->bias, &n)) ||
+        (rc = cfg_get_nums(c, g, pre, "amplitude", 0, nu, nu, d->amplitude, &n)) ||
+        (rc = cfg_get_nums(c, g, pre, "frequency", 0, nu, nu, d->frequency, &n)) ||
+        (rc = cfg_get_nums(c, g, pre, "noise", 0, nu, nu, d->noise, &n)) ||
+        (rc = cfg_get_int(c, g, pre, "seed", 0, 0, 4294967295LL, &seed)))
+        return rc;
+    for (size_t i = 0; i < nu; i++) {
+        if (d->frequency[i] < 0.0)
+            return cfg_fail(c, config_setting_get_member(g, "frequency"),
+                            "simulation.disturbance.frequency", "entry %zu is negative", i);
+        if (d->noise[i] < 0.0)
+            return cfg_fail(c, config_setting_get_member(g, "noise"),
+                            "simulation.disturbance.noise", "entry %zu is negative", i);
+    }
+    d->seed = (unsigned long)seed;
+    d->on = 1;
+    return PB_SUCCESS;
+}
+
 static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const keys[] = {"period", "horizon", "stable_tol", "integrator", NULL};
+    static const char *const keys[] = {"period",     "horizon",     "stable_tol",
+                                       "integrator", "disturbance", NULL};
     static const char *const ikeys[] = {"method", "epsabs", "epsrel", "h0", "substeps",
                                         "max_steps", NULL};
     config_setting_t *g, *ig;
@@ -365,6 +402,8 @@ static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
         return cfg_fail(c, member(g, "horizon"), "simulation.horizon",
                         "more than 1e7 control steps (horizon / period = %g)",
                         r->horizon / r->period);
+    if ((rc = load_disturbance(c, g, r)))
+        return rc;
     plant_integrator_init(&r->integ);
     if ((rc = cfg_get_group(c, g, "simulation", "integrator", 0, &ig)))
         return rc;

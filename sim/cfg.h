@@ -62,6 +62,7 @@ typedef struct cfg_run {
     /* simulation */
     double period, horizon, stable_tol;
     plant_integrator integ;
+    sim_disturbance dist; /* simulation.disturbance (dist.on = 0 when absent) */
 
     sim_ref ref;
     sim_input input;

@@ -496,6 +496,12 @@ static int write_run(h5_file *f, const run_state *s, size_t v, size_t i, pb_erro
         if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)))
             return rc;
     }
+    if (s->model->dist.on) {
+        size_t dims[2] = {n, nu};
+        snprintf(path, sizeof path, "%s/disturbance", g);
+        if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)))
+            return rc;
+    }
     if ((rc = h5_attr_write_i64(f, g, "stable_orig", o->stable, err)) ||
         (rc = h5_attr_write_i64(f, g, "stable_pruned", p->stable, err)) ||
         (rc = h5_attr_write_i64(f, g, "diverged_step", p->diverged_step, err)) ||
@@ -609,6 +615,7 @@ static int simulate_and_write(run_state *s, const char *out_path, pb_error *err)
     for (size_t i = 0; i < ns; i++) {
         if (tty)
             fprintf(stderr, "\rscenario %zu/%zu", i + 1, ns);
+        sim_disturbance_draw(s->model, s->data, i);
         if ((rc = sim_run(s->model, s->data, c->scenarios[i].x0, s->result, err)))
             goto fail;
         for (size_t v = 0; v < s->n_variants; v++) {
@@ -698,6 +705,8 @@ int cmd_run(int argc, char **argv)
         rc = err.code;
         goto fail;
     }
+    if (s.cfg->dist.on && (rc = sim_model_set_disturbance(s.model, &s.cfg->dist, &err)))
+        goto fail;
     s.data = sim_data_alloc(s.model, &err);
     s.result = s.data ? sim_result_alloc(s.model, &err) : NULL;
     if (!s.result) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_math.h> /* M_PI */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -13,6 +14,8 @@ struct sim_data {
     mlp_work *w_orig, *w_var;           /* forward passes of the original and a variant */
     double *hnorm, *eta;                /* [n_layers] */
     double *ua, *ub;                    /* [nu] */
+    double *dist;                       /* [(n_steps + 1) x nu] disturbance of the scenario */
+    gsl_rng *rng;                       /* its noise */
     double x[PLANT_NX_MAX];
 };
 
@@ -182,6 +185,50 @@ void sim_model_free(sim_model *m)
     free(m);
 }
 
+int sim_model_set_disturbance(sim_model *m, const sim_disturbance *dist, pb_error *err)
+{
+    size_t nu = m->plant->type->nu;
+
+    if (!isfinite(dist->start) || dist->start < 0.0)
+        return pb_error_set(err, PB_EINVAL, "disturbance start must be finite and >= 0");
+    for (size_t i = 0; i < nu; i++) {
+        if (!isfinite(dist->bias[i]) || !isfinite(dist->amplitude[i]))
+            return pb_error_set(err, PB_EINVAL, "disturbance bias and amplitude must be finite");
+        if (!(dist->frequency[i] >= 0.0) || !isfinite(dist->frequency[i]))
+            return pb_error_set(err, PB_EINVAL, "disturbance frequency must be finite and >= 0");
+        if (!(dist->noise[i] >= 0.0) || !isfinite(dist->noise[i]))
+            return pb_error_set(err, PB_EINVAL, "disturbance noise must be finite and >= 0");
+    }
+    m->dist = *dist;
+    return PB_SUCCESS;
+}
+
+void sim_disturbance_draw(const sim_model *m, sim_data *d, size_t scenario)
+{
+    const sim_disturbance *ds = &m->dist;
+    size_t nu = m->plant->type->nu, n = m->n_steps + 1;
+    gsl_rng *rng = NULL;
+
+    memset(d->dist, 0, n * nu * sizeof *d->dist);
+    if (!ds->on)
+        return;
+    for (size_t i = 0; i < nu; i++)
+        if (ds->noise[i] > 0.0)
+            rng = d->rng;
+    if (rng)
+        gsl_rng_set(rng, ds->seed + scenario);
+    for (size_t k = 0; k < n; k++) {
+        double t = (double)k * m->period;
+        for (size_t i = 0; i < nu; i++) {
+            double w = rng ? gsl_ran_gaussian(rng, 1.0) : 0.0;
+            if (t >= ds->start)
+                d->dist[k * nu + i] = ds->bias[i] +
+                                      ds->amplitude[i] * sin(2.0 * M_PI * ds->frequency[i] * t) +
+                                      ds->noise[i] * w;
+        }
+    }
+}
+
 /* ---- Workspace ---- */
 
 sim_data *sim_data_alloc(const sim_model *m, pb_error *err)
@@ -207,10 +254,13 @@ sim_data *sim_data_alloc(const sim_model *m, pb_error *err)
     d->eta = calloc(L, sizeof *d->eta);
     d->ua = calloc(nu, sizeof *d->ua);
     d->ub = calloc(nu, sizeof *d->ub);
-    if (!d->hnorm || !d->eta || !d->ua || !d->ub) {
+    d->dist = calloc((m->n_steps + 1) * nu, sizeof *d->dist);
+    d->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!d->hnorm || !d->eta || !d->ua || !d->ub || !d->dist || !d->rng) {
         sim_data_free(d);
         goto nomem;
     }
+    sim_disturbance_draw(m, d, 0);
     return d;
 fail:
     sim_data_free(d);
@@ -232,6 +282,8 @@ void sim_data_free(sim_data *d)
     free(d->eta);
     free(d->ua);
     free(d->ub);
+    free(d->dist);
+    gsl_rng_free(d->rng);
     free(d);
 }
 
@@ -297,7 +349,8 @@ sim_result *sim_result_alloc(const sim_model *m, pb_error *err)
     r->cmp = calloc(nv ? nv : 1, sizeof *r->cmp);
     r->C_sup = calloc(nv * L + 1, sizeof *r->C_sup);
     r->C_sup_orig = calloc(L, sizeof *r->C_sup_orig);
-    if (!r->cmp || !r->C_sup || !r->C_sup_orig)
+    r->dist = calloc(n * m->plant->type->nu, sizeof *r->dist);
+    if (!r->cmp || !r->C_sup || !r->C_sup_orig || !r->dist)
         goto free_r;
     if (sim_trace_init(&r->orig, m, err))
         goto fail;
@@ -337,6 +390,7 @@ void sim_result_free(sim_result *r)
     free(r->cmp);
     free(r->C_sup);
     free(r->C_sup_orig);
+    free(r->dist);
     free(r);
 }
 
@@ -350,11 +404,18 @@ void sim_input_eval(const sim_model *m, const double x[], const double ref[], do
 }
 
 int sim_loop_step(const sim_model *m, plant_stepper *st, const mlp *net, mlp_work *w, double t,
-                  double x[], const double ref[], double s[], double u[])
+                  double x[], const double ref[], const double dist[], double s[], double u[])
 {
+    double uapp[PLANT_NU_MAX];
+    size_t nu = m->plant->type->nu;
+
     sim_input_eval(m, x, ref, s);
     mlp_eval(net, w, s, u);
-    return plant_stepper_apply(st, t, x, u);
+    if (!dist)
+        return plant_stepper_apply(st, t, x, u);
+    for (size_t i = 0; i < nu; i++)
+        uapp[i] = u[i] + dist[i];
+    return plant_stepper_apply(st, t, x, uapp);
 }
 
 static void fill_nan(double *a, size_t n)
@@ -366,7 +427,7 @@ static void fill_nan(double *a, size_t n)
 /* Runs one loop with stepper st and workspace w; the rows after a
  * divergence are NaN (t and ref stay defined). */
 static void run_loop(const sim_model *m, plant_stepper *st, mlp_work *w, const mlp *net,
-                     const double x0[], double *x, sim_trace *tr)
+                     const double x0[], const double *dist, double *x, sim_trace *tr)
 {
     size_t nx = tr->nx, nu = tr->nu, n_in = tr->n_in, N = m->n_steps;
     size_t tail = N - N / 4; /* first row of the last quarter */
@@ -397,7 +458,8 @@ static void run_loop(const sim_model *m, plant_stepper *st, mlp_work *w, const m
         if (k == N) {
             sim_input_eval(m, x, ref, s);
             mlp_eval(net, w, s, u);
-        } else if (sim_loop_step(m, st, net, w, t, x, ref, s, u) != PB_SUCCESS) {
+        } else if (sim_loop_step(m, st, net, w, t, x, ref, dist ? dist + k * nu : NULL, s, u) !=
+                   PB_SUCCESS) {
             /* PB_EDIVERGED or PB_ENUMERIC: the state of step k + 1 was not reached. */
             tr->diverged_step = (long)k + 1;
         }
@@ -411,7 +473,7 @@ int sim_run_single(const sim_model *m, sim_data *d, const mlp *net, const double
 {
     if (net->n_in != m->orig->n_in || net->n_out != m->orig->n_out)
         return pb_error_set(err, PB_EINVAL, "the policy's shape differs from the model's");
-    run_loop(m, d->st_orig, d->w_orig, net, x0, d->x, tr);
+    run_loop(m, d->st_orig, d->w_orig, net, x0, m->dist.on ? d->dist : NULL, d->x, tr);
     return PB_SUCCESS;
 }
 
@@ -454,6 +516,12 @@ static void deviation_eval(const sim_model *m, sim_data *d, size_t v, const doub
     }
 }
 
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
+                        double *actual, double *fwd, double *closed, double csup[])
+{
+    deviation_eval(m, d, v, s, actual, fwd, closed, csup);
+}
+
 static int row_is_finite(const double *a, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -485,13 +553,16 @@ int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, p
     size_t nx = m->plant->type->nx, n_in = m->orig->n_in, L = m->orig->n_layers;
 
     (void)err;
-    run_loop(m, d->st_orig, d->w_orig, m->orig, x0, d->x, &r->orig);
+    const double *dist = m->dist.on ? d->dist : NULL;
+
+    memcpy(r->dist, d->dist, r->orig.n_rows * m->plant->type->nu * sizeof *r->dist);
+    run_loop(m, d->st_orig, d->w_orig, m->orig, x0, dist, d->x, &r->orig);
     for (size_t v = 0; v < m->n_variants; v++) {
         sim_compare *c = &r->cmp[v];
         const sim_trace *p = &c->pruned;
         double *csup = r->C_sup + v * L;
 
-        run_loop(m, d->st_pruned, d->w_var, m->variants[v].net, x0, d->x, &c->pruned);
+        run_loop(m, d->st_pruned, d->w_var, m->variants[v].net, x0, dist, d->x, &c->pruned);
         c->max_dev_actual = c->max_dev_bound = c->tightness = 0.0;
         c->violations = 0;
         for (size_t k = 0; k < p->n_rows; k++) {
@@ -566,7 +637,7 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
         const double *base = x0s + (i % n_x0) * nx;
         for (size_t j = 0; j < nx; j++)
             x0[j] = base[j] + (noise > 0.0 ? gsl_ran_gaussian(rng, noise) : 0.0);
-        run_loop(m, d->st_orig, d->w_orig, m->orig, x0, d->x, &tr);
+        run_loop(m, d->st_orig, d->w_orig, m->orig, x0, NULL, d->x, &tr);
         for (size_t k = 0; k < tr.n_rows; k++)
             if (row_is_finite(tr.s + k * n_in, n_in))
                 memcpy(*X + rows++ * n_in, tr.s + k * n_in, n_in * sizeof **X);

@@ -40,6 +40,22 @@ typedef struct sim_variant {
     const mlp *net;   /* same layer shapes as the original; outlives the model */
 } sim_variant;
 
+/* An input disturbance that every loop of a scenario receives alike: the
+ * plant is driven with u + d(t_k) over step k, where for t_k >= start
+ *   d_i(t_k) = bias_i + amplitude_i sin(2 pi frequency_i t_k) + noise_i w_ik,
+ * w_ik standard Gaussian draws (GSL mt19937 seeded with seed + scenario
+ * index, drawn step by step, input by input), and d = 0 before start.  The
+ * policies' outputs (u_orig, u_pruned, dev_actual) exclude d. */
+typedef struct sim_disturbance {
+    int on; /* 0: no disturbance */
+    double start;
+    double bias[PLANT_NU_MAX];
+    double amplitude[PLANT_NU_MAX];
+    double frequency[PLANT_NU_MAX]; /* Hz, >= 0 */
+    double noise[PLANT_NU_MAX];     /* standard deviations, >= 0 */
+    unsigned long seed;
+} sim_disturbance;
+
 /* Per-variant constants of the bounds, fixed before any run. */
 typedef struct sim_variant_bounds {
     bounds_model *bm; /* of the pruned network (D^_k of the telescoping sum) */
@@ -64,6 +80,7 @@ typedef struct sim_model {
     sim_variant *variants;      /* [n_variants] copies */
     bounds_model *bm_orig;      /* of the original network */
     sim_variant_bounds *vbound; /* [n_variants] */
+    sim_disturbance dist;       /* none unless sim_model_set_disturbance */
 } sim_model;
 
 /* Builds a model.  Checks that orig takes nx inputs and gives nu outputs,
@@ -77,10 +94,19 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
                            pb_error *err);
 void sim_model_free(sim_model *m);
 
+/* Sets the input disturbance of every loop (before any sim_data_alloc).
+ * PB_EINVAL for a non-finite entry, a negative frequency, noise or start. */
+int sim_model_set_disturbance(sim_model *m, const sim_disturbance *dist, pb_error *err);
+
 /* The workspace of one thread: steppers and forward-pass buffers. */
 typedef struct sim_data sim_data;
 sim_data *sim_data_alloc(const sim_model *m, pb_error *err);
 void sim_data_free(sim_data *d);
+
+/* Draws the disturbance sequence of scenario `scenario` into d (seed +
+ * scenario for the noise); sim_run then applies it to every loop.  A new
+ * workspace holds scenario 0's.  No allocation. */
+void sim_disturbance_draw(const sim_model *m, sim_data *d, size_t scenario);
 
 /* One loop over the horizon (n_rows = n_steps + 1 rows; row k is time k T,
  * the last row's action is evaluated but not applied).  Matrices row-major. */
@@ -123,30 +149,40 @@ typedef struct sim_result {
      * C_sup_orig over the original loop's states. */
     double *C_sup;      /* [n_variants x n_layers] */
     double *C_sup_orig; /* [n_layers] */
+    double *dist;       /* [n_rows x nu] the disturbance of the last scenario run (zeros: none) */
 } sim_result;
 
 sim_result *sim_result_alloc(const sim_model *m, pb_error *err);
 void sim_result_free(sim_result *r);
 
 /* The sampled step (zero-order hold): s = input(x, ref), u = net(s) with its
- * output map, then x advances over one period from time t with u held.
- * Returns plant_stepper_apply's code (PB_EDIVERGED, PB_ENUMERIC).  No
- * allocation.  w must be a workspace of net. */
+ * output map, then x advances over one period from time t with u + dist held
+ * (dist [nu], NULL: none).  Returns plant_stepper_apply's code (PB_EDIVERGED,
+ * PB_ENUMERIC).  No allocation.  w must be a workspace of net. */
 int sim_loop_step(const sim_model *m, plant_stepper *st, const mlp *net, mlp_work *w, double t,
-                  double x[], const double ref[], double s[], double u[]);
+                  double x[], const double ref[], const double dist[], double s[], double u[]);
 
 /* The policy input of a loop at state x and reference ref (n_in = nx). */
 void sim_input_eval(const sim_model *m, const double x[], const double ref[], double s[]);
 
-/* Runs net alone from x0 and records tr (from sim_result's shapes: use
- * sim_result.orig or a trace allocated with sim_trace_alloc).  After a
- * divergence at step k the rows from k on are NaN.  PB_SUCCESS (a divergence
- * is an outcome, recorded in tr->diverged_step). */
+/* At policy input s (n_in): the actual deviation ||pi(s) - pi^_v(s)|| of
+ * variant v, its forward-pass and closed-form bounds (as recorded by sim_run),
+ * and the running maxima of the per-layer coefficients in csup[n_layers].
+ * Uses d's forward-pass buffers only (not its steppers); no allocation.  For
+ * loops their caller owns (the Monte Carlo study, sim/mc.c). */
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
+                        double *actual, double *fwd, double *closed, double csup[]);
+
+/* Runs net alone from x0, with the disturbance drawn in d, and records tr
+ * (shapes of the model: sim_result.orig or a trace from sim_trace_init).
+ * After a divergence at step k the rows from k on are NaN.  PB_SUCCESS (a
+ * divergence is an outcome, recorded in tr->diverged_step). */
 int sim_run_single(const sim_model *m, sim_data *d, const mlp *net, const double x0[],
                    sim_trace *tr, pb_error *err);
 
-/* Runs the original and every variant from x0 and fills r: traces,
- * deviations, bounds, summaries; accumulates C_sup.  PB_SUCCESS. */
+/* Runs the original and every variant from x0, all with the disturbance
+ * drawn in d, and fills r: traces, deviations, bounds, summaries, the
+ * disturbance; accumulates C_sup.  PB_SUCCESS. */
 int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, pb_error *err);
 
 /* A trace for model m (zeroed); sim_trace_free releases its arrays. */
@@ -155,7 +191,8 @@ void sim_trace_free(sim_trace *tr);
 
 /* Calibration states for the second-order pruning methods: `trajectories`
  * closed-loop runs of the ORIGINAL policy from x0s[i % n_x0] (n_x0 x nx)
- * plus Gaussian noise of standard deviation `noise` (GSL mt19937, `seed`);
+ * plus Gaussian noise of standard deviation `noise` (GSL mt19937, `seed`),
+ * without the model's disturbance;
  * every policy input s reached is a row of *X (n x n_in, malloc'd, owned by
  * the caller).  PB_EINVAL when no state was reached. */
 int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s[],

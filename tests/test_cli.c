@@ -151,7 +151,8 @@ static void test_malformed_configs(void)
 
 static const char *good_cfg = "plant = { name = \"pendulum\"; };\n"
                               "simulation = { period = 0.05; horizon = 1.0;\n"
-                              "  integrator = { method = \"rk8pd\"; epsabs = 1e-10; }; };\n"
+                              "  integrator = { method = \"rk8pd\"; epsabs = 1e-10; };\n"
+                              "  disturbance = { start = 0.2; bias = [0.5]; noise = [0.1]; }; };\n"
                               "policy = { file = \"pendulum_policy.h5\"; };\n"
                               "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; } );\n"
                               "scenarios = ( { x0 = [0.3, 0.0]; }, { x0 = [-0.2, 0.1]; } );\n"
@@ -254,6 +255,9 @@ static void test_set_overrides(void)
             "assert 'horizon = 2' in c and 'period = 0.1' in c, c\n"
             "assert list(f['runs/magnitude_s0.50/1'].attrs['x0']) == [0.05, 0.0]\n"
             "assert list(f['runs/magnitude_s0.50/0'].attrs['x0']) == [0.3, 0.25]\n"
+            "d = f['runs/magnitude_s0.50/0/disturbance'][()]\n"
+            "assert d.shape == (21, 1) and (d[:2] == 0).all() and (d[2:] != 0).all()\n"
+            "assert (f['runs/magnitude_s0.00/0/disturbance'][()] == d).all()\n"
             "print('ok')\n";
         char pa[1400], po[64];
         snprintf(pa, sizeof pa, "'%s'", res);

@@ -526,6 +526,101 @@ static void test_divergence(void)
     fixture_free(&f);
 }
 
+/* An input disturbance: every loop receives u + d(t_k) with d = bias +
+ * amplitude sin(2 pi f t) from `start` on; the original loop equals a
+ * hand-written loop that adds the formula's d bit for bit; with noise, the
+ * sparsity-0 twin still equals the original (both loops see the same d), a
+ * new scenario index draws a new sequence and the same index the same one. */
+static void test_disturbance(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    sim_disturbance dist;
+    const double x0[2] = {0.1, 0.0};
+    plant_integrator in;
+    pb_error err;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 17);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    add_pruned(&f, "magnitude", 0.0, 0, 0, NULL, 0, NULL, 0);
+    add_pruned(&f, "magnitude", 0.5, 0, 0, NULL, 0, NULL, 0);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    integ_default(&in);
+    f.m = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, f.nv,
+                          f.var, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.m);
+    memset(&dist, 0, sizeof dist);
+    dist.on = 1;
+    dist.start = 0.5;
+    dist.bias[0] = 1.5;
+    dist.amplitude[0] = 2.0;
+    dist.frequency[0] = 0.7;
+    dist.frequency[0] = -1.0;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_EINVAL);
+    dist.frequency[0] = 0.7;
+    dist.noise[0] = NAN;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_EINVAL);
+    dist.noise[0] = 0.0;
+    dist.start = -1.0;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_EINVAL);
+    dist.start = 0.5;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_SUCCESS);
+    f.d = sim_data_alloc(f.m, &err);
+    f.r = sim_result_alloc(f.m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    {
+        plant_stepper *st = plant_stepper_alloc(f.p, &in, PERIOD, &err);
+        mlp_work *w = mlp_work_alloc(f.orig, 1, &err);
+        double x[2] = {x0[0], x0[1]}, u[1], ua[1];
+        size_t N = f.m->n_steps;
+        int same = 1, same_d = 1;
+        for (size_t k = 0; k <= N; k++) {
+            double t = (double)k * PERIOD;
+            double d = t >= 0.5 ? 1.5 + 2.0 * sin(2 * M_PI * 0.7 * t) : 0.0;
+            mlp_eval(f.orig, w, x, u);
+            same &= memcmp(f.r->orig.x + 2 * k, x, sizeof x) == 0;
+            same_d &= f.r->dist[k] == d;
+            ua[0] = u[0] + d;
+            if (k < N)
+                plant_stepper_apply(st, t, x, ua);
+        }
+        CU_ASSERT(same);
+        CU_ASSERT(same_d);
+        mlp_work_free(w);
+        plant_stepper_free(st);
+    }
+    CU_ASSERT_EQUAL(f.r->cmp[1].violations, 0);
+    /* noise: the same sequence for every loop of a scenario */
+    sim_data_free(f.d);
+    dist.noise[0] = 0.5;
+    dist.seed = 9;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_SUCCESS);
+    f.d = sim_data_alloc(f.m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.d);
+    sim_disturbance_draw(f.m, f.d, 3);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    {
+        size_t n = f.r->orig.n_rows;
+        double *d3 = malloc(n * sizeof *d3);
+        CU_ASSERT(memcmp(f.r->cmp[0].pruned.x, f.r->orig.x, 2 * n * sizeof(double)) == 0);
+        CU_ASSERT_EQUAL(f.r->cmp[0].max_dev_actual, 0.0);
+        memcpy(d3, f.r->dist, n * sizeof *d3);
+        sim_disturbance_draw(f.m, f.d, 4);
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+        CU_ASSERT(memcmp(d3, f.r->dist, n * sizeof *d3) != 0);
+        sim_disturbance_draw(f.m, f.d, 3);
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+        CU_ASSERT(memcmp(d3, f.r->dist, n * sizeof *d3) == 0);
+        /* zero before start, noisy after */
+        CU_ASSERT_EQUAL(f.r->dist[0], 0.0);
+        CU_ASSERT(f.r->dist[n - 1] != 1.5 + 2.0 * sin(2 * M_PI * 0.7 * (double)(n - 1) * PERIOD));
+        free(d3);
+    }
+    fixture_free(&f);
+}
+
 static void test_model_errors(void)
 {
     plant *p = pendulum_new();
@@ -854,6 +949,7 @@ static const pb_test_case engine_tests[] = {
     {"sparsity 0 gives zero deviation and zero bound", test_sparsity_zero},
     {"no bound violations over methods, sparsities and layers", test_no_violations},
     {"divergence: NaN after the step, the run goes on", test_divergence},
+    {"input disturbance: formula, same for every loop, per scenario", test_disturbance},
     {"model and calibration error paths", test_model_errors},
     {NULL, NULL}};
 
