@@ -36,8 +36,8 @@ typedef struct import_type {
      * the line or node at fault when it is malformed; PB_EUNSUPPORTED for
      * valid content outside what the importer handles; PB_EINVAL when
      * opt->acts disagrees with the file. */
-    int (*read)(const char *path, const import_options *opt, mlp **out, char *note,
-                size_t note_len, pb_error *err);
+    int (*read)(const char *path, const import_options *opt, mlp **out, char *note, size_t note_len,
+                pb_error *err);
 } import_type;
 
 extern const import_type import_nnet;

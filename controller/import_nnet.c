@@ -161,8 +161,9 @@ static int nnet_read(const char *path, const import_options *opt, mlp **out, cha
     }
     for (size_t j = 0; j <= L; j++) {
         if (vals[j] < 1 || vals[j] != floor(vals[j]) || vals[j] > 1e6) {
-            status = pb_error_set(err, PB_EFORMAT, "%s:%zu: layer size %g is not a positive "
-                                                   "integer",
+            status = pb_error_set(err, PB_EFORMAT,
+                                  "%s:%zu: layer size %g is not a positive "
+                                  "integer",
                                   path, t.line, vals[j]);
             goto free_arrays;
         }
@@ -207,6 +208,7 @@ static int nnet_read(const char *path, const import_options *opt, mlp **out, cha
         mlp_layer *l = &m->layers[j];
         for (size_t r = 0; r < l->n_out * 2; r++) {
             size_t want = r < l->n_out ? l->n_in : 1;
+            double *dst = r < l->n_out ? l->W + r * l->n_in : l->b + (r - l->n_out);
             line = import_text_next_line(&t, "//");
             if (!line) {
                 status = pb_error_set(err, PB_EFORMAT,
@@ -215,23 +217,20 @@ static int nnet_read(const char *path, const import_options *opt, mlp **out, cha
                                       path, j + 1, l->n_out, l->n_out);
                 goto free_m;
             }
-            status = import_text_numbers(&t, line, r < l->n_out ? l->W + r * l->n_in : l->b + r -
-                                                                                          l->n_out,
-                                         want, &n, err);
+            status = import_text_numbers(&t, line, dst, want, &n, err);
             if (status)
                 goto free_m;
             if (n != want) {
                 status = pb_error_set(err, PB_EFORMAT,
                                       "%s:%zu: layer %zu %s has %zu values, expected %zu", path,
-                                      t.line, j + 1, r < l->n_out ? "weight row" : "bias", n,
-                                      want);
+                                      t.line, j + 1, r < l->n_out ? "weight row" : "bias", n, want);
                 goto free_m;
             }
         }
     }
     if ((line = import_text_next_line(&t, "//"))) {
-        status = pb_error_set(err, PB_EFORMAT, "%s:%zu: unexpected data after the last layer",
-                              path, t.line);
+        status = pb_error_set(err, PB_EFORMAT, "%s:%zu: unexpected data after the last layer", path,
+                              t.line);
         goto free_m;
     }
     status = nnet_maps(&t, m, mean, range, sc_range, err);

@@ -49,7 +49,7 @@ typedef struct onnx_ctx {
     /* Shape of the current tensor without the batch dimension. */
     int rank;
     int64_t shape[ONNX_MAX_RANK];
-    size_t width; /* product of shape */
+    size_t width;                 /* product of shape */
     double *in_offset, *in_scale; /* [width of the graph input] or NULL */
     size_t n_in;
 } onnx_ctx;
@@ -106,8 +106,7 @@ static int tensor_doubles(const onnx_ctx *c, const Onnx__NodeProto *node,
 
     *out = NULL;
     if (n == 0) {
-        snprintf(what, sizeof what, "tensor '%s' has an empty or implausible shape",
-                 STR(t->name));
+        snprintf(what, sizeof what, "tensor '%s' has an empty or implausible shape", STR(t->name));
         return node_error(c, node, PB_EFORMAT, what, err);
     }
     if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
@@ -421,15 +420,14 @@ static int op_arith(onnx_ctx *c, const Onnx__NodeProto *n, const char *cur, pb_e
     if (n->n_input != 2)
         return node_error(c, n, PB_EFORMAT, "expects two inputs", err);
     if (!first && (sub || !(add || mul)))
-        return node_error(c, n, PB_EUNSUPPORTED,
-                          "the current tensor must be the first operand", err);
+        return node_error(c, n, PB_EUNSUPPORTED, "the current tensor must be the first operand",
+                          err);
     ci = first ? 1 : 0;
     status = const_input(c, n, ci, &t, &v, &nv, err);
     if (status)
         return status;
     if (nv != 1 && nv != c->width) {
-        status = node_error(c, n, PB_EUNSUPPORTED, "constant does not broadcast elementwise",
-                            err);
+        status = node_error(c, n, PB_EUNSUPPORTED, "constant does not broadcast elementwise", err);
         goto free_v;
     }
     if (l && !l->has_act && (add || sub)) {
@@ -468,8 +466,7 @@ static int op_activation(onnx_ctx *c, const Onnx__NodeProto *n, pb_error *err)
     double alpha = 0.01;
 
     if (!l || l->has_act)
-        return node_error(c, n, PB_EUNSUPPORTED, "activation does not follow a dense layer",
-                          err);
+        return node_error(c, n, PB_EUNSUPPORTED, "activation does not follow a dense layer", err);
     if (strcmp(op, "Relu") == 0)
         act = MLP_ACT_RELU;
     else if (strcmp(op, "Tanh") == 0)
@@ -592,12 +589,10 @@ static int check_names(const onnx_ctx *c, pb_error *err)
     }
     for (size_t i = 0; i < g->n_initializer; i++)
         if (!g->initializer[i]->name)
-            return pb_error_set(err, PB_EFORMAT, "%s: initializer %zu has no name", c->path,
-                                i + 1);
+            return pb_error_set(err, PB_EFORMAT, "%s: initializer %zu has no name", c->path, i + 1);
     for (size_t i = 0; i < g->n_input; i++)
         if (!g->input[i]->name)
-            return pb_error_set(err, PB_EFORMAT, "%s: graph input %zu has no name", c->path,
-                                i + 1);
+            return pb_error_set(err, PB_EFORMAT, "%s: graph input %zu has no name", c->path, i + 1);
     for (size_t i = 0; i < g->n_output; i++)
         if (!g->output[i]->name)
             return pb_error_set(err, PB_EFORMAT, "%s: graph output %zu has no name", c->path,
@@ -608,8 +603,7 @@ static int check_names(const onnx_ctx *c, pb_error *err)
 /* Walks the chain of nodes from the graph input. */
 static int walk_graph(onnx_ctx *c, pb_error *err)
 {
-    static const char *const passthrough[] = {"Flatten", "Reshape", "Squeeze", "Unsqueeze",
-                                              NULL};
+    static const char *const passthrough[] = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", NULL};
     static const char *const identity[] = {"Identity", "Dropout", NULL};
     static const char *const acts[] = {"Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", NULL};
     static const char *const arith[] = {"Add", "Sub", "Mul", "Div", NULL};
@@ -749,8 +743,8 @@ static int onnx_read(const char *path, const import_options *opt, mlp **out, cha
 
     model = onnx__model_proto__unpack(NULL, (size_t)size, buf);
     if (!model) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: not an ONNX model (protobuf parse failed)",
-                              path);
+        status =
+            pb_error_set(err, PB_EFORMAT, "%s: not an ONNX model (protobuf parse failed)", path);
         goto free_buf;
     }
     if (!model->graph || model->graph->n_node == 0) {

@@ -77,8 +77,8 @@ static int token_size(polar_tokens *k, const char *what, size_t *n, pb_error *er
     if (status)
         return status;
     if (v < 1 || v > 1e6 || v != (double)(size_t)v)
-        return pb_error_set(err, PB_EFORMAT, "%s:%zu: %s %g is not a positive integer",
-                            k->t.path, k->t.line, what, v);
+        return pb_error_set(err, PB_EFORMAT, "%s:%zu: %s %g is not a positive integer", k->t.path,
+                            k->t.line, what, v);
     *n = (size_t)v;
     return PB_SUCCESS;
 }
@@ -161,17 +161,17 @@ static int polar_read(const char *path, const import_options *opt, mlp **out, ch
     if (opt && opt->n_acts) {
         if (opt->n_acts != n_hidden + 1) {
             status = pb_error_set(err, PB_EINVAL,
-                                  "%s: %zu activations given, but the network has %zu layers",
-                                  path, opt->n_acts, n_hidden + 1);
+                                  "%s: %zu activations given, but the network has %zu layers", path,
+                                  opt->n_acts, n_hidden + 1);
             goto close;
         }
         for (size_t j = 0; named && j <= n_hidden; j++)
             if (acts[j] != opt->acts[j]) {
-                status = pb_error_set(err, PB_EINVAL,
-                                      "%s: the file says layer %zu is %s, the activations given "
-                                      "say %s",
-                                      path, j + 1, mlp_act_name(acts[j]),
-                                      mlp_act_name(opt->acts[j]));
+                status =
+                    pb_error_set(err, PB_EINVAL,
+                                 "%s: the file says layer %zu is %s, the activations given "
+                                 "say %s",
+                                 path, j + 1, mlp_act_name(acts[j]), mlp_act_name(opt->acts[j]));
                 goto close;
             }
         memcpy(acts, opt->acts, (n_hidden + 1) * sizeof *acts);

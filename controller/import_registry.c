@@ -80,8 +80,7 @@ int import_options_parse_acts(import_options *opt, const char *list, pb_error *e
         if (*p == ',') {
             p++;
             if (!*p)
-                return pb_error_set(err, PB_EINVAL, "activation list '%s' ends with a comma",
-                                    list);
+                return pb_error_set(err, PB_EINVAL, "activation list '%s' ends with a comma", list);
         }
     }
     if (opt->n_acts == 0)

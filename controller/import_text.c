@@ -89,8 +89,8 @@ int import_text_numbers(import_text *t, char *line, double v[], size_t max, size
         errno = 0;
         x = strtod(p, &end);
         if (end == p || !isfinite(x) || (*end && !strchr(" \t,", *end)))
-            return pb_error_set(err, PB_EFORMAT, "%s:%zu: '%.*s' is not a finite number",
-                                t->path, t->line, (int)strcspn(p, " \t,"), p);
+            return pb_error_set(err, PB_EFORMAT, "%s:%zu: '%.*s' is not a finite number", t->path,
+                                t->line, (int)strcspn(p, " \t,"), p);
         if (*n == max)
             return pb_error_set(err, PB_EFORMAT, "%s:%zu: more than %zu values on the line",
                                 t->path, t->line, max);

@@ -9,8 +9,8 @@
 
 #include <gsl/gsl_cblas.h>
 
-static const char *const act_names[MLP_ACT_COUNT] = {"linear",  "relu",    "leaky_relu",
-                                                     "tanh",    "sigmoid", "hardtanh"};
+static const char *const act_names[MLP_ACT_COUNT] = {"linear", "relu",    "leaky_relu",
+                                                     "tanh",   "sigmoid", "hardtanh"};
 
 const char *mlp_act_name(mlp_act a)
 {

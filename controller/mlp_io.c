@@ -17,7 +17,7 @@
 
 #include <hdf5.h>
 
-#define POLICY_FORMAT "prunebound-mlp"
+#define POLICY_FORMAT         "prunebound-mlp"
 #define POLICY_FORMAT_VERSION 1
 
 /* ---- HDF5 error printing ---------------------------------------------- */
@@ -55,8 +55,8 @@ static int write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memt
      * chunk with a Fletcher-32 checksum: a damaged weight is refused on
      * reading rather than read silently. */
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
-        H5Pset_chunk(dcpl, rank, dims) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
+    if (dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 && H5Pset_chunk(dcpl, rank, dims) >= 0 &&
+        H5Pset_fletcher32(dcpl) >= 0)
         dset = H5Dcreate2(loc, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     else
         dset = -1;
@@ -266,8 +266,8 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
         goto remove_tmp;
     }
     if (rename(tmp, path) != 0) {
-        status = pb_error_set(err, PB_EIO, "%s: cannot rename %s to it: %s", path, tmp,
-                              strerror(errno));
+        status =
+            pb_error_set(err, PB_EIO, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
         goto remove_tmp;
     }
     free(tmp);
@@ -318,8 +318,7 @@ static int read_attr_string(hid_t loc, const char *name, char *buf, size_t len, 
     } else {
         size_t n = H5Tget_size(ftype);
         char *s;
-        if (n == 0 || H5Tset_size(mtype, n) < 0 ||
-            H5Tset_strpad(mtype, H5T_STR_NULLPAD) < 0)
+        if (n == 0 || H5Tset_size(mtype, n) < 0 || H5Tset_strpad(mtype, H5T_STR_NULLPAD) < 0)
             goto h5fail;
         s = calloc(n + 1, 1);
         if (!s) {
@@ -427,8 +426,7 @@ static hid_t open_checked(hid_t loc, const char *where, const char *name, int wa
         char shape[96] = "";
         for (int i = 0; i < rank; i++) {
             size_t used = strlen(shape);
-            snprintf(shape + used, sizeof shape - used, "%s%s", i ? " x " : "",
-                     dims[i] ? "" : "n");
+            snprintf(shape + used, sizeof shape - used, "%s%s", i ? " x " : "", dims[i] ? "" : "n");
             used = strlen(shape);
             if (dims[i])
                 snprintf(shape + used, sizeof shape - used, "%llu", (unsigned long long)dims[i]);
@@ -569,8 +567,8 @@ static int read_layer(hid_t layers, size_t j, mlp_layer *l, pb_error *err)
         H5Dclose(d);
         for (size_t i = 0; i < l->n_out * l->n_in; i++)
             if (l->mask[i] > 1) {
-                status = pb_error_set(err, PB_EFORMAT, "%smask[%zu][%zu] is %u, not 0 or 1",
-                                      where, i / l->n_in, i % l->n_in, l->mask[i]);
+                status = pb_error_set(err, PB_EFORMAT, "%smask[%zu][%zu] is %u, not 0 or 1", where,
+                                      i / l->n_in, i % l->n_in, l->mask[i]);
                 goto close;
             }
     }
@@ -788,16 +786,14 @@ typedef struct sha256_ctx {
 /* FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of
  * the cube roots of the first 64 primes. */
 static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 

@@ -190,9 +190,8 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *info, vo
             }
         }
         H5Tclose(mt);
-    } else if (t >= 0 &&
-               (H5Tget_class(t) == H5T_FLOAT || H5Tget_class(t) == H5T_INTEGER) && n >= 1 &&
-               n <= 8) {
+    } else if (t >= 0 && (H5Tget_class(t) == H5T_FLOAT || H5Tget_class(t) == H5T_INTEGER) &&
+               n >= 1 && n <= 8) {
         double v[8];
         if (H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
             for (hssize_t i = 0; i < n; i++)
@@ -275,15 +274,14 @@ static int describe_generic(const char *path, hid_t f, FILE *out, pb_error *err)
         return pb_error_set(err, PB_EFORMAT, "%s: cannot list the root attributes", path);
     fprintf(out, " objects:\n");
     if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, print_link, out) < 0)
-        return pb_error_set(err, PB_EFORMAT, "%s: cannot list the objects (truncated file?)",
-                            path);
+        return pb_error_set(err, PB_EFORMAT, "%s: cannot list the objects (truncated file?)", path);
     return PB_SUCCESS;
 }
 
 static const info_kind info_kinds[] = {
     {"policy", is_policy, describe_policy},
     {"results", results_info_is_kind, results_info_describe}, /* sim/results_info.c */
-    {"hdf5", NULL, describe_generic}, /* last: any HDF5 file */
+    {"hdf5", NULL, describe_generic},                         /* last: any HDF5 file */
 };
 
 int cmd_info(int argc, char **argv)

@@ -128,12 +128,12 @@ static void test_forward_hand(void)
         mlp_act act;
         double alpha, want;
     } cases[] = {
-        {MLP_ACT_LINEAR, 0, 1.8 - 1.5 + 0.175 + 0.5},             /* 0.975 */
-        {MLP_ACT_RELU, 0, 1.8 + 0.5},                             /* 2.3 */
-        {MLP_ACT_LEAKY_RELU, 0.1, 1.8 - 0.15 + 0.0175 + 0.5},     /* 2.1675 */
+        {MLP_ACT_LINEAR, 0, 1.8 - 1.5 + 0.175 + 0.5},         /* 0.975 */
+        {MLP_ACT_RELU, 0, 1.8 + 0.5},                         /* 2.3 */
+        {MLP_ACT_LEAKY_RELU, 0.1, 1.8 - 0.15 + 0.0175 + 0.5}, /* 2.1675 */
         {MLP_ACT_TANH, 0, tanh(1.8) + 2 * tanh(-0.75) - tanh(-0.175) + 0.5},
         {MLP_ACT_SIGMOID, 0, s + 2 * s1 - s2 + 0.5},
-        {MLP_ACT_HARDTANH, 0, 1.0 - 1.5 + 0.175 + 0.5},           /* 0.175 */
+        {MLP_ACT_HARDTANH, 0, 1.0 - 1.5 + 0.175 + 0.5}, /* 0.175 */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         mlp *m = net_hand(cases[c].act, cases[c].alpha);
@@ -712,16 +712,15 @@ static void test_h5_malformed(void)
  * weights, no version 1 int32 but int64, fixed-length strings) reads. */
 static void test_h5_foreign_writer(void)
 {
-    const char *script =
-        "import sys, h5py, numpy as np\n"
-        "with h5py.File(sys.argv[1], 'w') as f:\n"
-        "    f.attrs['format'] = np.bytes_('prunebound-mlp')\n"
-        "    f.attrs['format_version'] = np.int64(1)\n"
-        "    g = f.create_group('layers/1')\n"
-        "    g['W'] = np.array([[1.5, -2.0]], dtype=np.float32)\n"
-        "    g['b'] = np.array([0.25], dtype=np.float32)\n"
-        "    g.attrs['activation'] = 'tanh'\n"
-        "    f['output/scale'] = np.array([3.0])\n";
+    const char *script = "import sys, h5py, numpy as np\n"
+                         "with h5py.File(sys.argv[1], 'w') as f:\n"
+                         "    f.attrs['format'] = np.bytes_('prunebound-mlp')\n"
+                         "    f.attrs['format_version'] = np.int64(1)\n"
+                         "    g = f.create_group('layers/1')\n"
+                         "    g['W'] = np.array([[1.5, -2.0]], dtype=np.float32)\n"
+                         "    g['b'] = np.array([0.25], dtype=np.float32)\n"
+                         "    g.attrs['activation'] = 'tanh'\n"
+                         "    f['output/scale'] = np.array([3.0])\n";
     char args[1400];
     mlp *m = NULL;
     mlp_work *w;
@@ -832,8 +831,8 @@ static int have_onnx(void)
  * file, and compares mlp_eval on n random states (uniform in [-box, box]
  * per input, or [lo, hi] when lo < hi) with oracle.py: every output within
  * 1e-12 relative of the largest output magnitude. */
-static void check_against_oracle(const char *fmt, const char *path, const char *acts,
-                                 double lo, double hi)
+static void check_against_oracle(const char *fmt, const char *path, const char *acts, double lo,
+                                 double hi)
 {
     enum { N_STATES = 40 };
     const import_type *t = import_find(fmt);
@@ -917,13 +916,13 @@ static void test_arch_text(void)
         fprintf(stderr, "note: ARCH-COMP folder or python3 absent: ARCH text importers skipped\n");
         return;
     }
-    check_against_oracle("nnet", arch("single_pendulum/controller_single_pendulum.nnet"), NULL,
+    check_against_oracle("nnet", arch("single_pendulum/controller_single_pendulum.nnet"), NULL, -2,
+                         2);
+    check_against_oracle("polar", arch("single_pendulum/InvertedPendulum_controller.polar"), NULL,
                          -2, 2);
-    check_against_oracle("polar", arch("single_pendulum/InvertedPendulum_controller.polar"),
-                         NULL, -2, 2);
     check_against_oracle("polar", arch("quadrotor/Quadrotor_controller.polar"), NULL, -1, 1);
-    check_against_oracle("polar", arch("tora/relu_benchmark9/TORA_ReLU_controller.polar"), NULL,
-                         -2, 2);
+    check_against_oracle("polar", arch("tora/relu_benchmark9/TORA_ReLU_controller.polar"), NULL, -2,
+                         2);
     check_against_oracle("polar", arch("tora/heterogeneous/nn_tora_relu_tanh.txt"),
                          "relu,relu,relu,tanh", -1, 1);
     check_against_oracle("polar", arch("tora/heterogeneous/nn_tora_sigmoid.txt"),
@@ -961,9 +960,8 @@ static void test_arch_same_network(void)
     paths[1] = arch("single_pendulum/InvertedPendulum_controller.polar");
     paths[2] = arch("single_pendulum/controller_single_pendulum.onnx");
     for (int i = 0; i < 3; i++)
-        CU_ASSERT_EQUAL_FATAL(import_find(fmts[i])->read(paths[i], NULL, &m[i], note,
-                                                         sizeof note, &err),
-                              PB_SUCCESS);
+        CU_ASSERT_EQUAL_FATAL(
+            import_find(fmts[i])->read(paths[i], NULL, &m[i], note, sizeof note, &err), PB_SUCCESS);
     for (int i = 1; i < 3; i++) {
         CU_ASSERT_EQUAL_FATAL(m[i]->n_layers, m[0]->n_layers);
         for (size_t j = 0; j < m[0]->n_layers; j++) {
@@ -998,9 +996,9 @@ static void test_fixtures_valid(void)
     check_against_oracle("polar", PB_TEST_DATA "/policies/small.polar", NULL, -3, 3);
     check_against_oracle("polar", PB_TEST_DATA "/policies/noact.txt", "relu,tanh", -3, 3);
     /* The clipping box is not carried over: the importer says so. */
-    CU_ASSERT_EQUAL(import_nnet.read(PB_TEST_DATA "/policies/norm.nnet", NULL, &m, note,
-                                     sizeof note, &err),
-                    PB_SUCCESS);
+    CU_ASSERT_EQUAL(
+        import_nnet.read(PB_TEST_DATA "/policies/norm.nnet", NULL, &m, note, sizeof note, &err),
+        PB_SUCCESS);
     CU_ASSERT_PTR_NOT_NULL(strstr(note, "clips inputs"));
     CU_ASSERT_PTR_NOT_NULL(m->in_offset);
     CU_ASSERT_PTR_NOT_NULL(m->out_scale);
@@ -1057,8 +1055,7 @@ static void test_text_malformed(void)
 {
     expect_import_fail(&import_nnet, FIX("bad_row.nnet"), NULL, PB_EFORMAT,
                        ":10: more than 2 values on the line");
-    expect_import_fail(&import_nnet, FIX("truncated.nnet"), NULL, PB_EFORMAT,
-                       "ends in layer 2");
+    expect_import_fail(&import_nnet, FIX("truncated.nnet"), NULL, PB_EFORMAT, "ends in layer 2");
     expect_import_fail(&import_nnet, FIX("bad_number.nnet"), NULL, PB_EFORMAT,
                        ":11: '0.75x' is not a finite number");
     expect_import_fail(&import_nnet, FIX("bad_sizes.nnet"), NULL, PB_EFORMAT,
@@ -1174,8 +1171,7 @@ static void test_registry(void)
     CU_ASSERT_PTR_NULL(import_find_by_extension("dir.onnx/model"));
     CU_ASSERT_PTR_NULL(import_find_by_extension("noext"));
 
-    CU_ASSERT_EQUAL(import_options_parse_acts(&opt, "relu,leaky_relu:0.2,tanh", &err),
-                    PB_SUCCESS);
+    CU_ASSERT_EQUAL(import_options_parse_acts(&opt, "relu,leaky_relu:0.2,tanh", &err), PB_SUCCESS);
     CU_ASSERT_EQUAL(opt.n_acts, 3);
     CU_ASSERT_EQUAL(opt.acts[1], MLP_ACT_LEAKY_RELU);
     CU_ASSERT_EQUAL(opt.alphas[1], 0.2);
@@ -1234,8 +1230,7 @@ static void test_docs_export(void)
     fill_uniform(r, 80, X, -2, 2);
     f = fopen(states, "w");
     for (int i = 0; i < 20; i++)
-        fprintf(f, "%.17g %.17g %.17g %.17g\n", X[4 * i], X[4 * i + 1], X[4 * i + 2],
-                X[4 * i + 3]);
+        fprintf(f, "%.17g %.17g %.17g %.17g\n", X[4 * i], X[4 * i + 1], X[4 * i + 2], X[4 * i + 3]);
     fclose(f);
     snprintf(args, sizeof args, "'%s' '%s' '%s'", PB_SOURCE_DIR "/docs/export_pytorch.py",
              pb_test_path("exported.h5"), states);
@@ -1262,7 +1257,6 @@ done:
     free(snippet);
     gsl_rng_free(r);
 }
-
 
 /* ---- the convert and info commands ------------------------------------ */
 
@@ -1325,9 +1319,8 @@ static void test_cli_convert(void)
     CU_ASSERT_EQUAL_FATAL(run_cli(args, out, sizeof out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "note:"));
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(h5, &m, &err), PB_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(import_nnet.read(FIX("norm.nnet"), NULL, &direct, note, sizeof note,
-                                           &err),
-                          PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(
+        import_nnet.read(FIX("norm.nnet"), NULL, &direct, note, sizeof note, &err), PB_SUCCESS);
     assert_same_mlp(direct, m);
     mlp_free(m);
     mlp_free(direct);
@@ -1408,19 +1401,19 @@ static const pb_test_case io_tests[] = {{"round trip is bit-exact", test_h5_roun
                                         {"docs export snippet", test_docs_export},
                                         {NULL, NULL}};
 
-static const pb_test_case import_tests[] = {{"registry and activation lists", test_registry},
-                                            {"ARCH text files vs NumPy", test_arch_text},
-                                            {"ARCH ONNX files vs NumPy", test_arch_onnx},
-                                            {"pendulum: three formats agree", test_arch_same_network},
-                                            {"fixtures vs NumPy", test_fixtures_valid},
-                                            {"ONNX constructs vs NumPy", test_onnx_constructs},
-                                            {"malformed text files", test_text_malformed},
-                                            {"malformed ONNX files", test_onnx_malformed},
-                                            {NULL, NULL}};
+static const pb_test_case import_tests[] = {
+    {"registry and activation lists", test_registry},
+    {"ARCH text files vs NumPy", test_arch_text},
+    {"ARCH ONNX files vs NumPy", test_arch_onnx},
+    {"pendulum: three formats agree", test_arch_same_network},
+    {"fixtures vs NumPy", test_fixtures_valid},
+    {"ONNX constructs vs NumPy", test_onnx_constructs},
+    {"malformed text files", test_text_malformed},
+    {"malformed ONNX files", test_onnx_malformed},
+    {NULL, NULL}};
 
-static const pb_test_case cli_tests[] = {{"prunebound convert", test_cli_convert},
-                                         {"prunebound info", test_cli_info},
-                                         {NULL, NULL}};
+static const pb_test_case cli_tests[] = {
+    {"prunebound convert", test_cli_convert}, {"prunebound info", test_cli_info}, {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"mlp", mlp_tests},
                                         {"policy files", io_tests},
