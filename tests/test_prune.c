@@ -991,8 +991,10 @@ static void test_cli(void)
         if (j != 1) {
             CU_ASSERT_PTR_NOT_NULL_FATAL(p->layers[j].mask);
             CU_ASSERT_EQUAL(memcmp(p->layers[j].mask, q->layers[j].mask, nw), 0);
-            CU_ASSERT_EQUAL(p->layers[j].dW_norm, q->layers[j].dW_norm);
-            CU_ASSERT_EQUAL(p->layers[j].recon_err, q->layers[j].recon_err);
+            /* Records to rounding: under valgrind this process's SVD rounds differently
+             * from the native binary's. */
+            PB_ASSERT_CLOSE(p->layers[j].dW_norm, q->layers[j].dW_norm, 1e-12, 0.0);
+            PB_ASSERT_CLOSE(p->layers[j].recon_err, q->layers[j].recon_err, 1e-12, 0.0);
         }
     }
     CU_ASSERT_STRING_EQUAL(p->prov.method, "sparsegpt");
