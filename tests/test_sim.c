@@ -933,6 +933,28 @@ static void test_results_file(void)
         CU_ASSERT_EQUAL(pb_test_python(script, args, pout, sizeof pout), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(pout, "ok"));
     }
+    /* Deterministic: a second run of the same config gives bit-identical
+     * datasets (h5py compares every dataset of both files). */
+    if (pb_test_have_python()) {
+        const char *out2 = pb_test_path("sim_results2.h5");
+        static const char *script =
+            "import sys, h5py, numpy as np\n"
+            "a = h5py.File(sys.argv[1], 'r'); b = h5py.File(sys.argv[2], 'r')\n"
+            "names = []\n"
+            "a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)\n"
+            "assert len(names) > 100, len(names)\n"
+            "for n in names:\n"
+            "    x, y = a[n][()], b[n][()]\n"
+            "    assert x.dtype == y.dtype and x.shape == y.shape, n\n"
+            "    assert x.tobytes() == y.tobytes(), n\n"
+            "assert a.attrs['config'] == b.attrs['config']\n"
+            "print('same')\n";
+        char args[2800], pout[64];
+        CU_ASSERT_EQUAL_FATAL(run_cli(results_cfg, out2, buf, sizeof buf), 0);
+        snprintf(args, sizeof args, "'%s' '%s'", out, out2);
+        CU_ASSERT_EQUAL(pb_test_python(script, args, pout, sizeof pout), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pout, "same"));
+    }
     mlp_free(m);
     plant_free(p);
 }
@@ -955,7 +977,7 @@ static const pb_test_case engine_tests[] = {
 
 static const pb_test_case file_tests[] = {
     {"writer: datasets, attributes, table, rename and discard", test_h5_writer},
-    {"results file: datasets, shapes, summary, h5py and NumPy bound", test_results_file},
+    {"results file: datasets, shapes, summary, h5py, NumPy bound, determinism", test_results_file},
     {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"references", ref_tests},
