@@ -123,7 +123,8 @@ static int bench_driver(const char *method, size_t R, size_t C, size_t n, gsl_rn
         fprintf(stderr, "bench_prune: %s\n", err.msg);
     else
         printf("prune_mlp %-10s %4zu x %-4zu n = %-5zu total %8.4f s (with SVD of dW and "
-               "recon error)\n", method, R, C, n, t1 - t0);
+               "recon error)\n",
+               method, R, C, n, t1 - t0);
 done:
     mlp_free(m);
     mlp_free(p);

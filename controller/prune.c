@@ -24,11 +24,7 @@ extern const prune_method prune_obs;
 extern const prune_method prune_sparsegpt;
 
 const prune_method *const prune_methods[] = {
-    &prune_magnitude,
-    &prune_obd,
-    &prune_obs,
-    &prune_sparsegpt,
-    NULL,
+    &prune_magnitude, &prune_obd, &prune_obs, &prune_sparsegpt, NULL,
 };
 
 const prune_method *prune_find(const char *name)
@@ -82,8 +78,8 @@ bad:
     return pb_error_set(err, PB_EINVAL, "pattern '%s' is not N:M with integers 1 <= N < M", s);
 }
 
-int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t cap,
-                       size_t *n_sel, pb_error *err)
+int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t cap, size_t *n_sel,
+                       pb_error *err)
 {
     const char *p = s;
     size_t k = 0;
@@ -99,8 +95,10 @@ int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t c
             return pb_error_set(err, PB_EINVAL,
                                 "layers '%s': expected 'all' or 1-based numbers like 1,3", s);
         if (v > n_layers)
-            return pb_error_set(err, PB_EINVAL, "layers '%s': layer %zu does not exist (the "
-                                "network has %zu layers)", s, v, n_layers);
+            return pb_error_set(err, PB_EINVAL,
+                                "layers '%s': layer %zu does not exist (the "
+                                "network has %zu layers)",
+                                s, v, n_layers);
         for (size_t i = 0; i < k; i++)
             if (layers[i] == v)
                 return pb_error_set(err, PB_EINVAL, "layers '%s': layer %zu is repeated", s, v);
@@ -306,15 +304,18 @@ static int options_check(const mlp *m, const prune_method *method, const prune_o
     if (o->global && !method->score)
         return pb_error_set(err, PB_EUNSUPPORTED,
                             "method '%s' has no plain ranking: global selection is available "
-                            "for magnitude only", method->name);
+                            "for magnitude only",
+                            method->name);
     if (!(o->damp >= 0.0 && isfinite(o->damp)))
         return pb_error_set(err, PB_EINVAL, "dampening %g must be finite and >= 0", o->damp);
     if (method->needs_hessian && o->block == 0)
         return pb_error_set(err, PB_EINVAL, "column block size must be >= 1");
     for (size_t i = 0; o->layers && i < o->n_sel; i++) {
         if (o->layers[i] < 1 || o->layers[i] > m->n_layers)
-            return pb_error_set(err, PB_EINVAL, "layer %zu does not exist (the network has %zu "
-                                "layers, numbered from 1)", o->layers[i], m->n_layers);
+            return pb_error_set(err, PB_EINVAL,
+                                "layer %zu does not exist (the network has %zu "
+                                "layers, numbered from 1)",
+                                o->layers[i], m->n_layers);
         for (size_t j = 0; j < i; j++)
             if (o->layers[j] == o->layers[i])
                 return pb_error_set(err, PB_EINVAL, "layer %zu is selected twice", o->layers[i]);
@@ -322,8 +323,8 @@ static int options_check(const mlp *m, const prune_method *method, const prune_o
     if (o->layers && o->n_sel == 0)
         return pb_error_set(err, PB_EINVAL, "the layer list is empty");
     if (method->needs_hessian && (!X || n == 0))
-        return pb_error_set(err, PB_EINVAL,
-                            "method '%s' needs calibration states (none given)", method->name);
+        return pb_error_set(err, PB_EINVAL, "method '%s' needs calibration states (none given)",
+                            method->name);
     if (X) {
         for (size_t i = 0; i < n * m->n_in; i++)
             if (!isfinite(X[i]))
@@ -363,8 +364,7 @@ static prune_layer layer_view(mlp_layer *l, const prune_options *o, double *H)
 }
 
 /* One ranking across the selected layers (magnitude's global mode). */
-static void select_global(const prune_method *method, const prune_options *o, mlp *c,
-                          drv_work *w)
+static void select_global(const prune_method *method, const prune_options *o, mlp *c, drv_work *w)
 {
     size_t total = 0, k, off = 0;
 
@@ -390,8 +390,8 @@ static void select_global(const prune_method *method, const prune_options *o, ml
     }
 }
 
-int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt,
-              const double X[], size_t n, mlp **out, pb_error *err)
+int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt, const double X[],
+              size_t n, mlp **out, pb_error *err)
 {
     drv_work w;
     mlp *c = NULL;

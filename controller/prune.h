@@ -14,8 +14,8 @@
 #include "mlp.h"
 #include "pb_error.h"
 
-#define PRUNE_DAMP_DEFAULT 0.01 /* lambda = 1% of mean(diag H), Frantar & Alistarh 2023 */
-#define PRUNE_BLOCK_DEFAULT 128 /* SparseGPT column block B (and Bs = B) */
+#define PRUNE_DAMP_DEFAULT  0.01 /* lambda = 1% of mean(diag H), Frantar & Alistarh 2023 */
+#define PRUNE_BLOCK_DEFAULT 128  /* SparseGPT column block B (and Bs = B) */
 
 /* What to prune and how.  Fill with prune_options_init() and change fields. */
 typedef struct prune_options {
@@ -28,13 +28,13 @@ typedef struct prune_options {
     const size_t *layers; /* [n_sel] 1-based layer numbers to prune (as in the paper), or NULL
                              for all layers */
     size_t n_sel;
-    double damp;          /* relative dampening of H: H += damp * mean(diag H) I (OBS, SparseGPT) */
-    size_t block;         /* SparseGPT column block B (rounded down to a multiple of M for N:M) */
-    size_t mask_block;    /* SparseGPT Bs: columns per adaptive mask selection (unstructured),
-                             0 = B (the paper's Bs = B); smaller adapts more often */
-    int original_inputs;  /* 0 (default): layer k is calibrated on the inputs h_{k-1} of the
-                             network whose layers 1..k-1 are already pruned (SparseGPT's
-                             sequential convention); 1: on the original network's h_{k-1} */
+    double damp;         /* relative dampening of H: H += damp * mean(diag H) I (OBS, SparseGPT) */
+    size_t block;        /* SparseGPT column block B (rounded down to a multiple of M for N:M) */
+    size_t mask_block;   /* SparseGPT Bs: columns per adaptive mask selection (unstructured),
+                            0 = B (the paper's Bs = B); smaller adapts more often */
+    int original_inputs; /* 0 (default): layer k is calibrated on the inputs h_{k-1} of the
+                            network whose layers 1..k-1 are already pruned (SparseGPT's
+                            sequential convention); 1: on the original network's h_{k-1} */
 } prune_options;
 
 /* Defaults: sparsity 0, unstructured, per layer, all layers, damp 0.01,
@@ -91,21 +91,21 @@ const prune_method *prune_find(const char *name);
  * in the policy's state space (the input map is applied here); it may be
  * NULL (n = 0) for methods without a Hessian, and then recon_err stays NaN.
  * On success *out owns a clone of m with the selected layers' W, mask,
- * dW_norm = ||W_orig - W_hat||_2 (bounds_spectral_norm_diff: GSL's SVD) and recon_err = ||W X_k - W_hat X_k||_F^2
- * on the layer's calibration inputs X_k, and provenance (method, sparsity,
- * pattern; parent_sha256 left empty: the caller knows the file).  Codes:
- * PB_EINVAL (bad options or calibration), PB_EUNSUPPORTED (global with a
- * method that has no score), PB_ENOMEM, PB_ENUMERIC. */
-int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt,
-              const double X[], size_t n, mlp **out, pb_error *err);
+ * dW_norm = ||W_orig - W_hat||_2 (bounds_spectral_norm_diff: GSL's SVD) and recon_err = ||W X_k -
+ * W_hat X_k||_F^2 on the layer's calibration inputs X_k, and provenance (method, sparsity, pattern;
+ * parent_sha256 left empty: the caller knows the file).  Codes: PB_EINVAL (bad options or
+ * calibration), PB_EUNSUPPORTED (global with a method that has no score), PB_ENOMEM, PB_ENUMERIC.
+ */
+int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt, const double X[],
+              size_t n, mlp **out, pb_error *err);
 
 /* Parses "N:M" (1 <= N < M); PB_EINVAL with a message otherwise. */
 int prune_pattern_parse(const char *s, size_t *nm_n, size_t *nm_m, pb_error *err);
 
 /* Parses "all" (*n_sel = 0, meaning every layer) or "1,3" (1-based, each in
  * 1..n_layers, no repeats) into layers[cap]; PB_EINVAL with a message. */
-int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t cap,
-                       size_t *n_sel, pb_error *err);
+int prune_layers_parse(const char *s, size_t n_layers, size_t layers[], size_t cap, size_t *n_sel,
+                       pb_error *err);
 
 /* ---- Helpers shared by the method files (no allocation) ---- */
 

@@ -25,8 +25,8 @@ static int magnitude_apply(const prune_layer *l, prune_work *w, pb_error *err)
     magnitude_score(l, w->d);
     if (l->nm_m) {
         for (size_t i = 0; i < l->n_out; i++)
-            prune_mask_nm_row(l->n_in, w->d + i * l->n_in, l->nm_n, l->nm_m,
-                              l->mask + i * l->n_in, w->d + nw);
+            prune_mask_nm_row(l->n_in, w->d + i * l->n_in, l->nm_n, l->nm_m, l->mask + i * l->n_in,
+                              w->d + nw);
     } else {
         prune_mask_smallest(nw, w->d, l->n_prune, l->mask, w->d + nw);
     }

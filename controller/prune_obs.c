@@ -20,7 +20,7 @@
 static void obs_work_size(const prune_layer *l, size_t *nd, size_t *nz)
 {
     size_t C = l->n_in;
-    *nd = C * C + 2 * C + l->n_out * C; /* Hr, row, column of H^-1, loss traces */
+    *nd = C * C + 2 * C + l->n_out * C;               /* Hr, row, column of H^-1, loss traces */
     *nz = l->n_out + C / (l->nm_m ? l->nm_m : 1) + 1; /* counts, group quotas */
 }
 
@@ -29,8 +29,8 @@ static void obs_work_size(const prune_layer *l, size_t *nd, size_t *nz)
  * restricts the choice under N:M (quota NULL: unstructured).  loss[t] gets
  * the loss of removal t when loss is not NULL. */
 static int obs_row(size_t C, const double Hinv[], double Hr[], double w[], double c[],
-                   unsigned char kept[], size_t steps, size_t nm_m, size_t quota[],
-                   double loss[], pb_error *err)
+                   unsigned char kept[], size_t steps, size_t nm_m, size_t quota[], double loss[],
+                   pb_error *err)
 {
     memcpy(Hr, Hinv, C * C * sizeof *Hr);
     memset(kept, 1, C);
@@ -53,7 +53,8 @@ static int obs_row(size_t C, const double Hinv[], double Hr[], double w[], doubl
         if (!(d > 0.0) || !isfinite(d))
             return pb_error_set(err, PB_ENUMERIC,
                                 "OBS: [H^-1]_qq = %g is not positive; the Hessian is singular "
-                                "(use a positive dampening)", d);
+                                "(use a positive dampening)",
+                                d);
         if (loss)
             loss[t] = 0.5 * w[q] * w[q] / d;
         /* Hassibi & Stork 1993, eq. 5: delta w = -w_q / [H^-1]_qq H^-1 e_q. */

@@ -118,8 +118,7 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
                             double u = U[(j + t) * C + j + t], v = w1[i + t];
                             score[t] = v * v / (u * u);
                         }
-                        prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i,
-                                            scratch);
+                        prune_mask_smallest(len, score, prune_nm_count(len, N, M), mk + i, scratch);
                     }
                     q = mk[i] ? w1[i] : 0.0;
                     e = (w1[i] - q) / d;
@@ -136,9 +135,8 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
             memcpy(l->W + r * C + i1, W1 + r * cnt, cnt * sizeof *W1);
         /* Lazy batch update of the columns right of the block. */
         if (i2 < C)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)(C - i2),
-                        (int)cnt, -1.0, Err1, (int)cnt, U + i1 * C + i2, (int)C, 1.0,
-                        l->W + i2, (int)C);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)(C - i2), (int)cnt,
+                        -1.0, Err1, (int)cnt, U + i1 * C + i2, (int)C, 1.0, l->W + i2, (int)C);
     }
     return PB_SUCCESS;
 }

@@ -78,15 +78,15 @@ static int calib_read(const char *path, size_t n_in, double **out, size_t *n, pb
     s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
     rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
     if (rank != 2) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be a 2-D dataset [n, %zu]",
-                              path, n_in);
+        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be a 2-D dataset [n, %zu]", path,
+                              n_in);
         goto close_d;
     }
     H5Sget_simple_extent_dims(s, dims, NULL);
     if (dims[1] != n_in) {
         status = pb_error_set(err, PB_EFORMAT,
-                              "%s: `states` has %llu columns but the policy takes %zu inputs",
-                              path, (unsigned long long)dims[1], n_in);
+                              "%s: `states` has %llu columns but the policy takes %zu inputs", path,
+                              (unsigned long long)dims[1], n_in);
         goto close_d;
     }
     if (dims[0] == 0) {
@@ -133,13 +133,12 @@ static int parse_double(const char *s, double *v)
 
 static void report(const mlp *p, const prune_options *o, const char *calib, size_t n)
 {
-    printf("method %s, pattern %s, sparsity %g", p->prov.method, p->prov.pattern,
-           p->prov.sparsity);
+    printf("method %s, pattern %s, sparsity %g", p->prov.method, p->prov.pattern, p->prov.sparsity);
     if (calib)
         printf(", calibration %zu states from %s (%s inputs)", n, calib,
                o->original_inputs ? "original network's" : "sequential: pruned network's");
-    printf("\n%-6s %-13s %-15s %-9s %-13s %s\n", "layer", "shape", "zeros", "sparsity",
-           "||dW||_2", "recon_err");
+    printf("\n%-6s %-13s %-15s %-9s %-13s %s\n", "layer", "shape", "zeros", "sparsity", "||dW||_2",
+           "recon_err");
     for (size_t j = 0; j < p->n_layers; j++) {
         const mlp_layer *l = &p->layers[j];
         size_t nw = l->n_in * l->n_out, z = 0;
@@ -150,8 +149,8 @@ static void report(const mlp *p, const prune_options *o, const char *calib, size
             z += l->mask ? !l->mask[i] : l->W[i] == 0.0;
         snprintf(shape, sizeof shape, "%zu x %zu", l->n_out, l->n_in);
         snprintf(zeros, sizeof zeros, "%zu/%zu", z, nw);
-        printf("%-6zu %-13s %-15s %-9.4f %-13.6g ", j + 1, shape, zeros,
-               (double)z / (double)nw, l->dW_norm);
+        printf("%-6zu %-13s %-15s %-9.4f %-13.6g ", j + 1, shape, zeros, (double)z / (double)nw,
+               l->dW_norm);
         if (isnan(l->recon_err))
             printf("-\n");
         else
@@ -249,8 +248,10 @@ int cmd_prune(int argc, char **argv)
         o.mask_block = (size_t)b;
     }
     if (o.global && !method->score)
-        return cli_usage_error(argv[0], "--global is available for magnitude only (%s compensates "
-                               "the kept weights layer by layer)", method->name);
+        return cli_usage_error(argv[0],
+                               "--global is available for magnitude only (%s compensates "
+                               "the kept weights layer by layer)",
+                               method->name);
     if (o.global && pattern)
         return cli_usage_error(argv[0], "--global and --pattern exclude each other");
     if (method->needs_hessian && !cpath)

@@ -59,8 +59,8 @@ static double *inputs_correlated(gsl_rng *r, size_t n, size_t c)
     fill_normal(r, c * c, A, 0.8);
     for (size_t i = 0; i < c; i++)
         A[i * c + i] += 1.0;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)c, (int)c, 1.0, Z,
-                (int)c, A, (int)c, 0.0, X, (int)c);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)c, (int)c, 1.0, Z, (int)c,
+                A, (int)c, 0.0, X, (int)c);
     free(Z);
     free(A);
     return X;
@@ -286,9 +286,10 @@ static void test_beats_magnitude(void)
     }
     CU_ASSERT_EQUAL(exceptions, 0);
     for (int pat = 0; pat < 2; pat++) {
-        fprintf(stderr, "note: %s, SparseGPT with B = 128 (one block): worse than magnitude on "
-                "%zu of 100 layers; mean recon %.6g vs magnitude %.6g\n", pats[pat],
-                lost_b128[pat], mean_b128[pat], mean_mag[pat]);
+        fprintf(stderr,
+                "note: %s, SparseGPT with B = 128 (one block): worse than magnitude on "
+                "%zu of 100 layers; mean recon %.6g vs magnitude %.6g\n",
+                pats[pat], lost_b128[pat], mean_b128[pat], mean_mag[pat]);
         CU_ASSERT(mean_b128[pat] < mean_mag[pat]);
     }
     gsl_rng_free(r);
@@ -396,8 +397,7 @@ static void test_global_magnitude(void)
     o.global = 1;
     o.layers = layers;
     o.n_sel = 2;
-    CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("magnitude"), &o, NULL, 0, &p, &err),
-                          PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("magnitude"), &o, NULL, 0, &p, &err), PB_SUCCESS);
     for (size_t a = 0; a < 2; a++) {
         const mlp_layer *l = &p->layers[layers[a] - 1], *lo = &m->layers[layers[a] - 1];
         for (size_t i = 0; i < l->n_in * l->n_out; i++) {
@@ -452,7 +452,8 @@ static void test_obd_brute_force(void)
     U1 = malloc(n * R * sizeof *U1);
     CU_ASSERT_FATAL(t && wk && U0 && U1);
     /* Actual cost of removing each weight alone, by forward passes:
-     * (1/n) ||N(X) - N_{-w}(X)||_F^2 (the layer loss that H = (2/n) X^T X is the Hessian of, halved). */
+     * (1/n) ||N(X) - N_{-w}(X)||_F^2 (the layer loss that H = (2/n) X^T X is the Hessian of,
+     * halved). */
     mlp_eval_batch(m, wk, n, X, U0);
     for (size_t i = 0; i < nw; i++) {
         double s = 0.0;
@@ -500,7 +501,8 @@ static int nets_identical(const mlp *a, const mlp *b)
     for (size_t j = 0; j < a->n_layers; j++) {
         const mlp_layer *x = &a->layers[j], *y = &b->layers[j];
         size_t nw = x->n_in * x->n_out;
-        if (memcmp(x->W, y->W, nw * sizeof(double)) || memcmp(x->b, y->b, x->n_out * sizeof(double)))
+        if (memcmp(x->W, y->W, nw * sizeof(double)) ||
+            memcmp(x->b, y->b, x->n_out * sizeof(double)))
             return 0;
         if ((x->mask == NULL) != (y->mask == NULL) || (x->mask && memcmp(x->mask, y->mask, nw)))
             return 0;
@@ -788,8 +790,8 @@ static void test_calibration_inputs(void)
             for (size_t a = 0; a < 3; a++) {
                 e[a] = 0.0;
                 for (size_t c = 0; c < 10; c++)
-                    e[a] += (m->layers[1].W[a * 10 + c] - p->layers[1].W[a * 10 + c]) *
-                            h1[i * 10 + c];
+                    e[a] +=
+                        (m->layers[1].W[a * 10 + c] - p->layers[1].W[a * 10 + c]) * h1[i * 10 + c];
                 rec += e[a] * e[a];
             }
         }
@@ -976,7 +978,9 @@ static void test_cli(void)
 
     /* Success: the file holds what prune_mlp gives in memory, plus the parent's hash. */
     CU_ASSERT_EQUAL(run_cli("-m pol.h5 -c calib.h5 --method sparsegpt --sparsity 0.5 "
-                            "--layers 1,3 --mask-block 8 -o out.h5", out, sizeof out), 0);
+                            "--layers 1,3 --mask-block 8 -o out.h5",
+                            out, sizeof out),
+                    0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "||dW||_2"));
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("out.h5"), &p, &err), PB_SUCCESS);
     prune_options_init(&o);
@@ -1006,15 +1010,16 @@ static void test_cli(void)
     p = NULL;
 
     /* N:M and global magnitude without calibration. */
-    CU_ASSERT_EQUAL(run_cli("-m pol.h5 -c calib.h5 --method obs --pattern 2:4 -o nm.h5", out,
-                            sizeof out), 0);
+    CU_ASSERT_EQUAL(
+        run_cli("-m pol.h5 -c calib.h5 --method obs --pattern 2:4 -o nm.h5", out, sizeof out), 0);
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("nm.h5"), &p, &err), PB_SUCCESS);
     CU_ASSERT_STRING_EQUAL(p->prov.pattern, "2:4");
     CU_ASSERT_EQUAL(count_zeros(p->layers[1].mask, 24 * 16), 24 * 16 / 2);
     mlp_free(p);
     p = NULL;
-    CU_ASSERT_EQUAL(run_cli("-m pol.h5 --method magnitude --sparsity 0.3 --global -o g.h5", out,
-                            sizeof out), 0);
+    CU_ASSERT_EQUAL(
+        run_cli("-m pol.h5 --method magnitude --sparsity 0.3 --global -o g.h5", out, sizeof out),
+        0);
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(pb_test_path("g.h5"), &p, &err), PB_SUCCESS);
     CU_ASSERT_EQUAL(mlp_n_pruned(p), (size_t)floor(0.3 * (double)mlp_n_weights(m)));
     mlp_free(p);
