@@ -217,13 +217,34 @@ static onnx_layer *last_layer(onnx_ctx *c)
     return c->n_layers ? &c->layers[c->n_layers - 1] : NULL;
 }
 
+/* The identity input map for n inputs. */
+static int input_map_alloc(onnx_ctx *c, size_t n, pb_error *err)
+{
+    c->n_in = n;
+    c->in_offset = calloc(n, sizeof *c->in_offset);
+    c->in_scale = malloc(n * sizeof *c->in_scale);
+    if (!c->in_offset || !c->in_scale)
+        return pb_error_set(err, PB_ENOMEM, "%s: out of memory", c->path);
+    for (size_t i = 0; i < n; i++)
+        c->in_scale[i] = 1.0;
+    return PB_SUCCESS;
+}
+
 /* A new dense layer taking c->width inputs; W and b start at zero. */
 static int layer_push(onnx_ctx *c, const Onnx__NodeProto *n, size_t n_in, size_t n_out,
                       onnx_layer **out, pb_error *err)
 {
     onnx_layer *l;
     char what[160];
+    int status;
 
+    if (c->width == 0 && c->n_layers == 0) {
+        /* The graph input had no numeric shape: this layer gives it. */
+        status = input_map_alloc(c, n_in, err);
+        if (status)
+            return status;
+        shape_set_flat(c, n_in);
+    }
     if (n_in != c->width) {
         snprintf(what, sizeof what, "weight takes %zu inputs but its input has %zu values", n_in,
                  c->width);
@@ -419,6 +440,9 @@ static int op_arith(onnx_ctx *c, const Onnx__NodeProto *n, const char *cur, pb_e
 
     if (n->n_input != 2)
         return node_error(c, n, PB_EFORMAT, "expects two inputs", err);
+    if (c->width == 0)
+        return node_error(c, n, PB_EUNSUPPORTED,
+                          "input normalisation needs the graph input's numeric shape", err);
     if (!first && (sub || !(add || mul)))
         return node_error(c, n, PB_EUNSUPPORTED, "the current tensor must be the first operand",
                           err);
@@ -541,36 +565,31 @@ static int graph_input(onnx_ctx *c, const char **name, pb_error *err)
     if (!in)
         return pb_error_set(err, PB_EFORMAT, "%s: the graph has no input", c->path);
     *name = in->name;
-    if (!in->type || in->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
-        !in->type->tensor_type->shape || in->type->tensor_type->shape->n_dim < 2 ||
-        in->type->tensor_type->shape->n_dim > ONNX_MAX_RANK + 1)
-        return pb_error_set(err, PB_EUNSUPPORTED,
-                            "%s: graph input '%s' is not a tensor of shape [batch, ...]", c->path,
+    if (!in->type || in->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
+        return pb_error_set(err, PB_EUNSUPPORTED, "%s: graph input '%s' is not a tensor", c->path,
                             in->name);
+    /* Without a numeric shape [batch, ...] the first dense layer gives the
+     * input's size (c->width stays 0, "unknown"). */
+    c->rank = 0;
+    c->width = 0;
     shape = in->type->tensor_type->shape;
+    if (!shape || shape->n_dim < 2 || shape->n_dim > ONNX_MAX_RANK + 1)
+        return PB_SUCCESS;
+    for (size_t i = 1; i < shape->n_dim; i++)
+        if (shape->dim[i]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
+            shape->dim[i]->dim_value < 1)
+            return PB_SUCCESS;
     c->rank = (int)shape->n_dim - 1;
     c->width = 1;
     for (int i = 0; i < c->rank; i++) {
-        const Onnx__TensorShapeProto__Dimension *d = shape->dim[i + 1];
-        if (d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
-            d->dim_value < 1)
-            return pb_error_set(err, PB_EUNSUPPORTED,
-                                "%s: graph input '%s' has a non-numeric dimension %d", c->path,
-                                in->name, i + 1);
-        c->shape[i] = d->dim_value;
-        c->width *= (size_t)d->dim_value;
-        if (d->dim_value > ONNX_MAX_ELEMENTS || c->width > ONNX_MAX_ELEMENTS)
+        int64_t d = shape->dim[i + 1]->dim_value;
+        c->shape[i] = d;
+        c->width *= (size_t)d;
+        if (d > ONNX_MAX_ELEMENTS || c->width > ONNX_MAX_ELEMENTS)
             return pb_error_set(err, PB_EUNSUPPORTED, "%s: graph input '%s' is implausibly large",
                                 c->path, in->name);
     }
-    c->n_in = c->width;
-    c->in_offset = calloc(c->n_in, sizeof *c->in_offset);
-    c->in_scale = malloc(c->n_in * sizeof *c->in_scale);
-    if (!c->in_offset || !c->in_scale)
-        return pb_error_set(err, PB_ENOMEM, "%s: out of memory", c->path);
-    for (size_t i = 0; i < c->n_in; i++)
-        c->in_scale[i] = 1.0;
-    return PB_SUCCESS;
+    return input_map_alloc(c, c->width, err);
 }
 
 /* The strings the walk compares must be present (a valid model has them;

@@ -1007,7 +1007,7 @@ static void test_fixtures_valid(void)
 
 static void test_onnx_constructs(void)
 {
-    static const char *const ok[] = {"ok_gemm", "ok_keras", "ok_conv"};
+    static const char *const ok[] = {"ok_gemm", "ok_keras", "ok_conv", "ok_noshape"};
     char args[1400], *script, path[1400];
 
     if (!have_onnx()) {
@@ -1110,6 +1110,7 @@ static void test_onnx_malformed(void)
         {"bad_nonconst", PB_EUNSUPPORTED, "more than one input"},
         {"bad_noop", PB_EFORMAT, "node 1 ('g') has no op_type"},
         {"bad_noname", PB_EFORMAT, "initializer 2 has no name"},
+        {"bad_noshape_sub", PB_EUNSUPPORTED, "node Sub 'sub0': input normalisation needs"},
     };
     char path[1400], *script, args[1400];
     FILE *f;

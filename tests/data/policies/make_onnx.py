@@ -91,6 +91,15 @@ save(
      f32("c2", rng.normal(size=2))],
     [vi("x", ["N", 1, 1, 3])], [vi("y", ["N", 2])], opset=9)
 
+# 4. No shape on the graph input (the first layer gives its size).
+save("ok_noshape",
+     [helper.make_node("Gemm", ["x", "W1", "b1"], ["h"], "g1", transB=1),
+      helper.make_node("Relu", ["h"], ["a"], "r"),
+      helper.make_node("Gemm", ["a", "W2", "b2"], ["y"], "g2", transB=1)],
+     [f32("W1", rng.normal(size=(3, 2))), f32("b1", rng.normal(size=3)),
+      f32("W2", rng.normal(size=(1, 3))), f32("b2", rng.normal(size=1))],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)], [vi("y", None)])
+
 W = rng.normal(size=(2, 3))
 b = rng.normal(size=2)
 x2, y2 = [vi("x", ["N", 3])], [vi("y", ["N", 2])]
@@ -142,3 +151,8 @@ g = helper.make_graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"], "g", tra
                       "bad_noname", x2, y2, initializer=[f32("W", W), f32("b", b)])
 g.initializer[1].ClearField("name")
 onnx.save(helper.make_model(g), os.path.join(out, "bad_noname.onnx"))
+# Refused: input normalisation without the input's shape.
+save("bad_noshape_sub", [helper.make_node("Sub", ["x", "m"], ["xs"], "sub0"),
+                         helper.make_node("Gemm", ["xs", "W", "b"], ["y"], "g", transB=1)],
+     [f32("m", np.ones(3)), f32("W", W), f32("b", b)],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)], y2)

@@ -96,7 +96,7 @@ def onnx_eval(path, X):
     env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
     inp = [i for i in g.input if i.name not in env][0]
     dims = [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
-    env[inp.name] = X.reshape([X.shape[0]] + dims)
+    env[inp.name] = X.reshape([X.shape[0]] + dims) if dims else X
 
     def attr(n, name, default):
         for a in n.attribute:
