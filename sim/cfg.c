@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cfg_internal.h"
+#include "cfg_mc.h"
 #include "cfg_train.h"
 #include "import.h"
 #include "prune.h"
@@ -927,7 +928,7 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
 {
     static const char *const keys[] = {"plant",       "simulation", "reference", "policy",
                                        "calibration", "pruning",    "scenarios", "bounds",
-                                       "output",      "seed",       NULL};
+                                       "output",      "seed",       "montecarlo", NULL};
     config_t cf;
     config_setting_t *root;
     cfg_ctx c = {path, err};
@@ -978,7 +979,8 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     if ((rc = load_plant(&c, root, r)) || (rc = load_simulation(&c, root, r)) ||
         (rc = load_reference(&c, root, r)) || (rc = load_policy(&c, root, r)) ||
         (rc = load_calibration(&c, root, r, seed)) || (rc = load_pruning(&c, root, r)) ||
-        (rc = load_scenarios(&c, root, r)) || (rc = load_rest(&c, root, r)))
+        (rc = load_scenarios(&c, root, r)) || (rc = load_rest(&c, root, r)) ||
+        (rc = cfg_mc_load(&c, root, r)))
         goto fail;
     /* The config as run, after the overrides, for the results file. */
     {
@@ -1009,5 +1011,6 @@ void cfg_run_free(cfg_run *c)
     free(c->train);
     free(c->prune);
     free(c->scenarios);
+    free(c->mc);
     free(c);
 }

@@ -94,6 +94,7 @@ typedef struct cfg_run {
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;
+    struct mc_options *mc; /* the montecarlo section when given (owned; sim/cfg_mc.c, mc.h) */
 } cfg_run;
 
 /* Reads the config at path, applies the overrides sets[0..n_sets) ("key.path=value"),

@@ -736,3 +736,30 @@ fail:
     run_state_free(&s);
     return cli_fail(argv[0], &err);
 }
+
+/* For `prunebound montecarlo` (cmd_montecarlo.c): the original policy of c
+ * and every configured pruned variant, built exactly as `run` builds them
+ * (policy source, calibration, pruning).  On success the caller owns *orig,
+ * (*nets)[0..*n) and *variants (whose net pointers are the nets); c stays
+ * the caller's.  The error message names the config line. */
+int run_variants_build(cfg_run *c, mlp **orig, mlp ***nets, sim_variant **variants, size_t *n,
+                       pb_error *err)
+{
+    run_state s;
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    s.cfg = c;
+    if ((rc = load_policy(&s, err)) || (needs_calibration(c) && (rc = calibrate(&s, err))) ||
+        (rc = prune_all(&s, err))) {
+        s.cfg = NULL;
+        run_state_free(&s);
+        return rc;
+    }
+    *orig = s.orig;
+    *nets = s.nets;
+    *variants = s.variants;
+    *n = s.n_variants;
+    free(s.X);
+    return PB_SUCCESS;
+}

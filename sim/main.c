@@ -18,10 +18,11 @@ int cmd_export_c(int argc, char **argv);
 int cmd_bound(int argc, char **argv);
 int cmd_certify(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_montecarlo(int argc, char **argv);
 
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", cmd_run},
-    {"montecarlo", "stability study over sampled initial states and plant variations", NULL},
+    {"montecarlo", "stability study over sampled initial states and plant variations", cmd_montecarlo},
     {"train", "imitate the plant's LQR expert with an MLP policy", cmd_train},
     {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", cmd_prune},
     {"bound", "actual deviation and bounds of a policy pair on logged states", cmd_bound},

@@ -1,0 +1,225 @@
+/* mc.h: Monte Carlo stability studies (docs/MONTECARLO.md).  Many closed
+ * loops of the original policy and of every pruned variant (the sim_model of
+ * sim.h) from sampled initial states, optionally with randomised plant
+ * parameters and input or measurement noise; each loop is classified
+ * converged, bounded or diverged, and each (sample, variant) gives one
+ * summary row.
+ *
+ * Layers, each usable alone (GSL step/evolve/driver style):
+ *   mc_sample_run  one sample on one thread's mc_work: every row of it;
+ *   mc_pool_run    a chunk of consecutive samples over a pool of threads;
+ *   mc_file_*      the results file (mc_h5.c): rows appended per chunk,
+ *                  flushed, resumed, aggregated (Wilson intervals, quantiles).
+ * The study loop (chunks, signals, progress, MPI) is owned by the caller
+ * (sim/cmd_montecarlo.c).
+ *
+ * Determinism: sample i draws everything random (its initial state, its
+ * parameters, its noise sequences) from its own gsl_rng mt19937 seeded with
+ * mc_sample_seed(seed, i), so its rows depend on (config, seed, i) alone,
+ * never on the thread or rank that ran it nor on the order of samples. */
+#ifndef MC_H
+#define MC_H
+
+#include <stddef.h>
+
+#include "pb_error.h"
+#include "plant.h"
+#include "sim.h"
+
+#define MC_PARAMS_MAX 16
+#define MC_QUANTILES  5 /* 0.05, 0.25, 0.5, 0.75, 0.95 */
+
+extern const double mc_quantile_levels[MC_QUANTILES];
+
+typedef enum mc_sampler_kind {
+    MC_SAMPLER_BOX = 0,  /* x0 ~ U(low, high) per component */
+    MC_SAMPLER_GAUSSIAN, /* x0 ~ N(mean, std^2) per component */
+    MC_SAMPLER_GRID      /* a points[0] x points[1] grid over two axes, other states `fixed` */
+} mc_sampler_kind;
+
+/* How the initial states are drawn (arrays of nx unless stated). */
+typedef struct mc_sampler {
+    mc_sampler_kind kind;
+    double low[PLANT_NX_MAX], high[PLANT_NX_MAX]; /* box; grid: entries 0, 1 for the two axes */
+    double mean[PLANT_NX_MAX], std[PLANT_NX_MAX]; /* gaussian */
+    size_t axes[2];                               /* grid: the two state indices */
+    size_t points[2];                             /* grid: points per axis (>= 1) */
+    double fixed[PLANT_NX_MAX];                   /* grid: every other state */
+} mc_sampler;
+
+/* One randomised plant parameter: p = p_nominal * (1 + U(-rel, rel)). */
+typedef struct mc_param_rand {
+    char name[32];
+    size_t index; /* into plant->p */
+    double rel;   /* in [0, 1) */
+} mc_param_rand;
+
+/* The outcome of one loop. */
+typedef enum mc_outcome {
+    MC_CONVERGED = 0, /* not diverged, tracking error <= tol over the tail */
+    MC_BOUNDED = 1,   /* not diverged, not converged */
+    MC_DIVERGED = 2   /* plant divergence (limits, non-finite, integrator) or error > radius */
+} mc_outcome;
+
+/* The classification criterion (config montecarlo.criterion). */
+typedef struct mc_criterion {
+    double tol;    /* converged: tracking error <= tol ... */
+    double tail;   /* ... at every step of the last `tail` fraction of the horizon, (0, 1] */
+    double radius; /* diverged: tracking error > radius at some step (+inf: plant limits only) */
+} mc_criterion;
+
+/* The montecarlo section of a config (filled by cfg_mc.c). */
+typedef struct mc_options {
+    size_t samples;     /* grid: points[0] * points[1] */
+    unsigned long seed; /* default: the config's top-level seed */
+    size_t chunk;       /* samples per chunk: the unit of flushing and resuming */
+    mc_sampler sampler;
+    size_t n_params;
+    mc_param_rand params[MC_PARAMS_MAX];
+    double
+        input_noise;   /* std of Gaussian noise added to every u component (after the output map) */
+    double meas_noise; /* std of Gaussian noise added to every state component the policy sees */
+    mc_criterion crit;
+    double eps; /* bounds.eps: a sample certifies when its max forward bound <= eps */
+    int traces; /* store every state trajectory (memory and file grow with samples) */
+} mc_options;
+
+/* Defaults: 1000 samples, chunk 256, box sampler of width 0, tol 0.05,
+ * tail 0.25, radius +inf, no noise, no traces. */
+void mc_options_init(mc_options *o);
+
+/* Checks o against plant p (nx, parameter indices, box low <= high, std >= 0,
+ * grid axes distinct and < nx, rel in [0, 1), samples >= 1, chunk >= 1).
+ * PB_SUCCESS or PB_EINVAL with a message naming the key. */
+int mc_options_validate(const mc_options *o, const plant *p, pb_error *err);
+
+/* The seed of sample i's stream: splitmix64(seed XOR splitmix64(i + 1))
+ * (Steele, Lea & Flood 2014, the finaliser of SplitMix64), truncated to
+ * unsigned long.  Pure. */
+unsigned long mc_sample_seed(unsigned long seed, size_t index);
+
+/* The Wilson score interval for k successes in n trials at normal quantile
+ * z (1.959963984540054 for 95 %): (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2))
+ * / (1 + z^2/n), p = k/n (Wilson 1927, eq. in Agresti & Coull 1998).
+ * NaN, NaN when n = 0. */
+void mc_wilson(size_t k, size_t n, double z, double *lo, double *hi);
+
+/* One row of /summary: sample i, variant v. */
+typedef struct mc_row {
+    long long sample, variant;
+    long long outcome_orig, outcome_pruned;             /* mc_outcome */
+    long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
+    double rms_track_orig, rms_track_pruned; /* RMS tracking error over the steps reached */
+    double tail_err_orig, tail_err_pruned; /* max tracking error over the tail (NaN if diverged) */
+    double max_traj_dev;                   /* max ||x_orig - x_pruned|| over the common steps */
+    double max_dev_actual, max_dev_bound, max_dev_bound_closed; /* over both loops' states */
+    double tightness;                                           /* max dev_actual / dev_bound */
+    long long violations; /* deviations above a bound: must be 0 */
+    long long certified;  /* max_dev_bound <= eps */
+} mc_row;
+
+/* The study's constants: borrowed model (sim.h) and options, both read-only. */
+typedef struct mc_study {
+    const sim_model *model;
+    const mc_options *opts;
+} mc_study;
+
+/* Per-sample outputs besides the rows: x0 [nx], p [n_params] (the drawn
+ * parameter values) and, when opts->traces, x_traj [(1 + nv) x (n_steps + 1) x nx]
+ * (the original's states then every variant's, NaN after a divergence). */
+
+/* One thread's workspace: a plant copy for the parameters, steppers,
+ * forward-pass buffers, noise and record buffers sized from the model. */
+typedef struct mc_work mc_work;
+mc_work *mc_work_alloc(const mc_study *s, pb_error *err);
+void mc_work_free(mc_work *w);
+
+/* Runs sample `index`: draws x0, parameters and noise from its stream, runs
+ * the original and every variant, and fills rows[nv], x0[nx], p[n_params]
+ * and, when traces are on, x_traj.  No allocation.  PB_SUCCESS (divergence
+ * is an outcome, not an error). */
+int mc_sample_run(const mc_study *s, mc_work *w, size_t index, mc_row rows[], double x0[],
+                  double p[], double x_traj[]);
+
+/* Sizes of the per-sample outputs. */
+size_t mc_traj_size(const mc_study *s); /* doubles of x_traj per sample (0 without traces) */
+
+/* A pool of n_threads (>= 1; the calling thread is one of them) that runs
+ * chunks of samples.  Sets OpenBLAS to one thread (openblas_set_num_threads)
+ * so that no BLAS call spawns threads or changes its summation order with the
+ * thread count.  NULL with PB_ENOMEM or PB_EINTERNAL (thread creation). */
+typedef struct mc_pool mc_pool;
+mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err);
+void mc_pool_free(mc_pool *p);
+
+/* Runs samples first .. first + count - 1 over the pool; sample first + j
+ * writes rows[j * nv ...], x0s[j * nx ...], ps[j * n_params ...] and
+ * trajs[j * mc_traj_size ...] (NULL without traces).  Results do not depend
+ * on the number of threads.  PB_SUCCESS or the first error. */
+int mc_pool_run(mc_pool *p, size_t first, size_t count, mc_row rows[], double x0s[], double ps[],
+                double trajs[], pb_error *err);
+
+/* ---- The results file (mc_h5.c) ---- */
+
+/* What identifies a study in its file: a resume must match it exactly. */
+typedef struct mc_header {
+    const char *config_text; /* the config after overrides (the identity) */
+    const char *config_file;
+    const char *plant_name;
+    size_t nx, nu, n_steps;
+    double period, horizon;
+    size_t n_variants;
+    const sim_variant *variants; /* [n_variants] */
+} mc_header;
+
+typedef struct mc_file mc_file;
+
+/* Creates "path.part" (replacing one left over) with the header, empty
+ * extendible datasets and attribute samples_done = 0.  PB_EIO otherwise. */
+int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+                   pb_error *err);
+
+/* Opens "path.part" of an interrupted study to continue it: refuses
+ * (PB_EINVAL, with a message saying what differs) a file written from
+ * another config text, sample count, chunk size or variant list; truncates
+ * the datasets to the samples recorded as done (*done).  PB_EIO when there
+ * is no partial file (and says whether a finished one exists). */
+int mc_file_resume(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+                   size_t *done, pb_error *err);
+
+/* Appends `count` samples (rows, x0s, ps, trajs as filled by mc_pool_run),
+ * updates samples_done and flushes the file (H5Fflush) so that a kill
+ * leaves every appended chunk readable.  PB_EIO on failure. */
+int mc_file_append(mc_file *f, size_t count, const mc_row rows[], const double x0s[],
+                   const double ps[], const double trajs[], pb_error *err);
+
+/* Number of samples appended so far. */
+size_t mc_file_samples_done(const mc_file *f);
+
+/* Per variant aggregates, computed from the rows in the file in a bounded
+ * number of passes with bounded memory. */
+typedef struct mc_aggregate {
+    long long n; /* samples */
+    long long converged_orig, bounded_orig, diverged_orig;
+    long long converged_pruned, bounded_pruned, diverged_pruned;
+    double rate_orig, rate_orig_lo, rate_orig_hi; /* converged fraction, Wilson 95 % */
+    double rate_pruned, rate_pruned_lo, rate_pruned_hi;
+    double rms_orig_q[MC_QUANTILES], rms_pruned_q[MC_QUANTILES]; /* finite values, linear interp. */
+    double max_dev_actual, max_dev_bound, max_dev_bound_closed, max_tightness;
+    long long violations;
+    double certified_fraction;
+} mc_aggregate;
+
+/* Writes /aggregates (one row per variant, plus the returned array agg[nv]
+ * when agg is not NULL), marks the file complete, closes it and renames
+ * "path.part" to path.  Frees f whatever happens.  PB_EIO / PB_ENOMEM. */
+int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err);
+
+/* Flushes and closes a partial file, keeping "path.part" for --resume;
+ * frees f; NULL is a no-op. */
+void mc_file_close(mc_file *f);
+
+/* The partial file's path. */
+const char *mc_file_part_path(const mc_file *f);
+
+#endif
