@@ -18,6 +18,7 @@ int cmd_export_c(int argc, char **argv);
 int cmd_bound(int argc, char **argv);
 int cmd_certify(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_montecarlo(int argc, char **argv);
 
 const cli_command cli_commands[] = {
@@ -29,7 +30,7 @@ const cli_command cli_commands[] = {
     {"certify", "admissible perturbation per layer and largest certified sparsity", cmd_certify},
     {"convert", "import a policy from NNet, POLAR text or ONNX", cmd_convert},
     {"export-c", "write a pruned policy as dependency-free C", cmd_export_c},
-    {"plot", "draw the figures of a results file with gnuplot", NULL},
+    {"plot", "draw the figures of a results file with gnuplot", cmd_plot},
     {"info", "summarise a policy or results file", cmd_info},
     {"plants", "list the plants, their states, inputs and parameters; LQR demo", cmd_plants},
     {NULL, NULL, NULL}};

@@ -1,0 +1,484 @@
+/* plot.c: `prunebound plot` machinery shared by every kind of results file:
+ * formats, finding gnuplot, folders, .dat files, HDF5 reading, running the
+ * scripts and writing rerun.sh (plot.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "plot_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Format table: name, gnuplot terminal, file extension. */
+static const struct {
+    const char *name, *terminal;
+} plot_formats[] = {{"png", "pngcairo"}, {"svg", "svg"}, {"pdf", "pdfcairo"}};
+
+int plot_format_parse(const char *s, plot_format *fmt, pb_error *err)
+{
+    for (size_t i = 0; i < sizeof plot_formats / sizeof plot_formats[0]; i++)
+        if (s && strcmp(s, plot_formats[i].name) == 0) {
+            *fmt = (plot_format)i;
+            return PB_SUCCESS;
+        }
+    return pb_error_set(err, PB_EINVAL, "unknown format '%s' (png, svg or pdf)", s ? s : "");
+}
+
+const char *plot_format_terminal(plot_format fmt)
+{
+    return plot_formats[fmt].terminal;
+}
+
+const char *plot_format_ext(plot_format fmt)
+{
+    return plot_formats[fmt].name;
+}
+
+int plot_gnuplot_find(char *path, size_t len, pb_error *err)
+{
+    const char *p = getenv("PATH");
+
+    while (p && *p) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        /* an empty PATH entry means the working directory (POSIX) */
+        int w = n ? snprintf(path, len, "%.*s/gnuplot", (int)n, p) : snprintf(path, len, "./gnuplot");
+        if (w > 0 && (size_t)w < len && access(path, X_OK) == 0)
+            return PB_SUCCESS;
+        p = end ? end + 1 : NULL;
+    }
+    path[0] = '\0';
+    return pb_error_set(err, PB_EUNSUPPORTED,
+                        "gnuplot not found on PATH; install it (Debian/Ubuntu: apt-get install "
+                        "gnuplot-nox) or add its folder to PATH");
+}
+
+void plot_default_dir(const char *results_path, char *dir, size_t len)
+{
+    const char *base = strrchr(results_path, '/');
+    size_t n;
+
+    base = base ? base + 1 : results_path;
+    n = strlen(base);
+    if (n > 3 && strcmp(base + n - 3, ".h5") == 0)
+        n -= 3;
+    snprintf(dir, len, "results/%.*s-plots", (int)n, base);
+}
+
+int plot_dir_make(const char *dir, pb_error *err)
+{
+    char buf[4096];
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof buf)
+        return pb_error_set(err, PB_EIO, "bad output folder '%s'", dir);
+    memcpy(buf, dir, n + 1);
+    /* each prefix ending at a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return pb_error_set(err, PB_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return pb_error_set(err, PB_EIO, "%s is not a folder", dir);
+    return PB_SUCCESS;
+}
+
+int plot_buf_printf(plot_buf *b, pb_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return pb_error_set(err, PB_EINTERNAL, "bad format in plot text");
+    if (b->n + (size_t)n + 1 > b->cap) {
+        size_t cap = 2 * (b->n + (size_t)n + 1) + 256;
+        char *s = realloc(b->s, cap);
+        if (!s)
+            return pb_error_set(err, PB_ENOMEM, "out of memory building plot commands");
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+    return PB_SUCCESS;
+}
+
+void plot_text_clean(const char *s, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f || strchr("'\"`$\\", c)) ? '_' : (char)c;
+    }
+    out[i] = '\0';
+}
+
+void plot_name_clean(const char *s, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < len; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+        out[i] = ok ? c : '-';
+    }
+    out[i] = '\0';
+}
+
+int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    *out = fopen(path, "w");
+    if (!*out)
+        return pb_error_set(err, PB_EIO, "cannot write %s: %s", path, strerror(errno));
+    return PB_SUCCESS;
+}
+
+int plot_dat_close(FILE *fp, const char *dir, const char *name, pb_error *err)
+{
+    int bad = ferror(fp);
+    if (fclose(fp) != 0 || bad)
+        return pb_error_set(err, PB_EIO, "cannot write %s/%s", dir, name);
+    return PB_SUCCESS;
+}
+
+void plot_dat_num(FILE *fp, double v, char sep)
+{
+    if (isnan(v))
+        fputs("NaN", fp);
+    else if (isinf(v))
+        fputs(v > 0 ? "Inf" : "-Inf", fp);
+    else
+        fprintf(fp, "%.17g", v);
+    fputc(sep, fp);
+}
+
+int plot_h5_exists(hid_t f, const char *path)
+{
+    char buf[1024];
+    size_t n = strlen(path);
+
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, path, n + 1);
+    /* H5Lexists needs every intermediate link to exist: check each prefix */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (H5Lexists(f, buf, H5P_DEFAULT) <= 0)
+            return 0;
+        buf[i] = c;
+    }
+    return 1;
+}
+
+int plot_h5_read(hid_t f, const char *file, const char *dset, int rank, size_t dims[2],
+                 double **out, pb_error *err)
+{
+    hid_t ds = -1, sp = -1;
+    hsize_t d[2] = {0, 1};
+    int rc = PB_SUCCESS;
+
+    *out = NULL;
+    if (!plot_h5_exists(f, dset) || (ds = H5Dopen2(f, dset, H5P_DEFAULT)) < 0)
+        return pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, dset);
+    sp = H5Dget_space(ds);
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != rank) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not of rank %d", file, dset, rank);
+        goto close_ds;
+    }
+    H5Sget_simple_extent_dims(sp, d, NULL);
+    dims[0] = (size_t)d[0];
+    dims[1] = rank == 2 ? (size_t)d[1] : 1;
+    *out = malloc((dims[0] * dims[1] + 1) * sizeof **out);
+    if (!*out) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", dset);
+        goto close_ds;
+    }
+    if (dims[0] * dims[1] > 0 &&
+        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+        free(*out);
+        *out = NULL;
+        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read dataset %s as float64", file, dset);
+    }
+close_ds:
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(ds);
+    return rc;
+}
+
+void plot_h5_attr_str(hid_t f, const char *obj_path, const char *name, char *buf, size_t len)
+{
+    hid_t a, t, mt;
+
+    buf[0] = '\0';
+    if (!plot_h5_exists(f, obj_path) && strcmp(obj_path, "/") != 0)
+        return;
+    if (H5Aexists_by_name(f, obj_path, name, H5P_DEFAULT) <= 0)
+        return;
+    if ((a = H5Aopen_by_name(f, obj_path, name, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        return;
+    t = H5Aget_type(a);
+    if (H5Tget_class(t) == H5T_STRING) {
+        mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(t));
+        if (H5Tis_variable_str(t) > 0) {
+            char *s = NULL;
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &s) >= 0 && s) {
+                snprintf(buf, len, "%s", s);
+                H5free_memory(s);
+            }
+        } else {
+            H5Tset_size(mt, len);
+            H5Tset_strpad(mt, H5T_STR_NULLTERM);
+            if (H5Aread(a, mt, buf) < 0)
+                buf[0] = '\0';
+        }
+        H5Tclose(mt);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+double plot_h5_attr_f64(hid_t f, const char *obj_path, const char *name)
+{
+    double v = NAN;
+    hid_t a;
+
+    if (!plot_h5_exists(f, obj_path) && strcmp(obj_path, "/") != 0)
+        return v;
+    if (H5Aexists_by_name(f, obj_path, name, H5P_DEFAULT) <= 0)
+        return v;
+    if ((a = H5Aopen_by_name(f, obj_path, name, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        return v;
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
+        v = NAN;
+    H5Aclose(a);
+    return v;
+}
+
+int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char *const names[],
+                         pb_error *err)
+{
+    hid_t ds, t;
+    int rc = PB_SUCCESS;
+
+    if (!plot_h5_exists(f, dset) || (ds = H5Dopen2(f, dset, H5P_DEFAULT)) < 0)
+        return pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, dset);
+    t = H5Dget_type(ds);
+    if (H5Tget_class(t) != H5T_COMPOUND) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not a table", file, dset);
+    } else {
+        for (size_t i = 0; names[i]; i++)
+            if (H5Tget_member_index(t, names[i]) < 0) {
+                rc = pb_error_set(err, PB_EFORMAT, "%s: table %s has no field '%s'", file, dset,
+                                  names[i]);
+                break;
+            }
+    }
+    H5Tclose(t);
+    H5Dclose(ds);
+    return rc;
+}
+
+int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_error *err)
+{
+    H5E_auto2_t old_fn;
+    void *old_data;
+    char fmt[64];
+    hid_t f;
+    int rc;
+
+    /* HDF5 would print its error stack on stderr: our messages say it better */
+    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK) != 0) {
+        rc = pb_error_set(err, PB_EIO, "cannot open %s: %s", path, strerror(errno));
+        goto restore;
+    }
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        rc = pb_error_set(err, PB_EIO, "cannot open %s as an HDF5 file", path);
+        goto restore;
+    }
+    plot_h5_attr_str(f, "/", "format", fmt, sizeof fmt);
+    if (strcmp(fmt, "prunebound-results") == 0)
+        rc = plot_run_prepare(f, path, dir, plan, err);
+    else if (strcmp(fmt, "prunebound-montecarlo") == 0)
+        rc = plot_mc_prepare(f, path, dir, plan, err);
+    else
+        rc = pb_error_set(err, PB_EFORMAT,
+                          "%s: not a prunebound results file (root attribute format is '%s', "
+                          "expected prunebound-results or prunebound-montecarlo)",
+                          path, fmt);
+    H5Fclose(f);
+restore:
+    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    return rc;
+}
+
+int plot_plan_add(plot_plan *plan, const char *script, const char *name, const char *vars,
+                  pb_error *err)
+{
+    plot_job *j;
+
+    if (plan->n == plan->cap) {
+        size_t cap = plan->cap ? 2 * plan->cap : 16;
+        plot_job *jobs = realloc(plan->jobs, cap * sizeof *jobs);
+        if (!jobs)
+            return pb_error_set(err, PB_ENOMEM, "out of memory listing figures");
+        plan->jobs = jobs;
+        plan->cap = cap;
+    }
+    j = &plan->jobs[plan->n];
+    snprintf(j->script, sizeof j->script, "%s", script);
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->vars = strdup(vars);
+    if (!j->vars)
+        return pb_error_set(err, PB_ENOMEM, "out of memory listing figures");
+    plan->n++;
+    return PB_SUCCESS;
+}
+
+void plot_plan_free(plot_plan *plan)
+{
+    if (!plan)
+        return;
+    for (size_t i = 0; i < plan->n; i++)
+        free(plan->jobs[i].vars);
+    free(plan->jobs);
+    plan->jobs = NULL;
+    plan->n = plan->cap = 0;
+}
+
+/* The -e text of a job: scripts and term first, then the job's variables. */
+static int job_command(const plot_job *j, const char *scripts, const char *term, plot_buf *b,
+                       pb_error *err)
+{
+    b->n = 0;
+    return plot_buf_printf(b, err, "scripts='%s'; term='%s'; name='%s'; %s", scripts, term,
+                           j->name, j->vars);
+}
+
+int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
+                     const char *dir, plot_format fmt, pb_error *err)
+{
+    char log[4096], script[4096], out[4096];
+    plot_buf cmd = {0};
+    int rc = PB_SUCCESS, logfd;
+
+    snprintf(log, sizeof log, "%s/gnuplot.log", dir);
+    logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (logfd < 0)
+        return pb_error_set(err, PB_EIO, "cannot write %s: %s", log, strerror(errno));
+    for (size_t i = 0; i < plan->n && rc == PB_SUCCESS; i++) {
+        const plot_job *j = &plan->jobs[i];
+        int status;
+        pid_t pid;
+        struct stat st;
+
+        snprintf(script, sizeof script, "%s/%s", scripts, j->script);
+        if (access(script, R_OK) != 0) {
+            rc = pb_error_set(err, PB_EIO, "cannot read gnuplot script %s: %s", script,
+                              strerror(errno));
+            break;
+        }
+        if ((rc = job_command(j, scripts, plot_format_terminal(fmt), &cmd, err)) != PB_SUCCESS)
+            break;
+        pid = fork();
+        if (pid < 0) {
+            rc = pb_error_set(err, PB_EIO, "cannot start gnuplot: %s", strerror(errno));
+            break;
+        }
+        if (pid == 0) {
+            /* the child: gnuplot in the output folder, its messages to the log */
+            char *argv[] = {(char *)gnuplot, (char *)"-e", cmd.s, script, NULL};
+            int nul = open("/dev/null", O_RDONLY);
+            if (nul >= 0)
+                dup2(nul, STDIN_FILENO);
+            dup2(logfd, STDOUT_FILENO);
+            dup2(logfd, STDERR_FILENO);
+            if (chdir(dir) != 0)
+                _exit(126);
+            execv(gnuplot, argv);
+            _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) {
+                status = -1;
+                break;
+            }
+        snprintf(out, sizeof out, "%s/%s.%s", dir, j->name, plot_format_ext(fmt));
+        if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+            rc = pb_error_set(err, PB_EIO, "cannot run %s", gnuplot);
+        else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0)
+            rc = pb_error_set(err, PB_EINTERNAL,
+                              "gnuplot failed on %s for %s (exit %d; see %s)", script, out,
+                              WEXITSTATUS(status), log);
+    }
+    close(logfd);
+    free(cmd.s);
+    return rc;
+}
+
+int plot_rerun_write(const plot_plan *plan, const char *scripts, const char *dir, pb_error *err)
+{
+    char path[4096];
+    plot_buf cmd = {0};
+    FILE *fp;
+    int rc = PB_SUCCESS;
+
+    snprintf(path, sizeof path, "%s/rerun.sh", dir);
+    fp = fopen(path, "w");
+    if (!fp)
+        return pb_error_set(err, PB_EIO, "cannot write %s: %s", path, strerror(errno));
+    fprintf(fp,
+            "#!/bin/sh\n"
+            "# Redraws the figures in this folder from the .dat files beside them with the\n"
+            "# gnuplot scripts of prunebound (edit a script, then run this again).\n"
+            "# usage: sh rerun.sh [png|svg|pdf]   (PB_PLOT_SCRIPTS=DIR: another script folder)\n"
+            "set -e\n"
+            "cd \"$(dirname \"$0\")\"\n"
+            "S=\"${PB_PLOT_SCRIPTS:-%s}\"\n"
+            "case \"${1:-png}\" in\n"
+            "  png) T=pngcairo ;;\n"
+            "  svg) T=svg ;;\n"
+            "  pdf) T=pdfcairo ;;\n"
+            "  *) echo \"usage: sh rerun.sh [png|svg|pdf]\" >&2; exit 2 ;;\n"
+            "esac\n",
+            scripts);
+    for (size_t i = 0; i < plan->n; i++) {
+        /* the same -e text as plot_plan_render, with $S and $T for the shell */
+        if ((rc = job_command(&plan->jobs[i], "$S", "$T", &cmd, err)) != PB_SUCCESS)
+            break;
+        fprintf(fp, "gnuplot -e \"%s\" \"$S/%s\"\n", cmd.s, plan->jobs[i].script);
+    }
+    free(cmd.s);
+    if (fclose(fp) != 0 && rc == PB_SUCCESS)
+        rc = pb_error_set(err, PB_EIO, "cannot write %s", path);
+    if (rc == PB_SUCCESS)
+        chmod(path, 0755);
+    return rc;
+}

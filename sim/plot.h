@@ -1,0 +1,91 @@
+/* plot.h: figures of a results file (`prunebound plot`, docs/PLOTS.md).
+ *
+ * Two steps, each usable alone:
+ *   plot_file_prepare  reads a results file of `prunebound run` (or of
+ *                      `prunebound montecarlo`) with the HDF5 C API, writes
+ *                      the numbers each figure needs as plain-text .dat
+ *                      files into a folder, and lists the figures as jobs:
+ *                      a gnuplot script of results/plots/ and the variables
+ *                      that script reads;
+ *   plot_plan_render   runs gnuplot once per job inside that folder;
+ *   plot_rerun_write   writes rerun.sh there, the same gnuplot calls for a
+ *                      user who edits a script and redraws by hand.
+ * The .dat files hold the datasets' numbers unchanged (%.17g, NaN for rows a
+ * diverged loop did not reach); what a log axis cannot show (zeros) is
+ * skipped by the scripts, not altered in the data. */
+#ifndef PLOT_H
+#define PLOT_H
+
+#include <stddef.h>
+
+#include "pb_error.h"
+
+typedef enum plot_format {
+    PLOT_PNG = 0, /* gnuplot terminal pngcairo */
+    PLOT_SVG,     /* svg */
+    PLOT_PDF      /* pdfcairo */
+} plot_format;
+
+/* One figure: gnuplot runs `scripts/<script>` with the variables `vars`
+ * (gnuplot statements, e.g. "name='dev_0'; n=2; ...") in the output folder
+ * and writes <output>.<extension of the format>. */
+typedef struct plot_job {
+    char script[32]; /* "deviation.gp" */
+    char name[96];   /* output file name without extension */
+    char *vars;      /* owned */
+} plot_job;
+
+/* The figures of one results file (a growable list; zero-initialise). */
+typedef struct plot_plan {
+    plot_job *jobs;
+    size_t n, cap;
+    char note[512]; /* a remark for the user ("no traces: ..."), "" when none */
+} plot_plan;
+
+/* Parses "png", "svg" or "pdf" into *fmt; PB_EINVAL otherwise. */
+int plot_format_parse(const char *s, plot_format *fmt, pb_error *err);
+
+/* The gnuplot terminal ("pngcairo", "svg", "pdfcairo") and file extension
+ * ("png", "svg", "pdf") of a format. */
+const char *plot_format_terminal(plot_format fmt);
+const char *plot_format_ext(plot_format fmt);
+
+/* Finds an executable `gnuplot` in the folders of $PATH and copies its path
+ * into path[len].  PB_EUNSUPPORTED with a message saying how to install it
+ * when there is none. */
+int plot_gnuplot_find(char *path, size_t len, pb_error *err);
+
+/* The default output folder of a results file: "results/<basename without
+ * .h5>-plots" (relative to the working directory). */
+void plot_default_dir(const char *results_path, char *dir, size_t len);
+
+/* Creates folder dir and its missing parents (mkdir -p).  PB_EIO on failure. */
+int plot_dir_make(const char *dir, pb_error *err);
+
+/* Reads the results file at path, writes the .dat files of every figure into
+ * the existing folder dir and appends one job per figure to plan.  PB_EIO
+ * when the file cannot be opened or a .dat file not written, PB_EFORMAT (with
+ * a message naming the file and the dataset or field) when the file is not a
+ * prunebound results file or lacks something a figure needs, PB_ENOMEM. */
+int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_error *err);
+
+/* Runs `gnuplot -e "scripts='S'; term='T'; <vars>" S/<script>` for every job
+ * with the working directory dir; gnuplot's messages go to dir/gnuplot.log.
+ * PB_EIO when gnuplot cannot be started, PB_EINTERNAL when it fails or
+ * leaves no non-empty figure (the message names the script and the log). */
+int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
+                     const char *dir, plot_format fmt, pb_error *err);
+
+/* Writes dir/rerun.sh: `sh rerun.sh [png|svg|pdf]` redraws every figure of
+ * the plan from the .dat files beside it with the scripts in folder scripts
+ * ($PB_PLOT_SCRIPTS overrides).  PB_EIO on failure. */
+int plot_rerun_write(const plot_plan *plan, const char *scripts, const char *dir, pb_error *err);
+
+/* Appends a job (copies of the strings); PB_ENOMEM on failure. */
+int plot_plan_add(plot_plan *plan, const char *script, const char *name, const char *vars,
+                  pb_error *err);
+
+/* Frees the jobs and resets plan to empty; NULL is a no-op. */
+void plot_plan_free(plot_plan *plan);
+
+#endif

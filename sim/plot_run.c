@@ -1,0 +1,609 @@
+/* plot_run.c: the figures of a `prunebound run` results file (docs/PLOTS.md,
+ * layout in docs/RESULTS.md): per scenario the action deviation and both
+ * bounds over time and the tracking error (and the x-y path of a plant that
+ * has one); over all runs the degradation against sparsity and the
+ * tightness scatter. */
+#define _POSIX_C_SOURCE 200809L
+#include "plot_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plant.h"
+
+/* The /summary fields the figures use (matched by name). */
+typedef struct run_row {
+    char label[64], method[32], pattern[16], scen_name[64];
+    double sparsity, max_dev_actual, max_dev_bound, rms_orig, rms_pruned;
+    long long scenario, stable_pruned;
+} run_row;
+
+static const char *const run_fields[] = {
+    "label",         "method",        "pattern",          "sparsity",
+    "scenario",      "scenario_name", "max_dev_actual",   "max_dev_bound",
+    "rms_track_orig", "rms_track_pruned", "stable_pruned", NULL};
+
+/* What every figure of one file shares. */
+typedef struct run_ctx {
+    hid_t f;
+    const char *path, *dir;
+    char plant[64];
+    size_t nx;
+    char dev_unit[128], track_unit[128];
+    int path_axes[2]; /* state indices drawn as x and y of the path figure, -1: none */
+    char path_label[2][64];
+    run_row *rows;
+    size_t n_rows;
+    /* method keys: a variant's label without its sparsity ("magnitude_L2") */
+    char (*keys)[64];
+    size_t n_keys;
+    size_t *row_key; /* [n_rows] */
+    plot_plan *plan;
+} run_ctx;
+
+/* The unique units of vars[n], comma-separated, into out. */
+static void units_join(const plant_var *vars, size_t n, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(vars[i].unit, vars[j].unit) == 0;
+        if (seen)
+            continue;
+        size_t k = strlen(out);
+        snprintf(out + k, len - k, "%s%s", k ? ", " : "", vars[i].unit);
+    }
+}
+
+/* The label with its "_s<sparsity>" token removed, and the rest after it. */
+static void label_key(const char *label, char *key, size_t len, const char **suffix)
+{
+    const char *p = label;
+    *suffix = "";
+    while ((p = strstr(p, "_s")) != NULL) {
+        if (p[2] >= '0' && p[2] <= '9') {
+            const char *e = p + 2;
+            while ((*e >= '0' && *e <= '9') || *e == '.')
+                e++;
+            snprintf(key, len, "%.*s%s", (int)(p - label), label, e);
+            *suffix = *e == '_' ? e + 1 : e;
+            return;
+        }
+        p += 2;
+    }
+    snprintf(key, len, "%s", label);
+}
+
+/* The label's suffix in words: "L2" (layers restricted) -> "layer 2". */
+static void suffix_words(const char *suffix, char *out, size_t len)
+{
+    if (suffix[0] == 'L' && suffix[1] >= '0' && suffix[1] <= '9')
+        snprintf(out, len, "layer%s %s", strpbrk(suffix, ",-_") ? "s" : "", suffix + 1);
+    else
+        snprintf(out, len, "%s", suffix);
+}
+
+/* "magnitude, s = 0.50, layer 2" or "sparsegpt, 2:4": a variant for a title. */
+static void row_title(const run_row *r, char *out, size_t len)
+{
+    char key[64], buf[160], words[64];
+    const char *suffix;
+
+    label_key(r->label, key, sizeof key, &suffix);
+    suffix_words(suffix, words, sizeof words);
+    suffix = words;
+    if (strcmp(r->pattern, "unstructured") == 0 || r->pattern[0] == '\0')
+        snprintf(buf, sizeof buf, "%s, s = %.2f%s%s", r->method, r->sparsity, *suffix ? ", " : "",
+                 suffix);
+    else
+        snprintf(buf, sizeof buf, "%s, %s (s = %.2f)%s%s", r->method, r->pattern, r->sparsity,
+                 *suffix ? ", " : "", suffix);
+    plot_text_clean(buf, out, len);
+}
+
+/* "magnitude" or "sparsegpt 2:4": a method line of the sparsity figure. */
+static void key_title(const run_row *r, char *out, size_t len)
+{
+    char key[64], buf[160], words[64];
+    const char *suffix;
+
+    label_key(r->label, key, sizeof key, &suffix);
+    suffix_words(suffix, words, sizeof words);
+    suffix = words;
+    snprintf(buf, sizeof buf, "%s%s%s%s%s", r->method,
+             strcmp(r->pattern, "unstructured") && r->pattern[0] ? " " : "",
+             strcmp(r->pattern, "unstructured") ? r->pattern : "", *suffix ? " " : "", suffix);
+    plot_text_clean(buf, out, len);
+}
+
+static void run_file_name(const run_row *r, char *out, size_t len)
+{
+    char clean[80];
+    plot_name_clean(r->label, clean, sizeof clean);
+    snprintf(out, len, "run_%s_%lld.dat", clean, r->scenario);
+}
+
+static int summary_read(run_ctx *c, pb_error *err)
+{
+    hid_t ds, sp, mt, s64, s32, s16;
+    hsize_t n = 0;
+    int rc;
+
+    if ((rc = plot_h5_fields_check(c->f, c->path, "/summary", run_fields, err)) != PB_SUCCESS)
+        return rc;
+    ds = H5Dopen2(c->f, "/summary", H5P_DEFAULT);
+    sp = H5Dget_space(ds);
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    c->n_rows = (size_t)n;
+    c->rows = calloc(c->n_rows + 1, sizeof *c->rows);
+    c->row_key = calloc(c->n_rows + 1, sizeof *c->row_key);
+    c->keys = calloc(c->n_rows + 1, sizeof *c->keys);
+    mt = H5Tcreate(H5T_COMPOUND, sizeof(run_row));
+    s64 = H5Tcopy(H5T_C_S1);
+    H5Tset_size(s64, 64);
+    s32 = H5Tcopy(H5T_C_S1);
+    H5Tset_size(s32, 32);
+    s16 = H5Tcopy(H5T_C_S1);
+    H5Tset_size(s16, 16);
+    H5Tinsert(mt, "label", offsetof(run_row, label), s64);
+    H5Tinsert(mt, "method", offsetof(run_row, method), s32);
+    H5Tinsert(mt, "pattern", offsetof(run_row, pattern), s16);
+    H5Tinsert(mt, "scenario_name", offsetof(run_row, scen_name), s64);
+    H5Tinsert(mt, "sparsity", offsetof(run_row, sparsity), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "max_dev_actual", offsetof(run_row, max_dev_actual), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "max_dev_bound", offsetof(run_row, max_dev_bound), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "rms_track_orig", offsetof(run_row, rms_orig), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "rms_track_pruned", offsetof(run_row, rms_pruned), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "scenario", offsetof(run_row, scenario), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "stable_pruned", offsetof(run_row, stable_pruned), H5T_NATIVE_LLONG);
+    if (!c->rows || !c->row_key || !c->keys)
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", c->path);
+    else if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->rows) < 0)
+        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read the /summary table", c->path);
+    else if (n == 0)
+        rc = pb_error_set(err, PB_EFORMAT, "%s: the /summary table is empty", c->path);
+    H5Tclose(s16);
+    H5Tclose(s32);
+    H5Tclose(s64);
+    H5Tclose(mt);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    if (rc != PB_SUCCESS)
+        return rc;
+    /* method keys in order of first appearance */
+    for (size_t i = 0; i < c->n_rows; i++) {
+        char key[64];
+        const char *suffix;
+        size_t k;
+        label_key(c->rows[i].label, key, sizeof key, &suffix);
+        for (k = 0; k < c->n_keys && strcmp(c->keys[k], key) != 0; k++)
+            ;
+        if (k == c->n_keys)
+            memcpy(c->keys[c->n_keys++], key, sizeof key);
+        c->row_key[i] = k;
+    }
+    return PB_SUCCESS;
+}
+
+/* summary.dat: the /summary rows as read (numbers unchanged). */
+static int summary_write(const run_ctx *c, pb_error *err)
+{
+    FILE *fp;
+    int rc;
+
+    if ((rc = plot_dat_open(c->dir, "summary.dat", &fp, err)) != PB_SUCCESS)
+        return rc;
+    fprintf(fp, "# /summary of %s\n# label method pattern sparsity scenario scenario_name "
+                "max_dev_actual max_dev_bound rms_track_orig rms_track_pruned stable_pruned\n",
+            c->path);
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const run_row *r = &c->rows[i];
+        char a[64], b[64];
+        plot_name_clean(r->label, a, sizeof a);
+        plot_name_clean(r->scen_name, b, sizeof b);
+        fprintf(fp, "%s %s %s ", a, r->method, r->pattern);
+        plot_dat_num(fp, r->sparsity, ' ');
+        fprintf(fp, "%lld %s ", r->scenario, b);
+        plot_dat_num(fp, r->max_dev_actual, ' ');
+        plot_dat_num(fp, r->max_dev_bound, ' ');
+        plot_dat_num(fp, r->rms_orig, ' ');
+        plot_dat_num(fp, r->rms_pruned, ' ');
+        fprintf(fp, "%lld\n", r->stable_pruned);
+    }
+    return plot_dat_close(fp, c->dir, "summary.dat", err);
+}
+
+/* sparsity.dat: per method key (one gnuplot index block each, in key order)
+ * and per sparsity, over the scenarios: mean RMS tracking error of both loops,
+ * their mean difference, the largest actual deviation and the largest
+ * forward-pass bound, and how many pruned loops were stable. */
+static int sparsity_write(const run_ctx *c, pb_error *err)
+{
+    plot_buf v = {0};
+    FILE *fp;
+    int rc;
+
+    if ((rc = plot_dat_open(c->dir, "sparsity.dat", &fp, err)) != PB_SUCCESS)
+        return rc;
+    fprintf(fp, "# per method (one block each) and sparsity, over the scenarios of %s\n", c->path);
+    for (size_t k = 0; k < c->n_keys; k++) {
+        fprintf(fp, "%s# %s\n# sparsity degradation rms_orig_mean rms_pruned_mean "
+                    "max_dev_actual max_dev_bound stable_pruned n_scenarios\n",
+                k ? "\n\n" : "", c->keys[k]);
+        /* variants of this key in order of sparsity (labels differ in sparsity) */
+        double last = -INFINITY;
+        for (;;) {
+            double s = INFINITY;
+            for (size_t i = 0; i < c->n_rows; i++)
+                if (c->row_key[i] == k && c->rows[i].sparsity > last && c->rows[i].sparsity < s)
+                    s = c->rows[i].sparsity;
+            if (!isfinite(s))
+                break;
+            double ro = 0, rp = 0, ma = 0, mb = 0;
+            long long stable = 0, n = 0;
+            for (size_t i = 0; i < c->n_rows; i++) {
+                const run_row *r = &c->rows[i];
+                if (c->row_key[i] != k || r->sparsity != s)
+                    continue;
+                ro += r->rms_orig;
+                rp += r->rms_pruned;
+                ma = fmax(ma, r->max_dev_actual);
+                mb = fmax(mb, r->max_dev_bound);
+                stable += r->stable_pruned;
+                n++;
+            }
+            plot_dat_num(fp, s, ' ');
+            plot_dat_num(fp, (rp - ro) / (double)n, ' ');
+            plot_dat_num(fp, ro / (double)n, ' ');
+            plot_dat_num(fp, rp / (double)n, ' ');
+            plot_dat_num(fp, ma, ' ');
+            plot_dat_num(fp, mb, ' ');
+            fprintf(fp, "%lld %lld\n", stable, n);
+            last = s;
+        }
+    }
+    if ((rc = plot_dat_close(fp, c->dir, "sparsity.dat", err)) != PB_SUCCESS)
+        return rc;
+
+    /* the job: method titles (first row of each key) */
+    rc = plot_buf_printf(&v, err, "plant='%s'; track_unit='%s'; dev_unit='%s'; n=%zu; "
+                                  "array keys[%zu] = [",
+                         c->plant, c->track_unit, c->dev_unit, c->n_keys, c->n_keys);
+    for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
+        char t[160];
+        size_t i = 0;
+        while (c->row_key[i] != k)
+            i++;
+        key_title(&c->rows[i], t, sizeof t);
+        rc = plot_buf_printf(&v, err, "%s'%s'", k ? ", " : "", t);
+    }
+    if (rc == PB_SUCCESS)
+        rc = plot_buf_printf(&v, err, "]");
+    if (rc == PB_SUCCESS)
+        rc = plot_plan_add(c->plan, "sparsity.gp", "sparsity", v.s, err);
+    free(v.s);
+    return rc;
+}
+
+/* The traces of one run, as in /runs/<label>/<i>. */
+typedef struct run_trace {
+    size_t n, nx;
+    double *t, *dev_actual, *dev_bound, *dev_closed, *te_orig, *te_pruned, *traj_dev;
+    double *x_orig, *x_pruned, *ref; /* [n, nx] */
+} run_trace;
+
+static void trace_free(run_trace *tr)
+{
+    double **p[] = {&tr->t,        &tr->dev_actual, &tr->dev_bound, &tr->dev_closed,
+                    &tr->te_orig,  &tr->te_pruned,  &tr->traj_dev,  &tr->x_orig,
+                    &tr->x_pruned, &tr->ref};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
+        free(*p[i]);
+        *p[i] = NULL;
+    }
+}
+
+/* Reads the datasets of /runs/<label>/<scenario> (with_states: also the
+ * [n, nx] matrices); PB_EFORMAT naming file and dataset when one is missing
+ * or its length differs from t's. */
+static int trace_read(const run_ctx *c, const run_row *r, int with_states, run_trace *tr,
+                      pb_error *err)
+{
+    static const char *const vec[] = {"t",        "dev_actual",     "dev_bound",
+                                      "dev_bound_closed", "track_err_orig", "track_err_pruned",
+                                      "traj_dev"};
+    static const char *const mat[] = {"x_orig", "x_pruned", "ref"};
+    double **vp[] = {&tr->t,       &tr->dev_actual, &tr->dev_bound, &tr->dev_closed,
+                     &tr->te_orig, &tr->te_pruned,  &tr->traj_dev};
+    double **mp[] = {&tr->x_orig, &tr->x_pruned, &tr->ref};
+    char ds[256];
+    size_t dims[2];
+    int rc;
+
+    memset(tr, 0, sizeof *tr);
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        snprintf(ds, sizeof ds, "/runs/%s/%lld/%s", r->label, r->scenario, vec[i]);
+        if ((rc = plot_h5_read(c->f, c->path, ds, 1, dims, vp[i], err)) != PB_SUCCESS)
+            goto fail;
+        if (i == 0)
+            tr->n = dims[0];
+        else if (dims[0] != tr->n) {
+            rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s has %zu rows, t has %zu", c->path,
+                              ds, dims[0], tr->n);
+            goto fail;
+        }
+    }
+    tr->nx = c->nx;
+    for (size_t i = 0; with_states && i < sizeof mat / sizeof mat[0]; i++) {
+        snprintf(ds, sizeof ds, "/runs/%s/%lld/%s", r->label, r->scenario, mat[i]);
+        if ((rc = plot_h5_read(c->f, c->path, ds, 2, dims, mp[i], err)) != PB_SUCCESS)
+            goto fail;
+        if (dims[0] != tr->n || dims[1] != c->nx) {
+            rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is [%zu, %zu], expected [%zu, %zu]",
+                              c->path, ds, dims[0], dims[1], tr->n, c->nx);
+            goto fail;
+        }
+    }
+    return PB_SUCCESS;
+fail:
+    trace_free(tr);
+    return rc;
+}
+
+/* run_<label>_<i>.dat: columns t, dev_actual, dev_bound, dev_bound_closed,
+ * track_err_orig, track_err_pruned, traj_dev, x_orig[nx], x_pruned[nx], ref[nx]. */
+static int run_write(const run_ctx *c, const run_row *r, pb_error *err)
+{
+    char name[128];
+    run_trace tr;
+    FILE *fp;
+    int rc;
+
+    if ((rc = trace_read(c, r, 1, &tr, err)) != PB_SUCCESS)
+        return rc;
+    run_file_name(r, name, sizeof name);
+    if ((rc = plot_dat_open(c->dir, name, &fp, err)) != PB_SUCCESS)
+        goto free_trace;
+    fprintf(fp, "# /runs/%s/%lld of %s (scenario %s)\n# t dev_actual dev_bound dev_bound_closed "
+                "track_err_orig track_err_pruned traj_dev x_orig[%zu] x_pruned[%zu] ref[%zu]\n",
+            r->label, r->scenario, c->path, r->scen_name, c->nx, c->nx, c->nx);
+    for (size_t k = 0; k < tr.n; k++) {
+        const double v[] = {tr.t[k],       tr.dev_actual[k], tr.dev_bound[k], tr.dev_closed[k],
+                            tr.te_orig[k], tr.te_pruned[k],  tr.traj_dev[k]};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+            plot_dat_num(fp, v[j], ' ');
+        for (size_t j = 0; j < 3 * c->nx; j++) {
+            const double *m = j < c->nx ? tr.x_orig : j < 2 * c->nx ? tr.x_pruned : tr.ref;
+            plot_dat_num(fp, m[k * c->nx + j % c->nx], j + 1 < 3 * c->nx ? ' ' : '\n');
+        }
+    }
+    rc = plot_dat_close(fp, c->dir, name, err);
+free_trace:
+    trace_free(&tr);
+    return rc;
+}
+
+/* Rows of a run in the tightness scatter: every stride-th row (at most
+ * PLOT_TIGHT_ROWS per run) where both deviations are finite and > 0 (a log
+ * axis cannot show a zero). */
+#define PLOT_TIGHT_ROWS 200
+
+/* tightness.dat: per method key with such rows (one block each): dev_bound,
+ * dev_bound_closed, dev_actual, t, scenario.  Adds the job when any block. */
+static int tightness_write(const run_ctx *c, pb_error *err)
+{
+    plot_buf titles = {0}, v = {0};
+    FILE *fp;
+    size_t blocks = 0;
+    int rc;
+
+    if ((rc = plot_dat_open(c->dir, "tightness.dat", &fp, err)) != PB_SUCCESS)
+        return rc;
+    fprintf(fp, "# actual deviation against its bounds, per method (one block each), of %s\n"
+                "# every stride-th row (stride = ceil(n / %d)) where dev_actual > 0 and "
+                "dev_bound > 0\n",
+            c->path, PLOT_TIGHT_ROWS);
+    for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
+        size_t written = 0;
+        for (size_t i = 0; i < c->n_rows && rc == PB_SUCCESS; i++) {
+            run_trace tr;
+            if (c->row_key[i] != k || !(c->rows[i].max_dev_bound > 0))
+                continue;
+            if ((rc = trace_read(c, &c->rows[i], 0, &tr, err)) != PB_SUCCESS)
+                break;
+            size_t stride = (tr.n + PLOT_TIGHT_ROWS - 1) / PLOT_TIGHT_ROWS;
+            for (size_t j = 0; j < tr.n; j += stride ? stride : 1) {
+                if (!(tr.dev_actual[j] > 0 && tr.dev_bound[j] > 0) || !isfinite(tr.dev_bound[j]) ||
+                    !isfinite(tr.dev_closed[j]))
+                    continue;
+                if (written++ == 0) {
+                    char t[160];
+                    key_title(&c->rows[i], t, sizeof t);
+                    fprintf(fp, "%s# %s\n# dev_bound dev_bound_closed dev_actual t scenario\n",
+                            blocks ? "\n\n" : "", c->keys[k]);
+                    rc = plot_buf_printf(&titles, err, "%s'%s'", blocks ? ", " : "", t);
+                    blocks++;
+                }
+                plot_dat_num(fp, tr.dev_bound[j], ' ');
+                plot_dat_num(fp, tr.dev_closed[j], ' ');
+                plot_dat_num(fp, tr.dev_actual[j], ' ');
+                plot_dat_num(fp, tr.t[j], ' ');
+                fprintf(fp, "%lld\n", c->rows[i].scenario);
+            }
+            trace_free(&tr);
+        }
+    }
+    if (rc != PB_SUCCESS) {
+        fclose(fp);
+        goto done;
+    }
+    if ((rc = plot_dat_close(fp, c->dir, "tightness.dat", err)) != PB_SUCCESS || blocks == 0)
+        goto done;
+    rc = plot_buf_printf(&v, err, "plant='%s'; dev_unit='%s'; n=%zu; array keys[%zu] = [%s]",
+                         c->plant, c->dev_unit, blocks, blocks, titles.s);
+    if (rc == PB_SUCCESS)
+        rc = plot_plan_add(c->plan, "tightness.gp", "tightness", v.s, err);
+done:
+    free(titles.s);
+    free(v.s);
+    return rc;
+}
+
+/* The jobs of scenario s: deviation panels, tracking error, x-y path. */
+static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
+{
+    plot_buf files = {0}, titles = {0}, v = {0};
+    const run_row *first = NULL;
+    char name[128], orig[128], scen[64], t[160];
+    size_t n = 0;
+    int rc = PB_SUCCESS;
+
+    for (size_t i = 0; i < c->n_rows && rc == PB_SUCCESS; i++) {
+        const run_row *r = &c->rows[i];
+        if (r->scenario != s)
+            continue;
+        if (!first)
+            first = r;
+        /* an unchanged variant (sparsity 0) has zero deviation and bounds:
+         * nothing a log axis can show */
+        if (!(r->max_dev_bound > 0))
+            continue;
+        run_file_name(r, name, sizeof name);
+        row_title(r, t, sizeof t);
+        rc = plot_buf_printf(&files, err, "%s'%s'", n ? ", " : "", name);
+        if (rc == PB_SUCCESS)
+            rc = plot_buf_printf(&titles, err, "%s'%s'", n ? ", " : "", t);
+        n++;
+    }
+    if (rc != PB_SUCCESS || !first)
+        goto done;
+    plot_text_clean(first->scen_name, scen, sizeof scen);
+    run_file_name(first, orig, sizeof orig);
+    if (n > 0) {
+        size_t cols = (size_t)ceil(sqrt((double)n)), rows = (n + cols - 1) / cols;
+        rc = plot_buf_printf(&v, err,
+                             "plant='%s'; scen='%s'; dev_unit='%s'; n=%zu; cols=%zu; rows=%zu; "
+                             "w=%zu; h=%zu; array files[%zu] = [%s]; array titles[%zu] = [%s]",
+                             c->plant, scen, c->dev_unit, n, cols, rows, 460 * cols,
+                             320 * rows + 60, n, files.s, n, titles.s);
+        snprintf(name, sizeof name, "deviation_%lld", s);
+        if (rc == PB_SUCCESS)
+            rc = plot_plan_add(c->plan, "deviation.gp", name, v.s, err);
+    }
+    /* the original loop is the same in every variant's file of scenario s */
+    v.n = 0;
+    if (rc == PB_SUCCESS)
+        rc = plot_buf_printf(&v, err,
+                             "plant='%s'; scen='%s'; track_unit='%s'; orig='%s'; n=%zu; "
+                             "array files[%zu] = [%s]; array titles[%zu] = [%s]",
+                             c->plant, scen, c->track_unit, orig, n, n ? n : 1,
+                             n ? files.s : "''", n ? n : 1, n ? titles.s : "''");
+    snprintf(name, sizeof name, "tracking_%lld", s);
+    if (rc == PB_SUCCESS)
+        rc = plot_plan_add(c->plan, "tracking.gp", name, v.s, err);
+    if (rc == PB_SUCCESS && c->path_axes[0] >= 0) {
+        size_t ax = (size_t)c->path_axes[0], ay = (size_t)c->path_axes[1];
+        v.n = 0;
+        rc = plot_buf_printf(&v, err,
+                             "plant='%s'; scen='%s'; xlab='%s'; ylab='%s'; orig='%s'; "
+                             "cx=%zu; cy=%zu; px=%zu; py=%zu; rx=%zu; ry=%zu; n=%zu; "
+                             "array files[%zu] = [%s]; array titles[%zu] = [%s]",
+                             c->plant, scen, c->path_label[0], c->path_label[1], orig, 8 + ax,
+                             8 + ay, 8 + c->nx + ax, 8 + c->nx + ay, 8 + 2 * c->nx + ax,
+                             8 + 2 * c->nx + ay, n, n ? n : 1, n ? files.s : "''", n ? n : 1,
+                             n ? titles.s : "''");
+        snprintf(name, sizeof name, "path_%lld", s);
+        if (rc == PB_SUCCESS)
+            rc = plot_plan_add(c->plan, "path.gp", name, v.s, err);
+    }
+done:
+    free(files.s);
+    free(titles.s);
+    free(v.s);
+    return rc;
+}
+
+/* Plant name, state count, units and the axes of the x-y path figure. */
+static int plant_read(run_ctx *c, pb_error *err)
+{
+    char states[512];
+    const plant_type *type;
+    double nx;
+
+    plot_h5_attr_str(c->f, "/plant", "name", c->plant, sizeof c->plant);
+    plot_h5_attr_str(c->f, "/plant", "states", states, sizeof states);
+    nx = plot_h5_attr_f64(c->f, "/plant", "nx");
+    if (!c->plant[0] || !(nx >= 1 && nx <= PLANT_NX_MAX))
+        return pb_error_set(err, PB_EFORMAT, "%s: group /plant lacks attribute name or nx",
+                            c->path);
+    c->nx = (size_t)nx;
+    type = plant_find(c->plant);
+    snprintf(c->dev_unit, sizeof c->dev_unit, "input units");
+    snprintf(c->track_unit, sizeof c->track_unit, "state units");
+    c->path_axes[0] = c->path_axes[1] = -1;
+    if (!type || type->nx != c->nx)
+        return PB_SUCCESS;
+    units_join(type->inputs, type->nu, c->dev_unit, sizeof c->dev_unit);
+    units_join(type->states, type->nx, c->track_unit, sizeof c->track_unit);
+    /* a plant that moves in a plane: x, y or north, east (drawn east right) */
+    static const char *const pairs[][2] = {{"x", "y"}, {"pe", "pn"}};
+    static const char *const words[][2] = {{"", ""}, {"east ", "north "}};
+    for (size_t p = 0; p < 2 && c->path_axes[0] < 0; p++) {
+        int ix = -1, iy = -1;
+        for (size_t j = 0; j < type->nx; j++) {
+            if (strcmp(type->states[j].name, pairs[p][0]) == 0)
+                ix = (int)j;
+            if (strcmp(type->states[j].name, pairs[p][1]) == 0)
+                iy = (int)j;
+        }
+        if (ix >= 0 && iy >= 0) {
+            c->path_axes[0] = ix;
+            c->path_axes[1] = iy;
+            snprintf(c->path_label[0], sizeof c->path_label[0], "%s%s (%s)", words[p][0],
+                     type->states[ix].name, type->states[ix].unit);
+            snprintf(c->path_label[1], sizeof c->path_label[1], "%s%s (%s)", words[p][1],
+                     type->states[iy].name, type->states[iy].unit);
+        }
+    }
+    return PB_SUCCESS;
+}
+
+int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err)
+{
+    run_ctx c;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    c.path = path;
+    c.dir = dir;
+    c.plan = plan;
+    if ((rc = plant_read(&c, err)) != PB_SUCCESS || (rc = summary_read(&c, err)) != PB_SUCCESS)
+        goto free_ctx;
+    if ((rc = summary_write(&c, err)) != PB_SUCCESS || (rc = sparsity_write(&c, err)) != PB_SUCCESS)
+        goto free_ctx;
+    if (!plot_h5_exists(f, "/runs")) {
+        snprintf(plan->note, sizeof plan->note,
+                 "%s has no /runs traces (output.traces = false): only the sparsity figure", path);
+        goto free_ctx;
+    }
+    for (size_t i = 0; i < c.n_rows && rc == PB_SUCCESS; i++)
+        rc = run_write(&c, &c.rows[i], err);
+    if (rc == PB_SUCCESS)
+        rc = tightness_write(&c, err);
+    /* scenarios in order of first appearance */
+    for (size_t i = 0; i < c.n_rows && rc == PB_SUCCESS; i++) {
+        size_t j = 0;
+        while (j < i && c.rows[j].scenario != c.rows[i].scenario)
+            j++;
+        if (j == i)
+            rc = scenario_jobs(&c, c.rows[i].scenario, err);
+    }
+free_ctx:
+    free(c.rows);
+    free(c.keys);
+    free(c.row_key);
+    return rc;
+}
