@@ -231,6 +231,39 @@ static void test_obs_least_squares(void)
     gsl_rng_free(r);
 }
 
+/* OBS's selection across rows (OBC): when one row's weights are 1000 times
+ * smaller, removing them costs about 1e-6 of any other removal, so all of the
+ * layer's k = 8 removals come from that row (uniform counts would take 2 per row). */
+static void test_obs_rows(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t sizes[2] = {8, 4};
+    mlp *m, *p = NULL;
+    double *X;
+    prune_options o;
+    pb_error err;
+
+    gsl_rng_set(r, 17);
+    m = net_random(r, 1, sizes, MLP_ACT_LINEAR);
+    for (size_t j = 0; j < 8; j++)
+        m->layers[0].W[2 * 8 + j] *= 1e-3;
+    X = inputs_correlated(r, 100, 8);
+    prune_options_init(&o);
+    o.sparsity = 0.25;
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(m, prune_find("obs"), &o, X, 100, &p, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(count_zeros(p->layers[0].mask + 2 * 8, 8), 8);
+    CU_ASSERT_EQUAL(count_zeros(p->layers[0].mask, 32), 8);
+    /* The other rows are untouched (no removal, so no compensation). */
+    for (size_t i = 0; i < 4; i++)
+        if (i != 2)
+            CU_ASSERT_EQUAL(
+                memcmp(p->layers[0].W + i * 8, m->layers[0].W + i * 8, 8 * sizeof(double)), 0);
+    mlp_free(p);
+    mlp_free(m);
+    free(X);
+    gsl_rng_free(r);
+}
+
 /* ---- second-order methods beat magnitude ---- */
 
 /* Over 100 random layers with correlated inputs, OBS and SparseGPT reach a
@@ -1042,6 +1075,7 @@ static const pb_test_case registry_tests[] = {
     {"registry", test_registry}, {"parse pattern and layers", test_parse}, {NULL, NULL}};
 static const pb_test_case method_tests[] = {
     {"OBS refit equals least squares", test_obs_least_squares},
+    {"OBS selects across rows", test_obs_rows},
     {"OBS and SparseGPT beat magnitude (100 layers)", test_beats_magnitude},
     {"N:M counts per group", test_nm_counts},
     {"unstructured counts exact", test_unstructured_counts},
