@@ -118,8 +118,8 @@ static config_setting_t *member(const config_setting_t *g, const char *name)
     return g ? config_setting_get_member(g, name) : NULL;
 }
 
-int cfg_get_group(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                  const char *name, int required, config_setting_t **out)
+int cfg_get_group(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                  int required, config_setting_t **out)
 {
     config_setting_t *s = member(g, name);
     char key[128];
@@ -127,8 +127,7 @@ int cfg_get_group(const cfg_ctx *c, const config_setting_t *g, const char *prefi
     *out = NULL;
     cfg_key(key, sizeof key, prefix, name);
     if (!s)
-        return required ? cfg_fail(c, g, key, "missing (a group { ... } is required)")
-                        : PB_SUCCESS;
+        return required ? cfg_fail(c, g, key, "missing (a group { ... } is required)") : PB_SUCCESS;
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
         return cfg_fail(c, s, key, "expected a group { ... }, got %s",
                         type_name(config_setting_type(s)));
@@ -220,8 +219,8 @@ int cfg_get_str(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
     return PB_SUCCESS;
 }
 
-int cfg_get_bool(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                 const char *name, int *v)
+int cfg_get_bool(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                 int *v)
 {
     config_setting_t *s = member(g, name);
     char key[128];
@@ -237,8 +236,8 @@ int cfg_get_bool(const cfg_ctx *c, const config_setting_t *g, const char *prefix
 }
 
 /* An array or list of numbers of exactly `want` entries (want 0: 1..cap). */
-static int num_array_of(const cfg_ctx *c, const config_setting_t *s, const char *key,
-                        size_t want, size_t cap, double v[], size_t *n)
+static int num_array_of(const cfg_ctx *c, const config_setting_t *s, const char *key, size_t want,
+                        size_t cap, double v[], size_t *n)
 {
     int t = config_setting_type(s);
     int len;
@@ -263,8 +262,8 @@ static int num_array_of(const cfg_ctx *c, const config_setting_t *s, const char 
     return PB_SUCCESS;
 }
 
-int cfg_get_nums(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                 const char *name, int required, size_t want, size_t cap, double v[], size_t *n)
+int cfg_get_nums(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                 int required, size_t want, size_t cap, double v[], size_t *n)
 {
     config_setting_t *s = member(g, name);
     char key[128];
@@ -286,7 +285,8 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     const plant_type *t;
     int rc;
 
-    if ((rc = cfg_get_group(c, root, "", "plant", 1, &g)) || (rc = cfg_check_keys(c, g, "plant", keys)))
+    if ((rc = cfg_get_group(c, root, "", "plant", 1, &g)) ||
+        (rc = cfg_check_keys(c, g, "plant", keys)))
         return rc;
     cfg_where_set(c, g, "plant", &r->where_plant);
     if ((rc = cfg_get_str(c, g, "plant", "name", 1, name, sizeof name)))
@@ -299,8 +299,8 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
             snprintf(list + used, sizeof list - used, "%s%s", p == plant_types ? "" : ", ",
                      (*p)->name);
         }
-        return cfg_fail(c, member(g, "name"), "plant.name", "unknown plant '%s' (known: %s)",
-                        name, list);
+        return cfg_fail(c, member(g, "name"), "plant.name", "unknown plant '%s' (known: %s)", name,
+                        list);
     }
     r->plant = plant_alloc(t);
     if (!r->plant)
@@ -318,8 +318,8 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
                 size_t used = strlen(list);
                 snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", t->params[j].name);
             }
-            return cfg_fail(c, s, key, "plant '%s' has no parameter '%s' (it has: %s)", t->name,
-                            pn, list);
+            return cfg_fail(c, s, key, "plant '%s' has no parameter '%s' (it has: %s)", t->name, pn,
+                            list);
         }
         /* libconfig has no infinity literal: "inf" stands for it (a limit that is "none"). */
         if (config_setting_type(s) == CONFIG_TYPE_STRING &&
@@ -347,8 +347,8 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 /* simulation.disturbance: d(t) added to the input of every loop (sim.h). */
 static int load_disturbance(const cfg_ctx *c, config_setting_t *sim, cfg_run *r)
 {
-    static const char *const keys[] = {"start", "bias", "amplitude", "frequency", "noise", "seed",
-                                       NULL};
+    static const char *const keys[] = {"start", "bias", "amplitude", "frequency",
+                                       "noise", "seed", NULL};
     static const char *const pre = "simulation.disturbance";
     sim_disturbance *d = &r->dist;
     size_t nu = r->plant->type->nu, n;
@@ -384,8 +384,8 @@ static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
     static const char *const keys[] = {"period",     "horizon",     "stable_tol",
                                        "integrator", "disturbance", NULL};
-    static const char *const ikeys[] = {"method", "epsabs", "epsrel", "h0", "substeps",
-                                        "max_steps", NULL};
+    static const char *const ikeys[] = {"method",   "epsabs",    "epsrel", "h0",
+                                        "substeps", "max_steps", NULL};
     config_setting_t *g, *ig;
     long long ll;
     int rc;
@@ -413,8 +413,10 @@ static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     if ((rc = cfg_check_keys(c, ig, "simulation.integrator", ikeys)) ||
         (rc = cfg_get_str(c, ig, "simulation.integrator", "method", 0, r->integ.method,
                           sizeof r->integ.method)) ||
-        (rc = cfg_get_num(c, ig, "simulation.integrator", "epsabs", 0, 0.0, 1.0, 0, &r->integ.epsabs)) ||
-        (rc = cfg_get_num(c, ig, "simulation.integrator", "epsrel", 0, 0.0, 1.0, 0, &r->integ.epsrel)) ||
+        (rc = cfg_get_num(c, ig, "simulation.integrator", "epsabs", 0, 0.0, 1.0, 0,
+                          &r->integ.epsabs)) ||
+        (rc = cfg_get_num(c, ig, "simulation.integrator", "epsrel", 0, 0.0, 1.0, 0,
+                          &r->integ.epsrel)) ||
         (rc = cfg_get_num(c, ig, "simulation.integrator", "h0", 0, 0.0, 1e6, 1, &r->integ.h0)))
         return rc;
     ll = (long long)r->integ.substeps;
@@ -433,7 +435,8 @@ static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
             char list[256] = "";
             for (const char *const *n = plant_stepper_names; *n; n++) {
                 size_t used = strlen(list);
-                snprintf(list + used, sizeof list - used, "%s%s", n == plant_stepper_names ? "" : " ", *n);
+                snprintf(list + used, sizeof list - used, "%s%s",
+                         n == plant_stepper_names ? "" : " ", *n);
             }
             return cfg_fail(c, member(ig, "method"), "simulation.integrator.method",
                             "unknown method '%s' (known: %s)", r->integ.method, list);
@@ -451,8 +454,8 @@ static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 }
 
 /* State indices from an integer array into idx[cap]. */
-static int index_array(const cfg_ctx *c, config_setting_t *g, const char *prefix,
-                       const char *name, size_t nx, size_t cap, size_t idx[], size_t *n)
+static int index_array(const cfg_ctx *c, config_setting_t *g, const char *prefix, const char *name,
+                       size_t nx, size_t cap, size_t idx[], size_t *n)
 {
     config_setting_t *s = member(g, name);
     char key[128];
@@ -625,8 +628,8 @@ static int resolve(const cfg_ctx *c, const config_setting_t *s, const char *key,
 static int load_policy(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
     static const char *const keys[] = {"file", "import", "train", "input", NULL};
-    static const char *const ikeys[] = {"file", "format", "activations", "output_offset",
-                                        "output_scale", NULL};
+    static const char *const ikeys[] = {"file",          "format",       "activations",
+                                        "output_offset", "output_scale", NULL};
     config_setting_t *g, *ig, *tg;
     char buf[CFG_PATH_MAX], input[16] = "error";
     int rc, n_src;
@@ -659,13 +662,16 @@ static int load_policy(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
         if ((rc = cfg_get_group(c, g, "policy", "import", 1, &ig)) ||
             (rc = cfg_check_keys(c, ig, "policy.import", ikeys)) ||
             (rc = cfg_get_str(c, ig, "policy.import", "file", 1, buf, sizeof buf)) ||
-            (rc = resolve(c, member(ig, "file"), "policy.import.file", r->dir, buf, r->policy_file)) ||
+            (rc = resolve(c, member(ig, "file"), "policy.import.file", r->dir, buf,
+                          r->policy_file)) ||
             (rc = cfg_get_str(c, ig, "policy.import", "format", 0, r->import_format,
                               sizeof r->import_format)) ||
             (rc = cfg_get_str(c, ig, "policy.import", "activations", 0, r->import_acts,
                               sizeof r->import_acts)) ||
-            (rc = cfg_get_num(c, ig, "policy.import", "output_offset", 0, -1e12, 1e12, 0, &r->out_offset)) ||
-            (rc = cfg_get_num(c, ig, "policy.import", "output_scale", 0, -1e12, 1e12, 0, &r->out_scale)))
+            (rc = cfg_get_num(c, ig, "policy.import", "output_offset", 0, -1e12, 1e12, 0,
+                              &r->out_offset)) ||
+            (rc = cfg_get_num(c, ig, "policy.import", "output_scale", 0, -1e12, 1e12, 0,
+                              &r->out_scale)))
             return rc;
         r->has_out_offset = !!member(ig, "output_offset");
         r->has_out_scale = !!member(ig, "output_scale");
@@ -673,8 +679,8 @@ static int load_policy(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
             return cfg_fail(c, member(ig, "output_scale"), "policy.import.output_scale",
                             "must not be 0");
         if (r->import_format[0] && !import_find(r->import_format))
-            return cfg_fail(c, member(ig, "format"), "policy.import.format",
-                            "unknown format '%s'", r->import_format);
+            return cfg_fail(c, member(ig, "format"), "policy.import.format", "unknown format '%s'",
+                            r->import_format);
         if (!r->import_format[0] && !import_find_by_extension(r->policy_file))
             return cfg_fail(c, member(ig, "file"), "policy.import.file",
                             "cannot tell the format from the extension: give policy.import.format");
@@ -701,8 +707,7 @@ static int load_policy(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     return cfg_train_parse(tg, r->plant->type, c->file, r->train, c->err);
 }
 
-static int load_calibration(const cfg_ctx *c, config_setting_t *root, cfg_run *r,
-                            long long seed)
+static int load_calibration(const cfg_ctx *c, config_setting_t *root, cfg_run *r, long long seed)
 {
     static const char *const keys[] = {"trajectories", "noise", "seed", "file", NULL};
     config_setting_t *g;
@@ -851,7 +856,8 @@ static int load_scenarios(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     int rc, n;
 
     if (!l)
-        return cfg_fail(c, root, "scenarios", "missing (a list ( { x0 = [...]; }, ... ) is required)");
+        return cfg_fail(c, root, "scenarios",
+                        "missing (a list ( { x0 = [...]; }, ... ) is required)");
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
         return cfg_fail(c, l, "scenarios", "expected a list ( { x0 = [...]; }, ... ), got %s",
                         type_name(config_setting_type(l)));
@@ -914,9 +920,10 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     }
     if ((rc = cfg_get_group(c, root, "", "output", 0, &g)))
         return rc;
-    if (g && ((rc = cfg_check_keys(c, g, "output", okeys)) ||
-              (rc = cfg_get_str(c, g, "output", "file", 0, r->output_file, sizeof r->output_file)) ||
-              (rc = cfg_get_bool(c, g, "output", "traces", &r->traces))))
+    if (g &&
+        ((rc = cfg_check_keys(c, g, "output", okeys)) ||
+         (rc = cfg_get_str(c, g, "output", "file", 0, r->output_file, sizeof r->output_file)) ||
+         (rc = cfg_get_bool(c, g, "output", "traces", &r->traces))))
         return rc;
     return PB_SUCCESS;
 }
@@ -926,8 +933,8 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_run **out,
                  pb_error *err)
 {
-    static const char *const keys[] = {"plant",       "simulation", "reference", "policy",
-                                       "calibration", "pruning",    "scenarios", "bounds",
+    static const char *const keys[] = {"plant",       "simulation", "reference",  "policy",
+                                       "calibration", "pruning",    "scenarios",  "bounds",
                                        "output",      "seed",       "montecarlo", NULL};
     config_t cf;
     config_setting_t *root;

@@ -14,9 +14,9 @@
 #include "reference.h"
 #include "sim.h"
 
-#define CFG_PATH_MAX 1024
+#define CFG_PATH_MAX     1024
 #define CFG_SPARSITY_MAX 32
-#define CFG_LIST_MAX 4096 /* pruning entries and scenarios */
+#define CFG_LIST_MAX     4096 /* pruning entries and scenarios */
 
 /* Where a key was written: the file and line of a setting (line 0 when it
  * came from --set or does not exist), and its full key path. */
@@ -74,8 +74,8 @@ typedef struct cfg_run {
     char import_format[16];         /* "" = from the extension */
     char import_acts[256];          /* "" = from the file */
     int has_out_offset, has_out_scale;
-    double out_offset, out_scale;   /* u = (N - offset) * scale */
-    void *train;                    /* sim_train_opts when policy.train is given (owned) */
+    double out_offset, out_scale; /* u = (N - offset) * scale */
+    void *train;                  /* sim_train_opts when policy.train is given (owned) */
 
     /* calibration */
     size_t calib_trajectories;

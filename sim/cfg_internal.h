@@ -31,19 +31,19 @@ int cfg_check_keys(const cfg_ctx *c, const config_setting_t *g, const char *pref
                    const char *const allowed[]);
 
 /* Typed members of group g: a missing optional key leaves *v unchanged. */
-int cfg_get_group(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                  const char *name, int required, config_setting_t **out);
+int cfg_get_group(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                  int required, config_setting_t **out);
 int cfg_get_num(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
                 int required, double lo, double hi, int lo_open, double *v);
 int cfg_get_int(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
                 int required, long long lo, long long hi, long long *v);
 int cfg_get_str(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
                 int required, char *buf, size_t len);
-int cfg_get_bool(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                 const char *name, int *v);
+int cfg_get_bool(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                 int *v);
 /* An array of numbers: exactly `want` entries, or 1..cap when want is 0. */
-int cfg_get_nums(const cfg_ctx *c, const config_setting_t *g, const char *prefix,
-                 const char *name, int required, size_t want, size_t cap, double v[], size_t *n);
+int cfg_get_nums(const cfg_ctx *c, const config_setting_t *g, const char *prefix, const char *name,
+                 int required, size_t want, size_t cap, double v[], size_t *n);
 
 /* Applies one --set override "key.path=value" to cf (cfg_set.c): the key must
  * exist; the value must have its type (number, boolean, string, or an array

@@ -205,7 +205,6 @@ int cfg_set_apply(const cfg_ctx *c, config_t *cf, const char *assignment)
     case CONFIG_TYPE_LIST:
         return set_array(c, s, key, value);
     default:
-        return set_fail(c, key, "is a group: --set takes a number, boolean, string or array",
-                        NULL);
+        return set_fail(c, key, "is a group: --set takes a number, boolean, string or array", NULL);
     }
 }

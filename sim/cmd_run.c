@@ -351,8 +351,8 @@ static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW
         if (l->act == MLP_ACT_LEAKY_RELU &&
             (rc = h5_attr_write_f64(f, lg, "alpha", 1, &l->alpha, err)))
             return rc;
-        if (l->mask && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/mask", lg), p), 2,
-                                              dims, H5W_U8, l->mask, err)))
+        if (l->mask && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/mask", lg), p), 2, dims,
+                                              H5W_U8, l->mask, err)))
             return rc;
     }
     dims[0] = m->n_out;
@@ -360,8 +360,9 @@ static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW
         const double *a[4] = {m->out_offset, m->out_scale, m->out_low, m->out_high};
         const char *n[4] = {"offset", "scale", "low", "high"};
         for (size_t i = 0; i < 4; i++)
-            if (a[i] && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/output/%s", g, n[i]), p),
-                                               1, dims, H5W_F64, a[i], err)))
+            if (a[i] &&
+                (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/output/%s", g, n[i]), p), 1,
+                                       dims, H5W_F64, a[i], err)))
                 return rc;
     }
     dims[0] = m->n_in;
@@ -698,9 +699,9 @@ int cmd_run(int argc, char **argv)
         goto fail;
     if ((rc = prune_all(&s, &err)))
         goto fail;
-    s.model = sim_model_alloc(s.cfg->plant, &s.cfg->integ, s.cfg->period, s.cfg->horizon,
-                              &s.cfg->ref, s.cfg->input, s.cfg->stable_tol, s.orig, s.n_variants,
-                              s.variants, &err);
+    s.model =
+        sim_model_alloc(s.cfg->plant, &s.cfg->integ, s.cfg->period, s.cfg->horizon, &s.cfg->ref,
+                        s.cfg->input, s.cfg->stable_tol, s.orig, s.n_variants, s.variants, &err);
     if (!s.model) {
         rc = err.code;
         goto fail;

@@ -10,9 +10,9 @@
 
 #include <hdf5.h>
 
-#define H5W_PATH_MAX 4096
+#define H5W_PATH_MAX   4096
 #define H5W_CHUNK_ROWS 1024
-#define H5W_DEFLATE 4
+#define H5W_DEFLATE    4
 
 struct h5_file {
     hid_t fid;

@@ -95,8 +95,7 @@ int sim_ref_validate(const sim_ref *r, pb_error *err)
                                     r->comp[i], r->nx);
             for (size_t j = 0; j < i; j++)
                 if (r->comp[j] == r->comp[i])
-                    return pb_error_set(err, PB_EINVAL, "component %zu appears twice",
-                                        r->comp[i]);
+                    return pb_error_set(err, PB_EINVAL, "component %zu appears twice", r->comp[i]);
         }
         break;
     default:
@@ -127,7 +126,8 @@ void sim_ref_eval(const sim_ref *r, double t, double ref[])
             ref[r->comp[2]] = r->altitude;
         break;
     case SIM_REF_FIGURE8:
-        /* Lemniscate of Gerono, x = R sin(wt), y = R sin(wt) cos(wt), through the centre at t = 0. */
+        /* Lemniscate of Gerono, x = R sin(wt), y = R sin(wt) cos(wt), through the centre at t = 0.
+         */
         w = 2.0 * M_PI / r->period;
         ref[r->comp[0]] = r->centre[0] + r->radius * sin(w * t);
         ref[r->comp[1]] = r->centre[1] + r->radius * sin(w * t) * cos(w * t);

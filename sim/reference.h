@@ -13,10 +13,10 @@
 
 typedef enum sim_ref_kind {
     SIM_REF_SETPOINT = 0, /* r(t) = base */
-    SIM_REF_STEP,         /* r(t) = values[i] for times[i] <= t < times[i+1]; base before times[0] */
-    SIM_REF_SINE,         /* r_i(t) = base_i + amplitude_i sin(2 pi frequency_i t) */
-    SIM_REF_CIRCLE,       /* r[c0,c1] = centre + radius (cos wt, sin wt), r[c2] = altitude */
-    SIM_REF_FIGURE8,      /* lemniscate of Gerono: r[c0] = R sin wt, r[c1] = (R/2) sin 2wt */
+    SIM_REF_STEP,    /* r(t) = values[i] for times[i] <= t < times[i+1]; base before times[0] */
+    SIM_REF_SINE,    /* r_i(t) = base_i + amplitude_i sin(2 pi frequency_i t) */
+    SIM_REF_CIRCLE,  /* r[c0,c1] = centre + radius (cos wt, sin wt), r[c2] = altitude */
+    SIM_REF_FIGURE8, /* lemniscate of Gerono: r[c0] = R sin wt, r[c1] = (R/2) sin 2wt */
     SIM_REF_COUNT
 } sim_ref_kind;
 

@@ -123,8 +123,8 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
             j++;
         }
         fprintf(out, " %-24s %5llu %11.4g %11.4g %9.4f %5lld %10.4g %10.4g %3lld/%-3llu\n",
-                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol,
-                ro / (double)(j - i), rp / (double)(j - i), stable, (unsigned long long)(j - i));
+                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol, ro / (double)(j - i),
+                rp / (double)(j - i), stable, (unsigned long long)(j - i));
         i = j;
     }
 close:

@@ -41,8 +41,9 @@ static int variant_check(const mlp *orig, const sim_variant *v, pb_error *err)
         const mlp_layer *a = &orig->layers[j], *b = &n->layers[j];
         if (a->n_in != b->n_in || a->n_out != b->n_out || a->act != b->act ||
             (a->act == MLP_ACT_LEAKY_RELU && a->alpha != b->alpha))
-            return pb_error_set(err, PB_EINVAL, "variant %s: layer %zu differs in shape or activation",
-                                v->label, j + 1);
+            return pb_error_set(err, PB_EINVAL,
+                                "variant %s: layer %zu differs in shape or activation", v->label,
+                                j + 1);
     }
     if (!same_map(orig->in_offset, n->in_offset, orig->n_in) ||
         !same_map(orig->in_scale, n->in_scale, orig->n_in) ||
@@ -50,8 +51,8 @@ static int variant_check(const mlp *orig, const sim_variant *v, pb_error *err)
         !same_map(orig->out_scale, n->out_scale, orig->n_out) ||
         !same_map(orig->out_low, n->out_low, orig->n_out) ||
         !same_map(orig->out_high, n->out_high, orig->n_out))
-        return pb_error_set(err, PB_EINVAL, "variant %s: input or output map differs from the original",
-                            v->label);
+        return pb_error_set(err, PB_EINVAL,
+                            "variant %s: input or output map differs from the original", v->label);
     return PB_SUCCESS;
 }
 
@@ -107,8 +108,8 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
                             horizon, period),
                NULL;
     if (ref->nx != nx)
-        return pb_error_set(err, PB_EINVAL, "the reference has %zu components, the plant %zu states",
-                            ref->nx, nx),
+        return pb_error_set(err, PB_EINVAL,
+                            "the reference has %zu components, the plant %zu states", ref->nx, nx),
                NULL;
     if (sim_ref_validate(ref, err))
         return NULL;
@@ -516,8 +517,8 @@ static void deviation_eval(const sim_model *m, sim_data *d, size_t v, const doub
     }
 }
 
-void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
-                        double *actual, double *fwd, double *closed, double csup[])
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[], double *actual,
+                        double *fwd, double *closed, double csup[])
 {
     deviation_eval(m, d, v, s, actual, fwd, closed, csup);
 }

@@ -112,12 +112,12 @@ void sim_disturbance_draw(const sim_model *m, sim_data *d, size_t scenario);
  * the last row's action is evaluated but not applied).  Matrices row-major. */
 typedef struct sim_trace {
     size_t n_rows, nx, nu, n_in;
-    double *t;         /* [n_rows] */
-    double *x;         /* [n_rows x nx] */
-    double *s;         /* [n_rows x n_in] policy input */
-    double *u;         /* [n_rows x nu] policy output after the output map */
-    double *ref;       /* [n_rows x nx] */
-    double *track_err; /* [n_rows] */
+    double *t;          /* [n_rows] */
+    double *x;          /* [n_rows x nx] */
+    double *s;          /* [n_rows x n_in] policy input */
+    double *u;          /* [n_rows x nu] policy output after the output map */
+    double *ref;        /* [n_rows x nx] */
+    double *track_err;  /* [n_rows] */
     long diverged_step; /* first step whose state was not reached, -1 if none */
     int stable;
     double rms_track; /* RMS tracking error over the rows reached */
@@ -126,11 +126,11 @@ typedef struct sim_trace {
 /* One variant against the original over one scenario. */
 typedef struct sim_compare {
     sim_trace pruned;
-    double *traj_dev;                 /* [n_rows] ||x_orig - x_pruned|| */
-    double *dev_actual;               /* [n_rows] ||pi(s) - pi^(s)||, s the pruned loop's input */
-    double *dev_bound;                /* [n_rows] forward-pass bound at that s */
-    double *dev_bound_closed;         /* [n_rows] closed-form bound at that s */
-    double *dev_actual_at_orig;       /* [n_rows] the same three at the original loop's s */
+    double *traj_dev;           /* [n_rows] ||x_orig - x_pruned|| */
+    double *dev_actual;         /* [n_rows] ||pi(s) - pi^(s)||, s the pruned loop's input */
+    double *dev_bound;          /* [n_rows] forward-pass bound at that s */
+    double *dev_bound_closed;   /* [n_rows] closed-form bound at that s */
+    double *dev_actual_at_orig; /* [n_rows] the same three at the original loop's s */
     double *dev_bound_at_orig;
     double *dev_bound_closed_at_orig;
     /* Summary over both sets of states. */
@@ -170,8 +170,8 @@ void sim_input_eval(const sim_model *m, const double x[], const double ref[], do
  * and the running maxima of the per-layer coefficients in csup[n_layers].
  * Uses d's forward-pass buffers only (not its steppers); no allocation.  For
  * loops their caller owns (the Monte Carlo study, sim/mc.c). */
-void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
-                        double *actual, double *fwd, double *closed, double csup[]);
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[], double *actual,
+                        double *fwd, double *closed, double csup[]);
 
 /* Runs net alone from x0, with the disturbance drawn in d, and records tr
  * (shapes of the model: sim_result.orig or a trace from sim_trace_init).

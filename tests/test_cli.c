@@ -374,8 +374,8 @@ static void test_shipped_configs(void)
         }
         snprintf(res, sizeof res, "%s/shipped_%zu.h5", pb_test_tmpdir(), i);
         /* traces off keeps the test short; the summary carries the violations */
-        snprintf(args, sizeof args, "run '%s/%s' -o '%s' --set output.traces=false",
-                 PB_SOURCE_DIR, shipped[i].cfg, res);
+        snprintf(args, sizeof args, "run '%s/%s' -o '%s' --set output.traces=false", PB_SOURCE_DIR,
+                 shipped[i].cfg, res);
         rc = run(args, out, sizeof out);
         if (rc != 0)
             fprintf(stderr, "\n%s: exit %d:\n%s", shipped[i].cfg, rc, out);

@@ -29,7 +29,7 @@
 #include "reference.h"
 #include "sim.h"
 
-#define PERIOD 0.05
+#define PERIOD  0.05
 #define HORIZON 3.0
 
 /* ---------------------------------------------------------------- fixtures */
@@ -276,9 +276,9 @@ static void add_pruned(fixture *f, const char *method, double sparsity, size_t n
     o.nm_m = nm_m;
     o.layers = layers;
     o.n_sel = n_sel;
-    CU_ASSERT_EQUAL_FATAL(prune_mlp(f->orig, pm, &o, X, pm->needs_hessian ? nX : 0,
-                                    &f->nets[f->nv], &err),
-                          PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(
+        prune_mlp(f->orig, pm, &o, X, pm->needs_hessian ? nX : 0, &f->nets[f->nv], &err),
+        PB_SUCCESS);
     snprintf(v->label, sizeof v->label, "%s_%g_%zu", method, sparsity, f->nv);
     snprintf(v->method, sizeof v->method, "%s", method);
     v->sparsity = sparsity;
@@ -415,8 +415,8 @@ static void test_no_violations(void)
         sim_model *m0;
         sim_data *d0;
         integ_default(&in);
-        m0 = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig,
-                             0, NULL, &err);
+        m0 = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, 0,
+                             NULL, &err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(m0);
         d0 = sim_data_alloc(m0, &err);
         CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 3, &x0s[0][0], 6, 0.05, 7, &f.X, &nX, &err),
@@ -646,8 +646,8 @@ static void test_model_errors(void)
     mlp_free(other);
     other = mlp_alloc(2, sizes, NULL, &err);
     v.net = other;
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
-                                       1, &v, &err));
+    CU_ASSERT_PTR_NULL(
+        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "odd"));
     /* a variant with another output map */
     mlp_free(other);
@@ -655,14 +655,14 @@ static void test_model_errors(void)
     CU_ASSERT_EQUAL(mlp_add_output_map(other, &err), PB_SUCCESS);
     other->out_scale[0] = 2.0;
     v.net = other;
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
-                                       1, &v, &err));
+    CU_ASSERT_PTR_NULL(
+        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "map"));
     /* period, horizon, reference size, integrator, stable_tol */
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, 0.0, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 0,
-                                       NULL, &err));
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, 0.01, &ref, SIM_INPUT_ERROR, INFINITY, m, 0,
-                                       NULL, &err));
+    CU_ASSERT_PTR_NULL(
+        sim_model_alloc(p, &in, 0.0, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
+    CU_ASSERT_PTR_NULL(
+        sim_model_alloc(p, &in, PERIOD, 0.01, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "horizon"));
     ref.nx = 3;
     CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
@@ -672,12 +672,12 @@ static void test_model_errors(void)
     CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
                                        0, NULL, &err));
     integ_default(&in);
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, -1.0, m, 0,
-                                       NULL, &err));
+    CU_ASSERT_PTR_NULL(
+        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, -1.0, m, 0, NULL, &err));
     /* calibration without trajectories, with a bad noise */
     {
-        sim_model *m0 = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY,
-                                        m, 0, NULL, &err);
+        sim_model *m0 = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+                                        0, NULL, &err);
         sim_data *d0 = sim_data_alloc(m0, &err);
         double *X, x0[2] = {0, 0};
         size_t n;
@@ -831,14 +831,25 @@ static void test_results_file(void)
     mlp *m = policy_new(p, 16);
     pb_error err;
     hid_t fid;
-    static const char *const labels[] = {"magnitude_s0.00", "magnitude_s0.50",
-                                         "magnitude_s0.60_L2", "sparsegpt_2:4"};
-    static const char *const names[] = {
-        "t",          "x_orig",           "x_pruned",          "s_orig",
-        "s_pruned",   "u_orig",           "u_pruned",          "ref",
-        "track_err_orig", "track_err_pruned", "traj_dev",      "dev_actual",
-        "dev_bound",  "dev_bound_closed", "dev_actual_at_orig", "dev_bound_at_orig",
-        "dev_bound_closed_at_orig"};
+    static const char *const labels[] = {"magnitude_s0.00", "magnitude_s0.50", "magnitude_s0.60_L2",
+                                         "sparsegpt_2:4"};
+    static const char *const names[] = {"t",
+                                        "x_orig",
+                                        "x_pruned",
+                                        "s_orig",
+                                        "s_pruned",
+                                        "u_orig",
+                                        "u_pruned",
+                                        "ref",
+                                        "track_err_orig",
+                                        "track_err_pruned",
+                                        "traj_dev",
+                                        "dev_actual",
+                                        "dev_bound",
+                                        "dev_bound_closed",
+                                        "dev_actual_at_orig",
+                                        "dev_bound_at_orig",
+                                        "dev_bound_closed_at_orig"};
     static const size_t cols[] = {0, 2, 2, 2, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     const size_t n_rows = 41;
 
@@ -967,7 +978,8 @@ static const pb_test_case ref_tests[] = {
     {NULL, NULL}};
 
 static const pb_test_case engine_tests[] = {
-    {"original and pruned loops equal hand-written loops bit for bit", test_run_matches_single_loop},
+    {"original and pruned loops equal hand-written loops bit for bit",
+     test_run_matches_single_loop},
     {"sparsity 0 gives zero deviation and zero bound", test_sparsity_zero},
     {"no bound violations over methods, sparsities and layers", test_no_violations},
     {"divergence: NaN after the step, the run goes on", test_divergence},
@@ -980,7 +992,5 @@ static const pb_test_case file_tests[] = {
     {"results file: datasets, shapes, summary, h5py, NumPy bound, determinism", test_results_file},
     {NULL, NULL}};
 
-const pb_test_suite pb_test_suites[] = {{"references", ref_tests},
-                                        {"engine", engine_tests},
-                                        {"results", file_tests},
-                                        {NULL, NULL}};
+const pb_test_suite pb_test_suites[] = {
+    {"references", ref_tests}, {"engine", engine_tests}, {"results", file_tests}, {NULL, NULL}};
