@@ -142,6 +142,49 @@ void plot_name_clean(const char *s, char *out, size_t len)
     out[i] = '\0';
 }
 
+void plot_label_key(const char *label, char *key, size_t len, const char **suffix)
+{
+    const char *p = label;
+    *suffix = "";
+    while ((p = strstr(p, "_s")) != NULL) {
+        if (p[2] >= '0' && p[2] <= '9') {
+            const char *e = p + 2;
+            while ((*e >= '0' && *e <= '9') || *e == '.')
+                e++;
+            snprintf(key, len, "%.*s%s", (int)(p - label), label, e);
+            *suffix = *e == '_' ? e + 1 : e;
+            return;
+        }
+        p += 2;
+    }
+    snprintf(key, len, "%s", label);
+}
+
+void plot_variant_title(const char *label, const char *method, const char *pattern,
+                        double sparsity, int with_sparsity, char *out, size_t len)
+{
+    char key[64], words[64], buf[192];
+    const char *suffix;
+    int patterned = pattern[0] && strcmp(pattern, "unstructured") != 0;
+
+    plot_label_key(label, key, sizeof key, &suffix);
+    /* "L2" (the pruned layers) in words */
+    if (suffix[0] == 'L' && suffix[1] >= '0' && suffix[1] <= '9')
+        snprintf(words, sizeof words, "layer%s %s", strpbrk(suffix, ",-_") ? "s" : "", suffix + 1);
+    else
+        snprintf(words, sizeof words, "%s", suffix);
+    if (!with_sparsity)
+        snprintf(buf, sizeof buf, "%s%s%s%s%s", method, patterned ? " " : "",
+                 patterned ? pattern : "", words[0] ? " " : "", words);
+    else if (!patterned)
+        snprintf(buf, sizeof buf, "%s, s = %.2f%s%s", method, sparsity, words[0] ? ", " : "",
+                 words);
+    else
+        snprintf(buf, sizeof buf, "%s, %s (s = %.2f)%s%s", method, pattern, sparsity,
+                 words[0] ? ", " : "", words);
+    plot_text_clean(buf, out, len);
+}
+
 int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err)
 {
     char path[4096];

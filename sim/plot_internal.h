@@ -28,6 +28,15 @@ void plot_text_clean(const char *s, char *out, size_t len);
 /* A file-name-safe copy of s ([A-Za-z0-9._-], others become '-'). */
 void plot_name_clean(const char *s, char *out, size_t len);
 
+/* The label with its "_s<sparsity>" token removed ("magnitude_s0.50_L2" ->
+ * "magnitude_L2": the method line it belongs to) and what follows the token. */
+void plot_label_key(const char *label, char *key, size_t len, const char **suffix);
+
+/* A variant for a title, cleaned: with_sparsity "magnitude, s = 0.50, layer 2",
+ * "sparsegpt, 2:4 (s = 0.50)"; without, the method line "magnitude layer 2". */
+void plot_variant_title(const char *label, const char *method, const char *pattern,
+                        double sparsity, int with_sparsity, char *out, size_t len);
+
 /* Opens dir/name for writing; PB_EIO naming the file on failure. */
 int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err);
 

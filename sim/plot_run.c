@@ -57,65 +57,16 @@ static void units_join(const plant_var *vars, size_t n, char *out, size_t len)
     }
 }
 
-/* The label with its "_s<sparsity>" token removed, and the rest after it. */
-static void label_key(const char *label, char *key, size_t len, const char **suffix)
-{
-    const char *p = label;
-    *suffix = "";
-    while ((p = strstr(p, "_s")) != NULL) {
-        if (p[2] >= '0' && p[2] <= '9') {
-            const char *e = p + 2;
-            while ((*e >= '0' && *e <= '9') || *e == '.')
-                e++;
-            snprintf(key, len, "%.*s%s", (int)(p - label), label, e);
-            *suffix = *e == '_' ? e + 1 : e;
-            return;
-        }
-        p += 2;
-    }
-    snprintf(key, len, "%s", label);
-}
-
-/* The label's suffix in words: "L2" (layers restricted) -> "layer 2". */
-static void suffix_words(const char *suffix, char *out, size_t len)
-{
-    if (suffix[0] == 'L' && suffix[1] >= '0' && suffix[1] <= '9')
-        snprintf(out, len, "layer%s %s", strpbrk(suffix, ",-_") ? "s" : "", suffix + 1);
-    else
-        snprintf(out, len, "%s", suffix);
-}
-
-/* "magnitude, s = 0.50, layer 2" or "sparsegpt, 2:4": a variant for a title. */
+/* "magnitude, s = 0.50, layer 2" or "sparsegpt, 2:4 (s = 0.50)": a variant for a title. */
 static void row_title(const run_row *r, char *out, size_t len)
 {
-    char key[64], buf[160], words[64];
-    const char *suffix;
-
-    label_key(r->label, key, sizeof key, &suffix);
-    suffix_words(suffix, words, sizeof words);
-    suffix = words;
-    if (strcmp(r->pattern, "unstructured") == 0 || r->pattern[0] == '\0')
-        snprintf(buf, sizeof buf, "%s, s = %.2f%s%s", r->method, r->sparsity, *suffix ? ", " : "",
-                 suffix);
-    else
-        snprintf(buf, sizeof buf, "%s, %s (s = %.2f)%s%s", r->method, r->pattern, r->sparsity,
-                 *suffix ? ", " : "", suffix);
-    plot_text_clean(buf, out, len);
+    plot_variant_title(r->label, r->method, r->pattern, r->sparsity, 1, out, len);
 }
 
 /* "magnitude" or "sparsegpt 2:4": a method line of the sparsity figure. */
 static void key_title(const run_row *r, char *out, size_t len)
 {
-    char key[64], buf[160], words[64];
-    const char *suffix;
-
-    label_key(r->label, key, sizeof key, &suffix);
-    suffix_words(suffix, words, sizeof words);
-    suffix = words;
-    snprintf(buf, sizeof buf, "%s%s%s%s%s", r->method,
-             strcmp(r->pattern, "unstructured") && r->pattern[0] ? " " : "",
-             strcmp(r->pattern, "unstructured") ? r->pattern : "", *suffix ? " " : "", suffix);
-    plot_text_clean(buf, out, len);
+    plot_variant_title(r->label, r->method, r->pattern, r->sparsity, 0, out, len);
 }
 
 static void run_file_name(const run_row *r, char *out, size_t len)
@@ -177,7 +128,7 @@ static int summary_read(run_ctx *c, pb_error *err)
         char key[64];
         const char *suffix;
         size_t k;
-        label_key(c->rows[i].label, key, sizeof key, &suffix);
+        plot_label_key(c->rows[i].label, key, sizeof key, &suffix);
         for (k = 0; k < c->n_keys && strcmp(c->keys[k], key) != 0; k++)
             ;
         if (k == c->n_keys)
