@@ -296,6 +296,9 @@ static int options_check(const mlp *m, const prune_method *method, const prune_o
         if (o->nm_n == 0 || o->nm_n >= o->nm_m)
             return pb_error_set(err, PB_EINVAL, "pattern %zu:%zu: need 1 <= N < M", o->nm_n,
                                 o->nm_m);
+        if (o->nm_m >= 10000000)
+            return pb_error_set(err, PB_EINVAL, "pattern %zu:%zu: M must be below 10^7", o->nm_n,
+                                o->nm_m);
         if (o->global)
             return pb_error_set(err, PB_EINVAL, "an N:M pattern is per row; it cannot be global");
     } else if (!(o->sparsity >= 0.0 && o->sparsity < 1.0)) {
@@ -404,8 +407,10 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
         X = NULL; /* no calibration states */
     if ((s = options_check(m, method, opt, X, n, err)) != PB_SUCCESS)
         return s;
-    if ((s = mlp_validate(m, err)) != PB_SUCCESS)
-        return pb_error_prefix(err, "policy to prune: ");
+    if ((s = mlp_validate(m, err)) != PB_SUCCESS) {
+        pb_error_prefix(err, "policy to prune: ");
+        return s;
+    }
     c = mlp_clone(m, err);
     if (!c)
         return PB_ENOMEM;
@@ -508,13 +513,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
     snprintf(c->prov.method, sizeof c->prov.method, "%s", method->name);
     if (opt->nm_m) {
         c->prov.sparsity = (double)opt->nm_n / (double)opt->nm_m;
-        char pat[48];
-        snprintf(pat, sizeof pat, "%zu:%zu", opt->nm_n, opt->nm_m);
-        if (strlen(pat) >= sizeof c->prov.pattern) {
-            s = pb_error_set(err, PB_EINVAL, "pattern %s is too long to record", pat);
-            goto fail;
-        }
-        memcpy(c->prov.pattern, pat, strlen(pat) + 1);
+        snprintf(c->prov.pattern, sizeof c->prov.pattern, "%zu:%zu", opt->nm_n % 10000000,
+                 opt->nm_m % 10000000); /* options_check bounds both below 1e7 */
     } else {
         c->prov.sparsity = opt->sparsity;
         snprintf(c->prov.pattern, sizeof c->prov.pattern, "unstructured");

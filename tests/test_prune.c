@@ -880,6 +880,9 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(prune_code(m, "magnitude", &o, NULL, 0), PB_EINVAL);
     o.nm_n = 0;
     CU_ASSERT_EQUAL(prune_code(m, "magnitude", &o, NULL, 0), PB_EINVAL);
+    o.nm_n = 2;
+    o.nm_m = 10000000;
+    CU_ASSERT_EQUAL(prune_code(m, "magnitude", &o, NULL, 0), PB_EINVAL);
     o.nm_n = 1;
     o.nm_m = 2;
     o.global = 1;
@@ -922,6 +925,11 @@ static void test_errors(void)
     /* A network with a non-finite weight. */
     m->layers[1].W[2] = NAN;
     CU_ASSERT_EQUAL(prune_code(m, "magnitude", &o, NULL, 0), PB_EINVAL);
+    {
+        mlp *p = NULL;
+        CU_ASSERT_EQUAL(prune_mlp(m, prune_find("magnitude"), &o, NULL, 0, &p, NULL), PB_EINVAL);
+        CU_ASSERT_PTR_NULL(p);
+    }
     mlp_free(m);
     gsl_rng_free(r);
 }
