@@ -1005,20 +1005,34 @@ static void test_fixtures_valid(void)
     mlp_free(m);
 }
 
+/* Writes the ONNX fixtures of make_onnx.py into the test directory, once;
+ * 0 on success. */
+static int make_onnx_fixtures(void)
+{
+    static int status = -1;
+    char args[1400], *script;
+
+    if (status >= 0)
+        return status;
+    script = slurp(PB_TEST_DATA "/policies/make_onnx.py");
+    if (!script)
+        return status = 1;
+    snprintf(args, sizeof args, "'%s'", pb_test_tmpdir());
+    status = pb_test_python(script, args, NULL, 0) != 0;
+    free(script);
+    return status;
+}
+
 static void test_onnx_constructs(void)
 {
     static const char *const ok[] = {"ok_gemm", "ok_keras", "ok_conv", "ok_noshape"};
-    char args[1400], *script, path[1400];
+    char path[1400];
 
     if (!have_onnx()) {
         fprintf(stderr, "note: python3-onnx absent: ONNX construct tests skipped\n");
         return;
     }
-    script = slurp(PB_TEST_DATA "/policies/make_onnx.py");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(script);
-    snprintf(args, sizeof args, "'%s'", pb_test_tmpdir());
-    CU_ASSERT_EQUAL_FATAL(pb_test_python(script, args, NULL, 0), 0);
-    free(script);
+    CU_ASSERT_EQUAL_FATAL(make_onnx_fixtures(), 0);
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         snprintf(path, sizeof path, "%s/%s.onnx", pb_test_tmpdir(), ok[i]);
         check_against_oracle("onnx", path, NULL, -2, 2);
@@ -1112,7 +1126,7 @@ static void test_onnx_malformed(void)
         {"bad_noname", PB_EFORMAT, "initializer 2 has no name"},
         {"bad_noshape_sub", PB_EUNSUPPORTED, "node Sub 'sub0': input normalisation needs"},
     };
-    char path[1400], *script, args[1400];
+    char path[1400];
     FILE *f;
 
     /* Not protobuf at all, and empty: no library needed to make them. */
@@ -1144,11 +1158,7 @@ static void test_onnx_malformed(void)
         fprintf(stderr, "note: python3-onnx absent: malformed ONNX fixtures skipped\n");
         return;
     }
-    script = slurp(PB_TEST_DATA "/policies/make_onnx.py");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(script);
-    snprintf(args, sizeof args, "'%s'", pb_test_tmpdir());
-    CU_ASSERT_EQUAL_FATAL(pb_test_python(script, args, NULL, 0), 0);
-    free(script);
+    CU_ASSERT_EQUAL_FATAL(make_onnx_fixtures(), 0);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(path, sizeof path, "%s/%s.onnx", pb_test_tmpdir(), cases[i].name);
         expect_import_fail(&import_onnx, path, NULL, cases[i].code, cases[i].expect);
