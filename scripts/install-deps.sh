@@ -14,5 +14,6 @@ apt-get install -y -qq --no-install-recommends \
     protobuf-c-compiler libprotobuf-c-dev \
     gnuplot-nox \
     python3 python3-numpy python3-scipy python3-h5py python3-onnx \
+    libopenmpi-dev openmpi-bin \
     valgrind >/dev/null
 echo "install-deps.sh: all packages installed"

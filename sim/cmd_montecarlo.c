@@ -248,6 +248,8 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
                                c->stable_tol, s->orig, s->n_variants, s->variants, err);
     if (!s->model)
         return err->code;
+    if (c->dist.on && (rc = sim_model_set_disturbance(s->model, &c->dist, err)))
+        return rc;
     st.model = s->model;
     st.opts = o;
     traj = mc_traj_size(&st);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_math.h>
 #include <gsl/gsl_rng.h>
 
 /* OpenBLAS's thread control (declared in OpenBLAS's cblas.h, which would
@@ -255,6 +256,21 @@ static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[]
         w->meas[i] = o->meas_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->meas_noise) : 0.0;
     for (size_t i = 0; i < n * nu; i++)
         w->inoise[i] = o->input_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->input_noise) : 0.0;
+    /* The model's input disturbance (sim.h, simulation.disturbance) as `run`
+     * applies it, its Gaussian part drawn from this sample's stream. */
+    if (m->dist.on) {
+        const sim_disturbance *ds = &m->dist;
+        for (size_t k = 0; k < n; k++) {
+            double t = (double)k * m->period;
+            for (size_t i = 0; i < nu; i++) {
+                double g = ds->noise[i] > 0.0 ? gsl_ran_gaussian(w->rng, 1.0) : 0.0;
+                if (t >= ds->start)
+                    w->inoise[k * nu + i] +=
+                        ds->bias[i] + ds->amplitude[i] * sin(2.0 * M_PI * ds->frequency[i] * t) +
+                        ds->noise[i] * g;
+            }
+        }
+    }
 }
 
 /* What one loop gives. */

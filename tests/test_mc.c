@@ -658,7 +658,7 @@ static long wait_chunks(const char *part, pid_t pid)
 }
 
 static const char *MC_LONG =
-    "samples = 2000; chunk = 50; seed = 5;\n"
+    "samples = 1200; chunk = 40; seed = 5;\n"
     "  sampler = { type = \"gaussian\"; mean = [0.0, 0.0]; std = [0.5, 1.0]; };\n"
     "  params = ( { name = \"m\"; rel = 0.2; } );\n"
     "  input_noise = 0.02;\n"
@@ -684,7 +684,7 @@ static const char *PY_PARTIAL =
     "import sys, h5py\n"
     "f, g = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')\n"
     "d = int(f.attrs['samples_done']); nv = len(f['variants'])\n"
-    "assert int(f.attrs['complete']) == 0 and d > 0 and d % 50 == 0, d\n"
+    "assert int(f.attrs['complete']) == 0 and d > 0 and d % 40 == 0, d\n"
     "assert f['summary'].shape[0] >= d * nv and f['samples/x0'].shape[0] >= d\n"
     "assert f['summary'][:d * nv].tobytes() == g['summary'][:d * nv].tobytes()\n"
     "assert f['samples/x0'][:d].tobytes() == g['samples/x0'][:d].tobytes()\n"
@@ -876,6 +876,115 @@ static void test_cli_errors(void)
     }
 }
 
+/* The config's input disturbance reaches every loop: a constant 20 N m bias
+ * on the zero policy at the upright rest spins the pendulum away (diverged),
+ * as the constant-torque policy does; without it the rest stays (converged). */
+static void test_disturbance_applied(void)
+{
+    size_t sizes[2] = {2, 1};
+    mlp_act acts[1] = {MLP_ACT_LINEAR};
+    plant *pl = plant_alloc(plant_find("pendulum"));
+    mlp *net = mlp_alloc(1, sizes, acts, NULL), *twin;
+    plant_integrator integ;
+    sim_disturbance dist;
+    sim_variant v;
+    sim_model *m;
+    sim_ref ref;
+    mc_options o;
+    mc_study s;
+    mc_work *w;
+    mc_row row;
+    double zero[2] = {0.0, 0.0}, x0[2], p[1];
+
+    CU_ASSERT_FATAL(pl && net);
+    memset(net->layers[0].W, 0, 2 * sizeof(double));
+    net->layers[0].b[0] = 0.0;
+    twin = mlp_clone(net, NULL);
+    memset(&v, 0, sizeof v);
+    snprintf(v.label, sizeof v.label, "twin");
+    v.net = twin;
+    plant_integrator_init(&integ);
+    sim_ref_init_setpoint(&ref, 2, zero);
+    m = sim_model_alloc(pl, &integ, 0.05, 20.0, &ref, SIM_INPUT_ERROR, INFINITY, net, 1, &v, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    mc_options_init(&o);
+    o.sampler.kind = MC_SAMPLER_GAUSSIAN;
+    o.crit.tol = 1e-6;
+    o.crit.radius = 50.0;
+    s.model = m;
+    s.opts = &o;
+    w = mc_work_alloc(&s, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL(mc_sample_run(&s, w, 0, &row, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(row.outcome_orig, MC_CONVERGED);
+    memset(&dist, 0, sizeof dist);
+    dist.on = 1;
+    dist.bias[0] = 20.0;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(m, &dist, NULL), 0);
+    CU_ASSERT_EQUAL(mc_sample_run(&s, w, 0, &row, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(row.outcome_orig, MC_DIVERGED);
+    CU_ASSERT_EQUAL(row.outcome_pruned, MC_DIVERGED);
+    mc_work_free(w);
+    sim_model_free(m);
+    mlp_free(twin);
+    mlp_free(net);
+    plant_free(pl);
+}
+
+/* traces = true: /traces [n, 1 + nv, N + 1, nx] starts every loop at the
+ * sample's x0, and the twin at sparsity 0 repeats the original's states. */
+static void test_cli_traces(void)
+{
+    char cfg[1300], res[1300], args[4096], out[OUT_MAX];
+
+    fixtures();
+    snprintf(cfg, sizeof cfg, "%s",
+             write_cfg("traces.cfg", NULL, "{ method = \"magnitude\"; sparsity = [0.0, 0.75]; }",
+                       "samples = 9; chunk = 4; traces = true;\n"
+                       "  sampler = { type = \"box\"; low = [-0.5, -0.5]; high = [0.5, 0.5]; };"));
+    snprintf(res, sizeof res, "%s", pb_test_path("traces.h5"));
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 3", cfg, res);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "'%s'", res);
+    CU_ASSERT_EQUAL(pb_test_python("import sys, h5py, numpy as np\n"
+                                   "f = h5py.File(sys.argv[1], 'r')\n"
+                                   "t, x0 = f['traces'][()], f['samples/x0'][()]\n"
+                                   "assert t.shape == (9, 3, 41, 2), t.shape\n"
+                                   "for l in range(3):\n"
+                                   "    assert (t[:, l, 0, :] == x0).all()\n"
+                                   "assert np.array_equal(t[:, 0], t[:, 1], equal_nan=True)\n"
+                                   "assert not np.array_equal(t[:, 0], t[:, 2], equal_nan=True)\n",
+                                   args, NULL, 0),
+                    0);
+}
+
+/* The shipped example configs run (made small with --set / --samples). */
+static void test_cli_shipped_configs(void)
+{
+    char args[4096], out[OUT_MAX];
+    int rc;
+
+    fixtures();
+    snprintf(args, sizeof args,
+             "montecarlo '%s/configs/montecarlo/pendulum_roa.cfg' -o '%s' --threads 2 "
+             "--set 'montecarlo.sampler.points=[4,3]'",
+             PB_SOURCE_DIR, pb_test_path("roa.h5"));
+    rc = run(args, out, sizeof out);
+    if (rc)
+        fprintf(stderr, "\n%s\n", out);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "12 sample(s) x 4 variant(s); bound violations: 0"));
+    snprintf(args, sizeof args,
+             "montecarlo '%s/configs/montecarlo/quadrotor_mass.cfg' -o '%s' --threads 2 "
+             "--samples 4 --set simulation.horizon=1.0",
+             PB_SOURCE_DIR, pb_test_path("quad.h5"));
+    rc = run(args, out, sizeof out);
+    if (rc)
+        fprintf(stderr, "\n%s\n", out);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "4 sample(s) x 3 variant(s); bound violations: 0"));
+}
+
 static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scipy}, {NULL, NULL}};
 static const pb_test_case lib_tests[] = {
     {"threads_1_2_4_bit_identical", test_threads_bit_identical},
@@ -883,10 +992,13 @@ static const pb_test_case lib_tests[] = {
     {"outcomes_known", test_outcomes_known},
     {"outcomes_shipped_policy", test_outcomes_shipped_policy},
     {"options_refused", test_options_refused},
+    {"disturbance_applied", test_disturbance_applied},
     {NULL, NULL}};
 static const pb_test_case cli_tests[] = {
     {"study_aggregates_threads", test_cli_study_and_aggregates},
     {"grid", test_cli_grid},
+    {"traces", test_cli_traces},
+    {"shipped_configs", test_cli_shipped_configs},
     {"sigint_resume", test_sigint_resume},
     {"sigterm_resume", test_sigterm_resume},
     {"sigkill_resume", test_sigkill_resume},
