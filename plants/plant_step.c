@@ -3,6 +3,7 @@
  * gsl_odeiv2_evolve_apply up to the end of the period or with a fixed number
  * of gsl_odeiv2_evolve_apply_fixed_step substeps. */
 #include "plant_step.h"
+#include "plant_rk4.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 const char *const plant_stepper_names[] = {"rk2",   "rk4",     "rkf45",  "rkck",
                                            "rk8pd", "rk1imp",  "rk2imp", "rk4imp",
-                                           "bsimp", "msadams", "msbdf",  NULL};
+                                           "bsimp", "msadams", "msbdf",  "rk4fixed", NULL};
 
 /* The GSL step type of a name, or NULL (same order as plant_stepper_names). */
 static const gsl_odeiv2_step_type *stepper_type(const char *name)
@@ -22,7 +23,7 @@ static const gsl_odeiv2_step_type *stepper_type(const char *name)
         gsl_odeiv2_step_rk2,     gsl_odeiv2_step_rk4,    gsl_odeiv2_step_rkf45,
         gsl_odeiv2_step_rkck,    gsl_odeiv2_step_rk8pd,  gsl_odeiv2_step_rk1imp,
         gsl_odeiv2_step_rk2imp,  gsl_odeiv2_step_rk4imp, gsl_odeiv2_step_bsimp,
-        gsl_odeiv2_step_msadams, gsl_odeiv2_step_msbdf};
+        gsl_odeiv2_step_msadams, gsl_odeiv2_step_msbdf, plant_rk4_fixed};
     for (size_t i = 0; plant_stepper_names[i]; i++)
         if (strcmp(plant_stepper_names[i], name) == 0)
             return types[i];

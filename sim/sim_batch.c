@@ -1,0 +1,435 @@
+/* sim_batch.c: the batched closed-loop engine of sim_batch.h. */
+#include "sim_batch.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "bounds.h"
+#include "plant_rk4.h"
+
+struct sim_batch_model {
+    const plant *p;
+    plant_batch_rhs rhs;
+    size_t nx, nu, L, substeps, n_steps;
+    double period;
+    const mlp *orig, *pruned;
+    bounds_model *bm_pruned;
+    double *dW_norm, *db_norm; /* [L] */
+    double xlo[PLANT_NX_MAX], xhi[PLANT_NX_MAX];
+};
+
+/* One block: the original loop's states in columns 0..nb-1, the pruned
+ * loop's in nb..2nb-1, stride LD = 2 SIM_BATCH_BLOCK. */
+enum { LD = 2 * SIM_BATCH_BLOCK };
+
+struct sim_batch_work {
+    double *X, *Xbak, *U;  /* (nx x LD), (nx x LD), (nu x LD) SoA */
+    double *rk;            /* plant_rk4_batch_work_size(LD) */
+    double *S;             /* (LD x nx) row-major states, policy inputs */
+    double *A, *B;         /* (LD x max_width) forward-pass ping-pong */
+    double *hn;            /* (LD x L) ||h_k|| of the original at each row */
+    double *Uo, *Up;       /* (LD x nu) original at all rows, (LD x nu) pruned */
+    long *div;             /* [LD] first row not reached, -1 */
+};
+
+void sim_batch_model_free(sim_batch_model *m)
+{
+    if (!m)
+        return;
+    bounds_model_free(m->bm_pruned);
+    free(m->dW_norm);
+    free(m);
+}
+
+sim_batch_model *sim_batch_model_alloc(const plant *p, double period, size_t substeps,
+                                       size_t n_steps, const mlp *orig, const mlp *pruned,
+                                       pb_error *err)
+{
+    sim_batch_model *m;
+    double *w = NULL;
+    size_t wsize = 0;
+
+    if (!p || !orig || !pruned) {
+        pb_error_set(err, PB_EINVAL, "sim_batch_model_alloc: no plant or no policy");
+        return NULL;
+    }
+    if (plant_validate(p, err) != PB_SUCCESS || mlp_validate(orig, err) != PB_SUCCESS ||
+        mlp_validate(pruned, err) != PB_SUCCESS)
+        return NULL;
+    if (!(isfinite(period) && period > 0.0) || substeps == 0 || n_steps == 0) {
+        pb_error_set(err, PB_EINVAL,
+                     "batch engine: period %g must be > 0, substeps %zu and steps %zu > 0", period,
+                     substeps, n_steps);
+        return NULL;
+    }
+    if (orig->n_in != p->type->nx || orig->n_out != p->type->nu) {
+        pb_error_set(err, PB_EINVAL, "policy %zu -> %zu does not fit plant '%s' (nx %zu, nu %zu)",
+                     orig->n_in, orig->n_out, p->type->name, p->type->nx, p->type->nu);
+        return NULL;
+    }
+    if (pruned->n_layers != orig->n_layers) {
+        pb_error_set(err, PB_EINVAL, "pruned policy has %zu layers, the original %zu",
+                     pruned->n_layers, orig->n_layers);
+        return NULL;
+    }
+    for (size_t k = 0; k < orig->n_layers; k++) {
+        const mlp_layer *a = &orig->layers[k], *b = &pruned->layers[k];
+        if (a->n_in != b->n_in || a->n_out != b->n_out) {
+            pb_error_set(err, PB_EINVAL, "layer %zu: pruned %zu x %zu, original %zu x %zu", k + 1,
+                         b->n_out, b->n_in, a->n_out, a->n_in);
+            return NULL;
+        }
+        size_t ws = bounds_spectral_work_size(a->n_out, a->n_in);
+        if (ws > wsize)
+            wsize = ws;
+    }
+
+    m = calloc(1, sizeof *m);
+    if (!m)
+        goto fail_nomem;
+    m->p = p;
+    m->rhs = plant_rk4_batch_rhs(p);
+    m->nx = p->type->nx;
+    m->nu = p->type->nu;
+    m->L = orig->n_layers;
+    m->substeps = substeps;
+    m->n_steps = n_steps;
+    m->period = period;
+    m->orig = orig;
+    m->pruned = pruned;
+    p->type->state_limits(p->p, m->xlo, m->xhi);
+    m->dW_norm = calloc(2 * m->L, sizeof *m->dW_norm);
+    w = malloc(wsize * sizeof *w);
+    if (!m->dW_norm || !w)
+        goto fail_free_m;
+    m->db_norm = m->dW_norm + m->L;
+    m->bm_pruned = bounds_model_alloc(pruned, err);
+    if (!m->bm_pruned)
+        goto fail_free_w;
+    /* ||dW_k||_2 by SVD and ||db_k||, as sim.c's variant_bounds_init. */
+    for (size_t k = 0; k < m->L; k++) {
+        const mlp_layer *a = &orig->layers[k], *b = &pruned->layers[k];
+        double db2 = 0.0;
+        if (bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, w, &m->dW_norm[k], err) !=
+            PB_SUCCESS)
+            goto fail_free_w;
+        for (size_t i = 0; i < a->n_out; i++)
+            db2 += (b->b[i] - a->b[i]) * (b->b[i] - a->b[i]);
+        m->db_norm[k] = sqrt(db2);
+    }
+    free(w);
+    return m;
+
+fail_free_w:
+    free(w);
+    sim_batch_model_free(m);
+    return NULL; /* err set by the bounds code */
+fail_free_m:
+    free(w);
+    sim_batch_model_free(m);
+fail_nomem:
+    pb_error_set(err, PB_ENOMEM, "out of memory for the batch engine's model");
+    return NULL;
+}
+
+void sim_batch_work_free(sim_batch_work *w)
+{
+    if (!w)
+        return;
+    free(w->X);
+    free(w->div);
+    free(w);
+}
+
+sim_batch_work *sim_batch_work_alloc(const sim_batch_model *m, pb_error *err)
+{
+    size_t nx = m->nx, nu = m->nu, mw = m->orig->max_width;
+    size_t n = 2 * nx * LD + nu * LD + plant_rk4_batch_work_size(LD) + LD * nx + 2 * LD * mw +
+               LD * m->L + 2 * LD * nu;
+    sim_batch_work *w = calloc(1, sizeof *w);
+
+    if (!w)
+        goto fail;
+    w->X = calloc(n, sizeof *w->X);
+    w->div = calloc(LD, sizeof *w->div);
+    if (!w->X || !w->div)
+        goto fail_free;
+    w->Xbak = w->X + nx * LD;
+    w->U = w->Xbak + nx * LD;
+    w->rk = w->U + nu * LD;
+    w->S = w->rk + plant_rk4_batch_work_size(LD);
+    w->A = w->S + LD * nx;
+    w->B = w->A + LD * mw;
+    w->hn = w->B + LD * mw;
+    w->Uo = w->hn + LD * m->L;
+    w->Up = w->Uo + LD * nu;
+    return w;
+
+fail_free:
+    sim_batch_work_free(w);
+fail:
+    pb_error_set(err, PB_ENOMEM, "out of memory for a batch engine workspace");
+    return NULL;
+}
+
+/* Activation over n values in place, as mlp.c's act_apply; the sigmoid
+ * 1 / (1 + exp(-z)) with the vector exp. */
+static void act_batch(mlp_act a, double alpha, size_t n, double z[])
+{
+    size_t i;
+    switch (a) {
+    case MLP_ACT_RELU:
+        for (i = 0; i < n; i++)
+            z[i] = z[i] > 0.0 ? z[i] : 0.0;
+        break;
+    case MLP_ACT_LEAKY_RELU:
+        for (i = 0; i < n; i++)
+            z[i] = z[i] > 0.0 ? z[i] : alpha * z[i];
+        break;
+    case MLP_ACT_TANH:
+        for (i = 0; i < n; i++)
+            z[i] = tanh(z[i]);
+        break;
+    case MLP_ACT_SIGMOID:
+        for (i = 0; i < n; i++)
+            z[i] = -z[i];
+        plant_vec_exp(n, z, z);
+        for (i = 0; i < n; i++)
+            z[i] = 1.0 / (1.0 + z[i]);
+        break;
+    case MLP_ACT_HARDTANH:
+        for (i = 0; i < n; i++)
+            z[i] = z[i] < -1.0 ? -1.0 : (z[i] > 1.0 ? 1.0 : z[i]);
+        break;
+    default: /* linear */
+        break;
+    }
+}
+
+/* Y (n x n_out) = net(S (n x n_in)) with both maps, one dgemm per layer;
+ * when hn is not NULL, hn[r * L + k] = ||h_k|| of row r (h_0 after the
+ * input map).  A, B: (n x max_width) scratch. */
+static void forward(const mlp *net, size_t n, const double S[], double A[], double B[],
+                    double hn[], double Y[])
+{
+    size_t L = net->n_layers;
+    double *H = A, *Z = B;
+
+    for (size_t r = 0; r < n; r++)
+        mlp_input_map(net, S + r * net->n_in, H + r * net->n_in);
+    for (size_t k = 0; k < L; k++) {
+        const mlp_layer *l = &net->layers[k];
+        if (hn)
+            for (size_t r = 0; r < n; r++) {
+                const double *h = H + r * l->n_in;
+                double s2 = 0.0;
+                for (size_t i = 0; i < l->n_in; i++)
+                    s2 += h[i] * h[i];
+                hn[r * L + k] = sqrt(s2);
+            }
+        /* Z (n x n_out) = H (n x n_in) W^T + 1 b^T, as mlp_eval_batch */
+        for (size_t r = 0; r < n; r++)
+            memcpy(Z + r * l->n_out, l->b, l->n_out * sizeof *Z);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)l->n_out, (int)l->n_in,
+                    1.0, H, (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
+        act_batch(l->act, l->alpha, n * l->n_out, Z);
+        double *t = H;
+        H = Z;
+        Z = t;
+    }
+    for (size_t r = 0; r < n; r++) {
+        memcpy(Y + r * net->n_out, H + r * net->n_out, net->n_out * sizeof *Y);
+        mlp_output_map(net, Y + r * net->n_out);
+    }
+}
+
+static int column_ok(const sim_batch_model *m, const double X[], size_t c)
+{
+    for (size_t i = 0; i < m->nx; i++) {
+        double v = X[i * LD + c];
+        if (!isfinite(v) || v < m->xlo[i] || v > m->xhi[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* One block of nb <= SIM_BATCH_BLOCK states. */
+static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, const double X0[],
+                       sim_batch_row rows[], double xf_orig[], double xf_pruned[])
+{
+    size_t nx = m->nx, nu = m->nu, L = m->L, nc = 2 * nb;
+    double h = m->period / (double)m->substeps;
+    double *X = w->X;
+
+    /* Both loops start at x0; a state outside the limits is not reached (row 0). */
+    for (size_t s = 0; s < nb; s++) {
+        for (size_t i = 0; i < nx; i++)
+            X[i * LD + s] = X[i * LD + nb + s] = X0[s * nx + i];
+        w->div[s] = w->div[nb + s] = column_ok(m, X, s) ? -1 : 0;
+        rows[s].max_dev_actual = rows[s].max_dev_bound = rows[s].max_traj_dev = 0.0;
+        rows[s].violations = 0;
+    }
+
+    for (size_t k = 0; k <= m->n_steps; k++) {
+        double t = (double)k * m->period;
+        /* Policy inputs s = x (row-major), original at every column, pruned
+         * at the pruned loop's columns. */
+        for (size_t c = 0; c < nc; c++)
+            for (size_t i = 0; i < nx; i++)
+                w->S[c * nx + i] = X[i * LD + c];
+        forward(m->orig, nc, w->S, w->A, w->B, w->hn, w->Uo);
+        forward(m->pruned, nb, w->S + nb * nx, w->A, w->B, NULL, w->Up);
+
+        /* Deviation, bound, trajectory distance at the rows reached. */
+        for (size_t s = 0; s < nb; s++) {
+            sim_batch_row *r = &rows[s];
+            if (w->div[nb + s] < 0) {
+                const double *ua = w->Uo + (nb + s) * nu, *ub = w->Up + s * nu;
+                double a2 = 0.0, actual, bound;
+                for (size_t j = 0; j < nu; j++)
+                    a2 += (ua[j] - ub[j]) * (ua[j] - ub[j]);
+                actual = sqrt(a2);
+                bound = bounds_multi_eval(m->bm_pruned, w->hn + (nb + s) * L, m->dW_norm,
+                                          m->db_norm);
+                if (actual > r->max_dev_actual)
+                    r->max_dev_actual = actual;
+                if (bound > r->max_dev_bound)
+                    r->max_dev_bound = bound;
+                if (bounds_is_violated(actual, bound))
+                    r->violations++;
+                if (w->div[s] < 0) {
+                    double d2 = 0.0;
+                    for (size_t i = 0; i < nx; i++) {
+                        double d = X[i * LD + s] - X[i * LD + nb + s];
+                        d2 += d * d;
+                    }
+                    if (sqrt(d2) > r->max_traj_dev)
+                        r->max_traj_dev = sqrt(d2);
+                }
+            }
+        }
+        if (k == m->n_steps)
+            break;
+
+        /* Zero-order hold of the saturated actions, SoA. */
+        for (size_t c = 0; c < nc; c++) {
+            double u[PLANT_NU_MAX];
+            memcpy(u, c < nb ? w->Uo + c * nu : w->Up + (c - nb) * nu, nu * sizeof *u);
+            plant_saturate(m->p, u);
+            for (size_t j = 0; j < nu; j++)
+                w->U[j * LD + c] = u[j];
+        }
+        memcpy(w->Xbak, X, nx * LD * sizeof *X);
+        for (size_t q = 0; q < m->substeps; q++) {
+            plant_rk4_batch_apply(m->p, m->rhs, nc, LD, t + (double)q * h, h, X, w->U, w->rk);
+            for (size_t c = 0; c < nc; c++)
+                if (w->div[c] < 0 && !column_ok(m, X, c))
+                    w->div[c] = (long)k + 1;
+        }
+        /* A diverged loop stays at its last state reached (and is ignored). */
+        for (size_t c = 0; c < nc; c++)
+            if (w->div[c] >= 0)
+                for (size_t i = 0; i < nx; i++)
+                    X[i * LD + c] = w->Xbak[i * LD + c];
+    }
+
+    for (size_t s = 0; s < nb; s++) {
+        sim_batch_row *r = &rows[s];
+        double n2o = 0.0, n2p = 0.0;
+        for (size_t i = 0; i < nx; i++) {
+            double xo = w->div[s] < 0 ? X[i * LD + s] : NAN;
+            double xp = w->div[nb + s] < 0 ? X[i * LD + nb + s] : NAN;
+            n2o += xo * xo;
+            n2p += xp * xp;
+            if (xf_orig)
+                xf_orig[s * nx + i] = xo;
+            if (xf_pruned)
+                xf_pruned[s * nx + i] = xp;
+        }
+        r->final_norm_orig = sqrt(n2o);
+        r->final_norm_pruned = sqrt(n2p);
+        r->diverged_orig = w->div[s];
+        r->diverged_pruned = w->div[nb + s];
+    }
+}
+
+void sim_batch_eval(const sim_batch_model *m, sim_batch_work *w, size_t n, const double X0[],
+                    sim_batch_row rows[], double xf_orig[], double xf_pruned[])
+{
+    size_t nx = m->nx;
+    for (size_t s0 = 0; s0 < n; s0 += SIM_BATCH_BLOCK) {
+        size_t nb = n - s0 < SIM_BATCH_BLOCK ? n - s0 : SIM_BATCH_BLOCK;
+        eval_block(m, w, nb, X0 + s0 * nx, rows + s0, xf_orig ? xf_orig + s0 * nx : NULL,
+                   xf_pruned ? xf_pruned + s0 * nx : NULL);
+    }
+}
+
+/* ---- Threads ---- */
+
+typedef struct batch_job {
+    const sim_batch_model *m;
+    sim_batch_work *w;
+    size_t n;
+    const double *X0;
+    sim_batch_row *rows;
+    double *xf_orig, *xf_pruned;
+} batch_job;
+
+static void *job_main(void *arg)
+{
+    batch_job *j = arg;
+    sim_batch_eval(j->m, j->w, j->n, j->X0, j->rows, j->xf_orig, j->xf_pruned);
+    return NULL;
+}
+
+int sim_batch_run(const sim_batch_model *m, size_t n_threads, size_t n, const double X0[],
+                  sim_batch_row rows[], double xf_orig[], double xf_pruned[], pb_error *err)
+{
+    size_t nx = m->nx, started = 0;
+    batch_job *jobs;
+    pthread_t *tid;
+    int rc = PB_SUCCESS;
+
+    if (n_threads == 0)
+        return pb_error_set(err, PB_EINVAL, "batch engine: threads must be >= 1");
+    jobs = calloc(n_threads, sizeof *jobs);
+    tid = calloc(n_threads, sizeof *tid);
+    if (!jobs || !tid) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory for %zu threads", n_threads);
+        goto free_jobs;
+    }
+    for (size_t t = 0; t < n_threads; t++) {
+        size_t a = t * n / n_threads, b = (t + 1) * n / n_threads;
+        jobs[t] = (batch_job){m, NULL, b - a, X0 + a * nx, rows + a,
+                              xf_orig ? xf_orig + a * nx : NULL,
+                              xf_pruned ? xf_pruned + a * nx : NULL};
+        jobs[t].w = sim_batch_work_alloc(m, err);
+        if (!jobs[t].w) {
+            rc = PB_ENOMEM;
+            goto free_work;
+        }
+    }
+    /* Thread 0's slice runs on the calling thread. */
+    for (size_t t = 1; t < n_threads; t++) {
+        if (pthread_create(&tid[t], NULL, job_main, &jobs[t]) != 0) {
+            rc = pb_error_set(err, PB_EINTERNAL, "cannot start batch thread %zu", t);
+            break;
+        }
+        started = t;
+    }
+    if (rc == PB_SUCCESS)
+        job_main(&jobs[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+free_work:
+    for (size_t t = 0; t < n_threads; t++)
+        sim_batch_work_free(jobs[t].w);
+free_jobs:
+    free(jobs);
+    free(tid);
+    return rc;
+}
