@@ -31,6 +31,9 @@ typedef struct run_ctx {
     char plant[64];
     size_t nx;
     char dev_unit[128], track_unit[128];
+    const plant_type *type; /* NULL when the plant is unknown to this build */
+    /* 1: state j is not in the tracking-error norm (its error alone exceeded it) */
+    unsigned char untracked[PLANT_NX_MAX];
     int path_axes[2]; /* state indices drawn as x and y of the path figure, -1: none */
     char path_label[2][64];
     run_row *rows;
@@ -42,14 +45,16 @@ typedef struct run_ctx {
     plot_plan *plan;
 } run_ctx;
 
-/* The unique units of vars[n], comma-separated, into out. */
-static void units_join(const plant_var *vars, size_t n, char *out, size_t len)
+/* The unique units of vars[n] (those with skip[i] == 0 when skip is not
+ * NULL), comma-separated, into out. */
+static void units_join(const plant_var *vars, size_t n, const unsigned char *skip, char *out,
+                       size_t len)
 {
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        int seen = 0;
+        int seen = skip && skip[i];
         for (size_t j = 0; j < i; j++)
-            seen |= strcmp(vars[i].unit, vars[j].unit) == 0;
+            seen |= (!skip || !skip[j]) && strcmp(vars[i].unit, vars[j].unit) == 0;
         if (seen)
             continue;
         size_t k = strlen(out);
@@ -305,7 +310,7 @@ fail:
 
 /* run_<label>_<i>.dat: columns t, dev_actual, dev_bound, dev_bound_closed,
  * track_err_orig, track_err_pruned, traj_dev, x_orig[nx], x_pruned[nx], ref[nx]. */
-static int run_write(const run_ctx *c, const run_row *r, pb_error *err)
+static int run_write(run_ctx *c, const run_row *r, pb_error *err)
 {
     char name[128];
     run_trace tr;
@@ -314,6 +319,15 @@ static int run_write(const run_ctx *c, const run_row *r, pb_error *err)
 
     if ((rc = trace_read(c, r, 1, &tr, err)) != PB_SUCCESS)
         return rc;
+    /* which states the tracking error leaves out: (x_j - r_j)^2 > ||x - r||^2 */
+    for (size_t k = 0; k < tr.n; k++)
+        for (size_t j = 0; j < c->nx; j++) {
+            double e = tr.x_orig[k * c->nx + j] - tr.ref[k * c->nx + j];
+            double ep = tr.x_pruned[k * c->nx + j] - tr.ref[k * c->nx + j];
+            if (e * e > tr.te_orig[k] * tr.te_orig[k] * (1 + 1e-9) + 1e-300 ||
+                ep * ep > tr.te_pruned[k] * tr.te_pruned[k] * (1 + 1e-9) + 1e-300)
+                c->untracked[j] = 1;
+        }
     run_file_name(r, name, sizeof name);
     if ((rc = plot_dat_open(c->dir, name, &fp, err)) != PB_SUCCESS)
         goto free_trace;
@@ -496,8 +510,9 @@ static int plant_read(run_ctx *c, pb_error *err)
     c->path_axes[0] = c->path_axes[1] = -1;
     if (!type || type->nx != c->nx)
         return PB_SUCCESS;
-    units_join(type->inputs, type->nu, c->dev_unit, sizeof c->dev_unit);
-    units_join(type->states, type->nx, c->track_unit, sizeof c->track_unit);
+    c->type = type;
+    units_join(type->inputs, type->nu, NULL, c->dev_unit, sizeof c->dev_unit);
+    units_join(type->states, type->nx, NULL, c->track_unit, sizeof c->track_unit);
     /* a plant that moves in a plane: x, y or north, east (drawn east right) */
     static const char *const pairs[][2] = {{"x", "y"}, {"pe", "pn"}};
     static const char *const words[][2] = {{"", ""}, {"east ", "north "}};
@@ -533,15 +548,21 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan
     c.plan = plan;
     if ((rc = plant_read(&c, err)) != PB_SUCCESS || (rc = summary_read(&c, err)) != PB_SUCCESS)
         goto free_ctx;
-    if ((rc = summary_write(&c, err)) != PB_SUCCESS || (rc = sparsity_write(&c, err)) != PB_SUCCESS)
+    if ((rc = summary_write(&c, err)) != PB_SUCCESS)
         goto free_ctx;
     if (!plot_h5_exists(f, "/runs")) {
         snprintf(plan->note, sizeof plan->note,
                  "%s has no /runs traces (output.traces = false): only the sparsity figure", path);
+        rc = sparsity_write(&c, err);
         goto free_ctx;
     }
     for (size_t i = 0; i < c.n_rows && rc == PB_SUCCESS; i++)
         rc = run_write(&c, &c.rows[i], err);
+    /* the tracking error's units: those of the states it can include */
+    if (c.type)
+        units_join(c.type->states, c.nx, c.untracked, c.track_unit, sizeof c.track_unit);
+    if (rc == PB_SUCCESS)
+        rc = sparsity_write(&c, err);
     if (rc == PB_SUCCESS)
         rc = tightness_write(&c, err);
     /* scenarios in order of first appearance */

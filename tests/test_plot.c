@@ -483,6 +483,23 @@ static void test_montecarlo(void)
         snprintf(args, sizeof args, "'%s' '%s'", h5, dir);
         CU_ASSERT_EQUAL(pb_test_python(check_mc_dat, args, out, sizeof out), 0);
         CU_ASSERT_EQUAL(atoi(out), 35);
+        /* without /aggregates (an unfinished study) or /samples/x0: exit 2, named */
+        static const char *const dels[] = {"aggregates", "samples/x0"};
+        for (size_t i = 0; i < 2; i++) {
+            char bad[1024];
+            snprintf(bad, sizeof bad, "%s", pb_test_path("badmc.h5"));
+            snprintf(args, sizeof args, "'%s' '%s' '%s'", h5, bad, dels[i]);
+            CU_ASSERT_EQUAL_FATAL(pb_test_python("import sys, shutil, h5py\n"
+                                                 "shutil.copy(sys.argv[1], sys.argv[2])\n"
+                                                 "with h5py.File(sys.argv[2], 'r+') as f:\n"
+                                                 "    del f[sys.argv[3]]\n",
+                                                 args, NULL, 0),
+                                  0);
+            snprintf(args, sizeof args, "plot '%s' -o '%s'", bad, dir);
+            CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+            CU_ASSERT_PTR_NOT_NULL(strstr(out, bad));
+            CU_ASSERT_PTR_NOT_NULL(strstr(out, dels[i]));
+        }
     }
 }
 

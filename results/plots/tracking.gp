@@ -13,5 +13,5 @@ set format y '%.0e'
 set xlabel 'time t (s)'
 set ylabel sprintf('tracking error ||x - r|| (%s)', track_unit)
 set key outside right top font ',9'
-plot orig using 1:(pos($5)) with lines lw 3 lc rgb 'black' title 'original', \
-     for [i=1:n] files[i] using 1:(pos($6)) with lines lw 1.5 lc rgb col(i) dt dash(i) title titles[i]
+plot for [i=1:n] files[i] using 1:(pos($6)) with lines lw 1.5 lc rgb col(i) dt dash(i) title titles[i], \
+     orig using 1:(pos($5)) with lines lw 2 lc rgb 'black' title 'original'
