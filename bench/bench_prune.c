@@ -154,6 +154,7 @@ int main(void)
     s |= bench_layer(prune_find("sparsegpt"), 1024, 1024, 4096, 0.5, 2, 4, 3, r);
     s |= bench_layer(prune_find("obs"), 64, 64, 512, 0.5, 0, 0, 5, r);
     s |= bench_layer(prune_find("obs"), 64, 64, 512, 0.5, 2, 4, 5, r);
+    s |= bench_layer(prune_find("obs"), 256, 256, 2048, 0.5, 0, 0, 1, r);
     s |= bench_layer(prune_find("obd"), 1024, 1024, 4096, 0.5, 0, 0, 3, r);
     s |= bench_driver("sparsegpt", 256, 256, 4096, r);
     s |= bench_driver("obs", 64, 64, 512, r);

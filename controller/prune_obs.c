@@ -59,7 +59,10 @@ static int obs_row(size_t C, const double Hinv[], double Hr[], double w[], doubl
             loss[t] = 0.5 * w[q] * w[q] / d;
         /* Hassibi & Stork 1993, eq. 5: delta w = -w_q / [H^-1]_qq H^-1 e_q. */
         f = w[q] / d;
-        memcpy(c, Hr + q * C, C * sizeof *c);
+        /* c = H^-1 e_q from the upper triangle (the only one kept up to date). */
+        for (size_t j = 0; j < q; j++)
+            c[j] = Hr[j * C + q];
+        memcpy(c + q, Hr + q * C + q, (C - q) * sizeof *c);
         for (size_t j = 0; j < C; j++)
             if (kept[j])
                 w[j] -= f * c[j];
@@ -67,8 +70,9 @@ static int obs_row(size_t C, const double Hinv[], double Hr[], double w[], doubl
         kept[q] = 0;
         if (quota)
             quota[q / nm_m]--;
-        /* OBC eq. 3: the inverse Hessian of the remaining weights. */
-        cblas_dger(CblasRowMajor, (int)C, (int)C, -1.0 / d, c, 1, c, 1, Hr, (int)C);
+        /* OBC eq. 3: the inverse Hessian of the remaining weights (symmetric
+         * rank-one downdate of the upper triangle: half the flops of dger). */
+        cblas_dsyr(CblasRowMajor, CblasUpper, (int)C, -1.0 / d, c, 1, Hr, (int)C);
     }
     return PB_SUCCESS;
 }
