@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "pb_test.h"
+#include "plot.h"
 
 /* Runs "prunebound ARGS" (stderr merged into the captured output) with an
  * optional environment prefix ("PATH=/x"); returns the exit status or -1. */
@@ -503,7 +504,63 @@ static void test_montecarlo(void)
     }
 }
 
-static const pb_test_case plot_tests[] = {{"pendulum figures as PNG", test_pendulum_png},
+/* The library calls the command is made of. */
+static void test_library(void)
+{
+    char dir[256], path[4096];
+    plot_format fmt = PLOT_PNG;
+    pb_error err;
+    const char *old = getenv("PATH");
+    char saved[8192];
+
+    plot_default_dir("/a/b/pendulum.h5", dir, sizeof dir);
+    CU_ASSERT_STRING_EQUAL(dir, "results/pendulum-plots");
+    plot_default_dir("run", dir, sizeof dir);
+    CU_ASSERT_STRING_EQUAL(dir, "results/run-plots");
+    CU_ASSERT_EQUAL(plot_format_parse("pdf", &fmt, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(fmt, PLOT_PDF);
+    CU_ASSERT_STRING_EQUAL(plot_format_terminal(fmt), "pdfcairo");
+    CU_ASSERT_STRING_EQUAL(plot_format_ext(PLOT_SVG), "svg");
+    CU_ASSERT_EQUAL(plot_format_parse("PNG", &fmt, &err), PB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "PNG"));
+    /* gnuplot found on the PATH this test runs with, not on an empty one */
+    snprintf(saved, sizeof saved, "%s", old ? old : "");
+    CU_ASSERT_EQUAL(plot_gnuplot_find(path, sizeof path, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(path, "gnuplot"));
+    setenv("PATH", "/nonexistent-dir", 1);
+    CU_ASSERT_EQUAL(plot_gnuplot_find(path, sizeof path, &err), PB_EUNSUPPORTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "gnuplot not found"));
+    setenv("PATH", saved, 1);
+    /* mkdir -p, and a file in the way */
+    snprintf(dir, sizeof dir, "%s/x/y/z", pb_test_tmpdir());
+    CU_ASSERT_EQUAL(plot_dir_make(dir, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(plot_dir_make(dir, &err), PB_SUCCESS);
+    snprintf(path, sizeof path, "%s/afile", pb_test_tmpdir());
+    FILE *fp = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fclose(fp);
+    CU_ASSERT_EQUAL(plot_dir_make(path, &err), PB_EIO);
+}
+
+/* Without -o the figures go to results/<name>-plots under the working folder. */
+static void test_default_dir(void)
+{
+    const char *h5 = pendulum_h5();
+    char cwd[1024], env[1200], args[4096], out[16384], f[2048];
+
+    CU_ASSERT_FATAL(h5[0] != '\0');
+    snprintf(cwd, sizeof cwd, "%s", pb_test_path("cwd"));
+    mkdir(cwd, 0777);
+    snprintf(env, sizeof env, "cd '%s' &&", cwd);
+    snprintf(args, sizeof args, "plot '%s' --format svg", h5);
+    CU_ASSERT_EQUAL_FATAL(run_env(env, args, out, sizeof out), 0);
+    snprintf(f, sizeof f, "%s/results/pendulum-plots/tightness.svg", cwd);
+    assert_svg(f);
+}
+
+static const pb_test_case plot_tests[] = {{"library calls", test_library},
+                                          {"default output folder", test_default_dir},
+                                          {"pendulum figures as PNG", test_pendulum_png},
                                           {"SVG and PDF", test_pendulum_svg_pdf},
                                           {"rerun.sh redraws", test_rerun},
                                           {".dat files hold the HDF5 numbers", test_dat_matches_h5},
