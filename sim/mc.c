@@ -299,7 +299,7 @@ static void loop_run(const mc_study *s, mc_work *w, mlp_work *mw, const mlp *net
     ls->diverged_step = plant_state_is_valid(w->pl, x) ? -1 : 0;
     ls->tail_max = 0.0;
     for (size_t k = 0; k <= N; k++) {
-        double t = (double)k * m->period, e;
+        double t = (double)k * m->period, e = 0.0;
         if (ls->diverged_step < 0) {
             sim_ref_eval(&m->ref, t, w->ref);
             e = sim_ref_track_error(&m->ref, x, w->ref);

@@ -29,6 +29,7 @@ struct mc_file {
     char path[1024], part[1040];
     hid_t file, summary, x0, params, traces;
     hid_t row_type; /* compound of mc_row (memory = file layout) */
+    hid_t dapl;     /* dataset access without a chunk cache (see file_new) */
     size_t nv, nx, np, traj, done;
     const sim_variant *variants;
 };
@@ -215,7 +216,7 @@ static char *attr_read_str(hid_t obj, const char *name)
 /* An extendible dataset of `type` with dims [0, tail...] and chunk
  * [chunk_rows, tail...], deflate-compressed. */
 static hid_t ds_create(hid_t loc, const char *name, hid_t type, size_t rank, const size_t tail[],
-                       size_t chunk_rows)
+                       size_t chunk_rows, hid_t dapl)
 {
     hsize_t dims[4] = {0}, maxd[4] = {H5S_UNLIMITED}, ch[4] = {chunk_rows};
     hid_t sp, dcpl, ds;
@@ -225,7 +226,7 @@ static hid_t ds_create(hid_t loc, const char *name, hid_t type, size_t rank, con
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, (int)rank, ch);
     H5Pset_deflate(dcpl, MC_DEFLATE);
-    ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl);
     H5Pclose(dcpl);
     H5Sclose(sp);
     return ds;
@@ -297,6 +298,8 @@ static void file_free(mc_file *f)
         H5Dclose(f->summary);
     if (f->row_type >= 0)
         H5Tclose(f->row_type);
+    if (f->dapl >= 0)
+        H5Pclose(f->dapl);
     if (f->file >= 0)
         H5Fclose(f->file);
     free(f);
@@ -307,7 +310,7 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     mc_file *f = calloc(1, sizeof *f);
     if (!f)
         return pb_error_set(err, PB_ENOMEM, "out of memory"), NULL;
-    f->file = f->summary = f->x0 = f->params = f->traces = f->row_type = -1;
+    f->file = f->summary = f->x0 = f->params = f->traces = f->row_type = f->dapl = -1;
     if (strlen(path) >= sizeof f->path) {
         free(f);
         return pb_error_set(err, PB_EINVAL, "%s: path too long", path), NULL;
@@ -321,6 +324,12 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     f->variants = h->variants;
     f->row_type = compound_make(row_cols, N_ROW_COLS, sizeof(mc_row));
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* Rows are appended in whole chunks and never read back while writing:
+     * a chunk cache (1 MiB per dataset by default) would only hold memory
+     * that grows with the first chunks written (bench_mc_memory). */
+    f->dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (f->dapl >= 0)
+        H5Pset_chunk_cache(f->dapl, 0, 0, 1.0);
     return f;
 }
 
@@ -420,17 +429,19 @@ int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_f
         goto io;
     if (write_header(f, s, h))
         goto io;
-    f->summary = ds_create(f->file, "summary", f->row_type, 1, NULL, rows > 16384 ? 16384 : rows);
+    f->summary =
+        ds_create(f->file, "summary", f->row_type, 1, NULL, rows > 16384 ? 16384 : rows, f->dapl);
     g = H5Gcreate2(f->file, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (f->summary < 0 || g < 0)
         goto io;
     tail[0] = f->nx;
-    f->x0 = ds_create(g, "x0", H5T_NATIVE_DOUBLE, 2, tail, o->chunk > 4096 ? 4096 : o->chunk);
+    f->x0 =
+        ds_create(g, "x0", H5T_NATIVE_DOUBLE, 2, tail, o->chunk > 4096 ? 4096 : o->chunk, f->dapl);
     if (f->np) {
         char names[512] = "";
         tail[0] = f->np;
-        f->params =
-            ds_create(g, "params", H5T_NATIVE_DOUBLE, 2, tail, o->chunk > 4096 ? 4096 : o->chunk);
+        f->params = ds_create(g, "params", H5T_NATIVE_DOUBLE, 2, tail,
+                              o->chunk > 4096 ? 4096 : o->chunk, f->dapl);
         for (size_t j = 0; j < f->np; j++) {
             size_t used = strlen(names);
             snprintf(names + used, sizeof names - used, "%s%s", j ? "," : "", o->params[j].name);
@@ -442,7 +453,7 @@ int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_f
         tail[0] = 1 + f->nv;
         tail[1] = h->n_steps + 1;
         tail[2] = f->nx;
-        f->traces = ds_create(f->file, "traces", H5T_NATIVE_DOUBLE, 4, tail, 1);
+        f->traces = ds_create(f->file, "traces", H5T_NATIVE_DOUBLE, 4, tail, 1, f->dapl);
         if (f->traces < 0 || attr_str(f->traces, "layout",
                                       "[sample, loop (0 original, 1 + v variant v), step, state]"))
             goto close_g;
@@ -509,12 +520,12 @@ int mc_file_resume(const char *path, const mc_study *s, const mc_header *h, mc_f
                      f->part, samples, chunk, nv, o->samples, o->chunk, h->n_variants);
         goto fail;
     }
-    f->summary = H5Dopen2(f->file, "summary", H5P_DEFAULT);
-    f->x0 = H5Dopen2(f->file, "samples/x0", H5P_DEFAULT);
+    f->summary = H5Dopen2(f->file, "summary", f->dapl);
+    f->x0 = H5Dopen2(f->file, "samples/x0", f->dapl);
     if (f->np)
-        f->params = H5Dopen2(f->file, "samples/params", H5P_DEFAULT);
+        f->params = H5Dopen2(f->file, "samples/params", f->dapl);
     if (f->traj)
-        f->traces = H5Dopen2(f->file, "traces", H5P_DEFAULT);
+        f->traces = H5Dopen2(f->file, "traces", f->dapl);
     if (f->summary < 0 || f->x0 < 0 || (f->np && f->params < 0) || (f->traj && f->traces < 0) ||
         sdone < 0 || sdone > samples) {
         rc = pb_error_set(err, PB_EFORMAT, "%s: datasets missing or inconsistent", f->part);
@@ -673,7 +684,9 @@ int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
                     t->v = v;
                     t->col = c;
                     t->value = NAN;
-                    if (n == 0 || k >= n) {
+                    /* The original loop is the same in every variant's rows:
+                     * its quantiles come from variant 0's. */
+                    if (n == 0 || k >= n || (c == 0 && v > 0)) {
                         t->done = 1;
                         continue;
                     }
@@ -780,8 +793,9 @@ int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
         g->certified_fraction = g->n ? g->certified_fraction / (double)g->n : NAN;
         for (int c = 0; c < 2; c++)
             for (size_t q = 0; q < MC_QUANTILES; q++) {
-                const select_target *t = &tg[((v * 2 + (size_t)c) * MC_QUANTILES + q) * 2];
-                size_t n = n_fin[2 * v + (size_t)c];
+                size_t vq = c ? v : 0;
+                const select_target *t = &tg[((vq * 2 + (size_t)c) * MC_QUANTILES + q) * 2];
+                size_t n = n_fin[2 * vq + (size_t)c];
                 double h = (double)(n ? n - 1 : 0) * mc_quantile_levels[q], d = h - floor(h);
                 double val = t[0].value;
                 if (n && (size_t)floor(h) + 1 < n)
