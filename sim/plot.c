@@ -48,7 +48,8 @@ int plot_gnuplot_find(char *path, size_t len, pb_error *err)
         const char *end = strchr(p, ':');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         /* an empty PATH entry means the working directory (POSIX) */
-        int w = n ? snprintf(path, len, "%.*s/gnuplot", (int)n, p) : snprintf(path, len, "./gnuplot");
+        int w =
+            n ? snprintf(path, len, "%.*s/gnuplot", (int)n, p) : snprintf(path, len, "./gnuplot");
         if (w > 0 && (size_t)w < len && access(path, X_OK) == 0)
             return PB_SUCCESS;
         p = end ? end + 1 : NULL;
@@ -160,8 +161,8 @@ void plot_label_key(const char *label, char *key, size_t len, const char **suffi
     snprintf(key, len, "%s", label);
 }
 
-void plot_variant_title(const char *label, const char *method, const char *pattern,
-                        double sparsity, int with_sparsity, char *out, size_t len)
+void plot_variant_title(const char *label, const char *method, const char *pattern, double sparsity,
+                        int with_sparsity, char *out, size_t len)
 {
     char key[64], words[64], buf[192];
     const char *suffix;
@@ -421,8 +422,8 @@ static int job_command(const plot_job *j, const char *scripts, const char *term,
                        pb_error *err)
 {
     b->n = 0;
-    return plot_buf_printf(b, err, "scripts='%s'; term='%s'; name='%s'; %s", scripts, term,
-                           j->name, j->vars);
+    return plot_buf_printf(b, err, "scripts='%s'; term='%s'; name='%s'; %s", scripts, term, j->name,
+                           j->vars);
 }
 
 int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
@@ -477,9 +478,8 @@ int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scr
         if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
             rc = pb_error_set(err, PB_EIO, "cannot run %s", gnuplot);
         else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0)
-            rc = pb_error_set(err, PB_EINTERNAL,
-                              "gnuplot failed on %s for %s (exit %d; see %s)", script, out,
-                              WEXITSTATUS(status), log);
+            rc = pb_error_set(err, PB_EINTERNAL, "gnuplot failed on %s for %s (exit %d; see %s)",
+                              script, out, WEXITSTATUS(status), log);
     }
     close(logfd);
     free(cmd.s);

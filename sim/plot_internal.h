@@ -34,8 +34,8 @@ void plot_label_key(const char *label, char *key, size_t len, const char **suffi
 
 /* A variant for a title, cleaned: with_sparsity "magnitude, s = 0.50, layer 2",
  * "sparsegpt, 2:4 (s = 0.50)"; without, the method line "magnitude layer 2". */
-void plot_variant_title(const char *label, const char *method, const char *pattern,
-                        double sparsity, int with_sparsity, char *out, size_t len);
+void plot_variant_title(const char *label, const char *method, const char *pattern, double sparsity,
+                        int with_sparsity, char *out, size_t len);
 
 /* Opens dir/name for writing; PB_EIO naming the file on failure. */
 int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err);

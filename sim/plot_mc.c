@@ -33,9 +33,15 @@ typedef struct mc_point {
 } mc_point;
 
 static const char *const var_fields[] = {"label", "method", "sparsity", "pattern", NULL};
-static const char *const agg_fields[] = {
-    "label",          "n",           "rate_orig",      "rate_orig_lo",  "rate_orig_hi",
-    "rate_pruned",    "rate_pruned_lo", "rate_pruned_hi", NULL};
+static const char *const agg_fields[] = {"label",
+                                         "n",
+                                         "rate_orig",
+                                         "rate_orig_lo",
+                                         "rate_orig_hi",
+                                         "rate_pruned",
+                                         "rate_pruned_lo",
+                                         "rate_pruned_hi",
+                                         NULL};
 static const char *const sum_fields[] = {"sample", "variant", "outcome_orig", "outcome_pruned",
                                          NULL};
 
@@ -82,7 +88,8 @@ static int variants_read(hid_t f, const char *path, mc_var **out, size_t *nv, pb
     mc_var *v = NULL, *a = NULL;
     size_t na = 0;
     hid_t s64 = str_type(64), s32 = str_type(32), s16 = str_type(16);
-    hid_t vt = H5Tcreate(H5T_COMPOUND, sizeof(mc_var)), at = H5Tcreate(H5T_COMPOUND, sizeof(mc_var));
+    hid_t vt = H5Tcreate(H5T_COMPOUND, sizeof(mc_var)),
+          at = H5Tcreate(H5T_COMPOUND, sizeof(mc_var));
     int rc;
 
     H5Tinsert(vt, "label", offsetof(mc_var, label), s64);
@@ -146,7 +153,7 @@ static int variants_read(hid_t f, const char *path, mc_var **out, size_t *nv, pb
 static int stability_write(const char *path, const char *dir, const char *plant_name, mc_var *v,
                            size_t nv, plot_plan *plan, pb_error *err)
 {
-    char (*keys)[64] = calloc(nv + 1, sizeof *keys);
+    char(*keys)[64] = calloc(nv + 1, sizeof *keys);
     plot_buf titles = {0}, vars = {0};
     size_t nk = 0;
     FILE *fp = NULL;
@@ -167,20 +174,22 @@ static int stability_write(const char *path, const char *dir, const char *plant_
     }
     if ((rc = plot_dat_open(dir, "stability.dat", &fp, err)) != PB_SUCCESS)
         goto done;
-    fprintf(fp, "# stability (converged fraction, 95 %% Wilson interval) per method (one block "
-                "each) and sparsity, of %s\n",
+    fprintf(fp,
+            "# stability (converged fraction, 95 %% Wilson interval) per method (one block "
+            "each) and sparsity, of %s\n",
             path);
     for (size_t k = 0; k < nk; k++) {
         char t[160];
         size_t first = 0;
         while (v[first].key != k)
             first++;
-        plot_variant_title(v[first].label, v[first].method, v[first].pattern, v[first].sparsity,
-                           0, t, sizeof t);
+        plot_variant_title(v[first].label, v[first].method, v[first].pattern, v[first].sparsity, 0,
+                           t, sizeof t);
         if ((rc = plot_buf_printf(&titles, err, "%s'%s'", k ? ", " : "", t)) != PB_SUCCESS)
             break;
-        fprintf(fp, "%s# %s\n# sparsity rate_pruned rate_pruned_lo rate_pruned_hi rate_orig "
-                    "rate_orig_lo rate_orig_hi n\n",
+        fprintf(fp,
+                "%s# %s\n# sparsity rate_pruned rate_pruned_lo rate_pruned_hi rate_orig "
+                "rate_orig_lo rate_orig_hi n\n",
                 k ? "\n\n" : "", keys[k]);
         /* the variants of this key in order of sparsity */
         double last = -INFINITY;
@@ -193,7 +202,7 @@ static int stability_write(const char *path, const char *dir, const char *plant_
             if (best == nv)
                 break;
             const mc_var *b = &v[best];
-            const double x[] = {b->sparsity, b->rate_pruned, b->rate_pruned_lo, b->rate_pruned_hi,
+            const double x[] = {b->sparsity,  b->rate_pruned,  b->rate_pruned_lo, b->rate_pruned_hi,
                                 b->rate_orig, b->rate_orig_lo, b->rate_orig_hi};
             for (size_t j = 0; j < sizeof x / sizeof x[0]; j++)
                 plot_dat_num(fp, x[j], ' ');
@@ -210,8 +219,8 @@ static int stability_write(const char *path, const char *dir, const char *plant_
     rc = plot_buf_printf(&vars, err,
                          "plant='%s'; samples=%lld; orig_rate=%.17g; orig_lo=%.17g; "
                          "orig_hi=%.17g; n=%zu; array keys[%zu] = [%s]",
-                         plant_name, v[0].n, v[0].rate_orig, v[0].rate_orig_lo, v[0].rate_orig_hi, nk,
-                         nk, titles.s);
+                         plant_name, v[0].n, v[0].rate_orig, v[0].rate_orig_lo, v[0].rate_orig_hi,
+                         nk, nk, titles.s);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(plan, "stability.gp", "stability", vars.s, err);
 done:
@@ -294,8 +303,9 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     qsort(pts, dims[0], sizeof *pts, point_cmp);
     if ((rc = plot_dat_open(dir, "roa.dat", &fp, err)) != PB_SUCCESS)
         goto done;
-    fprintf(fp, "# outcome per grid point (0 converged, 1 bounded, 2 diverged) of %s\n"
-                "# x0[%zu] x0[%zu] outcome_orig",
+    fprintf(fp,
+            "# outcome per grid point (0 converged, 1 bounded, 2 diverged) of %s\n"
+            "# x0[%zu] x0[%zu] outcome_orig",
             path, ax[0], ax[1]);
     for (size_t k = 0; k < nv; k++)
         fprintf(fp, " %s", v[k].label);

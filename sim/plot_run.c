@@ -20,9 +20,9 @@ typedef struct run_row {
 } run_row;
 
 static const char *const run_fields[] = {
-    "label",         "method",        "pattern",          "sparsity",
-    "scenario",      "scenario_name", "max_dev_actual",   "max_dev_bound",
-    "rms_track_orig", "rms_track_pruned", "stable_pruned", NULL};
+    "label",          "method",           "pattern",        "sparsity",
+    "scenario",       "scenario_name",    "max_dev_actual", "max_dev_bound",
+    "rms_track_orig", "rms_track_pruned", "stable_pruned",  NULL};
 
 /* What every figure of one file shares. */
 typedef struct run_ctx {
@@ -151,8 +151,9 @@ static int summary_write(const run_ctx *c, pb_error *err)
 
     if ((rc = plot_dat_open(c->dir, "summary.dat", &fp, err)) != PB_SUCCESS)
         return rc;
-    fprintf(fp, "# /summary of %s\n# label method pattern sparsity scenario scenario_name "
-                "max_dev_actual max_dev_bound rms_track_orig rms_track_pruned stable_pruned\n",
+    fprintf(fp,
+            "# /summary of %s\n# label method pattern sparsity scenario scenario_name "
+            "max_dev_actual max_dev_bound rms_track_orig rms_track_pruned stable_pruned\n",
             c->path);
     for (size_t i = 0; i < c->n_rows; i++) {
         const run_row *r = &c->rows[i];
@@ -185,8 +186,9 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
         return rc;
     fprintf(fp, "# per method (one block each) and sparsity, over the scenarios of %s\n", c->path);
     for (size_t k = 0; k < c->n_keys; k++) {
-        fprintf(fp, "%s# %s\n# sparsity degradation rms_orig_mean rms_pruned_mean "
-                    "max_dev_actual max_dev_bound stable_pruned n_scenarios\n",
+        fprintf(fp,
+                "%s# %s\n# sparsity degradation rms_orig_mean rms_pruned_mean "
+                "max_dev_actual max_dev_bound stable_pruned n_scenarios\n",
                 k ? "\n\n" : "", c->keys[k]);
         /* variants of this key in order of sparsity (labels differ in sparsity) */
         double last = -INFINITY;
@@ -224,8 +226,9 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
         return rc;
 
     /* the job: method titles (first row of each key) */
-    rc = plot_buf_printf(&v, err, "plant='%s'; track_unit='%s'; dev_unit='%s'; n=%zu; "
-                                  "array keys[%zu] = [",
+    rc = plot_buf_printf(&v, err,
+                         "plant='%s'; track_unit='%s'; dev_unit='%s'; n=%zu; "
+                         "array keys[%zu] = [",
                          c->plant, c->track_unit, c->dev_unit, c->n_keys, c->n_keys);
     for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
         char t[160];
@@ -252,9 +255,8 @@ typedef struct run_trace {
 
 static void trace_free(run_trace *tr)
 {
-    double **p[] = {&tr->t,        &tr->dev_actual, &tr->dev_bound, &tr->dev_closed,
-                    &tr->te_orig,  &tr->te_pruned,  &tr->traj_dev,  &tr->x_orig,
-                    &tr->x_pruned, &tr->ref};
+    double **p[] = {&tr->t,         &tr->dev_actual, &tr->dev_bound, &tr->dev_closed, &tr->te_orig,
+                    &tr->te_pruned, &tr->traj_dev,   &tr->x_orig,    &tr->x_pruned,   &tr->ref};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         free(*p[i]);
         *p[i] = NULL;
@@ -267,8 +269,12 @@ static void trace_free(run_trace *tr)
 static int trace_read(const run_ctx *c, const run_row *r, int with_states, run_trace *tr,
                       pb_error *err)
 {
-    static const char *const vec[] = {"t",        "dev_actual",     "dev_bound",
-                                      "dev_bound_closed", "track_err_orig", "track_err_pruned",
+    static const char *const vec[] = {"t",
+                                      "dev_actual",
+                                      "dev_bound",
+                                      "dev_bound_closed",
+                                      "track_err_orig",
+                                      "track_err_pruned",
                                       "traj_dev"};
     static const char *const mat[] = {"x_orig", "x_pruned", "ref"};
     double **vp[] = {&tr->t,       &tr->dev_actual, &tr->dev_bound, &tr->dev_closed,
@@ -331,8 +337,9 @@ static int run_write(run_ctx *c, const run_row *r, pb_error *err)
     run_file_name(r, name, sizeof name);
     if ((rc = plot_dat_open(c->dir, name, &fp, err)) != PB_SUCCESS)
         goto free_trace;
-    fprintf(fp, "# /runs/%s/%lld of %s (scenario %s)\n# t dev_actual dev_bound dev_bound_closed "
-                "track_err_orig track_err_pruned traj_dev x_orig[%zu] x_pruned[%zu] ref[%zu]\n",
+    fprintf(fp,
+            "# /runs/%s/%lld of %s (scenario %s)\n# t dev_actual dev_bound dev_bound_closed "
+            "track_err_orig track_err_pruned traj_dev x_orig[%zu] x_pruned[%zu] ref[%zu]\n",
             r->label, r->scenario, c->path, r->scen_name, c->nx, c->nx, c->nx);
     for (size_t k = 0; k < tr.n; k++) {
         const double v[] = {tr.t[k],       tr.dev_actual[k], tr.dev_bound[k], tr.dev_closed[k],
@@ -366,9 +373,10 @@ static int tightness_write(const run_ctx *c, pb_error *err)
 
     if ((rc = plot_dat_open(c->dir, "tightness.dat", &fp, err)) != PB_SUCCESS)
         return rc;
-    fprintf(fp, "# actual deviation against its bounds, per method (one block each), of %s\n"
-                "# every stride-th row (stride = ceil(n / %d)) where dev_actual > 0 and "
-                "dev_bound > 0\n",
+    fprintf(fp,
+            "# actual deviation against its bounds, per method (one block each), of %s\n"
+            "# every stride-th row (stride = ceil(n / %d)) where dev_actual > 0 and "
+            "dev_bound > 0\n",
             c->path, PLOT_TIGHT_ROWS);
     for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
         size_t written = 0;
@@ -463,8 +471,8 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
         rc = plot_buf_printf(&v, err,
                              "plant='%s'; scen='%s'; track_unit='%s'; orig='%s'; n=%zu; "
                              "array files[%zu] = [%s]; array titles[%zu] = [%s]",
-                             c->plant, scen, c->track_unit, orig, n, n ? n : 1,
-                             n ? files.s : "''", n ? n : 1, n ? titles.s : "''");
+                             c->plant, scen, c->track_unit, orig, n, n ? n : 1, n ? files.s : "''",
+                             n ? n : 1, n ? titles.s : "''");
     snprintf(name, sizeof name, "tracking_%lld", s);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(c->plan, "tracking.gp", name, v.s, err);

@@ -152,8 +152,8 @@ static const char *pendulum_h5(void)
 
 /* The figures of a pendulum results file: 4 scenarios. */
 static const char *const pendulum_figures[] = {
-    "sparsity",   "tightness",  "deviation_0", "deviation_1", "deviation_2",
-    "deviation_3", "tracking_0", "tracking_1",  "tracking_2",  "tracking_3", NULL};
+    "sparsity",   "tightness",  "deviation_0", "deviation_1", "deviation_2", "deviation_3",
+    "tracking_0", "tracking_1", "tracking_2",  "tracking_3",  NULL};
 
 /* `prunebound plot` of pendulum_h5() as PNG, made once per process; its
  * folder, or "" when the command failed (output in out). */
@@ -188,8 +188,12 @@ static void test_pendulum_png(void)
     /* no plane: no path figure; the data and rerun.sh are there */
     snprintf(f, sizeof f, "%s/path_0.png", dir);
     CU_ASSERT_EQUAL(file_size(f), -1);
-    static const char *const data[] = {"rerun.sh", "summary.dat", "sparsity.dat", "tightness.dat",
-                                       "run_magnitude_s0.00_0.dat", "run_sparsegpt_2-4_3.dat",
+    static const char *const data[] = {"rerun.sh",
+                                       "summary.dat",
+                                       "sparsity.dat",
+                                       "tightness.dat",
+                                       "run_magnitude_s0.00_0.dat",
+                                       "run_sparsegpt_2-4_3.dat",
                                        NULL};
     for (size_t i = 0; data[i]; i++) {
         snprintf(f, sizeof f, "%s/%s", dir, data[i]);
@@ -558,17 +562,18 @@ static void test_default_dir(void)
     assert_svg(f);
 }
 
-static const pb_test_case plot_tests[] = {{"library calls", test_library},
-                                          {"default output folder", test_default_dir},
-                                          {"pendulum figures as PNG", test_pendulum_png},
-                                          {"SVG and PDF", test_pendulum_svg_pdf},
-                                          {"rerun.sh redraws", test_rerun},
-                                          {".dat files hold the HDF5 numbers", test_dat_matches_h5},
-                                          {"quadrotor x-y path", test_quadrotor_path},
-                                          {"missing dataset or field: exit 2", test_missing_dataset},
-                                          {"no gnuplot: exit 2", test_no_gnuplot},
-                                          {"usage errors", test_usage},
-                                          {"Monte Carlo figures", test_montecarlo},
-                                          {NULL, NULL}};
+static const pb_test_case plot_tests[] = {
+    {"library calls", test_library},
+    {"default output folder", test_default_dir},
+    {"pendulum figures as PNG", test_pendulum_png},
+    {"SVG and PDF", test_pendulum_svg_pdf},
+    {"rerun.sh redraws", test_rerun},
+    {".dat files hold the HDF5 numbers", test_dat_matches_h5},
+    {"quadrotor x-y path", test_quadrotor_path},
+    {"missing dataset or field: exit 2", test_missing_dataset},
+    {"no gnuplot: exit 2", test_no_gnuplot},
+    {"usage errors", test_usage},
+    {"Monte Carlo figures", test_montecarlo},
+    {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"plot", plot_tests}, {NULL, NULL}};
