@@ -562,7 +562,31 @@ static void test_default_dir(void)
     assert_svg(f);
 }
 
+/* A run without traces (output.traces = false): the sparsity figure only,
+ * and a note saying why. */
+static void test_no_traces(void)
+{
+    char h5[1024], dir[1024], args[4096], out[16384], f[2048];
+
+    snprintf(h5, sizeof h5, "%s", pb_test_path("notraces.h5"));
+    snprintf(dir, sizeof dir, "%s", pb_test_path("notraces"));
+    snprintf(args, sizeof args,
+             "run '%s/configs/pendulum.cfg' -o '%s' --set simulation.horizon=0.5 "
+             "--set output.traces=false",
+             PB_SOURCE_DIR, h5);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "plot '%s' -o '%s'", h5, dir);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "no /runs traces"));
+    snprintf(f, sizeof f, "%s/sparsity.png", dir);
+    assert_png(f);
+    snprintf(f, sizeof f, "%s/tightness.png", dir);
+    CU_ASSERT_EQUAL(file_size(f), -1);
+}
+
 static const pb_test_case plot_tests[] = {
+    {"no traces: sparsity only", test_no_traces},
+
     {"library calls", test_library},
     {"default output folder", test_default_dir},
     {"pendulum figures as PNG", test_pendulum_png},
