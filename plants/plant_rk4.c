@@ -36,43 +36,70 @@ VEC_MAP_AVX2(vec_cos_avx2, _ZGVdN4v_cos, cos)
 VEC_MAP_AVX2(vec_exp_avx2, _ZGVdN4v_exp, exp)
 #undef VEC_MAP_AVX2
 #pragma GCC pop_options
-#define PB_HAVE_AVX2() __builtin_cpu_supports("avx2")
+
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+/* ... and AVX-512 variants, eight at a time. */
+extern __m512d _ZGVeN8v_sin(__m512d x);
+extern __m512d _ZGVeN8v_cos(__m512d x);
+extern __m512d _ZGVeN8v_exp(__m512d x);
+
+#define VEC_MAP_AVX512(name, vfn, sfn)                                                             \
+    static void name(size_t n, const double x[], double y[])                                      \
+    {                                                                                              \
+        size_t i = 0;                                                                              \
+        for (; i + 8 <= n; i += 8)                                                                 \
+            _mm512_storeu_pd(y + i, vfn(_mm512_loadu_pd(x + i)));                                  \
+        for (; i < n; i++)                                                                         \
+            y[i] = sfn(x[i]);                                                                      \
+    }
+VEC_MAP_AVX512(vec_sin_avx512, _ZGVeN8v_sin, sin)
+VEC_MAP_AVX512(vec_cos_avx512, _ZGVeN8v_cos, cos)
+VEC_MAP_AVX512(vec_exp_avx512, _ZGVeN8v_exp, exp)
+#undef VEC_MAP_AVX512
+#pragma GCC pop_options
+/* 2: AVX-512, 1: AVX2, 0: neither (the CPU as GCC's cpu model sees it). */
+#define PB_VEC_LEVEL() (__builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0)
 #else
-#define PB_HAVE_AVX2() 0
+#define PB_VEC_LEVEL() 0
 #define vec_sin_avx2(n, x, y) ((void)0)
 #define vec_cos_avx2(n, x, y) ((void)0)
 #define vec_exp_avx2(n, x, y) ((void)0)
+#define vec_sin_avx512(n, x, y) ((void)0)
+#define vec_cos_avx512(n, x, y) ((void)0)
+#define vec_exp_avx512(n, x, y) ((void)0)
 #endif
 
-void plant_vec_sin(size_t n, const double x[], double y[])
-{
-    if (PB_HAVE_AVX2()) {
-        vec_sin_avx2(n, x, y);
-        return;
+#define VEC_DISPATCH(fn, scalar)                                                                   \
+    void plant_vec_##fn(size_t n, const double x[], double y[])                                    \
+    {                                                                                              \
+        switch (PB_VEC_LEVEL()) {                                                                  \
+        case 2:                                                                                    \
+            vec_##fn##_avx512(n, x, y);                                                            \
+            return;                                                                                \
+        case 1:                                                                                    \
+            vec_##fn##_avx2(n, x, y);                                                              \
+            return;                                                                                \
+        default:                                                                                   \
+            for (size_t i = 0; i < n; i++)                                                         \
+                y[i] = scalar(x[i]);                                                               \
+        }                                                                                          \
     }
-    for (size_t i = 0; i < n; i++)
-        y[i] = sin(x[i]);
-}
+VEC_DISPATCH(sin, sin)
+VEC_DISPATCH(cos, cos)
+VEC_DISPATCH(exp, exp)
+#undef VEC_DISPATCH
 
-void plant_vec_cos(size_t n, const double x[], double y[])
-{
-    if (PB_HAVE_AVX2()) {
-        vec_cos_avx2(n, x, y);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        y[i] = cos(x[i]);
-}
-
-void plant_vec_exp(size_t n, const double x[], double y[])
-{
-    if (PB_HAVE_AVX2()) {
-        vec_exp_avx2(n, x, y);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        y[i] = exp(x[i]);
-}
+/* Loops over a batch: compiled for AVX-512, AVX2 and the baseline, the
+ * variant chosen at load time (GCC target_clones); IEEE arithmetic without
+ * contraction (C11 mode: -ffp-contract=off) rounds alike in every variant. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PB_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define PB_SIMD_CLONES2 __attribute__((target_clones("avx2", "default")))
+#else
+#define PB_SIMD_CLONES
+#define PB_SIMD_CLONES2
+#endif
 
 /* ---- The GSL step type ---- */
 
@@ -199,52 +226,58 @@ static void rhs_generic(const plant *m, double t, size_t n, size_t ld, const dou
     }
 }
 
-/* quadrotor_arch (quadrotor_beard.h, Beard 2008 eqs. 16-19, yaw torque 0),
- * term for term as quad_beard_f so that both round alike; sines and cosines
- * through libmvec, the rest in loops the compiler vectorises. */
+/* The arithmetic of quadrotor_arch's right-hand side over n states, term for
+ * term as quad_beard_f (quadrotor_beard.h, Beard 2008 eqs. 16-19, yaw torque
+ * 0) so that both round alike.  Every array a parameter of its own: GCC 12
+ * does not vectorise the loop when the arrays are offsets of one pointer. */
+PB_SIMD_CLONES2 __attribute__((noinline)) static void
+quad_kernel(size_t n, const double *restrict SF, const double *restrict CF,
+            const double *restrict ST, const double *restrict CT, const double *restrict SPS,
+            const double *restrict CPS, const double *restrict xu, const double *restrict xv,
+            const double *restrict xw, const double *restrict xp, const double *restrict xq,
+            const double *restrict xr, const double *restrict u1, const double *restrict t0,
+            const double *restrict t1, double *restrict d0, double *restrict d1,
+            double *restrict d2, double *restrict d3, double *restrict d4, double *restrict d5,
+            double *restrict d6, double *restrict d7, double *restrict d8, double *restrict d9,
+            double *restrict d10, double *restrict d11, const double p[])
+{
+    double g = p[QB_G], mass = p[QB_M], Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+    for (size_t s = 0; s < n; s++) {
+        double sf = SF[s], cf = CF[s], st = ST[s], ct = CT[s], sps = SPS[s], cps = CPS[s];
+        double u = xu[s], v = xv[s], ww = xw[s], pr = xp[s], qr = xq[s], rr = xr[s];
+        double F = g + u1[s] / mass;
+        d0[s] = ct * cps * u + (sf * st * cps - cf * sps) * v + (cf * st * cps + sf * sps) * ww;
+        d1[s] = ct * sps * u + (sf * st * sps + cf * cps) * v + (cf * st * sps - sf * cps) * ww;
+        d2[s] = st * u - sf * ct * v - cf * ct * ww;
+        d3[s] = rr * v - qr * ww - g * st;
+        d4[s] = pr * ww - rr * u + g * ct * sf;
+        d5[s] = qr * u - pr * v + g * ct * cf - F;
+        d6[s] = pr + (sf * qr + cf * rr) * st / ct;
+        d7[s] = cf * qr - sf * rr;
+        d8[s] = (sf * qr + cf * rr) / ct;
+        d9[s] = (Jy - Jz) / Jx * qr * rr + t0[s] / Jx;
+        d10[s] = (Jz - Jx) / Jy * pr * rr + t1[s] / Jy;
+        d11[s] = (Jx - Jy) / Jz * pr * qr + 0.0 / Jz;
+    }
+}
+
+/* quadrotor_arch: sines and cosines through libmvec, the rest in quad_kernel. */
 static void rhs_quadrotor_arch(const plant *m, double t, size_t n, size_t ld, const double X[],
                                const double U[], double dX[], double w[])
 {
-    const double *p = m->p;
-    double g = p[QB_G], mass = p[QB_M], Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
-    double *SF = w, *CF = w + ld, *ST = w + 2 * ld, *CT = w + 3 * ld, *SPS = w + 4 * ld,
-           *CPS = w + 5 * ld;
+    const double *x = X;
+    double *d = dX;
     (void)t;
-    plant_vec_sin(n, X + 6 * ld, SF);
-    plant_vec_cos(n, X + 6 * ld, CF);
-    plant_vec_sin(n, X + 7 * ld, ST);
-    plant_vec_cos(n, X + 7 * ld, CT);
-    plant_vec_sin(n, X + 8 * ld, SPS);
-    plant_vec_cos(n, X + 8 * ld, CPS);
-    {
-        const double *restrict xu = X + 3 * ld, *restrict xv = X + 4 * ld, *restrict xw = X + 5 * ld;
-        const double *restrict xp = X + 9 * ld, *restrict xq = X + 10 * ld,
-                               *restrict xr = X + 11 * ld;
-        const double *restrict u1 = U, *restrict t0 = U + ld, *restrict t1 = U + 2 * ld;
-        double *restrict d0 = dX, *restrict d1 = dX + ld, *restrict d2 = dX + 2 * ld,
-                         *restrict d3 = dX + 3 * ld, *restrict d4 = dX + 4 * ld,
-                         *restrict d5 = dX + 5 * ld, *restrict d6 = dX + 6 * ld,
-                         *restrict d7 = dX + 7 * ld, *restrict d8 = dX + 8 * ld,
-                         *restrict d9 = dX + 9 * ld, *restrict d10 = dX + 10 * ld,
-                         *restrict d11 = dX + 11 * ld;
-        for (size_t s = 0; s < n; s++) {
-            double sf = SF[s], cf = CF[s], st = ST[s], ct = CT[s], sps = SPS[s], cps = CPS[s];
-            double u = xu[s], v = xv[s], ww = xw[s], pr = xp[s], qr = xq[s], rr = xr[s];
-            double F = g + u1[s] / mass;
-            d0[s] = ct * cps * u + (sf * st * cps - cf * sps) * v + (cf * st * cps + sf * sps) * ww;
-            d1[s] = ct * sps * u + (sf * st * sps + cf * cps) * v + (cf * st * sps - sf * cps) * ww;
-            d2[s] = st * u - sf * ct * v - cf * ct * ww;
-            d3[s] = rr * v - qr * ww - g * st;
-            d4[s] = pr * ww - rr * u + g * ct * sf;
-            d5[s] = qr * u - pr * v + g * ct * cf - F;
-            d6[s] = pr + (sf * qr + cf * rr) * st / ct;
-            d7[s] = cf * qr - sf * rr;
-            d8[s] = (sf * qr + cf * rr) / ct;
-            d9[s] = (Jy - Jz) / Jx * qr * rr + t0[s] / Jx;
-            d10[s] = (Jz - Jx) / Jy * pr * rr + t1[s] / Jy;
-            d11[s] = (Jx - Jy) / Jz * pr * qr + 0.0 / Jz;
-        }
-    }
+    plant_vec_sin(n, X + 6 * ld, w);
+    plant_vec_cos(n, X + 6 * ld, w + ld);
+    plant_vec_sin(n, X + 7 * ld, w + 2 * ld);
+    plant_vec_cos(n, X + 7 * ld, w + 3 * ld);
+    plant_vec_sin(n, X + 8 * ld, w + 4 * ld);
+    plant_vec_cos(n, X + 8 * ld, w + 5 * ld);
+    quad_kernel(n, w, w + ld, w + 2 * ld, w + 3 * ld, w + 4 * ld, w + 5 * ld, x + 3 * ld,
+                x + 4 * ld, x + 5 * ld, x + 9 * ld, x + 10 * ld, x + 11 * ld, U, U + ld, U + 2 * ld,
+                d, d + ld, d + 2 * ld, d + 3 * ld, d + 4 * ld, d + 5 * ld, d + 6 * ld, d + 7 * ld,
+                d + 8 * ld, d + 9 * ld, d + 10 * ld, d + 11 * ld, m->p);
     (void)quad_beard_states;
 }
 
@@ -260,8 +293,9 @@ size_t plant_rk4_batch_work_size(size_t ld)
     return (3 * PLANT_NX_MAX + PLANT_RK4_RHS_WORK) * ld;
 }
 
-void plant_rk4_batch_apply(const plant *m, plant_batch_rhs f, size_t n, size_t ld, double t,
-                           double h, double X[], const double U[], double w[])
+PB_SIMD_CLONES void plant_rk4_batch_apply(const plant *m, plant_batch_rhs f, size_t n, size_t ld,
+                                          double t, double h, double X[], const double U[],
+                                          double w[])
 {
     size_t nx = m->type->nx;
     double *K = w, *ACC = K + PLANT_NX_MAX * ld, *YT = ACC + PLANT_NX_MAX * ld,

@@ -176,9 +176,18 @@ fail:
     return NULL;
 }
 
+/* Batch loops compiled for AVX-512, AVX2 and the baseline (GCC
+ * target_clones, chosen at load time); without contraction (C11 mode) every
+ * variant rounds alike. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PB_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PB_SIMD_CLONES
+#endif
+
 /* Activation over n values in place, as mlp.c's act_apply; the sigmoid
  * 1 / (1 + exp(-z)) with the vector exp. */
-static void act_batch(mlp_act a, double alpha, size_t n, double z[])
+PB_SIMD_CLONES static void act_batch(mlp_act a, double alpha, size_t n, double z[])
 {
     size_t i;
     switch (a) {

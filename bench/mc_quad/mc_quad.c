@@ -15,7 +15,7 @@
  * DIR/ref.txt (first --check samples: final states of both loops, max
  * deviation, max bound, max trajectory distance) for the peers' checks.
  * usage: bench_mc_quad ORIGINAL.h5 PRUNED.h5 DIR [--samples N] [--threads T]
- *                      [--reps R] [--check K] */
+ *                      [--reps R] [--check K] [--dgemm M (matrix size, 0: skip)] */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -83,7 +83,7 @@ static double mlp_flops(const mlp *m, double *n_exp)
 
 int main(int argc, char **argv)
 {
-    size_t n = 20000, threads = 2, reps = 3, check = 64;
+    size_t n = 20000, threads = 2, reps = 3, check = 64, dgemm_n = 2000;
     mlp *orig = NULL, *pruned = NULL;
     plant *p = NULL;
     sim_batch_model *m = NULL;
@@ -111,6 +111,8 @@ int main(int argc, char **argv)
             reps = v;
         else if (!strcmp(argv[i], "--check"))
             check = v;
+        else if (!strcmp(argv[i], "--dgemm"))
+            dgemm_n = v;
         else
             return fprintf(stderr, "unknown option %s\n", argv[i]), 2;
     }
@@ -180,9 +182,9 @@ int main(int argc, char **argv)
         f_step = f_mlp + f_rhs + f_rk4 + f_bound;
         rate = (double)n * N_STEPS / best;
         openblas_set_num_threads(2);
-        g2 = dgemm_rate(2000, 5);
+        g2 = dgemm_n ? dgemm_rate(dgemm_n, 5) : NAN;
         openblas_set_num_threads(1);
-        g1 = dgemm_rate(2000, 3);
+        g1 = dgemm_n ? dgemm_rate(dgemm_n, 3) : NAN;
         for (size_t s = 0; s < n; s++) {
             div += rows[s].diverged_orig >= 0 || rows[s].diverged_pruned >= 0;
             viol += (size_t)rows[s].violations;
@@ -193,7 +195,8 @@ int main(int argc, char **argv)
                "plus %.0f exp and %.0f sin/cos not counted)\n",
                f_step, f_mlp, f_rhs, f_rk4, f_bound, n_exp, n_trig);
         printf("workload_gflops %.3f\n", rate * f_step * 1e-9);
-        printf("dgemm_gflops_2threads %.3f dgemm_gflops_1thread %.3f (n = 2000)\n", g2, g1);
+        printf("dgemm_gflops_2threads %.3f dgemm_gflops_1thread %.3f (n = %zu)\n", g2, g1,
+               dgemm_n);
         printf("fraction_of_dgemm %.3f\n", rate * f_step * 1e-9 / g2);
         printf("diverged_samples %zu bound_violations %zu\n", div, viol);
     }
