@@ -15,5 +15,5 @@ apt-get install -y -qq --no-install-recommends \
     gnuplot-nox \
     python3 python3-numpy python3-scipy python3-h5py python3-onnx \
     libopenmpi-dev openmpi-bin \
-    valgrind >/dev/null
+    valgrind clang libclang-rt-14-dev >/dev/null
 echo "install-deps.sh: all packages installed"

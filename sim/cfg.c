@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cfg_internal.h"
 #include "cfg_mc.h"
@@ -941,6 +942,7 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     cfg_ctx c = {path, err};
     cfg_run *r;
     long long seed = 1;
+    struct stat st;
     FILE *f;
     int rc;
 
@@ -950,6 +952,11 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     f = fopen(path, "r");
     if (!f)
         return pb_error_set(err, PB_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    /* libconfig's scanner calls exit() when read() fails (a directory). */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return pb_error_set(err, PB_EIO, "%s: not a regular file", path);
+    }
     r = calloc(1, sizeof *r);
     if (!r) {
         fclose(f);

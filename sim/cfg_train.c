@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum key_kind { K_SIZE, K_ULONG, K_DOUBLE, K_BOOL, K_ACT, K_SIZES, K_DOUBLES };
 
@@ -216,6 +217,7 @@ int cfg_train_load(const char *path, const plant_type *t, sim_train_opts *o, pb_
 {
     config_t cfg;
     const config_setting_t *s;
+    struct stat st;
     FILE *f;
     int rc;
 
@@ -223,6 +225,8 @@ int cfg_train_load(const char *path, const plant_type *t, sim_train_opts *o, pb_
     if (!f)
         return pb_error_set(err, PB_EIO, "%s: cannot open", path);
     fclose(f);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* libconfig's scanner exits on EISDIR */
+        return pb_error_set(err, PB_EIO, "%s: not a regular file", path);
     config_init(&cfg);
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
         rc = pb_error_set(err, PB_EINVAL, "%s:%d: %s",

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Runs a subset of the test executables under valgrind memcheck (any error or
+# definite leak fails): the fault-injection, controller (policy I/O,
+# importers), pruning, bounds and plant tests.  Python children are not
+# traced.  Builds in build-valgrind/ (plain RelWithDebInfo).  ~5 min on 2 cores.
+#   scripts/test-valgrind.sh [TEST...]     (environment: BUILD=dir)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-valgrind}
+TESTS=${*:-test_faults test_controller test_bounds test_plants test_prune}
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_WERROR=ON >/dev/null
+# shellcheck disable=SC2086
+cmake --build "$BUILD" -j"$(nproc)" --target prunebound $TESTS
+export OPENBLAS_NUM_THREADS=1
+status=0
+for t in $TESTS; do
+    start=$(date +%s)
+    if (cd "$BUILD" && valgrind -q --error-exitcode=1 --leak-check=full \
+        --errors-for-leak-kinds=definite --trace-children=no --child-silent-after-fork=yes \
+        "./$t" >"valgrind-$t.log" 2>&1); then
+        echo "valgrind $t: ok ($(($(date +%s) - start)) s)"
+    else
+        status=1
+        echo "valgrind $t: FAILED ($(($(date +%s) - start)) s), see $BUILD/valgrind-$t.log"
+        grep -m5 -E '==[0-9]+== (Invalid|Conditional|Use of|.*definitely lost)|FAILED' \
+            "$BUILD/valgrind-$t.log" || true
+    fi
+done
+exit $status
