@@ -189,7 +189,7 @@ static void test_wilson_scipy(void)
 typedef struct lib_fixture {
     plant *pl;
     mlp *orig, *var[2];
-    sim_variant v[2];
+    sim_variant *v; /* [2] */
     sim_model *m;
     mc_options o;
     mc_study s;
@@ -205,6 +205,8 @@ static void lib_setup(lib_fixture *f)
 
     memset(f, 0, sizeof *f);
     fixtures();
+    f->v = calloc(2, sizeof *f->v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f->v);
     f->pl = plant_alloc(plant_find("pendulum"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->pl);
     CU_ASSERT_EQUAL_FATAL(mlp_read_h5(policy_path, &f->orig, NULL), 0);
@@ -254,6 +256,7 @@ static void lib_teardown(lib_fixture *f)
     mlp_free(f->var[1]);
     mlp_free(f->orig);
     plant_free(f->pl);
+    free(f->v);
 }
 
 /* Runs samples [first, first + n) on a pool of `threads`. */
