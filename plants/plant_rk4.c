@@ -13,7 +13,7 @@
 
 /* ---- Vectorised elementary functions (libmvec, x86-64 AVX2) ---- */
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* clang ignores the pragmas */
 #include <immintrin.h>
 #pragma GCC push_options
 #pragma GCC target("avx2")
