@@ -988,6 +988,57 @@ static void test_cli_shipped_configs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "4 sample(s) x 3 variant(s); bound violations: 0"));
 }
 
+/* Quantiles beyond the collect-and-sort size (2048 candidates): 6000
+ * distinct RMS values go through the histogram passes; 3000 equal ones
+ * (every sample at the same state, no noise) through the equal-key exit.
+ * numpy.quantile (linear) on the rows is the oracle. */
+static void test_cli_quantiles_large(void)
+{
+    static const char *py =
+        "import sys, h5py, numpy as np\n"
+        "f = h5py.File(sys.argv[1], 'r')\n"
+        "s, a = f['summary'][()], f['aggregates'][()]\n"
+        "for i in range(len(a)):\n"
+        "    r = s[s['variant'] == i]\n"
+        "    for loop in ('orig', 'pruned'):\n"
+        "        x = r['rms_track_' + loop]; x = x[np.isfinite(x)]\n"
+        "        assert len(x) == int(sys.argv[2]), len(x)\n"
+        "        assert len(np.unique(x)) >= int(sys.argv[3])\n"
+        "        for q, n in zip([0.05, 0.25, 0.5, 0.75, 0.95], ['05', '25', '50', '75', '95']):\n"
+        "            want, got = np.quantile(x, q), a[i]['rms_%s_q%s' % (loop, n)]\n"
+        "            assert abs(got - want) <= 1e-13 * abs(want), (loop, q, got, want)\n";
+    char cfg[1300], res[1300], args[4096], out[OUT_MAX];
+    int rc;
+
+    fixtures();
+    snprintf(cfg, sizeof cfg, "%s",
+             write_cfg("q.cfg", NULL, "{ method = \"magnitude\"; sparsity = [0.5]; }",
+                       "samples = 6000; chunk = 1000;\n"
+                       "  sampler = { type = \"box\"; low = [-1.0, -1.0]; high = [1.0, 1.0]; };"));
+    snprintf(res, sizeof res, "%s", pb_test_path("q.h5"));
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 2 --set simulation.horizon=0.25",
+             cfg, res);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "'%s' 6000 5000", res);
+    rc = pb_test_python(py, args, out, sizeof out);
+    if (rc)
+        fprintf(stderr, "\n%s\n", out);
+    CU_ASSERT_EQUAL(rc, 0);
+    snprintf(
+        cfg, sizeof cfg, "%s",
+        write_cfg("q1.cfg", NULL, "{ method = \"magnitude\"; sparsity = [0.5]; }",
+                  "samples = 3000; chunk = 1000;\n"
+                  "  sampler = { type = \"gaussian\"; mean = [0.3, 0.0]; std = [0.0, 0.0]; };"));
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 2 --set simulation.horizon=0.25",
+             cfg, res);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "'%s' 3000 1", res);
+    rc = pb_test_python(py, args, out, sizeof out);
+    if (rc)
+        fprintf(stderr, "\n%s\n", out);
+    CU_ASSERT_EQUAL(rc, 0);
+}
+
 static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scipy}, {NULL, NULL}};
 static const pb_test_case lib_tests[] = {
     {"threads_1_2_4_bit_identical", test_threads_bit_identical},
@@ -1001,6 +1052,7 @@ static const pb_test_case cli_tests[] = {
     {"study_aggregates_threads", test_cli_study_and_aggregates},
     {"grid", test_cli_grid},
     {"traces", test_cli_traces},
+    {"quantiles_large", test_cli_quantiles_large},
     {"shipped_configs", test_cli_shipped_configs},
     {"sigint_resume", test_sigint_resume},
     {"sigterm_resume", test_sigterm_resume},
