@@ -34,6 +34,7 @@ struct sim_batch_work {
     double *hn;            /* (LD x L) ||h_k|| of the original at each row */
     double *Uo, *Up;       /* (LD x nu) original at all rows, (LD x nu) pruned */
     long *div;             /* [LD] first row not reached, -1 */
+    unsigned char *bad;    /* [LD] state check of the last substep */
 };
 
 void sim_batch_model_free(sim_batch_model *m)
@@ -142,6 +143,7 @@ void sim_batch_work_free(sim_batch_work *w)
         return;
     free(w->X);
     free(w->div);
+    free(w->bad);
     free(w);
 }
 
@@ -156,7 +158,8 @@ sim_batch_work *sim_batch_work_alloc(const sim_batch_model *m, pb_error *err)
         goto fail;
     w->X = calloc(n, sizeof *w->X);
     w->div = calloc(LD, sizeof *w->div);
-    if (!w->X || !w->div)
+    w->bad = calloc(LD, sizeof *w->bad);
+    if (!w->X || !w->div || !w->bad)
         goto fail_free;
     w->Xbak = w->X + nx * LD;
     w->U = w->Xbak + nx * LD;
@@ -266,6 +269,20 @@ static int column_ok(const sim_batch_model *m, const double X[], size_t c)
     return 1;
 }
 
+/* bad[c] = 1 when column c of X is non-finite or outside the state limits,
+ * row by row over contiguous memory (a NaN fails both comparisons). */
+PB_SIMD_CLONES static void columns_check(const sim_batch_model *m, size_t nc, const double X[],
+                                         unsigned char bad[])
+{
+    memset(bad, 0, nc);
+    for (size_t i = 0; i < m->nx; i++) {
+        const double *x = X + i * LD;
+        double lo = m->xlo[i], hi = m->xhi[i];
+        for (size_t c = 0; c < nc; c++)
+            bad[c] |= !(x[c] >= lo && x[c] <= hi && x[c] - x[c] == 0.0);
+    }
+}
+
 /* One block of nb <= SIM_BATCH_BLOCK states. */
 static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, const double X0[],
                        sim_batch_row rows[], double xf_orig[], double xf_pruned[])
@@ -335,8 +352,9 @@ static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, c
         memcpy(w->Xbak, X, nx * LD * sizeof *X);
         for (size_t q = 0; q < m->substeps; q++) {
             plant_rk4_batch_apply(m->p, m->rhs, nc, LD, t + (double)q * h, h, X, w->U, w->rk);
+            columns_check(m, nc, X, w->bad);
             for (size_t c = 0; c < nc; c++)
-                if (w->div[c] < 0 && !column_ok(m, X, c))
+                if (w->div[c] < 0 && w->bad[c])
                     w->div[c] = (long)k + 1;
         }
         /* A diverged loop stays at its last state reached (and is ignored). */
