@@ -75,7 +75,7 @@ for h in $HARNESSES; do
         LSAN_OPTIONS=suppressions=$SRC/fuzz/lsan.supp \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         TMPDIR=$BUILD "$BUILD/$h" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 -artifact_prefix="$CRASHES/$h/" \
+        -max_len=131072 -print_final_stats=1 -artifact_prefix="$CRASHES/$h/" \
         "$CORPUS/$h" >"$log" 2>&1; then
         printf 'ok (%s runs, %s corpus files)\n' \
             "$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')" \
