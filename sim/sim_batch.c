@@ -223,10 +223,10 @@ PB_SIMD_CLONES static void act_batch(mlp_act a, double alpha, size_t n, double z
 }
 
 /* Y (n x n_out) = net(S (n x n_in)) with both maps, one dgemm per layer;
- * when hn is not NULL, hn[r * L + k] = ||h_k|| of row r (h_0 after the
- * input map).  A, B: (n x max_width) scratch. */
+ * when hn is not NULL, hn[r * L + k] = ||h_k|| of row r >= r0 (h_0 after
+ * the input map).  A, B: (n x max_width) scratch. */
 static void forward(const mlp *net, size_t n, const double S[], double A[], double B[],
-                    double hn[], double Y[])
+                    double hn[], size_t r0, double Y[])
 {
     size_t L = net->n_layers;
     double *H = A, *Z = B;
@@ -236,7 +236,7 @@ static void forward(const mlp *net, size_t n, const double S[], double A[], doub
     for (size_t k = 0; k < L; k++) {
         const mlp_layer *l = &net->layers[k];
         if (hn)
-            for (size_t r = 0; r < n; r++) {
+            for (size_t r = r0; r < n; r++) {
                 const double *h = H + r * l->n_in;
                 double s2 = 0.0;
                 for (size_t i = 0; i < l->n_in; i++)
@@ -307,8 +307,8 @@ static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, c
         for (size_t c = 0; c < nc; c++)
             for (size_t i = 0; i < nx; i++)
                 w->S[c * nx + i] = X[i * LD + c];
-        forward(m->orig, nc, w->S, w->A, w->B, w->hn, w->Uo);
-        forward(m->pruned, nb, w->S + nb * nx, w->A, w->B, NULL, w->Up);
+        forward(m->orig, nc, w->S, w->A, w->B, w->hn, nb, w->Uo);
+        forward(m->pruned, nb, w->S + nb * nx, w->A, w->B, NULL, 0, w->Up);
 
         /* Deviation, bound, trajectory distance at the rows reached. */
         for (size_t s = 0; s < nb; s++) {
