@@ -2,8 +2,10 @@
  * an error estimate (Butcher 2008, "Numerical methods for ODEs", table 232;
  * Abramowitz & Stegun 25.5.10), in two forms that round alike:
  *   - plant_rk4_fixed, a gsl_odeiv2_step_type of our own (name "rk4fixed",
- *     listed in plant_stepper_names): four evaluations of f per step, where
- *     GSL's rk4 estimates its error by step doubling (twelve);
+ *     listed in plant_stepper_names): four evaluations of f per step, plus
+ *     f at the new state when the caller asks for dydt_out (as
+ *     gsl_odeiv2_evolve_apply_fixed_step does: five in all), where GSL's rk4
+ *     estimates its error by step doubling (twelve, measured);
  *   - plant_rk4_batch_apply, the same step over a batch of states stored as
  *     structure of arrays, with a batched right-hand side per plant type.
  *   k1 = f(t, y), k2 = f(t + h/2, y + h/2 k1), k3 = f(t + h/2, y + h/2 k2),
