@@ -126,11 +126,13 @@ static int nnet_read(const char *path, const import_options *opt, mlp **out, cha
     status = import_text_numbers(&t, line, head, 4, &n, err);
     if (status)
         goto close;
+    /* Sizes bounded like the layer sizes below before anything is allocated. */
     if (n < 3 || head[0] < 1 || head[0] > NNET_MAX_LAYERS || head[1] < 1 || head[2] < 1 ||
-        head[0] != floor(head[0]) || head[1] != floor(head[1]) || head[2] != floor(head[2])) {
+        head[1] > 1e6 || head[2] > 1e6 || head[0] != floor(head[0]) ||
+        head[1] != floor(head[1]) || head[2] != floor(head[2])) {
         status = pb_error_set(err, PB_EFORMAT,
                               "%s:%zu: header must be 'layers, inputs, outputs, max size' with "
-                              "positive integers (at most %d layers)",
+                              "positive integers (at most %d layers, sizes at most 1e6)",
                               path, t.line, NNET_MAX_LAYERS);
         goto close;
     }
