@@ -222,6 +222,14 @@ PB_SIMD_CLONES static void act_batch(mlp_act a, double alpha, size_t n, double z
     }
 }
 
+/* sigma(z) = 1 / (1 + exp(-z)) from zn = -z in place (the GEMM gave -z). */
+PB_SIMD_CLONES static void sigmoid_from_neg(size_t n, double z[])
+{
+    plant_vec_exp(n, z, z);
+    for (size_t i = 0; i < n; i++)
+        z[i] = 1.0 / (1.0 + z[i]);
+}
+
 /* Y (n x n_out) = net(S (n x n_in)) with both maps, one dgemm per layer;
  * when hn is not NULL, hn[r * L + k] = ||h_k|| of row r >= r0 (h_0 after
  * the input map).  A, B: (n x max_width) scratch. */
@@ -229,12 +237,17 @@ static void forward(const mlp *net, size_t n, const double S[], double A[], doub
                     double hn[], size_t r0, double Y[])
 {
     size_t L = net->n_layers;
-    double *H = A, *Z = B;
+    const double *H = S;
+    double *Z = B;
 
-    for (size_t r = 0; r < n; r++)
-        mlp_input_map(net, S + r * net->n_in, H + r * net->n_in);
+    if (net->in_offset && net->in_scale) {
+        for (size_t r = 0; r < n; r++)
+            mlp_input_map(net, S + r * net->n_in, A + r * net->n_in);
+        H = A;
+    }
     for (size_t k = 0; k < L; k++) {
         const mlp_layer *l = &net->layers[k];
+        int sig = l->act == MLP_ACT_SIGMOID;
         if (hn)
             for (size_t r = r0; r < n; r++) {
                 const double *h = H + r * l->n_in;
@@ -243,20 +256,30 @@ static void forward(const mlp *net, size_t n, const double S[], double A[], doub
                     s2 += h[i] * h[i];
                 hn[r * L + k] = sqrt(s2);
             }
-        /* Z (n x n_out) = H (n x n_in) W^T + 1 b^T, as mlp_eval_batch */
-        for (size_t r = 0; r < n; r++)
-            memcpy(Z + r * l->n_out, l->b, l->n_out * sizeof *Z);
+        /* Z (n x n_out) = H (n x n_in) W^T + 1 b^T, as mlp_eval_batch; for a
+         * sigmoid layer its negation -H W^T - 1 b^T (alpha = -1, bias -b),
+         * exactly -(H W^T + 1 b^T) since rounding is symmetric. */
+        for (size_t r = 0; r < n; r++) {
+            double *z = Z + r * l->n_out;
+            if (sig)
+                for (size_t i = 0; i < l->n_out; i++)
+                    z[i] = -l->b[i];
+            else
+                memcpy(z, l->b, l->n_out * sizeof *z);
+        }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)l->n_out, (int)l->n_in,
-                    1.0, H, (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
-        act_batch(l->act, l->alpha, n * l->n_out, Z);
-        double *t = H;
+                    sig ? -1.0 : 1.0, H, (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
+        if (sig)
+            sigmoid_from_neg(n * l->n_out, Z);
+        else
+            act_batch(l->act, l->alpha, n * l->n_out, Z);
         H = Z;
-        Z = t;
+        Z = Z == B ? A : B;
     }
-    for (size_t r = 0; r < n; r++) {
-        memcpy(Y + r * net->n_out, H + r * net->n_out, net->n_out * sizeof *Y);
-        mlp_output_map(net, Y + r * net->n_out);
-    }
+    memcpy(Y, H, n * net->n_out * sizeof *Y);
+    if (net->out_offset || net->out_low || net->out_high)
+        for (size_t r = 0; r < n; r++)
+            mlp_output_map(net, Y + r * net->n_out);
 }
 
 static int column_ok(const sim_batch_model *m, const double X[], size_t c)
