@@ -34,7 +34,7 @@ struct sim_batch_work {
     double *hn;            /* (LD x L) ||h_k|| of the original at each row */
     double *Uo, *Up;       /* (LD x nu) original at all rows, (LD x nu) pruned */
     long *div;             /* [LD] first row not reached, -1 */
-    unsigned char *bad;    /* [LD] state check of the last substep */
+    double *bad;           /* [LD] state check of the last substep (> 0: out) */
 };
 
 void sim_batch_model_free(sim_batch_model *m)
@@ -292,17 +292,20 @@ static int column_ok(const sim_batch_model *m, const double X[], size_t c)
     return 1;
 }
 
-/* bad[c] = 1 when column c of X is non-finite or outside the state limits,
- * row by row over contiguous memory (a NaN fails both comparisons). */
+/* bad[c] > 0 when column c of X is non-finite or outside the state limits,
+ * row by row over contiguous memory (a NaN fails both comparisons, an
+ * infinity the x - x == 0 test). */
 PB_SIMD_CLONES static void columns_check(const sim_batch_model *m, size_t nc, const double X[],
-                                         unsigned char bad[])
+                                         double bad[])
 {
-    memset(bad, 0, nc);
+    for (size_t c = 0; c < nc; c++)
+        bad[c] = 0.0;
     for (size_t i = 0; i < m->nx; i++) {
-        const double *x = X + i * LD;
+        const double *restrict x = X + i * LD;
+        double *restrict b = bad;
         double lo = m->xlo[i], hi = m->xhi[i];
         for (size_t c = 0; c < nc; c++)
-            bad[c] |= !(x[c] >= lo && x[c] <= hi && x[c] - x[c] == 0.0);
+            b[c] += (x[c] >= lo && x[c] <= hi && x[c] - x[c] == 0.0) ? 0.0 : 1.0;
     }
 }
 
@@ -377,7 +380,7 @@ static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, c
             plant_rk4_batch_apply(m->p, m->rhs, nc, LD, t + (double)q * h, h, X, w->U, w->rk);
             columns_check(m, nc, X, w->bad);
             for (size_t c = 0; c < nc; c++)
-                if (w->div[c] < 0 && w->bad[c])
+                if (w->div[c] < 0 && w->bad[c] > 0.0)
                     w->div[c] = (long)k + 1;
         }
         /* A diverged loop stays at its last state reached (and is ignored). */
