@@ -45,8 +45,7 @@ double mlp_act_at_zero(mlp_act a, double alpha)
     return a == MLP_ACT_SIGMOID ? 0.5 : 0.0;
 }
 
-/* Applies the activation to n values in place. */
-static void act_apply(mlp_act a, double alpha, size_t n, double z[])
+void mlp_act_apply(mlp_act a, double alpha, size_t n, double z[])
 {
     size_t i;
     switch (a) {
@@ -368,7 +367,7 @@ static void forward_single(const mlp *m, mlp_work *w)
         memcpy(z, l->b, l->n_out * sizeof *z);
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)l->n_out, (int)l->n_in, 1.0, l->W,
                     (int)l->n_in, w->h[j], 1, 1.0, z, 1);
-        act_apply(l->act, l->alpha, l->n_out, z);
+        mlp_act_apply(l->act, l->alpha, l->n_out, z);
     }
 }
 
@@ -399,7 +398,7 @@ void mlp_eval_batch(const mlp *m, mlp_work *w, size_t n, const double X[], doubl
             memcpy(Z + i * l->n_out, l->b, l->n_out * sizeof *Z);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)l->n_out, (int)l->n_in,
                     1.0, w->h[j], (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
-        act_apply(l->act, l->alpha, n * l->n_out, Z);
+        mlp_act_apply(l->act, l->alpha, n * l->n_out, Z);
     }
     memcpy(U, w->h[m->n_layers], n * m->n_out * sizeof *U);
     for (size_t i = 0; i < n; i++)

@@ -30,6 +30,9 @@ int mlp_act_parse(const char *name, mlp_act *a);
 double mlp_act_lipschitz(mlp_act a, double alpha);
 /* The activation's value at 0 (1/2 for the sigmoid, else 0). */
 double mlp_act_at_zero(mlp_act a, double alpha);
+/* Applies the activation to n values in place: the one definition every forward
+ * pass (single, batch, training, pruning calibration) uses. */
+void mlp_act_apply(mlp_act a, double alpha, size_t n, double z[]);
 
 typedef struct mlp_layer {
     size_t n_in, n_out;

@@ -198,36 +198,6 @@ size_t mlp_trainer_epochs_done(const mlp_trainer *t)
     return t->epoch;
 }
 
-/* Applies the activation to n values in place (as mlp.c does). */
-static void act_apply(mlp_act a, double alpha, size_t n, double z[])
-{
-    size_t i;
-    switch (a) {
-    case MLP_ACT_RELU:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] > 0.0 ? z[i] : 0.0;
-        break;
-    case MLP_ACT_LEAKY_RELU:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] > 0.0 ? z[i] : alpha * z[i];
-        break;
-    case MLP_ACT_TANH:
-        for (i = 0; i < n; i++)
-            z[i] = tanh(z[i]);
-        break;
-    case MLP_ACT_SIGMOID:
-        for (i = 0; i < n; i++)
-            z[i] = 1.0 / (1.0 + exp(-z[i]));
-        break;
-    case MLP_ACT_HARDTANH:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] < -1.0 ? -1.0 : (z[i] > 1.0 ? 1.0 : z[i]);
-        break;
-    default: /* linear */
-        break;
-    }
-}
-
 /* d[i] *= sigma'(z_i), written through the output h_i = sigma(z_i). */
 static void act_backprop(mlp_act a, double alpha, size_t n, const double h[], double d[])
 {
@@ -269,7 +239,7 @@ static void forward(mlp_trainer *t, const mlp *m, size_t nb)
         /* Z (nb x n_out) = H (nb x n_in) W^T + 1 b^T */
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)l->n_out, (int)l->n_in,
                     1.0, t->H[j], (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
-        act_apply(l->act, l->alpha, nb * l->n_out, Z);
+        mlp_act_apply(l->act, l->alpha, nb * l->n_out, Z);
     }
 }
 

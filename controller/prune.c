@@ -195,36 +195,6 @@ int prune_hessian_invert(double H[], size_t n, pb_error *err)
 
 /* ---- the driver ---- */
 
-/* Applies the activation in place (the same functions as mlp.c). */
-static void act_apply(mlp_act a, double alpha, size_t n, double z[])
-{
-    size_t i;
-    switch (a) {
-    case MLP_ACT_RELU:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] > 0.0 ? z[i] : 0.0;
-        break;
-    case MLP_ACT_LEAKY_RELU:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] > 0.0 ? z[i] : alpha * z[i];
-        break;
-    case MLP_ACT_TANH:
-        for (i = 0; i < n; i++)
-            z[i] = tanh(z[i]);
-        break;
-    case MLP_ACT_SIGMOID:
-        for (i = 0; i < n; i++)
-            z[i] = 1.0 / (1.0 + exp(-z[i]));
-        break;
-    case MLP_ACT_HARDTANH:
-        for (i = 0; i < n; i++)
-            z[i] = z[i] < -1.0 ? -1.0 : (z[i] > 1.0 ? 1.0 : z[i]);
-        break;
-    default:
-        break;
-    }
-}
-
 /* Hout (n x n_out) = sigma(Hin (n x n_in) W^T + 1 b^T). */
 static void layer_forward(const mlp_layer *l, size_t n, const double Hin[], double Hout[])
 {
@@ -234,7 +204,7 @@ static void layer_forward(const mlp_layer *l, size_t n, const double Hin[], doub
     gsl_matrix_const_view Wv = gsl_matrix_const_view_array(l->W, l->n_out, l->n_in);
     gsl_matrix_view C = gsl_matrix_view_array(Hout, n, l->n_out);
     gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &A.matrix, &Wv.matrix, 1.0, &C.matrix);
-    act_apply(l->act, l->alpha, n * l->n_out, Hout);
+    mlp_act_apply(l->act, l->alpha, n * l->n_out, Hout);
 }
 
 /* H (n_in x n_in) = (2/n) Hin^T Hin, full symmetric (Hassibi & Stork 1993;
