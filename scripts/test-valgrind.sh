@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs a subset of the test executables under valgrind memcheck (any error or
 # definite leak fails): the fault-injection, controller (policy I/O,
-# importers), pruning, bounds and plant tests.  Python children are not
+# importers), pruning and plant tests.  Python children are not
 # traced; tests/valgrind.supp names the third-party leaks allowed.  Uses the
 # plain build of scripts/test.sh (build/, same flags) and builds what is missing.
 #   scripts/test-valgrind.sh [TEST...]     (environment: BUILD=dir)
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SUPP=$PWD/tests/valgrind.supp
-TESTS=${*:-test_faults test_controller test_bounds test_plants test_prune}
+TESTS=${*:-test_faults test_controller test_plants test_prune}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_WERROR=ON >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j"$(nproc)" --target prunebound $TESTS >/dev/null
