@@ -880,3 +880,72 @@ int mlp_file_sha256(const char *path, char hex[65], pb_error *err)
     sha256_final(&c, hex);
     return PB_SUCCESS;
 }
+
+int mlp_states_read_h5(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
+{
+    hid_t f, d = H5I_INVALID_HID, s = H5I_INVALID_HID;
+    hsize_t dims[2];
+    int rank, status = PB_SUCCESS;
+    double *x = NULL;
+
+    h5_quiet q;
+
+    *out = NULL;
+    h5_quiet_begin(&q);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        h5_quiet_end(&q);
+        return pb_error_set(err, PB_EIO, "%s: cannot open as an HDF5 file", path);
+    }
+    if (H5Lexists(f, "states", H5P_DEFAULT) <= 0) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: no dataset `states`", path);
+        goto close_f;
+    }
+    d = H5Dopen2(f, "states", H5P_DEFAULT);
+    s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (rank != 2) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be a 2-D dataset [n, %zu]", path,
+                              n_in);
+        goto close_d;
+    }
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    if (dims[1] != n_in) {
+        status = pb_error_set(err, PB_EFORMAT,
+                              "%s: `states` has %llu columns but the policy takes %zu inputs",
+                              path, (unsigned long long)dims[1], n_in);
+        goto close_d;
+    }
+    if (dims[0] == 0) {
+        status = pb_error_set(err, PB_EFORMAT, "%s: `states` holds no state (n = 0)", path);
+        goto close_d;
+    }
+    x = malloc((size_t)dims[0] * n_in * sizeof *x);
+    if (!x) {
+        status = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close_d;
+    }
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+        free(x);
+        status = pb_error_set(err, PB_EFORMAT, "%s: cannot read `states` as float64", path);
+        goto close_d;
+    }
+    for (size_t i = 0; i < (size_t)dims[0] * n_in; i++)
+        if (!isfinite(x[i])) {
+            status = pb_error_set(err, PB_EFORMAT, "%s: states[%zu][%zu] is not finite", path,
+                                  i / n_in, i % n_in);
+            free(x);
+            goto close_d;
+        }
+    *out = x;
+    *n = (size_t)dims[0];
+close_d:
+    if (s >= 0)
+        H5Sclose(s);
+    if (d >= 0)
+        H5Dclose(d);
+close_f:
+    H5Fclose(f);
+    h5_quiet_end(&q);
+    return status;
+}

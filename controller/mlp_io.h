@@ -22,4 +22,11 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err);
  * parent_sha256). */
 int mlp_file_sha256(const char *path, char hex[65], pb_error *err);
 
+/* Reads dataset `states` [n, n_in] (any numeric type, read as float64) of an
+ * HDF5 file (a calibration or logged-states file) into *out, malloc'd and
+ * owned by the caller, with *n = rows.  PB_EIO when the file cannot be
+ * opened; PB_EFORMAT for a missing dataset, a rank other than 2, a column
+ * count other than n_in, n = 0, or a non-finite entry; PB_ENOMEM. */
+int mlp_states_read_h5(const char *path, size_t n_in, double **out, size_t *n, pb_error *err);
+
 #endif

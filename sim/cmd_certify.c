@@ -73,41 +73,6 @@ static int parse_list(const char *s, double v[], size_t cap, size_t *n)
     return *n > 0 ? 0 : -1;
 }
 
-/* Reads dataset `states` [n, n_in] of path (calibration). */
-static int calib_read(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
-{
-    hid_t f, d, s;
-    hsize_t dims[2];
-    int status = PB_SUCCESS;
-
-    *out = NULL;
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return pb_error_set(err, PB_EIO, "%s: cannot open as an HDF5 file", path);
-    if (H5Lexists(f, "states", H5P_DEFAULT) <= 0) {
-        H5Fclose(f);
-        return pb_error_set(err, PB_EFORMAT, "%s: no dataset `states`", path);
-    }
-    d = H5Dopen2(f, "states", H5P_DEFAULT);
-    s = H5Dget_space(d);
-    if (H5Sget_simple_extent_ndims(s) != 2 || (H5Sget_simple_extent_dims(s, dims, NULL),
-                                               dims[1] != n_in || dims[0] == 0)) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be [n >= 1, %zu]", path, n_in);
-    } else if (!(*out = malloc((size_t)dims[0] * n_in * sizeof **out))) {
-        status = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
-    } else if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-        free(*out);
-        *out = NULL;
-        status = pb_error_set(err, PB_EFORMAT, "%s: cannot read `states` as float64", path);
-    } else {
-        *n = (size_t)dims[0];
-    }
-    H5Sclose(s);
-    H5Dclose(d);
-    H5Fclose(f);
-    return status;
-}
-
 /* n states drawn uniformly from X (box: per coordinate; ball: Gaussian
  * direction, radius R U^(1/dim)). */
 static void calib_sample(const bounds_set *X, size_t n, unsigned long seed, double x[])
@@ -455,7 +420,7 @@ int cmd_certify(int argc, char **argv)
             for (size_t i = 0; i < n_methods; i++)
                 all |= !strcmp(methods[i], "all");
             if (calib) {
-                if ((status = calib_read(calib, m->n_in, &X, &n_calib, &err))) {
+                if ((status = mlp_states_read_h5(calib, m->n_in, &X, &n_calib, &err))) {
                     rc = cli_fail(argv[0], &err);
                     goto cleanup;
                 }

@@ -39,58 +39,6 @@ static void usage(FILE *f)
             EXPORT_C_CALIB_N);
 }
 
-/* Reads dataset `states` (n x n_in, any float type) of an HDF5 file into a
- * new array.  PB_EIO / PB_EFORMAT with a message naming the file. */
-static int read_states(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
-{
-    H5E_auto2_t old_fn;
-    void *old_data;
-    hid_t file, dset = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    hsize_t dims[2];
-    int rc = PB_SUCCESS;
-
-    *out = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) {
-        rc = pb_error_set(err, PB_EIO, "%s: cannot open as HDF5", path);
-        goto restore;
-    }
-    dset = H5Dopen2(file, "states", H5P_DEFAULT);
-    if (dset < 0) {
-        rc = pb_error_set(err, PB_EFORMAT, "%s: no dataset 'states'", path);
-        goto close_file;
-    }
-    space = H5Dget_space(dset);
-    if (space < 0 || H5Sget_simple_extent_ndims(space) != 2 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) != 2 || dims[1] != n_in || dims[0] == 0) {
-        rc = pb_error_set(err, PB_EFORMAT, "%s: 'states' must be n x %zu with n > 0", path, n_in);
-        goto close_dset;
-    }
-    *out = malloc((size_t)dims[0] * n_in * sizeof **out);
-    if (!*out) {
-        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
-        goto close_dset;
-    }
-    if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-        free(*out);
-        *out = NULL;
-        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read 'states' as numbers", path);
-        goto close_dset;
-    }
-    *n = (size_t)dims[0];
-close_dset:
-    if (space >= 0)
-        H5Sclose(space);
-    H5Dclose(dset);
-close_file:
-    H5Fclose(file);
-restore:
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
-    return rc;
-}
-
 static void print_report(const char *c_path, const char *h_path, const export_c_options *o,
                          const export_c_report *r)
 {
@@ -199,7 +147,7 @@ int cmd_export_c(int argc, char **argv)
 
     if ((rc = mlp_read_h5(policy, &m, &err)) != PB_SUCCESS)
         return cli_fail(cmd, &err);
-    if (calib && (rc = read_states(calib, m->n_in, &X, &n, &err)) != PB_SUCCESS)
+    if (calib && (rc = mlp_states_read_h5(calib, m->n_in, &X, &n, &err)) != PB_SUCCESS)
         goto fail;
     o.n_calib = n;
     o.calib = X;

@@ -58,70 +58,6 @@ static const char *const prune_usage =
     "Exit status: 0 success; 2 bad usage or bad input (file, key, value); 1 an internal\n"
     "or numerical failure.\n";
 
-/* Reads dataset `states` [n, n_in] as doubles into *out (malloc'd). */
-static int calib_read(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)
-{
-    hid_t f, d = H5I_INVALID_HID, s = H5I_INVALID_HID;
-    hsize_t dims[2];
-    int rank, status = PB_SUCCESS;
-    double *x;
-
-    *out = NULL;
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return pb_error_set(err, PB_EIO, "%s: cannot open as an HDF5 file", path);
-    if (H5Lexists(f, "states", H5P_DEFAULT) <= 0) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: no dataset `states`", path);
-        goto close_f;
-    }
-    d = H5Dopen2(f, "states", H5P_DEFAULT);
-    s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
-    rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-    if (rank != 2) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: `states` must be a 2-D dataset [n, %zu]", path,
-                              n_in);
-        goto close_d;
-    }
-    H5Sget_simple_extent_dims(s, dims, NULL);
-    if (dims[1] != n_in) {
-        status = pb_error_set(err, PB_EFORMAT,
-                              "%s: `states` has %llu columns but the policy takes %zu inputs", path,
-                              (unsigned long long)dims[1], n_in);
-        goto close_d;
-    }
-    if (dims[0] == 0) {
-        status = pb_error_set(err, PB_EFORMAT, "%s: `states` holds no state (n = 0)", path);
-        goto close_d;
-    }
-    x = malloc((size_t)dims[0] * n_in * sizeof *x);
-    if (!x) {
-        status = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
-        goto close_d;
-    }
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
-        free(x);
-        status = pb_error_set(err, PB_EFORMAT, "%s: cannot read `states` as float64", path);
-        goto close_d;
-    }
-    for (size_t i = 0; i < (size_t)dims[0] * n_in; i++)
-        if (!isfinite(x[i])) {
-            status = pb_error_set(err, PB_EFORMAT, "%s: states[%zu][%zu] is not finite", path,
-                                  i / n_in, i % n_in);
-            free(x);
-            goto close_d;
-        }
-    *out = x;
-    *n = (size_t)dims[0];
-close_d:
-    if (s >= 0)
-        H5Sclose(s);
-    if (d >= 0)
-        H5Dclose(d);
-close_f:
-    H5Fclose(f);
-    return status;
-}
-
 /* A whole-string double; 0 on failure. */
 static int parse_double(const char *s, double *v)
 {
@@ -278,7 +214,7 @@ int cmd_prune(int argc, char **argv)
         o.layers = layers;
         o.n_sel = n_sel;
     }
-    if (cpath && (status = calib_read(cpath, m->n_in, &X, &n, &err)) != PB_SUCCESS) {
+    if (cpath && (status = mlp_states_read_h5(cpath, m->n_in, &X, &n, &err)) != PB_SUCCESS) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }

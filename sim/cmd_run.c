@@ -160,47 +160,6 @@ static int load_policy(run_state *s, pb_error *err)
     return PB_SUCCESS;
 }
 
-/* Reads dataset "states" (n x n_in) of a calibration file. */
-static int read_calibration(const char *path, size_t n_in, double **X, size_t *n, pb_error *err)
-{
-    hid_t f, ds, sp;
-    hsize_t dims[2];
-    int rc = PB_EFORMAT;
-
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return pb_error_set(err, PB_EIO, "%s: cannot open as HDF5", path);
-    ds = H5Dopen2(f, "states", H5P_DEFAULT);
-    if (ds < 0) {
-        H5Fclose(f);
-        return pb_error_set(err, PB_EFORMAT, "%s: no dataset 'states'", path);
-    }
-    sp = H5Dget_space(ds);
-    if (H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
-        dims[1] == n_in && dims[0] > 0) {
-        *X = malloc(dims[0] * dims[1] * sizeof **X);
-        if (!*X)
-            rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
-        else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *X) < 0)
-            rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read 'states'", path);
-        else {
-            *n = dims[0];
-            rc = PB_SUCCESS;
-        }
-    } else {
-        pb_error_set(err, PB_EFORMAT, "%s: 'states' must be [n, %zu] with n > 0", path, n_in);
-    }
-    if (rc && *X) {
-        free(*X);
-        *X = NULL;
-    }
-    H5Sclose(sp);
-    H5Dclose(ds);
-    H5Fclose(f);
-    return rc;
-}
-
 /* ---- Pruning ---- */
 
 static int needs_calibration(const cfg_run *c)
@@ -223,7 +182,7 @@ static int calibrate(run_state *s, pb_error *err)
     int rc;
 
     if (c->calib_file[0]) {
-        rc = read_calibration(c->calib_file, s->orig->n_in, &s->X, &s->n_X, err);
+        rc = mlp_states_read_h5(c->calib_file, s->orig->n_in, &s->X, &s->n_X, err);
         return rc ? cfg_error_at(err, &c->where_calib) : PB_SUCCESS;
     }
     m0 = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,

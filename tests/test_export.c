@@ -876,7 +876,7 @@ static void test_cli(void)
         {"pol.h5 -o /nonexistent-dir/p.c", "/nonexistent-dir/p.c"},
         {"pol.h5 -o p.c --header /nonexistent-dir/p.h", "/nonexistent-dir/p.h"},
         {"missing.h5 -o p.c", "missing.h5"},
-        {"pol.h5 -o p.c --float --calib wide.h5", "must be n x 5"},
+        {"pol.h5 -o p.c --float --calib wide.h5", "has 6 columns but the policy takes 5"},
         {"pol.h5 -o p.c --float --calib missing.h5", "missing.h5"},
         {"pol.h5 -o p.c --bound -1", "--bound '-1'"},
         {"pol.h5 -o p.c --bound 1e-2x", "--bound '1e-2x'"},
