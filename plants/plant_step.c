@@ -75,6 +75,12 @@ int plant_integrator_validate(const plant_integrator *opts, pb_error *err)
                             opts->epsabs, opts->epsrel);
     if (opts->substeps > 0)
         return PB_SUCCESS; /* h0 and max_steps are not used */
+    /* rk4fixed estimates no error, so an adaptive control would grow its step
+     * to the whole period unchecked: it is a fixed-substep method only. */
+    if (strcmp(opts->method, "rk4fixed") == 0)
+        return pb_error_set(err, PB_EINVAL,
+                            "integrator method 'rk4fixed' has no error estimate: give "
+                            "integrator.substeps > 0 (fixed substeps per period)");
     if (!(isfinite(opts->h0) && opts->h0 > 0.0))
         return pb_error_set(err, PB_EINVAL, "integrator h0 = %g must be finite and > 0", opts->h0);
     if (opts->max_steps == 0)
