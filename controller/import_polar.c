@@ -110,7 +110,7 @@ static int polar_read(const char *path, const import_options *opt, mlp **out, ch
                       size_t note_len, pb_error *err)
 {
     polar_tokens k = {{0}, NULL};
-    size_t n_in, n_out, n_hidden, sizes[POLAR_MAX_LAYERS + 1];
+    size_t n_in = 0, n_out = 0, n_hidden = 0, sizes[POLAR_MAX_LAYERS + 1];
     mlp_act acts[POLAR_MAX_LAYERS];
     double offset, scale;
     int status, named;
