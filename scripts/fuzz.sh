@@ -86,4 +86,5 @@ for h in $HARNESSES; do
         grep -m3 -E 'ERROR|SUMMARY|runtime error' "$log" || true
     fi
 done
+rm -f "$BUILD"/pbfuzz-* # the harnesses' scratch input files
 exit $status
