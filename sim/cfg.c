@@ -931,6 +931,46 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 
 /* ---- Top level ---- */
 
+/* libconfig 1.5's scanner calls exit() when read() fails, which an
+ * `@include` of a directory provokes (`@include ""` names the include
+ * folder itself).  Before parsing, every `@include "NAME"` line of file and
+ * of the files it includes (libconfig's own rule: at the start of a line,
+ * NAME joined to dir) must name a regular file or nothing; a missing file
+ * and deep nesting are left to libconfig's own messages. */
+static int cfg_includes_check(const char *file, const char *dir, int depth, pb_error *err)
+{
+    char line[CFG_PATH_MAX + 64], name[CFG_PATH_MAX], full[2 * CFG_PATH_MAX + 2];
+    struct stat st;
+    FILE *f;
+    int rc = PB_SUCCESS, n = 0;
+
+    if (depth > 10 || !(f = fopen(file, "r")))
+        return PB_SUCCESS;
+    while (rc == PB_SUCCESS && fgets(line, sizeof line, f)) {
+        const char *q = line + strspn(line, " \t");
+        size_t len;
+        n++;
+        if (strncmp(q, "@include", 8) != 0)
+            continue;
+        q += 8;
+        q += strspn(q, " \t");
+        if (*q++ != '"')
+            continue;
+        len = strcspn(q, "\"");
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), q);
+        snprintf(full, sizeof full, "%s/%s", dir, name);
+        if (stat(full, &st) != 0)
+            continue;
+        if (!S_ISREG(st.st_mode))
+            rc = pb_error_set(err, PB_EIO, "%s:%d: @include \"%s\": not a regular file", file, n,
+                              name);
+        else
+            rc = cfg_includes_check(full, dir, depth + 1, err);
+    }
+    fclose(f);
+    return rc;
+}
+
 int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_run **out,
                  pb_error *err)
 {
@@ -974,6 +1014,10 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     r->stable_tol = INFINITY;
     config_init(&cf);
     config_set_include_dir(&cf, r->dir);
+    if ((rc = cfg_includes_check(path, r->dir, 0, err))) {
+        fclose(f);
+        goto fail;
+    }
     if (config_read(&cf, f) != CONFIG_TRUE) {
         const char *ef = config_error_file(&cf);
         rc = pb_error_set(err, PB_EINVAL, "%s:%d: syntax error: %s", ef ? ef : path,
