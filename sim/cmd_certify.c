@@ -285,7 +285,7 @@ int cmd_certify(int argc, char **argv)
         return cli_usage_error(argv[0], "-m POLICY is required");
     if (isnan(eps))
         return cli_usage_error(argv[0], "--eps is required");
-    if (!box == isnan(radius))
+    if ((box != NULL) == !isnan(radius)) /* neither or both */
         return cli_usage_error(argv[0], "give exactly one of --box and --radius");
     if (center && box)
         return cli_usage_error(argv[0], "--center goes with --radius");
