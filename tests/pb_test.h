@@ -43,4 +43,10 @@ int pb_test_have_python(void);
  * status (0 = success) and its stdout (up to outlen bytes) when out is not NULL. */
 int pb_test_python(const char *script, const char *args, char *out, size_t outlen);
 
+/* Runs "[prefix] PB_BINARY_DIR/prunebound ARGS 2>&1" through the shell
+ * (prefix may be NULL, or e.g. "cd 'dir' &&" or "PATH=/x"), captures up to
+ * len - 1 bytes of its output in out, and returns its exit status; -1 when it
+ * did not exit normally or the command line did not fit. */
+int pb_test_run(const char *prefix, const char *args, char *out, size_t len);
+
 #endif

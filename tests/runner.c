@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
@@ -106,6 +107,27 @@ int pb_test_python(const char *script, const char *args, char *out, size_t outle
     }
     status = pclose(p);
     return status;
+}
+
+int pb_test_run(const char *prefix, const char *args, char *out, size_t len)
+{
+    char cmd[16384];
+    FILE *p;
+    size_t n;
+    int st, w;
+
+    out[0] = '\0';
+    w = snprintf(cmd, sizeof cmd, "%s '%s/prunebound' %s 2>&1", prefix ? prefix : "",
+                 PB_BINARY_DIR, args);
+    if (w < 0 || (size_t)w >= sizeof cmd)
+        return -1;
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    n = fread(out, 1, len - 1, p);
+    out[n] = '\0';
+    st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int main(void)

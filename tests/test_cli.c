@@ -32,19 +32,7 @@ static int file_exists(const char *path)
  * the exit status, or -1 when the process did not exit normally. */
 static int run(const char *args, char *out, size_t len)
 {
-    char cmd[8192];
-    FILE *p;
-    size_t n;
-    int st;
-
-    snprintf(cmd, sizeof cmd, "'%s/prunebound' %s 2>&1", PB_BINARY_DIR, args);
-    p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return pb_test_run(NULL, args, out, len);
 }
 
 /* A policy with n_in inputs, two tanh layers of 8, one linear output, small

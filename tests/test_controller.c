@@ -1274,19 +1274,7 @@ done:
 /* Runs `prunebound ARGS` with stdout and stderr into out; the exit status. */
 static int run_cli(const char *args, char *out, size_t outlen)
 {
-    char cmd[4096];
-    FILE *p;
-    size_t n;
-    int status;
-
-    snprintf(cmd, sizeof cmd, "'%s/prunebound' %s 2>&1", PB_BINARY_DIR, args);
-    p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    n = fread(out, 1, outlen - 1, p);
-    out[n] = '\0';
-    status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return pb_test_run(NULL, args, out, outlen);
 }
 
 static void test_cli_convert(void)

@@ -42,19 +42,7 @@ static int file_exists(const char *path)
 /* Runs "prunebound ARGS" with stderr merged; exit status or -1. */
 static int run(const char *args, char *out, size_t len)
 {
-    char cmd[8192];
-    FILE *p;
-    size_t n;
-    int st;
-
-    snprintf(cmd, sizeof cmd, "'%s/prunebound' %s 2>&1", PB_BINARY_DIR, args);
-    p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return pb_test_run(NULL, args, out, len);
 }
 
 /* The common part of every test config: the shipped pendulum policy (or
@@ -129,7 +117,7 @@ static const char *PY_SAME =
 
 static int same_files(const char *a, const char *b)
 {
-    char args[2400], out[4096];
+    char args[2 * 1400 + 8], out[4096];
     int rc;
     snprintf(args, sizeof args, "'%s' '%s'", a, b);
     rc = pb_test_python(PY_SAME, args, out, sizeof out);

@@ -18,19 +18,7 @@
  * optional environment prefix ("PATH=/x"); returns the exit status or -1. */
 static int run_env(const char *env, const char *args, char *out, size_t len)
 {
-    char cmd[8192];
-    FILE *p;
-    size_t n;
-    int st;
-
-    snprintf(cmd, sizeof cmd, "%s '%s/prunebound' %s 2>&1", env ? env : "", PB_BINARY_DIR, args);
-    p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return pb_test_run(env, args, out, len);
 }
 
 static int run(const char *args, char *out, size_t len)

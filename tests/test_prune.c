@@ -939,19 +939,10 @@ static void test_errors(void)
 /* Runs "prunebound prune ARGS" (stderr merged into out); returns the exit code. */
 static int run_cli(const char *args, char *out, size_t outlen)
 {
-    char cmd[4096];
-    FILE *p;
-    size_t n;
-    int st;
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/prunebound' prune %s 2>&1", pb_test_tmpdir(),
-             PB_BINARY_DIR, args);
-    p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    n = fread(out, 1, outlen - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char prefix[1400], full[8192];
+    snprintf(prefix, sizeof prefix, "cd '%s' &&", pb_test_tmpdir());
+    snprintf(full, sizeof full, "prune %s", args);
+    return pb_test_run(prefix, full, out, outlen);
 }
 
 /* Writes dataset `states` (n x c) to path with the HDF5 C API. */
