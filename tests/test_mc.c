@@ -973,7 +973,7 @@ static void test_cli_shipped_configs(void)
     if (rc)
         fprintf(stderr, "\n%s\n", out);
     CU_ASSERT_EQUAL(rc, 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "4 sample(s) x 3 variant(s); bound violations: 0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "4 sample(s) x 20 variant(s); bound violations: 0"));
 }
 
 /* Quantiles beyond the collect-and-sort size (2048 candidates): 6000
