@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 2
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
+apt-get install -y -qq \
     build-essential cmake pkg-config \
     libgsl-dev libopenblas-dev libhdf5-dev hdf5-tools libconfig-dev libcunit1-dev \
     protobuf-c-compiler libprotobuf-c-dev \
