@@ -3,10 +3,12 @@
  * Shamrai (arXiv:2507.02953, 2025). */
 #include "bounds.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_cblas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -15,7 +17,38 @@
 size_t bounds_spectral_work_size(size_t rows, size_t cols)
 {
     size_t mx = rows > cols ? rows : cols, mn = rows > cols ? cols : rows;
-    return mx * mn + mn * mn + mn;
+    return mx * mn + mn * mn + 3 * mn;
+}
+
+/* sigma_max^2 of the tall mx x mn matrix W (row-major) from the Gram matrix
+ * G = W^T W (dsyrk) and its eigenvalues (gsl_eigen_symm: Householder
+ * tridiagonalisation and implicit QL, no eigenvectors), for matrices too
+ * large for the Jacobi SVD's O(sweeps mx mn^2) cost.  The result is made an
+ * upper bound despite rounding: forming G errs by at most gamma_mx ||W||_F^2
+ * in the 2-norm (Higham, Accuracy and Stability, 2nd ed., 3.5) and the
+ * symmetric eigensolver is backward stable with an error of order
+ * mn eps ||G||_2 <= mn eps ||W||_F^2 (Golub & Van Loan, 4th ed., 8.3), so
+ * 4 (mx + mn) eps ||W||_F^2 is added.  G, d, sd: mn^2, mn, mn doubles. */
+static int gram_norm2(size_t mx, size_t mn, const double W[], double G[], double ev[],
+                      double d[], double sd[], double *s2)
+{
+    gsl_matrix_view g = gsl_matrix_view_array(G, mn, mn);
+    gsl_vector_view e = gsl_vector_view_array(ev, mn);
+    /* The workspace over caller memory: the tridiagonal's diagonal d (mn)
+     * and subdiagonal sd (mn - 1), as gsl_eigen_symm_alloc would lay it. */
+    gsl_eigen_symm_workspace ws = {mn, d, sd};
+    double fro = cblas_dnrm2((int)(mx * mn), W, 1), lmax = 0.0;
+    int status;
+
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)mn, (int)mx, 1.0, W, (int)mn, 0.0, G,
+                (int)mn);
+    status = gsl_eigen_symm(&g.matrix, &e.vector, &ws);
+    if (status)
+        return status;
+    for (size_t i = 0; i < mn; i++)
+        lmax = fmax(lmax, ev[i]);
+    *s2 = lmax + 4.0 * (double)(mx + mn) * DBL_EPSILON * fro * fro;
+    return GSL_SUCCESS;
 }
 
 /* ||B - A||_2 (A NULL: ||B||_2).  The matrix is copied into w as a tall
@@ -46,6 +79,16 @@ static int spectral_norm(size_t rows, size_t cols, const double A[], const doubl
             else
                 w[j * rows + i] = v;
         }
+    if (mn > BOUNDS_JACOBI_MAX) {
+        double s2;
+        status = gram_norm2(mx, mn, w, w + mx * mn, w + mx * mn + mn * mn,
+                            w + mx * mn + mn * mn + mn, w + mx * mn + mn * mn + 2 * mn, &s2);
+        if (status)
+            return pb_error_set(err, PB_ENUMERIC, "eigenvalues of the %zu x %zu Gram matrix: %s",
+                                mn, mn, gsl_strerror(status));
+        *norm = sqrt(s2);
+        return PB_SUCCESS;
+    }
     {
         gsl_matrix_view a = gsl_matrix_view_array(w, mx, mn);
         gsl_matrix_view q = gsl_matrix_view_array(w + mx * mn, mn, mn);

@@ -1212,8 +1212,73 @@ static void test_cmd_certify(void)
         "sys.exit(1 if fails else 0)\n");
 }
 
+
+/* Matrices beyond BOUNDS_JACOBI_MAX take the Gram-matrix route: its value
+ * must never fall below NumPy's largest singular value and exceed it by no
+ * more than its rounding allowance (about 4 (mx + mn) eps ||A||_F^2 /
+ * ||A||_2^2 relative; below 1e-8 here).  A tall, a wide and a rank-one
+ * matrix (whose norm is ||u|| ||v|| exactly). */
+static void test_spectral_gram_route(void)
+{
+    const size_t R = BOUNDS_JACOBI_MAX + 44, C = BOUNDS_JACOBI_MAX + 14;
+    gsl_rng *r = rng_new(13);
+    double *A = malloc(R * C * sizeof *A), *w = malloc(bounds_spectral_work_size(R, C) * sizeof *w);
+    double mine[3], u2 = 0.0, v2 = 0.0, u[BOUNDS_JACOBI_MAX + 44], v[BOUNDS_JACOBI_MAX + 14];
+    const char *path = pb_test_path("gram.bin");
+    char args[1400], out[256];
+    FILE *f;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    for (size_t i = 0; i < R * C; i++)
+        A[i] = gsl_ran_gaussian(r, 1.0) + (i % C == 0 ? 3.0 : 0.0);
+    fwrite(A, sizeof *A, R * C, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(R, C, A, w, &mine[0], NULL), PB_SUCCESS);
+    CU_ASSERT_EQUAL(bounds_spectral_norm(C, R, A, w, &mine[1], NULL), PB_SUCCESS); /* wide */
+    for (size_t i = 0; i < R; i++) {
+        u[i] = gsl_ran_gaussian(r, 1.0);
+        u2 += u[i] * u[i];
+    }
+    for (size_t j = 0; j < C; j++) {
+        v[j] = gsl_ran_gaussian(r, 1.0);
+        v2 += v[j] * v[j];
+    }
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = 0; j < C; j++)
+            A[i * C + j] = u[i] * v[j];
+    CU_ASSERT_EQUAL(bounds_spectral_norm(R, C, A, w, &mine[2], NULL), PB_SUCCESS);
+    CU_ASSERT(mine[2] >= sqrt(u2 * v2) * (1.0 - 1e-15));
+    PB_ASSERT_CLOSE(mine[2], sqrt(u2 * v2), 1e-8, 0.0);
+    if (pb_test_have_python()) {
+        double ref[2];
+        snprintf(args, sizeof args, "'%s' %zu %zu", path, R, C);
+        CU_ASSERT_EQUAL_FATAL(
+            pb_test_python("import sys, numpy as np\n"
+                           "r, c = int(sys.argv[2]), int(sys.argv[3])\n"
+                           "A = np.fromfile(sys.argv[1]).reshape(r, c)\n"
+                           "print('%.17g' % np.linalg.svd(A, compute_uv=False)[0])\n"
+                           "print('%.17g' % np.linalg.svd(A.reshape(c, r), compute_uv=False)[0])\n",
+                           args, out, sizeof out),
+            0);
+        CU_ASSERT_EQUAL_FATAL(sscanf(out, "%lf %lf", &ref[0], &ref[1]), 2);
+        for (int k = 0; k < 2; k++) {
+            CU_ASSERT(mine[k] >= ref[k] * (1.0 - 1e-15));
+            PB_ASSERT_CLOSE(mine[k], ref[k], 1e-8, 0.0);
+        }
+    } else {
+        fprintf(stderr, "note: no python3 with numpy; Gram route vs NumPy skipped\n");
+    }
+    free(A);
+    free(w);
+    gsl_rng_free(r);
+}
+
 static const pb_test_case spectral_tests[] = {{"numpy_svd", test_spectral_numpy},
                                               {"analytic", test_spectral_analytic},
+                                              {"gram_route_large", test_spectral_gram_route},
                                               {NULL, NULL}};
 static const pb_test_case state_tests[] = {{"random_triples_no_violation", test_random_triples},
                                            {"equality_rank_one_aligned", test_equality_rank_one},
