@@ -221,6 +221,19 @@ static int write_policy(hid_t f, const mlp *m)
     return ok;
 }
 
+int mlp_write_h5_group(const mlp *m, hid_t loc, pb_error *err)
+{
+    h5_quiet q;
+    int ok, status = mlp_validate(m, err);
+
+    if (status != PB_SUCCESS)
+        return status;
+    h5_quiet_begin(&q);
+    ok = write_policy(loc, m);
+    h5_quiet_end(&q);
+    return ok ? PB_SUCCESS : pb_error_set(err, PB_EIO, "writing a policy group failed (disk full?)");
+}
+
 int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
 {
     char *tmp;

@@ -2,6 +2,8 @@
 #ifndef MLP_IO_H
 #define MLP_IO_H
 
+#include <hdf5.h>
+
 #include "mlp.h"
 #include "pb_error.h"
 
@@ -17,6 +19,13 @@ int mlp_read_h5(const char *path, mlp **out, pb_error *err);
  * so a failure leaves no file at path.  Bit-exact round trip with
  * mlp_read_h5.  PB_EIO with a message on failure. */
 int mlp_write_h5(const mlp *m, const char *path, pb_error *err);
+
+/* Writes m in the policy layout under the open HDF5 file or group `loc`
+ * (its attributes, layers/, input/, output/, provenance/): what
+ * mlp_write_h5 puts at a file's root, so that a results file's
+ * /policies/<label> groups are policy files too.  PB_EINVAL for an invalid
+ * network, PB_EIO when HDF5 fails; loc is left open. */
+int mlp_write_h5_group(const mlp *m, hid_t loc, pb_error *err);
 
 /* SHA-256 of a file's bytes as 64 hex digits plus NUL (the provenance's
  * parent_sha256). */

@@ -281,66 +281,22 @@ static int prune_all(run_state *s, pb_error *err)
 
 /* ---- Writing ---- */
 
-/* A policy in the layout of a policy file under group `g`, plus per-layer
- * dW_spectral_norm and C_sup datasets. */
+/* A policy in the layout of a policy file under group `g` (mlp_write_h5_group),
+ * plus per-layer dW_spectral_norm and C_sup datasets. */
 static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW[],
                         const double C_sup[], pb_error *err)
 {
     char p[256];
-    size_t L = m->n_layers, dims[2];
+    size_t dims[1] = {m->n_layers};
+    hid_t gid = h5_group_open(f, g, err);
     int rc;
 
-    if ((rc = h5_group_make(f, g, err)) ||
-        (rc = h5_attr_write_str(f, g, "format", "prunebound-mlp", err)) ||
-        (rc = h5_attr_write_i64(f, g, "format_version", 1, err)))
+    if (gid < 0)
+        return err ? err->code : PB_EIO;
+    rc = mlp_write_h5_group(m, gid, err);
+    H5Gclose(gid);
+    if (rc)
         return rc;
-    for (size_t j = 0; j < L; j++) {
-        const mlp_layer *l = &m->layers[j];
-        char lg[200];
-        snprintf(lg, sizeof lg, "%s/layers/%zu", g, j + 1);
-        dims[0] = l->n_out;
-        dims[1] = l->n_in;
-        if ((rc = h5_group_make(f, lg, err)) ||
-            (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/W", lg), p), 2, dims, H5W_F64,
-                                   l->W, err)) ||
-            (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/b", lg), p), 1, dims, H5W_F64,
-                                   l->b, err)) ||
-            (rc = h5_attr_write_str(f, lg, "activation", mlp_act_name(l->act), err)))
-            return rc;
-        if (l->act == MLP_ACT_LEAKY_RELU &&
-            (rc = h5_attr_write_f64(f, lg, "alpha", 1, &l->alpha, err)))
-            return rc;
-        if (l->mask && (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/mask", lg), p), 2, dims,
-                                              H5W_U8, l->mask, err)))
-            return rc;
-    }
-    dims[0] = m->n_out;
-    if (m->out_offset) {
-        const double *a[4] = {m->out_offset, m->out_scale, m->out_low, m->out_high};
-        const char *n[4] = {"offset", "scale", "low", "high"};
-        for (size_t i = 0; i < 4; i++)
-            if (a[i] &&
-                (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/output/%s", g, n[i]), p), 1,
-                                       dims, H5W_F64, a[i], err)))
-                return rc;
-    }
-    dims[0] = m->n_in;
-    if (m->in_offset && m->in_scale &&
-        ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/input/offset", g), p), 1, dims,
-                                H5W_F64, m->in_offset, err)) ||
-         (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/input/scale", g), p), 1, dims,
-                                H5W_F64, m->in_scale, err))))
-        return rc;
-    if (m->prov.method[0]) {
-        snprintf(p, sizeof p, "%s/provenance", g);
-        if ((rc = h5_group_make(f, p, err)) ||
-            (rc = h5_attr_write_str(f, p, "method", m->prov.method, err)) ||
-            (rc = h5_attr_write_f64(f, p, "sparsity", 1, &m->prov.sparsity, err)) ||
-            (rc = h5_attr_write_str(f, p, "pattern", m->prov.pattern, err)) ||
-            (rc = h5_attr_write_str(f, p, "parent_sha256", m->prov.parent_sha256, err)))
-            return rc;
-    }
-    dims[0] = L;
     if ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/dW_spectral_norm", g), p), 1, dims,
                                H5W_F64, dW, err)) ||
         (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/C_sup", g), p), 1, dims, H5W_F64,

@@ -117,6 +117,18 @@ int h5_group_make(h5_file *f, const char *path, pb_error *err)
     return make_groups(f, path, 1, err);
 }
 
+hid_t h5_group_open(h5_file *f, const char *path, pb_error *err)
+{
+    hid_t g;
+
+    if (make_groups(f, path, 1, err) != PB_SUCCESS)
+        return H5I_INVALID_HID;
+    g = H5Gopen2(f->fid, path, H5P_DEFAULT);
+    if (g < 0)
+        pb_error_set(err, PB_EIO, "%s: cannot open group %s", f->tmp, path);
+    return g;
+}
+
 static hid_t mem_type(h5_kind kind)
 {
     switch (kind) {

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <hdf5.h>
+
 #include "pb_error.h"
 
 /* Element kinds of datasets and table columns. */
@@ -33,6 +35,10 @@ int h5_file_commit(h5_file *f, pb_error *err);
 void h5_file_discard(h5_file *f);
 
 /* The final and the temporary path of f. */
+/* The open HDF5 group at path (made with its parents when missing), for
+ * writers that take an HDF5 location (mlp_write_h5_group); the caller closes
+ * it with H5Gclose.  A negative id with the reason in err on failure. */
+hid_t h5_group_open(h5_file *f, const char *path, pb_error *err);
 const char *h5_file_path(const h5_file *f);
 const char *h5_file_tmp_path(const h5_file *f);
 
