@@ -8,7 +8,7 @@
 int bounds_loop_eval(double Lx, double Lu, double Lpi, double e0, size_t n, const double dev[],
                      double e[], pb_error *err)
 {
-    double a = Lx + Lu * Lpi;
+    double a = pb_add_up(Lx, pb_mul_up(Lu, Lpi));
 
     if (!(Lx >= 0.0) || !(Lu >= 0.0) || !(Lpi >= 0.0) || !(e0 >= 0.0) || !isfinite(a) ||
         !isfinite(e0))
@@ -20,11 +20,11 @@ int bounds_loop_eval(double Lx, double Lu, double Lpi, double e0, size_t n, cons
     for (size_t t = 0; t < n; t++)
         if (!(dev[t] >= 0.0))
             return pb_error_set(err, PB_EINVAL, "closed loop: dev[%zu] = %g is not >= 0", t, dev[t]);
-    /* ||x_{t+1} - x^_{t+1}|| <= Lx e_t + Lu ||pi(x_t) - pi^(x^_t)||
+    /* Rounded up.  ||x_{t+1} - x^_{t+1}|| <= Lx e_t + Lu ||pi(x_t) - pi^(x^_t)||
      *                       <= Lx e_t + Lu (Lpi e_t + ||pi(x^_t) - pi^(x^_t)||). */
     e[0] = e0;
     for (size_t t = 0; t < n; t++)
-        e[t + 1] = a * e[t] + Lu * dev[t];
+        e[t + 1] = pb_add_up(pb_mul_up(a, e[t]), pb_mul_up(Lu, dev[t]));
     return PB_SUCCESS;
 }
 
@@ -39,7 +39,7 @@ int bounds_lipschitz_from_jacobians(size_t n_samples, size_t rows, size_t cols, 
         return pb_error_set(err, PB_EINVAL, "Lipschitz estimate: NULL Jacobians");
     for (size_t i = 0; i < n_samples; i++) {
         double v;
-        int status = bounds_spectral_norm(rows, cols, J + i * rows * cols, w, &v, err);
+        int status = pb_spectral_norm(rows, cols, J + i * rows * cols, w, &v, err);
         if (status)
             return pb_error_prefix(err, "Jacobian sample %zu: ", i);
         best = fmax(best, v);

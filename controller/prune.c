@@ -5,7 +5,7 @@
  * (one dgemm).  docs/PRUNING.md. */
 #include "prune.h"
 
-#include "bounds.h"
+#include "pb_norm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -225,7 +225,7 @@ typedef struct drv_work {
     double *E;             /* n x max_width: (W - W_hat) applied to the inputs */
     double *H;             /* max_in^2 */
     double *D;             /* max_out * max_in: W - W_hat */
-    double *svd;           /* bounds_spectral_work_size() of the largest layer */
+    double *svd;           /* pb_spectral_work_size() of the largest layer */
     double *gscore;        /* global ranking: total selected weights */
     double *gscratch;
     unsigned char *gmask;
@@ -395,8 +395,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
         if (l->n_out > max_out)
             max_out = l->n_out;
         total_sel += l->n_in * l->n_out;
-        if (bounds_spectral_work_size(l->n_out, l->n_in) > n_svd)
-            n_svd = bounds_spectral_work_size(l->n_out, l->n_in);
+        if (pb_spectral_work_size(l->n_out, l->n_in) > n_svd)
+            n_svd = pb_spectral_work_size(l->n_out, l->n_in);
         if (!l->mask && !(l->mask = malloc(l->n_in * l->n_out)))
             goto nomem;
         {
@@ -465,7 +465,7 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
                     r += w.E[i] * w.E[i];
                 l->recon_err = r;
             }
-            s = bounds_spectral_norm_diff(l->n_out, l->n_in, lo->W, l->W, w.svd, &l->dW_norm, err);
+            s = pb_spectral_norm_diff(l->n_out, l->n_in, lo->W, l->W, w.svd, &l->dW_norm, err);
             if (s != PB_SUCCESS) {
                 pb_error_prefix(err, "layer %zu: ||dW||_2: ", j + 1);
                 goto fail;

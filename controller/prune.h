@@ -91,7 +91,7 @@ const prune_method *prune_find(const char *name);
  * in the policy's state space (the input map is applied here); it may be
  * NULL (n = 0) for methods without a Hessian, and then recon_err stays NaN.
  * On success *out owns a clone of m with the selected layers' W, mask,
- * dW_norm = ||W_orig - W_hat||_2 (bounds_spectral_norm_diff: GSL's SVD) and recon_err = ||W X_k -
+ * dW_norm = ||W_orig - W_hat||_2 (pb_spectral_norm_diff: a certified upper bound) and recon_err = ||W X_k -
  * W_hat X_k||_F^2 on the layer's calibration inputs X_k, and provenance (method, sparsity, pattern;
  * parent_sha256 left empty: the caller knows the file).  Codes: PB_EINVAL (bad options or
  * calibration), PB_EUNSUPPORTED (global with a method that has no score), PB_ENOMEM, PB_ENUMERIC.

@@ -20,7 +20,9 @@ static const char *const bound_usage =
     "\n"
     "For every state x (dataset `states` [n, n_in] of STATES.h5, in the policy's\n"
     "state space: the input map is applied) computes\n"
-    "  dev_actual        ||pi(x) - pi^(x)||, both output maps applied\n"
+    "  dev_actual        ||pi(x) - pi^(x)||, both output maps applied (scaled: it\n"
+    "                    neither overflows nor underflows)\n"
+    "  dev_actual_err    a certified bound of the rounding error of dev_actual\n"
     "  dev_bound         forward-pass bound g sum_k D^_k (||dW_k|| ||h_k(s)|| + ||db_k||)\n"
     "  dev_bound_closed  the same with ||h_k(s)|| replaced by its closed-form bound eta_k(||s||)\n"
     "  tightness         dev_actual / dev_bound\n"
@@ -28,7 +30,10 @@ static const char *const bound_usage =
     "(written to OUT.h5.tmp, renamed when complete).  The changed layers are\n"
     "found by comparing weights: dW_k = W^_k - W_k is the full difference,\n"
     "compensation of kept weights included; bias changes db_k are covered too.\n"
-    "docs/BOUNDS.md derives the bounds.\n"
+    "Both bounds are certified in floating point (every norm and product rounded\n"
+    "up, the forward passes' rounding included): a state whose dev_actual exceeds a\n"
+    "bound by less than dev_actual_err is counted as attained to rounding, and only\n"
+    "dev_actual - dev_actual_err > bound is a violation.  docs/BOUNDS.md derives it.\n"
     "\n"
     "options:\n"
     "  -m, --model FILE    original policy\n"
@@ -37,44 +42,7 @@ static const char *const bound_usage =
     "  -o, --output FILE   result file\n"
     "\n"
     "Exit status: 0 success; 2 bad usage, unreadable or mismatched input; 1 an\n"
-    "internal failure, including a bound violation (a bug: please report it).\n";
-
-/* The two policies must differ only in weights and biases: same layer
- * shapes and activations, the same input and output maps. */
-static int same_map(const double *a, const double *b, size_t n)
-{
-    if (!a || !b)
-        return !a && !b;
-    return memcmp(a, b, n * sizeof *a) == 0;
-}
-
-static int pair_check(const mlp *m, const mlp *p, const char *mp, const char *pp, pb_error *err)
-{
-    if (m->n_layers != p->n_layers)
-        return pb_error_set(err, PB_EINVAL, "%s has %zu layers but %s has %zu", mp, m->n_layers,
-                            pp, p->n_layers);
-    for (size_t k = 0; k < m->n_layers; k++) {
-        const mlp_layer *a = &m->layers[k], *b = &p->layers[k];
-        if (a->n_in != b->n_in || a->n_out != b->n_out)
-            return pb_error_set(err, PB_EINVAL, "layer %zu is %zu x %zu in %s but %zu x %zu in %s",
-                                k + 1, a->n_out, a->n_in, mp, b->n_out, b->n_in, pp);
-        if (a->act != b->act || (a->act == MLP_ACT_LEAKY_RELU && a->alpha != b->alpha))
-            return pb_error_set(err, PB_EINVAL, "layer %zu: activations differ (%s in %s, %s in %s)",
-                                k + 1, mlp_act_name(a->act), mp, mlp_act_name(b->act), pp);
-    }
-    if (!same_map(m->in_offset, p->in_offset, m->n_in) ||
-        !same_map(m->in_scale, p->in_scale, m->n_in))
-        return pb_error_set(err, PB_EINVAL, "the input maps of %s and %s differ", mp, pp);
-    if (!same_map(m->out_offset, p->out_offset, m->n_out) ||
-        !same_map(m->out_scale, p->out_scale, m->n_out) ||
-        !same_map(m->out_low, p->out_low, m->n_out) ||
-        !same_map(m->out_high, p->out_high, m->n_out))
-        return pb_error_set(err, PB_EINVAL,
-                            "the output maps of %s and %s differ (the bound assumes the same map)",
-                            mp, pp);
-    return PB_SUCCESS;
-}
-
+    "internal failure, including a true bound violation (a bug: please report it).\n";
 
 /* ---- HDF5 output ---- */
 
@@ -138,11 +106,11 @@ static int attr_str(hid_t f, const char *name, const char *v)
 /* Everything a result file holds. */
 typedef struct bound_result {
     size_t n, n_layers;
-    const double *actual, *bound, *closed, *tight; /* [n] */
+    const double *actual, *actual_err, *bound, *closed, *tight; /* [n] */
     const double *dWn, *dbn;                        /* [n_layers] */
     const long long *changed;                       /* [n_layers] 0/1 */
     double gain, max_actual, max_bound, max_closed, med_tight, max_tight;
-    long long violations;
+    long long violations, attained;
     const char *mpath, *ppath, *spath;
 } bound_result;
 
@@ -170,7 +138,9 @@ static int result_write(const char *path, const bound_result *r, pb_error *err)
     }
     {
         long long n = (long long)r->n, L = (long long)r->n_layers, one = 1;
-        ok = write_vec(f, "dev_actual", r->n, r->actual) && write_vec(f, "dev_bound", r->n, r->bound) &&
+        ok = write_vec(f, "dev_actual", r->n, r->actual) &&
+             write_vec(f, "dev_actual_err", r->n, r->actual_err) &&
+             write_vec(f, "dev_bound", r->n, r->bound) &&
              write_vec(f, "dev_bound_closed", r->n, r->closed) &&
              write_vec(f, "tightness", r->n, r->tight) && attr_str(f, "format", "prunebound-bound") &&
              attr_i64(f, "format_version", 1, &one) && attr_str(f, "tool_version", PB_VERSION) &&
@@ -186,7 +156,9 @@ static int result_write(const char *path, const bound_result *r, pb_error *err)
              attr_f64(f, "max_dev_bound_closed", 1, &r->max_closed) &&
              attr_f64(f, "median_tightness", 1, &r->med_tight) &&
              attr_f64(f, "max_tightness", 1, &r->max_tight) &&
-             attr_i64(f, "violations", 1, &r->violations);
+             attr_i64(f, "violations", 1, &r->violations) &&
+             attr_i64(f, "attained_to_rounding", 1, &r->attained) &&
+             attr_str(f, "bound_arithmetic", BOUNDS_ARITHMETIC);
     }
     ok = H5Fclose(f) >= 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
@@ -217,11 +189,12 @@ int cmd_bound(int argc, char **argv)
 {
     const char *mpath = NULL, *ppath = NULL, *spath = NULL, *opath = NULL;
     mlp *m = NULL, *p = NULL;
-    bounds_model *bm = NULL, *bp = NULL;
+    bounds_model *bm = NULL;
+    bounds_pair *pair = NULL;
     mlp_work *wo = NULL, *wp = NULL;
-    double *X = NULL, *buf = NULL, *sw = NULL;
+    double *X = NULL, *buf = NULL;
     long long *changed = NULL;
-    size_t n = 0, L, wsize = 0;
+    size_t n = 0, L;
     pb_error err;
     int status, rc = 1;
 
@@ -251,75 +224,68 @@ int cmd_bound(int argc, char **argv)
         return cli_usage_error(argv[0], "-m, -p, -s and -o are all required");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
-    if ((status = mlp_read_h5(mpath, &m, &err)) || (status = mlp_read_h5(ppath, &p, &err)) ||
-        (status = pair_check(m, p, mpath, ppath, &err)) ||
-        (status = mlp_states_read_h5(spath, m->n_in, &X, &n, &err))) {
+    if ((status = mlp_read_h5(mpath, &m, &err)) || (status = mlp_read_h5(ppath, &p, &err))) {
+        rc = cli_fail(argv[0], &err);
+        goto cleanup;
+    }
+    if ((status = bounds_pair_check(m, p, &err))) {
+        pb_error_prefix(&err, "%s and %s: ", mpath, ppath);
+        rc = cli_fail(argv[0], &err);
+        goto cleanup;
+    }
+    if ((status = mlp_states_read_h5(spath, m->n_in, &X, &n, &err))) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
     L = m->n_layers;
-    for (size_t k = 0; k < L; k++) {
-        size_t s = bounds_spectral_work_size(m->layers[k].n_out, m->layers[k].n_in);
-        wsize = s > wsize ? s : wsize;
-    }
-    /* buf: dWn, dbn, hn, eta [L each], then actual, bound, closed, tight, sorted [n each] */
-    buf = malloc((4 * L + 5 * n) * sizeof *buf);
-    sw = malloc(wsize * sizeof *sw);
+    /* buf: hco, hcp [L + 1 each], hn, eta [L each], then actual, err, bound, closed, tight,
+     * sorted [n each] */
+    buf = malloc((4 * L + 2 + 6 * n) * sizeof *buf);
     changed = calloc(L, sizeof *changed);
-    if (!buf || !sw || !changed) {
+    if (!buf || !changed) {
         pb_error_set(&err, PB_ENOMEM, "out of memory for %zu states", n);
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
-    if (!(bm = bounds_model_alloc(m, &err)) || !(bp = bounds_model_alloc(p, &err)) ||
+    if (!(bm = bounds_model_alloc(m, &err)) || !(pair = bounds_pair_alloc(m, bm, p, &err)) ||
         !(wo = mlp_work_alloc(m, 1, &err)) || !(wp = mlp_work_alloc(p, 1, &err))) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
     {
-        double *dWn = buf, *dbn = buf + L, *hn = buf + 2 * L, *eta = buf + 3 * L;
-        double *actual = buf + 4 * L, *bound = actual + n, *closed = bound + n, *tight = closed + n;
-        double *sorted = tight + n;
+        double *hco = buf, *hcp = buf + L + 1, *hn = buf + 2 * L + 2, *eta = buf + 3 * L + 2;
+        double *actual = buf + 4 * L + 2, *aerr = actual + n, *bound = aerr + n;
+        double *closed = bound + n, *tight = closed + n, *sorted = tight + n;
         double u[m->n_out], uh[m->n_out];
+        const double *ho[L + 1], *hp[L + 1];
         bound_result r = {0};
         int bias = 0, tty = n >= 100000 && cli_stderr_is_tty();
-        size_t n_changed = 0;
 
-        /* Which layers differ: dW_k = W^_k - W_k (full difference), db_k likewise. */
         for (size_t k = 0; k < L; k++) {
-            const mlp_layer *a = &m->layers[k], *b = &p->layers[k];
-            if ((status = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, sw, &dWn[k],
-                                                    &err))) {
-                pb_error_prefix(&err, "layer %zu: ", k + 1);
-                rc = cli_fail(argv[0], &err);
-                goto cleanup;
-            }
-            dbn[k] = 0.0;
-            for (size_t i = 0; i < a->n_out; i++)
-                dbn[k] += (b->b[i] - a->b[i]) * (b->b[i] - a->b[i]);
-            dbn[k] = sqrt(dbn[k]);
-            changed[k] = memcmp(a->W, b->W, a->n_in * a->n_out * sizeof *a->W) != 0 || dbn[k] > 0;
-            n_changed += changed[k] != 0;
-            bias |= dbn[k] > 0;
+            changed[k] = pair->changed[k];
+            bias |= pair->db_norm[k] > 0.0;
         }
         /* The loop over states: two forward passes, the bounds from norms. */
-        r.max_tight = 0.0;
         for (size_t i = 0; i < n; i++) {
+            bounds_point pt;
             if (tty && i % 4096 == 0)
                 fprintf(stderr, "\rprunebound bound: %3zu%% of %zu states", 100 * i / n, n);
             mlp_eval(p, wp, X + i * m->n_in, uh);
             mlp_eval(m, wo, X + i * m->n_in, u);
-            actual[i] = 0.0;
-            for (size_t j = 0; j < m->n_out; j++)
-                actual[i] += (u[j] - uh[j]) * (u[j] - uh[j]);
-            actual[i] = sqrt(actual[i]);
-            bounds_hidden_norms(bm, wo, hn);
-            bound[i] = bounds_multi_eval(bp, hn, dWn, dbn);
-            bounds_eta_eval(bm, hn[0], eta);
-            closed[i] = bounds_multi_eval(bp, eta, dWn, dbn);
+            for (size_t j = 0; j <= L; j++) {
+                ho[j] = mlp_work_hidden(wo, j);
+                hp[j] = mlp_work_hidden(wp, j);
+            }
+            bounds_pass_norms(bm, ho, hco);
+            bounds_pass_norms(pair->pruned, hp, hcp);
+            bounds_pair_eval(pair, hco, u, hcp, uh, hn, eta, &pt);
+            actual[i] = pt.actual;
+            aerr[i] = pt.actual_err;
+            bound[i] = pt.bound;
+            closed[i] = pt.bound_closed;
             tight[i] = bound[i] > 0.0 ? actual[i] / bound[i] : (actual[i] > 0.0 ? INFINITY : 0.0);
-            r.violations += bounds_is_violated(actual[i], bound[i]) ||
-                            bounds_is_violated(actual[i], closed[i]);
+            r.violations += pt.verdict == BOUNDS_VIOLATED;
+            r.attained += pt.verdict == BOUNDS_ATTAINED;
             r.max_actual = fmax(r.max_actual, actual[i]);
             r.max_bound = fmax(r.max_bound, bound[i]);
             r.max_closed = fmax(r.max_closed, closed[i]);
@@ -328,8 +294,9 @@ int cmd_bound(int argc, char **argv)
         if (tty)
             fprintf(stderr, "\r%60s\r", "");
         r.med_tight = median(n, tight, sorted);
-        r.n = n, r.n_layers = L, r.actual = actual, r.bound = bound, r.closed = closed;
-        r.tight = tight, r.dWn = dWn, r.dbn = dbn, r.changed = changed, r.gain = bm->gain;
+        r.n = n, r.n_layers = L, r.actual = actual, r.actual_err = aerr, r.bound = bound;
+        r.closed = closed, r.tight = tight, r.dWn = pair->dW_norm, r.dbn = pair->db_norm;
+        r.changed = changed, r.gain = bm->gain;
         r.mpath = mpath, r.ppath = ppath, r.spath = spath;
         if ((status = result_write(opath, &r, &err))) {
             rc = cli_fail(argv[0], &err);
@@ -337,26 +304,30 @@ int cmd_bound(int argc, char **argv)
         }
 
         printf("%zu states; layers changed:", n);
-        if (!n_changed)
+        if (!pair->n_changed)
             printf(" none (the policies have equal weights and biases)");
         for (size_t k = 0; k < L; k++)
             if (changed[k])
-                printf(" %zu (||dW||_2 = %.4g%s)", k + 1, dWn[k],
-                       dbn[k] > 0 ? ", bias changed" : "");
+                printf(" %zu (||dW||_2 <= %.4g%s)", k + 1, pair->dW_norm[k],
+                       pair->db_norm[k] > 0 ? ", bias changed" : "");
         printf("\n%s  output gain %.4g\n", bias ? "  bias changes are included in the bound\n" : "",
                bm->gain);
         printf("  max dev_actual        %.6g\n", r.max_actual);
         printf("  max dev_bound         %.6g   (forward pass%s)\n", r.max_bound,
-               n_changed > 1 ? ", telescoping sum over the changed layers" : "");
+               pair->n_changed > 1 ? ", telescoping sum over the changed layers" : "");
         printf("  max dev_bound_closed  %.6g\n", r.max_closed);
         printf("  tightness actual/bound: median %.4g, max %.4g\n", r.med_tight, r.max_tight);
+        printf("  attained to rounding  %lld   (dev_actual above a bound by less than its rounding "
+               "error dev_actual_err)\n",
+               r.attained);
         printf("  violations            %lld\n", r.violations);
         printf("wrote %s\n", opath);
         rc = 0;
         if (r.violations) {
             fprintf(stderr,
-                    "prunebound %s: %lld state(s) where the deviation exceeds a bound: this is a "
-                    "bug, please report it with the three input files\n",
+                    "prunebound %s: %lld state(s) where the deviation exceeds a bound by more "
+                    "than its rounding error: this is a bug, please report it with the three "
+                    "input files\n",
                     argv[0], r.violations);
             rc = 1;
         }
@@ -364,13 +335,12 @@ int cmd_bound(int argc, char **argv)
 cleanup:
     mlp_work_free(wo);
     mlp_work_free(wp);
+    bounds_pair_free(pair);
     bounds_model_free(bm);
-    bounds_model_free(bp);
     mlp_free(m);
     mlp_free(p);
     free(X);
     free(buf);
-    free(sw);
     free(changed);
     return rc;
 }

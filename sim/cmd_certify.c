@@ -138,7 +138,7 @@ static int certify_check(certify_ctx *c, const size_t *sel, size_t n_sel, double
         const mlp_layer *a = &c->m->layers[k], *b = &p->layers[k];
         c->dWn[k] = 0.0; /* an unselected layer is bit-identical: no SVD needed */
         if (memcmp(a->W, b->W, a->n_in * a->n_out * sizeof *a->W) != 0 &&
-            (status = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, c->w, &c->dWn[k],
+            (status = pb_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, c->w, &c->dWn[k],
                                                 err)))
             goto free_p;
     }
@@ -356,7 +356,7 @@ int cmd_certify(int argc, char **argv)
     {
         size_t L = m->n_layers, wsize = 2 * bounds_ibp_size(m);
         for (size_t k = 0; k < L; k++) {
-            size_t s = bounds_spectral_work_size(m->layers[k].n_out, m->layers[k].n_in);
+            size_t s = pb_spectral_work_size(m->layers[k].n_out, m->layers[k].n_in);
             wsize = s > wsize ? s : wsize;
         }
         work = malloc(wsize * sizeof *work);

@@ -313,7 +313,6 @@ static int write_header(h5_file *f, const run_state *s, pb_error *err)
     char buf[64], names[1024];
     time_t now = time(NULL);
     struct tm tm;
-    double v;
     int rc;
 
     gmtime_r(&now, &tm);
@@ -329,7 +328,7 @@ static int write_header(h5_file *f, const run_state *s, pb_error *err)
         (rc = h5_attr_write_i64(f, "/", "calibration_seed", (long long)c->calib_seed, err)) ||
         (rc = h5_attr_write_i64(f, "/", "calibration_states", (long long)s->n_X, err)) ||
         (rc = h5_attr_write_f64(f, "/", "bound_eps", 1, &c->bound_eps, err)) ||
-        (rc = h5_attr_write_f64(f, "/", "bound_reltol", 1, (v = BOUNDS_RELTOL, &v), err)) ||
+        (rc = h5_attr_write_str(f, "/", "bound_arithmetic", BOUNDS_ARITHMETIC, err)) ||
         (rc = h5_attr_write_str(f, "/", "policy_input",
                                 c->input == SIM_INPUT_ERROR ? "error" : "state", err)) ||
         (rc = h5_attr_write_str(f, "/", "reference", sim_ref_kind_name(c->ref.kind), err)))
@@ -423,6 +422,7 @@ static int write_run(h5_file *f, const run_state *s, size_t v, size_t i, pb_erro
         (rc = h5_attr_write_i64(f, g, "diverged_step", p->diverged_step, err)) ||
         (rc = h5_attr_write_i64(f, g, "diverged_step_orig", o->diverged_step, err)) ||
         (rc = h5_attr_write_i64(f, g, "violations", c->violations, err)) ||
+        (rc = h5_attr_write_i64(f, g, "attained_to_rounding", c->attained, err)) ||
         (rc = h5_attr_write_str(f, g, "scenario_name", s->cfg->scenarios[i].name, err)) ||
         (rc = h5_attr_write_f64(f, g, "x0", nx, s->cfg->scenarios[i].x0, err)))
         return rc;
@@ -547,7 +547,7 @@ static int simulate_and_write(run_state *s, const char *out_path, pb_error *err)
     for (size_t v = 0; v < s->n_variants; v++) {
         char g[128];
         snprintf(g, sizeof g, "/policies/%s", s->variants[v].label);
-        if ((rc = write_policy(f, g, s->nets[v], s->model->vbound[v].dW_norm,
+        if ((rc = write_policy(f, g, s->nets[v], s->model->pair[v]->dW_norm,
                                s->result->C_sup + v * L, err)))
             goto fail;
     }

@@ -351,16 +351,15 @@ static int row_is_finite(const double *a, size_t n)
 /* Folds the deviation of variant v at policy input s into row r. */
 static void row_add_deviation(const mc_study *s, mc_work *w, size_t v, const double in[], mc_row *r)
 {
-    double a, f, c;
+    bounds_point pt;
 
-    sim_deviation_eval(s->model, w->dev, v, in, &a, &f, &c, w->csup);
-    r->max_dev_actual = fmax(r->max_dev_actual, a);
-    r->max_dev_bound = fmax(r->max_dev_bound, f);
-    r->max_dev_bound_closed = fmax(r->max_dev_bound_closed, c);
-    if (f > 0.0 && a / f > r->tightness)
-        r->tightness = a / f;
-    if (bounds_is_violated(a, f) || bounds_is_violated(a, c))
-        r->violations++;
+    sim_deviation_eval(s->model, w->dev, v, in, &pt, w->csup);
+    r->max_dev_actual = fmax(r->max_dev_actual, pt.actual);
+    r->max_dev_bound = fmax(r->max_dev_bound, pt.bound);
+    r->max_dev_bound_closed = fmax(r->max_dev_bound_closed, pt.bound_closed);
+    if (pt.bound > 0.0 && pt.actual / pt.bound > r->tightness)
+        r->tightness = pt.actual / pt.bound;
+    r->violations += pt.verdict == BOUNDS_VIOLATED;
 }
 
 int mc_sample_run(const mc_study *s, mc_work *w, size_t index, mc_row rows[], double x0[],

@@ -13,6 +13,7 @@ struct sim_data {
     plant_stepper *st_orig, *st_pruned; /* one stepper per loop of a pair */
     mlp_work *w_orig, *w_var;           /* forward passes of the original and a variant */
     double *hnorm, *eta;                /* [n_layers] */
+    double *hco, *hcp;                  /* [n_layers + 1] norms of the two computed passes */
     double *ua, *ub;                    /* [nu] */
     double *dist;                       /* [(n_steps + 1) x nu] disturbance of the scenario */
     gsl_rng *rng;                       /* its noise */
@@ -21,83 +22,13 @@ struct sim_data {
 
 /* ---- Model ---- */
 
-static int same_map(const double *a, const double *b, size_t n)
-{
-    if (!a || !b)
-        return a == b;
-    return memcmp(a, b, n * sizeof *a) == 0;
-}
-
-/* Checks that variant v has orig's layer shapes, activations and maps (the
- * bounds assume only weights and biases changed). */
-static int variant_check(const mlp *orig, const sim_variant *v, pb_error *err)
-{
-    const mlp *n = v->net;
-
-    if (!n || n->n_layers != orig->n_layers || n->n_in != orig->n_in || n->n_out != orig->n_out)
-        return pb_error_set(err, PB_EINVAL, "variant %s: layer structure differs from the original",
-                            v->label);
-    for (size_t j = 0; j < orig->n_layers; j++) {
-        const mlp_layer *a = &orig->layers[j], *b = &n->layers[j];
-        if (a->n_in != b->n_in || a->n_out != b->n_out || a->act != b->act ||
-            (a->act == MLP_ACT_LEAKY_RELU && a->alpha != b->alpha))
-            return pb_error_set(err, PB_EINVAL,
-                                "variant %s: layer %zu differs in shape or activation", v->label,
-                                j + 1);
-    }
-    if (!same_map(orig->in_offset, n->in_offset, orig->n_in) ||
-        !same_map(orig->in_scale, n->in_scale, orig->n_in) ||
-        !same_map(orig->out_offset, n->out_offset, orig->n_out) ||
-        !same_map(orig->out_scale, n->out_scale, orig->n_out) ||
-        !same_map(orig->out_low, n->out_low, orig->n_out) ||
-        !same_map(orig->out_high, n->out_high, orig->n_out))
-        return pb_error_set(err, PB_EINVAL,
-                            "variant %s: input or output map differs from the original", v->label);
-    return PB_SUCCESS;
-}
-
-/* dW_k, db_k norms of variant v and which layers changed. */
-static int variant_bounds_init(const mlp *orig, const sim_variant *v, sim_variant_bounds *vb,
-                               double *w, pb_error *err)
-{
-    size_t L = orig->n_layers;
-    int rc;
-
-    vb->dW_norm = calloc(L, sizeof *vb->dW_norm);
-    vb->db_norm = calloc(L, sizeof *vb->db_norm);
-    if (!vb->dW_norm || !vb->db_norm)
-        return pb_error_set(err, PB_ENOMEM, "out of memory for the bounds of %s", v->label);
-    vb->bm = bounds_model_alloc(v->net, err);
-    if (!vb->bm)
-        return pb_error_prefix(err, "variant %s: ", v->label);
-    vb->n_changed = 0;
-    vb->k_single = 0;
-    for (size_t k = 0; k < L; k++) {
-        const mlp_layer *a = &orig->layers[k], *b = &v->net->layers[k];
-        double db2 = 0.0;
-        rc = bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, w, &vb->dW_norm[k], err);
-        if (rc)
-            return pb_error_prefix(err, "variant %s, layer %zu: ", v->label, k + 1);
-        for (size_t i = 0; i < a->n_out; i++)
-            db2 += (b->b[i] - a->b[i]) * (b->b[i] - a->b[i]);
-        vb->db_norm[k] = sqrt(db2);
-        if (vb->dW_norm[k] > 0.0 || vb->db_norm[k] > 0.0) {
-            vb->n_changed++;
-            vb->k_single = k;
-        }
-    }
-    return PB_SUCCESS;
-}
-
 sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double period,
                            double horizon, const sim_ref *ref, sim_input input, double stable_tol,
                            const mlp *orig, size_t n_variants, const sim_variant variants[],
                            pb_error *err)
 {
-    size_t nx = p->type->nx, nu = p->type->nu, wsize = 0;
+    size_t nx = p->type->nx, nu = p->type->nu;
     sim_model *m;
-    double *w = NULL;
-    int rc;
 
     if (plant_integrator_validate(integ, err))
         return NULL;
@@ -121,9 +52,12 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
                NULL;
     if (isnan(stable_tol) || stable_tol < 0.0)
         return pb_error_set(err, PB_EINVAL, "stable_tol must be >= 0"), NULL;
-    for (size_t v = 0; v < n_variants; v++)
-        if (variant_check(orig, &variants[v], err))
-            return NULL;
+    for (size_t v = 0; v < n_variants; v++) {
+        if (!variants[v].net)
+            return pb_error_set(err, PB_EINVAL, "variant %s: no network", variants[v].label), NULL;
+        if (bounds_pair_check(orig, variants[v].net, err))
+            return pb_error_prefix(err, "variant %s: ", variants[v].label), NULL;
+    }
 
     m = calloc(1, sizeof *m);
     if (!m)
@@ -138,32 +72,23 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
     m->orig = orig;
     m->n_variants = n_variants;
     m->variants = calloc(n_variants ? n_variants : 1, sizeof *m->variants);
-    m->vbound = calloc(n_variants ? n_variants : 1, sizeof *m->vbound);
-    if (!m->variants || !m->vbound)
+    m->pair = calloc(n_variants ? n_variants : 1, sizeof *m->pair);
+    if (!m->variants || !m->pair)
         goto free_m;
     if (n_variants)
         memcpy(m->variants, variants, n_variants * sizeof *variants);
     m->bm_orig = bounds_model_alloc(orig, err);
     if (!m->bm_orig)
         goto fail;
-    for (size_t k = 0; k < orig->n_layers; k++) {
-        size_t ws = bounds_spectral_work_size(orig->layers[k].n_out, orig->layers[k].n_in);
-        wsize = ws > wsize ? ws : wsize;
-    }
-    w = malloc(wsize * sizeof *w);
-    if (!w)
-        goto free_m;
-    for (size_t v = 0; v < n_variants; v++) {
-        rc = variant_bounds_init(orig, &m->variants[v], &m->vbound[v], w, err);
-        if (rc)
+    for (size_t v = 0; v < n_variants; v++)
+        if (!(m->pair[v] = bounds_pair_alloc(orig, m->bm_orig, m->variants[v].net, err))) {
+            pb_error_prefix(err, "variant %s: ", m->variants[v].label);
             goto fail;
-    }
-    free(w);
+        }
     return m;
 free_m:
     pb_error_set(err, PB_ENOMEM, "out of memory building the simulation model");
 fail:
-    free(w);
     sim_model_free(m);
     return NULL;
 nomem:
@@ -175,12 +100,9 @@ void sim_model_free(sim_model *m)
 {
     if (!m)
         return;
-    for (size_t v = 0; m->vbound && v < m->n_variants; v++) {
-        bounds_model_free(m->vbound[v].bm);
-        free(m->vbound[v].dW_norm);
-        free(m->vbound[v].db_norm);
-    }
-    free(m->vbound);
+    for (size_t v = 0; m->pair && v < m->n_variants; v++)
+        bounds_pair_free(m->pair[v]);
+    free(m->pair);
     free(m->variants);
     bounds_model_free(m->bm_orig);
     free(m);
@@ -253,11 +175,13 @@ sim_data *sim_data_alloc(const sim_model *m, pb_error *err)
         goto fail;
     d->hnorm = calloc(L, sizeof *d->hnorm);
     d->eta = calloc(L, sizeof *d->eta);
+    d->hco = calloc(L + 1, sizeof *d->hco);
+    d->hcp = calloc(L + 1, sizeof *d->hcp);
     d->ua = calloc(nu, sizeof *d->ua);
     d->ub = calloc(nu, sizeof *d->ub);
     d->dist = calloc((m->n_steps + 1) * nu, sizeof *d->dist);
     d->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!d->hnorm || !d->eta || !d->ua || !d->ub || !d->dist || !d->rng) {
+    if (!d->hnorm || !d->eta || !d->hco || !d->hcp || !d->ua || !d->ub || !d->dist || !d->rng) {
         sim_data_free(d);
         goto nomem;
     }
@@ -281,6 +205,8 @@ void sim_data_free(sim_data *d)
     mlp_work_free(d->w_var);
     free(d->hnorm);
     free(d->eta);
+    free(d->hco);
+    free(d->hcp);
     free(d->ua);
     free(d->ub);
     free(d->dist);
@@ -480,47 +406,40 @@ int sim_run_single(const sim_model *m, sim_data *d, const mlp *net, const double
 
 /* ---- Deviations and bounds at one state ---- */
 
-/* At policy input s: the actual deviation of variant v, the forward-pass
- * and closed-form bounds (bounds.h; one changed layer: Shamrai eq. for C_k(s);
- * several: the telescoping sum with the pruned network's downstream norms and
- * the original's hidden norms), and the running maximum of the per-layer
- * coefficients in csup[L]. */
-static void deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
-                           double *actual, double *fwd, double *closed, double csup[])
+/* hc[0..L] of the last pass left in w (bounds_pass_norms). */
+static void pass_norms(const bounds_model *bm, const mlp_work *w, double hc[])
 {
-    const sim_variant_bounds *vb = &m->vbound[v];
-    const mlp *orig = m->orig;
-    size_t nu = orig->n_out, L = orig->n_layers;
-    double a2 = 0.0;
+    const double *h[bm->n_layers + 1];
+    for (size_t j = 0; j <= bm->n_layers; j++)
+        h[j] = mlp_work_hidden(w, j);
+    bounds_pass_norms(bm, h, hc);
+}
+
+/* At policy input s: both forward passes, then bounds_pair_eval (one changed
+ * layer: the paper's C_k(s) ||dW_k||; several: the telescoping sum with the
+ * pruned network's downstream norms and the original's hidden norms), and the
+ * running maximum of the per-layer coefficients in csup[L]. */
+static void deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
+                           bounds_point *pt, double csup[])
+{
+    const bounds_pair *bp = m->pair[v];
 
     mlp_eval(m->variants[v].net, d->w_var, s, d->ub);
-    mlp_eval(orig, d->w_orig, s, d->ua);
-    for (size_t i = 0; i < nu; i++)
-        a2 += (d->ua[i] - d->ub[i]) * (d->ua[i] - d->ub[i]);
-    *actual = sqrt(a2);
-    bounds_hidden_norms(m->bm_orig, d->w_orig, d->hnorm);
-    for (size_t k = 0; k < L; k++) {
-        double c = bounds_forward_coeff(m->bm_orig, k, mlp_work_hidden(d->w_orig, k));
+    mlp_eval(m->orig, d->w_orig, s, d->ua);
+    pass_norms(bp->orig, d->w_orig, d->hco);
+    pass_norms(bp->pruned, d->w_var, d->hcp);
+    bounds_pair_eval(bp, d->hco, d->ua, d->hcp, d->ub, d->hnorm, d->eta, pt);
+    for (size_t k = 0; k < m->orig->n_layers; k++) {
+        double c = bounds_forward_coeff(m->bm_orig, k, d->hnorm[k]);
         if (c > csup[k])
             csup[k] = c;
     }
-    if (vb->n_changed == 0) {
-        *fwd = *closed = 0.0;
-    } else if (vb->n_changed == 1 && vb->db_norm[vb->k_single] == 0.0) {
-        size_t k = vb->k_single;
-        *fwd = bounds_forward_eval(m->bm_orig, k, mlp_work_hidden(d->w_orig, k), vb->dW_norm[k]);
-        *closed = bounds_closed_eval(m->bm_orig, k, d->hnorm[0], vb->dW_norm[k]);
-    } else {
-        *fwd = bounds_multi_eval(vb->bm, d->hnorm, vb->dW_norm, vb->db_norm);
-        bounds_eta_eval(m->bm_orig, d->hnorm[0], d->eta);
-        *closed = bounds_multi_eval(vb->bm, d->eta, vb->dW_norm, vb->db_norm);
-    }
 }
 
-void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[], double *actual,
-                        double *fwd, double *closed, double csup[])
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
+                        bounds_point *pt, double csup[])
 {
-    deviation_eval(m, d, v, s, actual, fwd, closed, csup);
+    deviation_eval(m, d, v, s, pt, csup);
 }
 
 static int row_is_finite(const double *a, size_t n)
@@ -533,19 +452,17 @@ static int row_is_finite(const double *a, size_t n)
 
 /* Folds one state's deviation and bounds into the summary of c: maxima of
  * the actual deviation and the forward-pass bound, tightness against that
- * bound, and a violation when either bound is exceeded (bounds_is_violated). */
-static void summary_add(sim_compare *c, double actual, double fwd, double closed)
+ * bound, and the verdict of bounds_check (a violation is a real one). */
+static void summary_add(sim_compare *c, const bounds_point *pt)
 {
-    if (isnan(actual))
-        return;
-    if (actual > c->max_dev_actual)
-        c->max_dev_actual = actual;
-    if (fwd > c->max_dev_bound)
-        c->max_dev_bound = fwd;
-    if (fwd > 0.0 && actual / fwd > c->tightness)
-        c->tightness = actual / fwd;
-    if (bounds_is_violated(actual, fwd) || bounds_is_violated(actual, closed))
-        c->violations++;
+    if (pt->actual > c->max_dev_actual)
+        c->max_dev_actual = pt->actual;
+    if (pt->bound > c->max_dev_bound)
+        c->max_dev_bound = pt->bound;
+    if (pt->bound > 0.0 && pt->actual / pt->bound > c->tightness)
+        c->tightness = pt->actual / pt->bound;
+    c->violations += pt->verdict == BOUNDS_VIOLATED;
+    c->attained += pt->verdict == BOUNDS_ATTAINED;
 }
 
 int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, pb_error *err)
@@ -565,26 +482,27 @@ int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, p
 
         run_loop(m, d->st_pruned, d->w_var, m->variants[v].net, x0, dist, d->x, &c->pruned);
         c->max_dev_actual = c->max_dev_bound = c->tightness = 0.0;
-        c->violations = 0;
+        c->violations = c->attained = 0;
         for (size_t k = 0; k < p->n_rows; k++) {
             const double *xo = o->x + k * nx, *xp = p->x + k * nx;
             const double *so = o->s + k * n_in, *sp = p->s + k * n_in;
-            double dd = 0.0;
-            for (size_t i = 0; i < nx; i++)
-                dd += (xo[i] - xp[i]) * (xo[i] - xp[i]);
-            c->traj_dev[k] = sqrt(dd);
+            bounds_point pt;
+            c->traj_dev[k] = pb_norm2_diff(nx, xo, xp, NULL);
             if (row_is_finite(sp, n_in)) {
-                deviation_eval(m, d, v, sp, &c->dev_actual[k], &c->dev_bound[k],
-                               &c->dev_bound_closed[k], csup);
-                summary_add(c, c->dev_actual[k], c->dev_bound[k], c->dev_bound_closed[k]);
+                deviation_eval(m, d, v, sp, &pt, csup);
+                c->dev_actual[k] = pt.actual;
+                c->dev_bound[k] = pt.bound;
+                c->dev_bound_closed[k] = pt.bound_closed;
+                summary_add(c, &pt);
             } else {
                 c->dev_actual[k] = c->dev_bound[k] = c->dev_bound_closed[k] = NAN;
             }
             if (row_is_finite(so, n_in)) {
-                deviation_eval(m, d, v, so, &c->dev_actual_at_orig[k], &c->dev_bound_at_orig[k],
-                               &c->dev_bound_closed_at_orig[k], csup);
-                summary_add(c, c->dev_actual_at_orig[k], c->dev_bound_at_orig[k],
-                            c->dev_bound_closed_at_orig[k]);
+                deviation_eval(m, d, v, so, &pt, csup);
+                c->dev_actual_at_orig[k] = pt.actual;
+                c->dev_bound_at_orig[k] = pt.bound;
+                c->dev_bound_closed_at_orig[k] = pt.bound_closed;
+                summary_add(c, &pt);
             } else {
                 c->dev_actual_at_orig[k] = c->dev_bound_at_orig[k] = NAN;
                 c->dev_bound_closed_at_orig[k] = NAN;
@@ -597,8 +515,9 @@ int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, p
         if (!row_is_finite(so, n_in))
             continue;
         mlp_eval(m->orig, d->w_orig, so, d->ua);
+        bounds_pass_eval_work(m->bm_orig, d->w_orig, d->hnorm, NULL);
         for (size_t j = 0; j < L; j++) {
-            double c = bounds_forward_coeff(m->bm_orig, j, mlp_work_hidden(d->w_orig, j));
+            double c = bounds_forward_coeff(m->bm_orig, j, d->hnorm[j]);
             if (c > r->C_sup_orig[j])
                 r->C_sup_orig[j] = c;
         }

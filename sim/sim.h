@@ -56,15 +56,6 @@ typedef struct sim_disturbance {
     unsigned long seed;
 } sim_disturbance;
 
-/* Per-variant constants of the bounds, fixed before any run. */
-typedef struct sim_variant_bounds {
-    bounds_model *bm; /* of the pruned network (D^_k of the telescoping sum) */
-    double *dW_norm;  /* [n_layers] ||W^_k - W_k||_2 (bounds_spectral_norm_diff) */
-    double *db_norm;  /* [n_layers] ||b^_k - b_k|| */
-    size_t n_changed; /* layers with dW or db non-zero */
-    size_t k_single;  /* the changed layer when n_changed == 1 */
-} sim_variant_bounds;
-
 /* The model of a study: read-only during runs, shared by threads. */
 typedef struct sim_model {
     const plant *plant; /* borrowed */
@@ -78,8 +69,8 @@ typedef struct sim_model {
     const mlp *orig;   /* borrowed */
     size_t n_variants;
     sim_variant *variants;      /* [n_variants] copies */
-    bounds_model *bm_orig;      /* of the original network */
-    sim_variant_bounds *vbound; /* [n_variants] */
+    bounds_model *bm_orig; /* of the original network */
+    bounds_pair **pair;    /* [n_variants]: each variant against the original */
     sim_disturbance dist;       /* none unless sim_model_set_disturbance */
 } sim_model;
 
@@ -135,7 +126,8 @@ typedef struct sim_compare {
     double *dev_bound_closed_at_orig;
     /* Summary over both sets of states. */
     double max_dev_actual, max_dev_bound, tightness;
-    long violations;
+    long violations; /* states where the exact deviation exceeds a bound (bounds_check): 0 */
+    long attained;   /* states where the computed deviation is above a bound by rounding only */
 } sim_compare;
 
 /* The outcome of one scenario, reused from one scenario to the next. */
@@ -166,12 +158,13 @@ int sim_loop_step(const sim_model *m, plant_stepper *st, const mlp *net, mlp_wor
 void sim_input_eval(const sim_model *m, const double x[], const double ref[], double s[]);
 
 /* At policy input s (n_in): the actual deviation ||pi(s) - pi^_v(s)|| of
- * variant v, its forward-pass and closed-form bounds (as recorded by sim_run),
- * and the running maxima of the per-layer coefficients in csup[n_layers].
- * Uses d's forward-pass buffers only (not its steppers); no allocation.  For
- * loops their caller owns (the Monte Carlo study, sim/mc.c). */
-void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[], double *actual,
-                        double *fwd, double *closed, double csup[]);
+ * variant v with its certified error, its forward-pass and closed-form
+ * bounds and their verdict (bounds_pair_eval, as recorded by sim_run), and
+ * the running maxima of the per-layer coefficients in csup[n_layers].  Uses
+ * d's forward-pass buffers only (not its steppers); no allocation.  For loops
+ * their caller owns (the Monte Carlo study, sim/mc.c). */
+void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
+                        bounds_point *pt, double csup[]);
 
 /* Runs net alone from x0, with the disturbance drawn in d, and records tr
  * (shapes of the model: sim_result.orig or a trace from sim_trace_init).

@@ -9,6 +9,7 @@
 #include <cblas.h>
 
 #include "bounds.h"
+
 #include "plant_rk4.h"
 
 struct sim_batch_model {
@@ -17,8 +18,8 @@ struct sim_batch_model {
     size_t nx, nu, L, substeps, n_steps;
     double period;
     const mlp *orig, *pruned;
-    bounds_model *bm_pruned;
-    double *dW_norm, *db_norm; /* [L] */
+    bounds_model *bm_orig;
+    bounds_pair *pair; /* the pruned network against the original */
     double xlo[PLANT_NX_MAX], xhi[PLANT_NX_MAX];
 };
 
@@ -31,7 +32,8 @@ struct sim_batch_work {
     double *rk;            /* plant_rk4_batch_work_size(LD) */
     double *S;             /* (LD x nx) row-major states, policy inputs */
     double *A, *B;         /* (LD x max_width) forward-pass ping-pong */
-    double *hn;            /* (LD x L) ||h_k|| of the original at each row */
+    double *hn, *hp;       /* (LD x (L + 1)) norms of every h_k of the original, the pruned */
+    double *hnorm, *eta;   /* [L] bounds_pair_eval scratch */
     double *Uo, *Up;       /* (LD x nu) original at all rows, (LD x nu) pruned */
     long *div;             /* [LD] first row not reached, -1 */
     double *bad;           /* [LD] state check of the last substep (> 0: out) */
@@ -41,8 +43,8 @@ void sim_batch_model_free(sim_batch_model *m)
 {
     if (!m)
         return;
-    bounds_model_free(m->bm_pruned);
-    free(m->dW_norm);
+    bounds_pair_free(m->pair);
+    bounds_model_free(m->bm_orig);
     free(m);
 }
 
@@ -51,8 +53,6 @@ sim_batch_model *sim_batch_model_alloc(const plant *p, double period, size_t sub
                                        pb_error *err)
 {
     sim_batch_model *m;
-    double *w = NULL;
-    size_t wsize = 0;
 
     if (!p || !orig || !pruned) {
         pb_error_set(err, PB_EINVAL, "sim_batch_model_alloc: no plant or no policy");
@@ -72,22 +72,8 @@ sim_batch_model *sim_batch_model_alloc(const plant *p, double period, size_t sub
                      orig->n_in, orig->n_out, p->type->name, p->type->nx, p->type->nu);
         return NULL;
     }
-    if (pruned->n_layers != orig->n_layers) {
-        pb_error_set(err, PB_EINVAL, "pruned policy has %zu layers, the original %zu",
-                     pruned->n_layers, orig->n_layers);
+    if (bounds_pair_check(orig, pruned, err))
         return NULL;
-    }
-    for (size_t k = 0; k < orig->n_layers; k++) {
-        const mlp_layer *a = &orig->layers[k], *b = &pruned->layers[k];
-        if (a->n_in != b->n_in || a->n_out != b->n_out) {
-            pb_error_set(err, PB_EINVAL, "layer %zu: pruned %zu x %zu, original %zu x %zu", k + 1,
-                         b->n_out, b->n_in, a->n_out, a->n_in);
-            return NULL;
-        }
-        size_t ws = bounds_spectral_work_size(a->n_out, a->n_in);
-        if (ws > wsize)
-            wsize = ws;
-    }
 
     m = calloc(1, sizeof *m);
     if (!m)
@@ -103,35 +89,13 @@ sim_batch_model *sim_batch_model_alloc(const plant *p, double period, size_t sub
     m->orig = orig;
     m->pruned = pruned;
     p->type->state_limits(p->p, m->xlo, m->xhi);
-    m->dW_norm = calloc(2 * m->L, sizeof *m->dW_norm);
-    w = malloc(wsize * sizeof *w);
-    if (!m->dW_norm || !w)
-        goto fail_free_m;
-    m->db_norm = m->dW_norm + m->L;
-    m->bm_pruned = bounds_model_alloc(pruned, err);
-    if (!m->bm_pruned)
-        goto fail_free_w;
-    /* ||dW_k||_2 by SVD and ||db_k||, as sim.c's variant_bounds_init. */
-    for (size_t k = 0; k < m->L; k++) {
-        const mlp_layer *a = &orig->layers[k], *b = &pruned->layers[k];
-        double db2 = 0.0;
-        if (bounds_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, w, &m->dW_norm[k], err) !=
-            PB_SUCCESS)
-            goto fail_free_w;
-        for (size_t i = 0; i < a->n_out; i++)
-            db2 += (b->b[i] - a->b[i]) * (b->b[i] - a->b[i]);
-        m->db_norm[k] = sqrt(db2);
+    if (!(m->bm_orig = bounds_model_alloc(orig, err)) ||
+        !(m->pair = bounds_pair_alloc(orig, m->bm_orig, pruned, err))) {
+        sim_batch_model_free(m);
+        return NULL; /* err set by the bounds code */
     }
-    free(w);
     return m;
 
-fail_free_w:
-    free(w);
-    sim_batch_model_free(m);
-    return NULL; /* err set by the bounds code */
-fail_free_m:
-    free(w);
-    sim_batch_model_free(m);
 fail_nomem:
     pb_error_set(err, PB_ENOMEM, "out of memory for the batch engine's model");
     return NULL;
@@ -151,7 +115,7 @@ sim_batch_work *sim_batch_work_alloc(const sim_batch_model *m, pb_error *err)
 {
     size_t nx = m->nx, nu = m->nu, mw = m->orig->max_width;
     size_t n = 2 * nx * LD + nu * LD + plant_rk4_batch_work_size(LD) + LD * nx + 2 * LD * mw +
-               LD * m->L + 2 * LD * nu;
+               2 * LD * (m->L + 1) + 2 * LD * nu + 2 * m->L;
     sim_batch_work *w = calloc(1, sizeof *w);
 
     if (!w)
@@ -168,8 +132,11 @@ sim_batch_work *sim_batch_work_alloc(const sim_batch_model *m, pb_error *err)
     w->A = w->S + LD * nx;
     w->B = w->A + LD * mw;
     w->hn = w->B + LD * mw;
-    w->Uo = w->hn + LD * m->L;
+    w->hp = w->hn + LD * (m->L + 1);
+    w->Uo = w->hp + LD * (m->L + 1);
     w->Up = w->Uo + LD * nu;
+    w->hnorm = w->Up + LD * nu;
+    w->eta = w->hnorm + m->L;
     return w;
 
 fail_free:
@@ -231,8 +198,9 @@ PB_SIMD_CLONES static void sigmoid_from_neg(size_t n, double z[])
 }
 
 /* Y (n x n_out) = net(S (n x n_in)) with both maps, one dgemm per layer;
- * when hn is not NULL, hn[r * L + k] = ||h_k|| of row r >= r0 (h_0 after
- * the input map).  A, B: (n x max_width) scratch. */
+ * hn[r * (L + 1) + k] >= ||h_k|| of row r >= r0 for k = 0..L (h_0 after the
+ * input map, h_L before the output map: bounds_pass_norms).  A, B:
+ * (n x max_width) scratch. */
 static void forward(const mlp *net, size_t n, const double S[], double A[], double B[],
                     double hn[], size_t r0, double Y[])
 {
@@ -248,14 +216,8 @@ static void forward(const mlp *net, size_t n, const double S[], double A[], doub
     for (size_t k = 0; k < L; k++) {
         const mlp_layer *l = &net->layers[k];
         int sig = l->act == MLP_ACT_SIGMOID;
-        if (hn)
-            for (size_t r = r0; r < n; r++) {
-                const double *h = H + r * l->n_in;
-                double s2 = 0.0;
-                for (size_t i = 0; i < l->n_in; i++)
-                    s2 += h[i] * h[i];
-                hn[r * L + k] = sqrt(s2);
-            }
+        for (size_t r = r0; r < n; r++)
+            hn[r * (L + 1) + k] = pb_norm2_upper(l->n_in, H + r * l->n_in);
         /* Z (n x n_out) = H (n x n_in) W^T + 1 b^T, as mlp_eval_batch; for a
          * sigmoid layer its negation -H W^T - 1 b^T (alpha = -1, bias -b),
          * exactly -(H W^T + 1 b^T) since rounding is symmetric. */
@@ -276,6 +238,8 @@ static void forward(const mlp *net, size_t n, const double S[], double A[], doub
         H = Z;
         Z = Z == B ? A : B;
     }
+    for (size_t r = r0; r < n; r++)
+        hn[r * (L + 1) + L] = pb_norm2_upper(net->n_out, H + r * net->n_out);
     memcpy(Y, H, n * net->n_out * sizeof *Y);
     if (net->out_offset || net->out_low || net->out_high)
         for (size_t r = 0; r < n; r++)
@@ -334,25 +298,21 @@ static void eval_block(const sim_batch_model *m, sim_batch_work *w, size_t nb, c
             for (size_t i = 0; i < nx; i++)
                 w->S[c * nx + i] = X[i * LD + c];
         forward(m->orig, nc, w->S, w->A, w->B, w->hn, nb, w->Uo);
-        forward(m->pruned, nb, w->S + nb * nx, w->A, w->B, NULL, 0, w->Up);
+        forward(m->pruned, nb, w->S + nb * nx, w->A, w->B, w->hp, 0, w->Up);
 
         /* Deviation, bound, trajectory distance at the rows reached. */
         for (size_t s = 0; s < nb; s++) {
             sim_batch_row *r = &rows[s];
             if (w->div[nb + s] < 0) {
                 const double *ua = w->Uo + (nb + s) * nu, *ub = w->Up + s * nu;
-                double a2 = 0.0, actual, bound;
-                for (size_t j = 0; j < nu; j++)
-                    a2 += (ua[j] - ub[j]) * (ua[j] - ub[j]);
-                actual = sqrt(a2);
-                bound = bounds_multi_eval(m->bm_pruned, w->hn + (nb + s) * L, m->dW_norm,
-                                          m->db_norm);
-                if (actual > r->max_dev_actual)
-                    r->max_dev_actual = actual;
-                if (bound > r->max_dev_bound)
-                    r->max_dev_bound = bound;
-                if (bounds_is_violated(actual, bound))
-                    r->violations++;
+                bounds_point pt;
+                bounds_pair_eval(m->pair, w->hn + (nb + s) * (L + 1), ua, w->hp + s * (L + 1), ub,
+                                 w->hnorm, w->eta, &pt);
+                if (pt.actual > r->max_dev_actual)
+                    r->max_dev_actual = pt.actual;
+                if (pt.bound > r->max_dev_bound)
+                    r->max_dev_bound = pt.bound;
+                r->violations += pt.verdict == BOUNDS_VIOLATED;
                 if (w->div[s] < 0) {
                     double d2 = 0.0;
                     for (size_t i = 0; i < nx; i++) {

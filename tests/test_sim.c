@@ -371,7 +371,7 @@ static void test_sparsity_zero(void)
     add_pruned(&f, "magnitude", 0.0, 0, 0, NULL, 0, NULL, 0);
     sim_ref_init_setpoint(&ref, 2, NULL);
     fixture_build(&f, &ref, INFINITY);
-    CU_ASSERT_EQUAL(f.m->vbound[0].n_changed, 0);
+    CU_ASSERT_EQUAL(f.m->pair[0]->n_changed, 0);
     CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
     {
         const sim_compare *c = &f.r->cmp[0];
@@ -433,9 +433,9 @@ static void test_no_violations(void)
     add_pruned(&f, "sparsegpt", 0.5, 2, 4, NULL, 0, f.X, nX);
     add_pruned(&f, "obd", 0.7, 0, 0, layer2, 1, f.X, nX);
     fixture_build(&f, &ref, 0.05);
-    CU_ASSERT_EQUAL(f.m->vbound[2].n_changed, 1);
-    CU_ASSERT_EQUAL(f.m->vbound[2].k_single, 1);
-    CU_ASSERT(f.m->vbound[0].n_changed > 1);
+    CU_ASSERT_EQUAL(f.m->pair[2]->n_changed, 1);
+    CU_ASSERT(f.m->pair[2]->changed[1] && !f.m->pair[2]->changed[0]);
+    CU_ASSERT(f.m->pair[0]->n_changed > 1);
     wa = mlp_work_alloc(f.orig, 1, &err);
     wb = mlp_work_alloc(f.orig, 1, &err);
     for (size_t i = 0; i < 3; i++) {

@@ -172,7 +172,7 @@ static size_t compare_paths(const plant *p, const mlp *orig, const mlp *pruned, 
                          1, &v, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
     CU_ASSERT_EQUAL_FATAL(sm->n_steps, n_steps);
-    CU_ASSERT_FATAL(sm->vbound[0].n_changed > 1); /* sim_run uses bounds_multi_eval */
+    CU_ASSERT_FATAL(sm->pair[0]->n_changed > 1); /* sim_run uses bounds_multi_eval */
     sd = sim_data_alloc(sm, &err);
     res = sim_result_alloc(sm, &err);
     CU_ASSERT_FATAL(sd && res);
