@@ -9,6 +9,8 @@
 
 #include <gsl/gsl_cblas.h>
 
+#include "pb_vec.h"
+
 static const char *const act_names[MLP_ACT_COUNT] = {"linear", "relu",    "leaky_relu",
                                                      "tanh",   "sigmoid", "hardtanh"};
 
@@ -60,12 +62,14 @@ void mlp_act_apply(mlp_act a, double alpha, size_t n, double z[])
             z[i] = z[i] > 0.0 ? z[i] : alpha * z[i];
         break;
     case MLP_ACT_TANH:
-        for (i = 0; i < n; i++)
-            z[i] = tanh(z[i]);
+        pb_vec_tanh(n, z, z);
         break;
-    case MLP_ACT_SIGMOID:
+    case MLP_ACT_SIGMOID: /* 1 / (1 + exp(-z)), the negation exact */
         for (i = 0; i < n; i++)
-            z[i] = 1.0 / (1.0 + exp(-z[i]));
+            z[i] = -z[i];
+        pb_vec_exp(n, z, z);
+        for (i = 0; i < n; i++)
+            z[i] = 1.0 / (1.0 + z[i]);
         break;
     case MLP_ACT_HARDTANH:
         for (i = 0; i < n; i++)

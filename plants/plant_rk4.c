@@ -1,6 +1,6 @@
 /* plant_rk4.c: classic fixed-step RK4 without an error estimate, as a
  * gsl_odeiv2_step_type ("rk4fixed") and over SoA batches (plant_rk4.h), and
- * the vectorised sin, cos, exp of glibc's libmvec. */
+ * batched right-hand sides over common/pb_vec.h's vectorised sin and cos. */
 #include "plant_rk4.h"
 
 #include <math.h>
@@ -9,86 +9,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "pb_vec.h"
 #include "quadrotor_beard.h"
-
-/* ---- Vectorised elementary functions (libmvec, x86-64 AVX2) ---- */
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* clang ignores the pragmas */
-#include <immintrin.h>
-#pragma GCC push_options
-#pragma GCC target("avx2")
-/* glibc libmvec's AVX2 variants (vector ABI names, glibc >= 2.22). */
-extern __m256d _ZGVdN4v_sin(__m256d x);
-extern __m256d _ZGVdN4v_cos(__m256d x);
-extern __m256d _ZGVdN4v_exp(__m256d x);
-
-#define VEC_MAP_AVX2(name, vfn, sfn)                                                               \
-    static void name(size_t n, const double x[], double y[])                                      \
-    {                                                                                              \
-        size_t i = 0;                                                                              \
-        for (; i + 4 <= n; i += 4)                                                                 \
-            _mm256_storeu_pd(y + i, vfn(_mm256_loadu_pd(x + i)));                                  \
-        for (; i < n; i++)                                                                         \
-            y[i] = sfn(x[i]);                                                                      \
-    }
-VEC_MAP_AVX2(vec_sin_avx2, _ZGVdN4v_sin, sin)
-VEC_MAP_AVX2(vec_cos_avx2, _ZGVdN4v_cos, cos)
-VEC_MAP_AVX2(vec_exp_avx2, _ZGVdN4v_exp, exp)
-#undef VEC_MAP_AVX2
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-/* ... and AVX-512 variants, eight at a time. */
-extern __m512d _ZGVeN8v_sin(__m512d x);
-extern __m512d _ZGVeN8v_cos(__m512d x);
-extern __m512d _ZGVeN8v_exp(__m512d x);
-
-#define VEC_MAP_AVX512(name, vfn, sfn)                                                             \
-    static void name(size_t n, const double x[], double y[])                                      \
-    {                                                                                              \
-        size_t i = 0;                                                                              \
-        for (; i + 8 <= n; i += 8)                                                                 \
-            _mm512_storeu_pd(y + i, vfn(_mm512_loadu_pd(x + i)));                                  \
-        for (; i < n; i++)                                                                         \
-            y[i] = sfn(x[i]);                                                                      \
-    }
-VEC_MAP_AVX512(vec_sin_avx512, _ZGVeN8v_sin, sin)
-VEC_MAP_AVX512(vec_cos_avx512, _ZGVeN8v_cos, cos)
-VEC_MAP_AVX512(vec_exp_avx512, _ZGVeN8v_exp, exp)
-#undef VEC_MAP_AVX512
-#pragma GCC pop_options
-/* 2: AVX-512, 1: AVX2, 0: neither (the CPU as GCC's cpu model sees it). */
-#define PB_VEC_LEVEL() (__builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0)
-#else
-#define PB_VEC_LEVEL() 0
-#define vec_sin_avx2(n, x, y) ((void)0)
-#define vec_cos_avx2(n, x, y) ((void)0)
-#define vec_exp_avx2(n, x, y) ((void)0)
-#define vec_sin_avx512(n, x, y) ((void)0)
-#define vec_cos_avx512(n, x, y) ((void)0)
-#define vec_exp_avx512(n, x, y) ((void)0)
-#endif
-
-#define VEC_DISPATCH(fn, scalar)                                                                   \
-    void plant_vec_##fn(size_t n, const double x[], double y[])                                    \
-    {                                                                                              \
-        switch (PB_VEC_LEVEL()) {                                                                  \
-        case 2:                                                                                    \
-            vec_##fn##_avx512(n, x, y);                                                            \
-            return;                                                                                \
-        case 1:                                                                                    \
-            vec_##fn##_avx2(n, x, y);                                                              \
-            return;                                                                                \
-        default:                                                                                   \
-            for (size_t i = 0; i < n; i++)                                                         \
-                y[i] = scalar(x[i]);                                                               \
-        }                                                                                          \
-    }
-VEC_DISPATCH(sin, sin)
-VEC_DISPATCH(cos, cos)
-VEC_DISPATCH(exp, exp)
-#undef VEC_DISPATCH
 
 /* Loops over a batch: compiled for AVX-512, AVX2 and the baseline, the
  * variant chosen at load time (GCC target_clones); IEEE arithmetic without
@@ -268,12 +190,12 @@ static void rhs_quadrotor_arch(const plant *m, double t, size_t n, size_t ld, co
     const double *x = X;
     double *d = dX;
     (void)t;
-    plant_vec_sin(n, X + 6 * ld, w);
-    plant_vec_cos(n, X + 6 * ld, w + ld);
-    plant_vec_sin(n, X + 7 * ld, w + 2 * ld);
-    plant_vec_cos(n, X + 7 * ld, w + 3 * ld);
-    plant_vec_sin(n, X + 8 * ld, w + 4 * ld);
-    plant_vec_cos(n, X + 8 * ld, w + 5 * ld);
+    pb_vec_sin(n, X + 6 * ld, w);
+    pb_vec_cos(n, X + 6 * ld, w + ld);
+    pb_vec_sin(n, X + 7 * ld, w + 2 * ld);
+    pb_vec_cos(n, X + 7 * ld, w + 3 * ld);
+    pb_vec_sin(n, X + 8 * ld, w + 4 * ld);
+    pb_vec_cos(n, X + 8 * ld, w + 5 * ld);
     quad_kernel(n, w, w + ld, w + 2 * ld, w + 3 * ld, w + 4 * ld, w + 5 * ld, x + 3 * ld,
                 x + 4 * ld, x + 5 * ld, x + 9 * ld, x + 10 * ld, x + 11 * ld, U, U + ld, U + 2 * ld,
                 d, d + ld, d + 2 * ld, d + 3 * ld, d + 4 * ld, d + 5 * ld, d + 6 * ld, d + 7 * ld,

@@ -49,11 +49,4 @@ size_t plant_rk4_batch_work_size(size_t ld);
 void plant_rk4_batch_apply(const plant *m, plant_batch_rhs f, size_t n, size_t ld, double t,
                            double h, double X[], const double U[], double w[]);
 
-/* y[i] = sin(x[i]), cos(x[i]), exp(x[i]) for i < n (libmvec AVX2 four at a
- * (eight) at a time when the CPU has AVX2 (AVX-512), within 4 ulp of libm; else
- * libm).  y may be x. */
-void plant_vec_sin(size_t n, const double x[], double y[]);
-void plant_vec_cos(size_t n, const double x[], double y[]);
-void plant_vec_exp(size_t n, const double x[], double y[]);
-
 #endif

@@ -9,7 +9,7 @@
 #include <cblas.h>
 
 #include "bounds.h"
-
+#include "pb_vec.h"
 #include "plant_rk4.h"
 
 struct sim_batch_model {
@@ -176,7 +176,7 @@ PB_SIMD_CLONES static void act_batch(mlp_act a, double alpha, size_t n, double z
     case MLP_ACT_SIGMOID:
         for (i = 0; i < n; i++)
             z[i] = -z[i];
-        plant_vec_exp(n, z, z);
+        pb_vec_exp(n, z, z);
         for (i = 0; i < n; i++)
             z[i] = 1.0 / (1.0 + z[i]);
         break;
@@ -192,7 +192,7 @@ PB_SIMD_CLONES static void act_batch(mlp_act a, double alpha, size_t n, double z
 /* sigma(z) = 1 / (1 + exp(-z)) from zn = -z in place (the GEMM gave -z). */
 PB_SIMD_CLONES static void sigmoid_from_neg(size_t n, double z[])
 {
-    plant_vec_exp(n, z, z);
+    pb_vec_exp(n, z, z);
     for (size_t i = 0; i < n; i++)
         z[i] = 1.0 / (1.0 + z[i]);
 }
