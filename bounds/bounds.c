@@ -77,6 +77,9 @@ bounds_model *bounds_model_alloc(const mlp *m, pb_error *err)
     }
     bm->out_affine = m->out_offset && m->out_scale;
     bm->out_off_norm = bm->out_affine ? pb_norm2_upper(m->n_out, m->out_offset) : 0.0;
+    bm->fe_map_rel = pb_mul_up(2.0, pb_gamma(2));
+    bm->fe_in_abs = pb_mul_up(2.0 * PB_ETA, sqrt((double)m->n_in) + 1.0);
+    bm->fe_out_abs = pb_mul_up(2.0 * PB_ETA, sqrt((double)m->n_out) + 1.0);
     for (size_t k = 0; k < m->n_layers; k++) {
         const mlp_layer *l = &m->layers[k];
         bounds_layer *b = &bm->layers[k];
@@ -85,6 +88,12 @@ bounds_model *bounds_model_alloc(const mlp *m, pb_error *err)
         b->lip = mlp_act_lipschitz(l->act, l->alpha);
         b->act0 = fabs(mlp_act_at_zero(l->act, l->alpha));
         bounds_act_rounding(l->act, &b->act_rel, &b->act_abs);
+        {
+            double sq = pb_sqrt_up((double)l->n_out);
+            b->fe_gamma = pb_gamma(l->n_in + 1);
+            b->fe_under = pb_mul_up(sq, (double)(l->n_in + 1) * PB_ETA);
+            b->fe_act_abs = pb_mul_up(b->act_abs, sq);
+        }
         b->b_norm = pb_norm2_upper(l->n_out, l->b);
         b->W_fro = pb_norm2_upper(l->n_out * l->n_in, l->W);
         if (pb_spectral_norm(l->n_out, l->n_in, l->W, w, &b->W_norm, err) != PB_SUCCESS) {
@@ -143,25 +152,20 @@ void bounds_pass_from_norms(const bounds_model *bm, const double hc[], double hn
     /* e_0: the input map s = (x - offset) * scale rounds twice per entry:
      * |s^ - s| <= gamma_2 |s| + eta <= 2 gamma_2 |s^| + 2 eta. */
     if (bm->in_map)
-        e = pb_add_up(pb_mul_up(2.0 * pb_gamma(2), hc[0]),
-                      pb_mul_up(2.0 * PB_ETA, sqrt((double)bm->n_in) + 1.0));
+        e = pb_add_up(pb_mul_up(bm->fe_map_rel, hc[0]), bm->fe_in_abs);
     hnorm[0] = pb_add_up(hc[0], e);
     for (size_t k = 0; k < L; k++) {
         const bounds_layer *b = &bm->layers[k];
-        double sq = pb_sqrt_up((double)b->n_out), ez;
         /* z^ = fl(W h^ + b): |z^ - (W h^ + b)| <= gamma_{n+1} (|W||h^| + |b|) + (n + 1) eta
          * componentwise (any order of summation, Higham 3.1), whose norm is at most
          * gamma_{n+1} (||W||_F ||h^|| + ||b||) + sqrt(m) (n + 1) eta; the exact
          * z = W h + b is ||W|| e away from W h^ + b. */
-        ez = pb_add_up(pb_mul_up(b->W_fro, hc[k]), b->b_norm);
-        ez = pb_mul_up(pb_gamma(b->n_in + 1), ez);
-        ez = pb_add_up(ez, pb_mul_up(b->W_norm, e));
-        ez = pb_add_up(ez, pb_mul_up(sq, (double)(b->n_in + 1) * PB_ETA));
+        double ez = pb_mul_up(b->fe_gamma, pb_add_up(pb_mul_up(b->W_fro, hc[k]), b->b_norm));
+        ez = pb_add_up(pb_add_up(ez, pb_mul_up(b->W_norm, e)), b->fe_under);
         /* h_{k+1} = sigma(z): l ||z^ - z|| plus the activation's own rounding. */
         e = pb_mul_up(b->lip, ez);
-        if (b->act_rel > 0.0 || b->act_abs > 0.0)
-            e = pb_add_up(e, pb_add_up(pb_mul_up(b->act_rel, hc[k + 1]),
-                                       pb_mul_up(b->act_abs, sq)));
+        if (b->act_rel > 0.0)
+            e = pb_add_up(e, pb_add_up(pb_mul_up(b->act_rel, hc[k + 1]), b->fe_act_abs));
         if (k + 1 < L)
             hnorm[k + 1] = pb_add_up(hc[k + 1], e);
     }
@@ -170,10 +174,8 @@ void bounds_pass_from_norms(const bounds_model *bm, const double hc[], double hn
     /* The output map u = clip((N - offset) * scale): 1-Lipschitz clipping, the
      * gain g on the network's error, and two roundings per entry. */
     if (bm->out_affine) {
-        double r = pb_mul_up(pb_mul_up(2.0 * pb_gamma(2), bm->gain),
-                             pb_add_up(hc[L], bm->out_off_norm));
-        e = pb_add_up(pb_mul_up(bm->gain, e), r);
-        e = pb_add_up(e, pb_mul_up(2.0 * PB_ETA, sqrt((double)bm->n_out) + 1.0));
+        double r = pb_mul_up(pb_mul_up(bm->fe_map_rel, bm->gain), pb_add_up(hc[L], bm->out_off_norm));
+        e = pb_add_up(pb_add_up(pb_mul_up(bm->gain, e), r), bm->fe_out_abs);
     }
     *out_err = e;
 }

@@ -48,6 +48,10 @@ typedef struct bounds_layer {
     double act0;    /* |sigma_k(0)| (1/2 for the sigmoid) */
     double act_rel; /* rounding of sigma_k: |fl(sigma(z)) - sigma(z)| <= act_rel |fl(sigma(z))| */
     double act_abs; /*                                                   + act_abs */
+    /* Constants of the forward error (bounds_pass_from_norms), rounded up:
+     * gamma_{n_in+1}, sqrt(n_out) (n_in + 1) eta (underflow in z), and
+     * sqrt(n_out) act_abs. */
+    double fe_gamma, fe_under, fe_act_abs;
 } bounds_layer;
 
 typedef struct bounds_model {
@@ -59,6 +63,8 @@ typedef struct bounds_model {
     int in_map;           /* the policy has an input map (its rounding enters h_0) */
     int out_affine;       /* the policy has an output offset and scale */
     double out_off_norm;  /* >= ||out_offset|| (0 without) */
+    /* The maps' rounding, rounded up: 2 gamma_2 and 2 eta (sqrt(n) + 1). */
+    double fe_map_rel, fe_in_abs, fe_out_abs;
 } bounds_model;
 
 /* Builds the cache of policy m (one certified spectral norm per layer).  The

@@ -4,7 +4,6 @@
 #include "pb_norm.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -12,59 +11,14 @@
 
 #define U PB_UNIT_ROUNDOFF
 
-/* ---- Directed rounding on top of round-to-nearest ---- */
-
-double pb_next_up(double x)
-{
-    uint64_t bits;
-
-    if (isnan(x) || x == INFINITY)
-        return x;
-    if (x == 0.0)
-        return PB_ETA;
-    memcpy(&bits, &x, sizeof bits);
-    bits = x > 0.0 ? bits + 1 : bits - 1; /* IEEE order is the order of the magnitude bits */
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
-double pb_next_down(double x)
-{
-    return -pb_next_up(-x);
-}
-
-/* A correctly rounded result lies within half an ulp of the exact one, so the
- * next double in the wanted direction is on the right side of it.  A zero
- * result is exact (a sum that cancels is exact with gradual underflow; a
- * product or quotient is zero only with a zero factor or dividend, tested
- * first, since a tiny one may underflow to zero) and stays zero. */
-double pb_add_up(double a, double b)
-{
-    double r = a + b;
-    return r == 0.0 ? 0.0 : pb_next_up(r);
-}
-
-double pb_mul_up(double a, double b)
-{
-    return a == 0.0 || b == 0.0 ? 0.0 * a * b : pb_next_up(a * b);
-}
-
-double pb_div_up(double a, double b)
-{
-    return a == 0.0 && b != 0.0 ? 0.0 / b : pb_next_up(a / b);
-}
+/* ---- Directed rounding on top of round-to-nearest (the rest is inline in pb_norm.h) ---- */
 
 double pb_sqrt_up(double a)
 {
     return a == 0.0 ? 0.0 : pb_next_up(sqrt(a));
 }
 
-double pb_div_down(double a, double b)
-{
-    return a == 0.0 && b != 0.0 ? 0.0 / b : pb_next_down(a / b);
-}
-
-double pb_gamma(size_t n)
+double pb_gamma_slow(size_t n)
 {
     double nu = (double)n * U; /* exact: a power-of-two multiple of an integer below 2^53 */
     if (!(nu < 0.5))
@@ -90,6 +44,27 @@ static double norm2_core(size_t n, const double a[], const double b[])
 {
     double m = 0.0, sum = 0.0, s;
     int e;
+
+    /* One pass without scaling first: exact to gamma_{n+2} as well whenever
+     * the sum of squares neither overflows nor comes below 2^-900, where the
+     * absolute error of squares that underflow (at most 2^-1075 each) is far
+     * below one unit roundoff of it; otherwise the scaled passes below. */
+    if (!b) {
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += a[i] * a[i];
+            s1 += a[i + 1] * a[i + 1];
+            s2 += a[i + 2] * a[i + 2];
+            s3 += a[i + 3] * a[i + 3];
+        }
+        for (; i < n; i++)
+            s0 += a[i] * a[i];
+        sum = (s0 + s1) + (s2 + s3);
+        if (sum >= 0x1p-900 && sum <= 0x1.fffffffffffffp+1023)
+            return sqrt(sum);
+        sum = 0.0;
+    }
 
     for (size_t i = 0; i < n; i++) {
         double v = fabs(b ? a[i] - b[i] : a[i]);

@@ -21,20 +21,66 @@
 
 /* The next double above x (below for pb_next_down): for a result x of one
  * correctly rounded operation, pb_next_up(x) >= the exact result.  +inf and
- * NaN are returned unchanged (-inf for pb_next_down likewise). */
-double pb_next_up(double x);
-double pb_next_down(double x);
+ * NaN are returned unchanged (-inf for pb_next_down likewise).  Inline: the
+ * bounds call these a few dozen times per state. */
+static inline double pb_next_up(double x)
+{
+    union {
+        double d;
+        unsigned long long u;
+    } v = {x};
+    if (x != x || x == __builtin_inf())
+        return x;
+    if (x == 0.0)
+        return PB_ETA;
+    v.u = x > 0.0 ? v.u + 1 : v.u - 1; /* IEEE order is the order of the magnitude bits */
+    return v.d;
+}
 
-/* a op b rounded up: never below the exact real result. */
-double pb_add_up(double a, double b);
-double pb_mul_up(double a, double b);
-double pb_div_up(double a, double b);
-double pb_sqrt_up(double a);
+static inline double pb_next_down(double x)
+{
+    return -pb_next_up(-x);
+}
+
+/* a op b rounded up: never below the exact real result.  A correctly rounded
+ * result lies within half an ulp of the exact one, so the next double up is
+ * above it.  A zero result is exact (a sum that cancels is exact with
+ * gradual underflow; a product or quotient is zero only with a zero factor or
+ * dividend, tested first, since a tiny one may underflow to zero) and stays
+ * zero. */
+static inline double pb_add_up(double a, double b)
+{
+    double r = a + b;
+    return r == 0.0 ? 0.0 : pb_next_up(r);
+}
+
+static inline double pb_mul_up(double a, double b)
+{
+    return a == 0.0 || b == 0.0 ? 0.0 * a * b : pb_next_up(a * b);
+}
+
+static inline double pb_div_up(double a, double b)
+{
+    return a == 0.0 && b != 0.0 ? 0.0 / b : pb_next_up(a / b);
+}
+
 /* a / b rounded down (a, b >= 0): never above the exact quotient. */
-double pb_div_down(double a, double b);
+static inline double pb_div_down(double a, double b)
+{
+    return a == 0.0 && b != 0.0 ? 0.0 / b : pb_next_down(a / b);
+}
 
-/* An upper bound of gamma_n = n u / (1 - n u); +inf when n u >= 1/2. */
-double pb_gamma(size_t n);
+/* sqrt(a) rounded up. */
+double pb_sqrt_up(double a);
+
+/* An upper bound of gamma_n = n u / (1 - n u); +inf when n u >= 1/2.  For
+ * n u <= 2^-20, 1 / (1 - n u) <= 1 + 2^-19 (inline: called per norm). */
+double pb_gamma_slow(size_t n);
+static inline double pb_gamma(size_t n)
+{
+    double nu = (double)n * PB_UNIT_ROUNDOFF; /* exact for n < 2^53 */
+    return nu <= 0x1p-20 ? pb_next_up(nu * (1.0 + 0x1p-19)) : pb_gamma_slow(n);
+}
 
 /* ||x||_2 computed as LAPACK's dnrm2 and C's hypot do, scaled by a power of
  * two so that no square overflows or underflows: its relative error is at
