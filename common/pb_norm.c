@@ -9,6 +9,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "pb_simd.h"
+
 #define U PB_UNIT_ROUNDOFF
 
 /* ---- Directed rounding on top of round-to-nearest (the rest is inline in pb_norm.h) ---- */
@@ -115,6 +117,48 @@ double pb_norm2_diff(size_t n, const double a[], const double b[], double *err)
                            : (isnan(r) ? r : 0.0);
     }
     return r;
+}
+
+PB_SIMD_CLONES static void sum_squares_lanes(size_t n, size_t nl, size_t ld, const double *restrict X,
+                              double *restrict out)
+{
+    for (size_t l = 0; l < nl; l++)
+        out[l] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *restrict x = X + i * ld;
+        for (size_t l = 0; l < nl; l++)
+            out[l] += x[l] * x[l];
+    }
+}
+
+void pb_norm2_upper_lanes(size_t n, size_t nl, size_t ld, const double X[], double out[])
+{
+    double g = pb_gamma(n + 2);
+
+    sum_squares_lanes(n, nl, ld, X, out);
+    for (size_t l = 0; l < nl; l++) {
+        double s = out[l], r;
+        if (s >= 0x1p-900 && s <= 0x1.fffffffffffffp+1023) {
+            r = sqrt(s);
+        } else {
+            /* Scaled, as norm2_core: the largest |entry| first. */
+            double mx = 0.0, sum = 0.0;
+            int e;
+            for (size_t i = 0; i < n; i++)
+                mx = fmax(mx, fabs(X[i * ld + l]));
+            if (mx == 0.0 || !isfinite(mx) || isnan(s)) {
+                out[l] = isnan(s) ? NAN : mx;
+                continue;
+            }
+            e = ilogb(mx);
+            for (size_t i = 0; i < n; i++) {
+                double y = ldexp(X[i * ld + l], -e);
+                sum += y * y;
+            }
+            r = ldexp(sqrt(sum), e);
+        }
+        out[l] = norm_upper_of(r, g, 0x1p-1073);
+    }
 }
 
 double pb_norm2_diff_upper(size_t n, const double a[], const double b[])

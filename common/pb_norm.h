@@ -92,6 +92,13 @@ double pb_norm2(size_t n, const double x[]);
  * rounding allowance added. */
 double pb_norm2_upper(size_t n, const double x[]);
 
+/* Certified upper bounds of the norms of nl vectors stored as a structure of
+ * arrays: entry i of vector l at X[i * ld + l]; out[l] >= ||x_l||_2, with the
+ * allowance of pb_norm2_upper (the sum over i runs in order, one accumulator
+ * per vector, which has the same gamma_{n+2} bound; a vector whose sum of
+ * squares leaves [2^-900, DBL_MAX] is rescaled on its own). */
+void pb_norm2_upper_lanes(size_t n, size_t nl, size_t ld, const double X[], double out[]);
+
 /* ||a - b||_2, scaled as pb_norm2 (+inf when a difference overflows); when
  * err is not NULL, *err receives a certified bound of |result - ||a - b||_2|
  * (0 for an infinite result, which is then exact: the norm exceeds DBL_MAX). */

@@ -1,6 +1,6 @@
-/* mlp.c: the MLP, its activations and its forward passes (single state:
- * one dgemv per layer; batch: one dgemm per layer, through GSL's CBLAS
- * interface, served by OpenBLAS). */
+/* mlp.c: the MLP, its activations and its forward passes (one state, a batch
+ * of rows, a batch of lanes), all through the one dense-layer kernel of
+ * mlp_kernel.h, so that every pass of a state gives the same bits. */
 #include "mlp.h"
 
 #include <math.h>
@@ -9,6 +9,8 @@
 
 #include <gsl/gsl_cblas.h>
 
+#include "mlp_kernel.h"
+#include "pb_simd.h"
 #include "pb_vec.h"
 
 static const char *const act_names[MLP_ACT_COUNT] = {"linear", "relu",    "leaky_relu",
@@ -47,7 +49,7 @@ double mlp_act_at_zero(mlp_act a, double alpha)
     return a == MLP_ACT_SIGMOID ? 0.5 : 0.0;
 }
 
-void mlp_act_apply(mlp_act a, double alpha, size_t n, double z[])
+PB_SIMD_CLONES void mlp_act_apply(mlp_act a, double alpha, size_t n, double z[])
 {
     size_t i;
     switch (a) {
@@ -281,10 +283,13 @@ int mlp_validate(const mlp *m, pb_error *err)
 }
 
 struct mlp_work {
-    size_t batch;
+    size_t batch;    /* lanes of mlp_eval_batch and mlp_eval_soa (>= 1) */
+    size_t ld;       /* their stride: batch rounded up to a multiple of 8 (1 for one state) */
     size_t n_layers;
-    double **h; /* [n_layers + 1], h[j] holds batch x width_j */
-    double *y;  /* batch x n_out scratch for the output map */
+    double **h;      /* [n_layers + 1] one state: h[j] holds width_j values */
+    double **hb;     /* [n_layers + 1] a batch, structure of arrays: width_j x ld; h itself
+                        when batch = 1 */
+    double *act;     /* max_width x batch: a layer's lanes gathered for its activation */
 };
 
 mlp_work *mlp_work_alloc(const mlp *m, size_t batch, pb_error *err)
@@ -297,16 +302,23 @@ mlp_work *mlp_work_alloc(const mlp *m, size_t batch, pb_error *err)
     if (!w)
         goto nomem;
     w->batch = batch;
+    w->ld = batch > 1 ? (batch + 7) / 8 * 8 : 1;
     w->n_layers = m->n_layers;
     w->h = calloc(m->n_layers + 1, sizeof *w->h);
     if (!w->h)
         goto free_w;
+    w->hb = batch > 1 ? calloc(m->n_layers + 1, sizeof *w->hb) : w->h;
+    if (!w->hb)
+        goto free_w;
     for (size_t j = 0; j <= m->n_layers; j++) {
         size_t width = j == 0 ? m->n_in : m->layers[j - 1].n_out;
-        w->h[j] = malloc(batch * width * sizeof(double));
-        if (!w->h[j])
+        /* zeroed: whole blocks are passed to the activations, unused lanes included */
+        w->h[j] = calloc(width, sizeof(double));
+        if (!w->h[j] || (w->hb != w->h && !(w->hb[j] = calloc(width * w->ld, sizeof(double)))))
             goto free_w;
     }
+    if (batch > 1 && !(w->act = malloc(m->max_width * batch * sizeof *w->act)))
+        goto free_w;
     return w;
 free_w:
     mlp_work_free(w);
@@ -321,13 +333,29 @@ void mlp_work_free(mlp_work *w)
         return;
     for (size_t j = 0; w->h && j <= w->n_layers; j++)
         free(w->h[j]);
+    if (w->hb != w->h) {
+        for (size_t j = 0; w->hb && j <= w->n_layers; j++)
+            free(w->hb[j]);
+        free(w->hb);
+    }
     free(w->h);
+    free(w->act);
     free(w);
 }
 
 const double *mlp_work_hidden(const mlp_work *w, size_t j)
 {
     return j <= w->n_layers ? w->h[j] : NULL;
+}
+
+const double *mlp_work_hidden_soa(const mlp_work *w, size_t j)
+{
+    return j <= w->n_layers ? w->hb[j] : NULL;
+}
+
+size_t mlp_work_stride(const mlp_work *w)
+{
+    return w->ld;
 }
 
 void mlp_input_map(const mlp *m, const double x[], double s[])
@@ -362,51 +390,99 @@ double mlp_output_gain(const mlp *m)
     return g;
 }
 
-/* The forward pass proper from w->h[0]: z_j = W_j h_{j-1} + b_j, h_j = sigma_j(z_j). */
-static void forward_single(const mlp *m, mlp_work *w)
+/* The forward pass proper over nl lanes of stride ld from h[0] (structure of
+ * arrays): z_j = W_j h_{j-1} + b_j by the kernel of mlp_kernel.h (the same
+ * chain of fused multiply-adds for every lane), h_j = sigma_j(z_j). */
+/* The layers of m over lanes nl of h (stride ld).  An activation runs over
+ * the whole layer at once (pb_vec.h pads only the end of an array): in place
+ * when every lane is used, else over the lanes gathered into act (n_out x
+ * nl); the values are the same either way (pb_vec.h). */
+static void forward(const mlp *m, double *const h[], size_t nl, size_t ld, double *act)
 {
     for (size_t j = 0; j < m->n_layers; j++) {
         const mlp_layer *l = &m->layers[j];
-        double *z = w->h[j + 1];
-        memcpy(z, l->b, l->n_out * sizeof *z);
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)l->n_out, (int)l->n_in, 1.0, l->W,
-                    (int)l->n_in, w->h[j], 1, 1.0, z, 1);
-        mlp_act_apply(l->act, l->alpha, l->n_out, z);
+        double *z = h[j + 1];
+        mlp_layer_eval(l->n_out, l->n_in, l->W, l->b, nl, ld, h[j], z);
+        if (l->act == MLP_ACT_LINEAR)
+            continue;
+        if (nl == ld) {
+            mlp_act_apply(l->act, l->alpha, l->n_out * ld, z);
+            continue;
+        }
+        for (size_t r = 0; r < l->n_out; r++)
+            memcpy(act + r * nl, z + r * ld, nl * sizeof *act);
+        mlp_act_apply(l->act, l->alpha, l->n_out * nl, act);
+        for (size_t r = 0; r < l->n_out; r++)
+            memcpy(z + r * ld, act + r * nl, nl * sizeof *act);
     }
 }
 
 void mlp_eval_net(const mlp *m, mlp_work *w, const double s[], double y[])
 {
     memcpy(w->h[0], s, m->n_in * sizeof *s);
-    forward_single(m, w);
+    forward(m, w->h, 1, 1, NULL);
     memcpy(y, w->h[m->n_layers], m->n_out * sizeof *y);
 }
 
 void mlp_eval(const mlp *m, mlp_work *w, const double x[], double u[])
 {
     mlp_input_map(m, x, w->h[0]);
-    forward_single(m, w);
+    forward(m, w->h, 1, 1, NULL);
     memcpy(u, w->h[m->n_layers], m->n_out * sizeof *u);
     mlp_output_map(m, u);
 }
 
+void mlp_eval_soa(const mlp *m, mlp_work *w, size_t nl, const double X[], size_t ldx, double U[],
+                  size_t ldu)
+{
+    size_t ld = w->ld, L = m->n_layers;
+    double *h0 = w->hb[0], *hL = w->hb[L];
+
+    for (size_t i = 0; i < m->n_in; i++) {
+        const double *x = X + i * ldx;
+        double *s = h0 + i * ld;
+        if (m->in_offset && m->in_scale) {
+            double o = m->in_offset[i], c = m->in_scale[i];
+            for (size_t l = 0; l < nl; l++)
+                s[l] = (x[l] - o) * c;
+        } else {
+            memcpy(s, x, nl * sizeof *s);
+        }
+    }
+    forward(m, w->hb, nl, ld, w->act);
+    for (size_t i = 0; i < m->n_out; i++) {
+        const double *y = hL + i * ld;
+        double *u = U + i * ldu;
+        double o = m->out_offset ? m->out_offset[i] : 0.0;
+        double c = m->out_scale ? m->out_scale[i] : 1.0;
+        double lo = m->out_low ? m->out_low[i] : -INFINITY;
+        double hi = m->out_high ? m->out_high[i] : INFINITY;
+        for (size_t l = 0; l < nl; l++) {
+            double v = m->out_offset && m->out_scale ? (y[l] - o) * c : y[l];
+            u[l] = v < lo ? lo : (v > hi ? hi : v);
+        }
+    }
+}
+
 void mlp_eval_batch(const mlp *m, mlp_work *w, size_t n, const double X[], double U[])
 {
-    for (size_t i = 0; i < n; i++)
-        mlp_input_map(m, X + i * m->n_in, w->h[0] + i * m->n_in);
-    for (size_t j = 0; j < m->n_layers; j++) {
-        const mlp_layer *l = &m->layers[j];
-        double *Z = w->h[j + 1];
-        /* Z (n x n_out) = H (n x n_in) W^T + 1 b^T */
-        for (size_t i = 0; i < n; i++)
-            memcpy(Z + i * l->n_out, l->b, l->n_out * sizeof *Z);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)l->n_out, (int)l->n_in,
-                    1.0, w->h[j], (int)l->n_in, l->W, (int)l->n_in, 1.0, Z, (int)l->n_out);
-        mlp_act_apply(l->act, l->alpha, n * l->n_out, Z);
+    size_t ld = w->ld, L = m->n_layers;
+
+    /* Rows to lanes (the input map as mlp_input_map), the pass, lanes to rows. */
+    for (size_t r = 0; r < n; r++) {
+        const double *x = X + r * m->n_in;
+        for (size_t i = 0; i < m->n_in; i++)
+            w->hb[0][i * ld + r] = m->in_offset && m->in_scale
+                                       ? (x[i] - m->in_offset[i]) * m->in_scale[i]
+                                       : x[i];
     }
-    memcpy(U, w->h[m->n_layers], n * m->n_out * sizeof *U);
-    for (size_t i = 0; i < n; i++)
-        mlp_output_map(m, U + i * m->n_out);
+    forward(m, w->hb, n, ld, w->act);
+    for (size_t r = 0; r < n; r++) {
+        double *u = U + r * m->n_out;
+        for (size_t i = 0; i < m->n_out; i++)
+            u[i] = w->hb[L][i * ld + r];
+        mlp_output_map(m, u);
+    }
 }
 
 size_t mlp_n_weights(const mlp *m)

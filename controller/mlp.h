@@ -83,10 +83,16 @@ int mlp_add_output_map(mlp *m, pb_error *err);
  * PB_EINVAL with a message naming the layer and the entry. */
 int mlp_validate(const mlp *m, pb_error *err);
 
-/* Workspace for forward passes of up to `batch` states at once. */
+/* Workspace for forward passes of one state, or of up to `batch` states at
+ * once (mlp_eval_batch, mlp_eval_soa). */
 typedef struct mlp_work mlp_work;
 mlp_work *mlp_work_alloc(const mlp *m, size_t batch, pb_error *err);
 void mlp_work_free(mlp_work *w);
+
+/* Every forward pass computes each layer output as the same chain of fused
+ * multiply-adds (mlp_kernel.h) and each activation by the same function
+ * (mlp_act_apply), so a state gives the same bits through mlp_eval,
+ * mlp_eval_batch and mlp_eval_soa, whatever the batch it shares and the CPU. */
 
 /* Single state: u (n_out) = policy(x (n_in)), input and output maps applied.
  * Keeps every hidden vector in w for mlp_work_hidden().  No allocation. */
@@ -95,13 +101,25 @@ void mlp_eval(const mlp *m, mlp_work *w, const double x[], double u[]);
 /* Network without the maps: y (n_out) = N(s (n_in)). */
 void mlp_eval_net(const mlp *m, mlp_work *w, const double s[], double y[]);
 
-/* Batch of n <= batch states, X (n x n_in) -> U (n x n_out), row-major, one
- * GEMM per layer.  Agrees with mlp_eval to rounding. */
+/* Batch of n <= batch states, X (n x n_in) -> U (n x n_out), row-major. */
 void mlp_eval_batch(const mlp *m, mlp_work *w, size_t n, const double X[], double U[]);
 
+/* Batch of nl <= batch states as structures of arrays: input i of state l at
+ * X[i * ldx + l], output i at U[i * ldu + l]; both maps applied.  Keeps every
+ * hidden layer in w (mlp_work_hidden_soa).  No allocation. */
+void mlp_eval_soa(const mlp *m, mlp_work *w, size_t nl, const double X[], size_t ldx, double U[],
+                  size_t ldu);
+
 /* After mlp_eval or mlp_eval_net: h_j (j = 0..n_layers) of the last state;
- * h_0 is the network input after the input map. */
+ * h_0 is the network input after the input map, h_L the output before the
+ * output map. */
 const double *mlp_work_hidden(const mlp_work *w, size_t j);
+
+/* After mlp_eval_soa or mlp_eval_batch: entry i of h_j of state l at
+ * mlp_work_hidden_soa(w, j)[i * mlp_work_stride(w) + l] (the stride is 1 for
+ * a workspace of one state, whose buffers are then mlp_work_hidden's). */
+const double *mlp_work_hidden_soa(const mlp_work *w, size_t j);
+size_t mlp_work_stride(const mlp_work *w);
 
 /* Applies the input map: s = (x - offset) * scale (copy when no map). */
 void mlp_input_map(const mlp *m, const double x[], double s[]);

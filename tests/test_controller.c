@@ -185,39 +185,86 @@ static void test_forward_maps(void)
     mlp_free(m);
 }
 
-/* Batched and single forward passes agree to 1e-13 relative. */
+/* Every forward pass of a state gives the same bits: mlp_eval, mlp_eval_batch
+ * at every row position of batches of 1 to 70 rows, and mlp_eval_soa at every
+ * lane of batches of 1 to 70 lanes of any stride (the kernel's vector tiles
+ * and its scalar tail alike), for widths 1 to 300, every activation and both
+ * maps; and each output equals the fused multiply-add chain of the kernel's
+ * contract, written out here layer by layer (fma() from libm). */
 static void test_forward_batch(void)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    size_t sizes[] = {5, 17, 9, 12, 3};
-    mlp_act acts[] = {MLP_ACT_TANH, MLP_ACT_LEAKY_RELU, MLP_ACT_SIGMOID, MLP_ACT_HARDTANH};
-    const size_t n = 37;
-    mlp *m = net_random(r, 4, sizes, acts);
-    mlp_work *w = mlp_work_alloc(m, n, NULL), *w1 = mlp_work_alloc(m, 1, NULL);
-    double X[37 * 5], U[37 * 3], u[3], umax = 0.0;
+    long mismatch = 0, chain_mismatch = 0, checked = 0;
 
-    CU_ASSERT_FATAL(w && w1);
-    CU_ASSERT_EQUAL_FATAL(mlp_add_input_map(m, NULL), PB_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(mlp_add_output_map(m, NULL), PB_SUCCESS);
-    fill_uniform(r, 5, m->in_offset, -1, 1);
-    fill_uniform(r, 5, m->in_scale, 0.5, 2);
-    fill_uniform(r, 3, m->out_scale, -3, 3);
-    fill_uniform(r, n * 5, X, -3, 3);
-    mlp_eval_batch(m, w, n, X, U);
-    for (size_t i = 0; i < n * 3; i++)
-        umax = fmax(umax, fabs(U[i]));
-    CU_ASSERT(umax > 0.1);
-    /* 1e-13 relative to the outputs' scale: GEMM and GEMV may sum in
-     * another order, so an output that nearly cancels differs in its last
-     * bits relative to itself. */
-    for (size_t i = 0; i < n; i++) {
-        mlp_eval(m, w1, X + 5 * i, u);
-        for (size_t k = 0; k < 3; k++)
-            PB_ASSERT_CLOSE(U[3 * i + k], u[k], 1e-13, 1e-13 * umax);
+    for (int t = 0; t < 40; t++) {
+        size_t L = 1 + gsl_rng_uniform_int(r, 4), sizes[6];
+        mlp_act acts[5];
+        mlp *m;
+        size_t nb = 1 + gsl_rng_uniform_int(r, 70), ldx = nb + gsl_rng_uniform_int(r, 5);
+        mlp_work *w, *w1;
+        double *X, *Xs, *U, *Us, u[300];
+        for (size_t j = 0; j <= L; j++)
+            sizes[j] = t % 5 == 0 ? 150 + gsl_rng_uniform_int(r, 150) : 1 + gsl_rng_uniform_int(r, 40);
+        for (size_t j = 0; j < L; j++)
+            acts[j] = (mlp_act)gsl_rng_uniform_int(r, MLP_ACT_COUNT);
+        m = net_random(r, L, sizes, acts);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        for (size_t j = 0; j < L; j++)
+            m->layers[j].alpha = 0.2;
+        if (t % 2) {
+            CU_ASSERT_EQUAL_FATAL(mlp_add_input_map(m, NULL), PB_SUCCESS);
+            CU_ASSERT_EQUAL_FATAL(mlp_add_output_map(m, NULL), PB_SUCCESS);
+            fill_uniform(r, m->n_in, m->in_offset, -1, 1);
+            fill_uniform(r, m->n_in, m->in_scale, 0.5, 2);
+            fill_uniform(r, m->n_out, m->out_scale, -3, 3);
+            m->out_high[0] = 0.5;
+        }
+        w = mlp_work_alloc(m, nb, NULL);
+        w1 = mlp_work_alloc(m, 1, NULL);
+        X = malloc(nb * m->n_in * sizeof *X);
+        Xs = malloc(ldx * m->n_in * sizeof *Xs);
+        U = malloc(nb * m->n_out * sizeof *U);
+        Us = malloc(ldx * m->n_out * sizeof *Us);
+        CU_ASSERT_FATAL(w && w1 && X && Xs && U && Us);
+        fill_uniform(r, nb * m->n_in, X, -3, 3);
+        for (size_t l = 0; l < nb; l++)
+            for (size_t i = 0; i < m->n_in; i++)
+                Xs[i * ldx + l] = X[l * m->n_in + i];
+        mlp_eval_batch(m, w, nb, X, U);
+        mlp_eval_soa(m, w, nb, Xs, ldx, Us, ldx);
+        for (size_t l = 0; l < nb; l++) {
+            double h[2][300];
+            mlp_eval(m, w1, X + l * m->n_in, u);
+            for (size_t k = 0; k < m->n_out; k++)
+                mismatch += memcmp(&u[k], &U[l * m->n_out + k], sizeof u[k]) != 0 ||
+                            memcmp(&u[k], &Us[k * ldx + l], sizeof u[k]) != 0;
+            /* the chain of the kernel's contract */
+            for (size_t i = 0; i < m->n_in; i++)
+                h[0][i] = m->in_scale ? (X[l * m->n_in + i] - m->in_offset[i]) * m->in_scale[i]
+                                      : X[l * m->n_in + i];
+            for (size_t j = 0; j < L; j++) {
+                const mlp_layer *ly = &m->layers[j];
+                for (size_t q = 0; q < ly->n_out; q++) {
+                    double z = ly->b[q];
+                    for (size_t c = 0; c < ly->n_in; c++)
+                        z = fma(ly->W[q * ly->n_in + c], h[j % 2][c], z);
+                    h[(j + 1) % 2][q] = z;
+                }
+                mlp_act_apply(ly->act, ly->alpha, ly->n_out, h[(j + 1) % 2]);
+            }
+            mlp_output_map(m, h[L % 2]);
+            for (size_t k = 0; k < m->n_out; k++)
+                chain_mismatch += memcmp(&u[k], &h[L % 2][k], sizeof u[k]) != 0;
+            checked++;
+        }
+        mlp_work_free(w);
+        mlp_work_free(w1);
+        free(X), free(Xs), free(U), free(Us);
+        mlp_free(m);
     }
-    mlp_work_free(w);
-    mlp_work_free(w1);
-    mlp_free(m);
+    CU_ASSERT(checked > 500);
+    CU_ASSERT_EQUAL(mismatch, 0);
+    CU_ASSERT_EQUAL(chain_mismatch, 0);
     gsl_rng_free(r);
 }
 
@@ -1384,7 +1431,7 @@ static void test_cli_info(void)
 
 static const pb_test_case mlp_tests[] = {{"forward pass vs hand computation", test_forward_hand},
                                          {"input and output maps", test_forward_maps},
-                                         {"batch equals single", test_forward_batch},
+                                         {"one state, rows, lanes: the same bits", test_forward_batch},
                                          {"activation Lipschitz constants", test_act_lipschitz},
                                          {"activation names", test_act_names},
                                          {"pruned counts per layer", test_layer_pruned},
