@@ -58,9 +58,9 @@ int main(int argc, char **argv)
             "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
             "pruning = ( { method = \"magnitude\"; sparsity = [0.5]; } );\n"
             "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
+            "criterion = { tol = 0.05; };\n"
             "montecarlo = { chunk = 1000;\n"
-            "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; };\n"
-            "  criterion = { tol = 0.05; }; };\n",
+            "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; }; };\n",
             PB_SOURCE_DIR);
     fclose(f);
     printf("prunebound montecarlo, pendulum, 1 variant, 5 steps, chunk 1000, %s thread(s)\n",

@@ -12,6 +12,8 @@
  * upright rest x = x' = theta = theta' = 0, F = 0 is the equilibrium. */
 #include <math.h>
 
+#include "pb_simd.h"
+#include "pb_vec.h"
 #include "plant.h"
 
 enum { P_MC, P_MP, P_L, P_G, P_UMAX, P_XMAX, P_VMAX, P_THMAX, P_WMAX };
@@ -54,6 +56,40 @@ static int f(double t, const double x[], const double u[], const double p[], dou
         if (!isfinite(dxdt[i]))
             return PB_EDIVERGED;
     return PB_SUCCESS;
+}
+
+/* f over the lanes of a batch, term for term (pb_simd.h); sn, cs are
+ * sin and cos of theta. */
+PB_SIMD_CLONES static void
+f_lanes(size_t n, const double *restrict sn, const double *restrict cs, const double *restrict xd,
+        const double *restrict om, const double *restrict F, const double *restrict mc,
+        const double *restrict mp, const double *restrict l, const double *restrict g,
+        double *restrict d0, double *restrict d1, double *restrict d2, double *restrict d3)
+{
+    for (size_t i = 0; i < n; i++) {
+        double M = mc[i] + mp[i], ml = mp[i] * l[i];
+        double s = sn[i], c = cs[i], w = om[i];
+        double tmp = (F[i] + ml * w * w * s) / M;
+        double den = l[i] * (4.0 / 3.0 - mp[i] * c * c / M);
+        double thacc = (g[i] * s - c * tmp) / den;
+        d0[i] = xd[i];
+        d1[i] = tmp - ml * thacc * c / M;
+        d2[i] = w;
+        d3[i] = thacc;
+    }
+}
+
+/* The type's f_batch (plant.h): sin and cos of theta over the lanes into w,
+ * then f_lanes.  A non-finite result is left in dX: f's only divergence is a
+ * non-finite dxdt. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    (void)t;
+    pb_vec_sin(n, X + 2 * ld, w);
+    pb_vec_cos(n, X + 2 * ld, w + ld);
+    f_lanes(n, w, w + ld, X + ld, X + 3 * ld, U, P + P_MC * ld, P + P_MP * ld, P + P_L * ld,
+            P + P_G * ld, dX, dX + ld, dX + 2 * ld, dX + 3 * ld);
 }
 
 /* Derivatives of the three lines of f by the quotient and chain rules. */
@@ -126,6 +162,7 @@ const plant_type plant_cartpole = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

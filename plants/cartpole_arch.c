@@ -11,6 +11,8 @@
  * No input saturation by default (the network's tanh already bounds f). */
 #include <math.h>
 
+#include "pb_simd.h"
+#include "pb_vec.h"
 #include "plant.h"
 
 enum { P_KF, P_M, P_L, P_G, P_D, P_J, P_FMAX, P_XMAX, P_VMAX, P_THMAX, P_WMAX };
@@ -52,6 +54,37 @@ static int f(double t, const double x[], const double u[], const double p[], dou
         if (!isfinite(dxdt[i]))
             return PB_EDIVERGED;
     return PB_SUCCESS;
+}
+
+/* f over the lanes of a batch, term for term (pb_simd.h); sn, cs are
+ * sin and cos of x3. */
+PB_SIMD_CLONES static void
+f_lanes(size_t n, const double *restrict sn, const double *restrict cs, const double *restrict x2,
+        const double *restrict x4, const double *restrict u, const double *restrict kf,
+        const double *restrict m, const double *restrict l, const double *restrict g,
+        const double *restrict d, const double *restrict J, double *restrict d0,
+        double *restrict d1, double *restrict d2, double *restrict d3)
+{
+    for (size_t s = 0; s < n; s++) {
+        double ml = m[s] * l[s];
+        d0[s] = x2[s];
+        d1[s] = kf[s] * u[s];
+        d2[s] = x4[s];
+        d3[s] = (ml * (g[s] * sn[s] - kf[s] * u[s] * cs[s]) - d[s] * x4[s]) / J[s];
+    }
+}
+
+/* The type's f_batch (plant.h): sin and cos of x3 over the lanes into w,
+ * then f_lanes.  A non-finite result is left in dX: f's only divergence is a
+ * non-finite dxdt. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    (void)t;
+    pb_vec_sin(n, X + 2 * ld, w);
+    pb_vec_cos(n, X + 2 * ld, w + ld);
+    f_lanes(n, w, w + ld, X + ld, X + 3 * ld, U, P + P_KF * ld, P + P_M * ld, P + P_L * ld,
+            P + P_G * ld, P + P_D * ld, P + P_J * ld, dX, dX + ld, dX + 2 * ld, dX + 3 * ld);
 }
 
 static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
@@ -109,6 +142,7 @@ const plant_type plant_cartpole_arch = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

@@ -6,6 +6,8 @@
  * m = L = 0.5, c = 0, g = 1).  Upright rest, theta = 0, is the equilibrium. */
 #include <math.h>
 
+#include "pb_simd.h"
+#include "pb_vec.h"
 #include "plant.h"
 
 enum { P_M, P_L, P_C, P_G, P_UMAX, P_THMAX, P_WMAX };
@@ -34,6 +36,30 @@ static int f(double t, const double x[], const double u[], const double p[], dou
     dxdt[0] = x[1];
     dxdt[1] = p[P_G] / p[P_L] * sin(x[0]) + (u[0] - p[P_C] * x[1]) / mL2;
     return isfinite(dxdt[0]) && isfinite(dxdt[1]) ? PB_SUCCESS : PB_EDIVERGED;
+}
+
+/* f over the lanes of a batch, term for term (pb_simd.h). */
+PB_SIMD_CLONES static void f_lanes(size_t n, const double *restrict sth,
+                                      const double *restrict om, const double *restrict u,
+                                      const double *restrict m, const double *restrict L,
+                                      const double *restrict c, const double *restrict g,
+                                      double *restrict d0, double *restrict d1)
+{
+    for (size_t s = 0; s < n; s++) {
+        double mL2 = m[s] * L[s] * L[s];
+        d0[s] = om[s];
+        d1[s] = g[s] / L[s] * sth[s] + (u[s] - c[s] * om[s]) / mL2;
+    }
+}
+
+/* The type's f_batch (plant.h): sin(theta) over the lanes into w, then f_lanes.
+ * A non-finite result is left in dX: f's only divergence is a non-finite dxdt. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    (void)t;
+    pb_vec_sin(n, X, w);
+    f_lanes(n, w, X + ld, U, P + P_M * ld, P + P_L * ld, P + P_C * ld, P + P_G * ld, dX, dX + ld);
 }
 
 static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
@@ -87,6 +113,7 @@ const plant_type plant_pendulum = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

@@ -12,6 +12,13 @@
 #define PLANT_NAME_MAX 32
 #define PLANT_NX_MAX 64 /* largest nx of any type */
 #define PLANT_NU_MAX 16 /* largest nu of any type */
+#define PLANT_NP_MAX 64 /* largest np of any type */
+
+/* Scratch of a batched right-hand side per unit of stride: f_batch and
+ * plant_batch_eval (plant_rk4.h) take w of PLANT_BATCH_WORK * ld doubles.
+ * Enough for every shipped type (quadrotor_arch: 7 rows) and for the generic
+ * path's x, dxdt, u, p of one state (2 nx + nu + np <= 208). */
+#define PLANT_BATCH_WORK (2 * PLANT_NX_MAX + PLANT_NU_MAX + PLANT_NP_MAX)
 
 /* A named quantity with its unit: a state, an input or a parameter. */
 typedef struct plant_var {
@@ -48,6 +55,21 @@ typedef struct plant_type {
     /* Right-hand side dxdt = f(t, x, u; p).  Returns PB_SUCCESS, or
      * PB_EDIVERGED on a non-finite or out-of-domain state. (required) */
     int (*f)(double t, const double x[], const double u[], const double p[], double dxdt[]);
+
+    /* The same right-hand side over n states in structure-of-arrays form,
+     * stride ld >= n: component i of state s is X[i * ld + s], input j is
+     * U[j * ld + s], parameter q is P[q * ld + s] (parameters may differ per
+     * state: Monte Carlo randomises them), the result dX[i * ld + s]; w is
+     * scratch of PLANT_BATCH_WORK * ld doubles; dX overlaps none of X, U, P,
+     * w.  Computes what f computes state by state, term for term, so the two
+     * agree to rounding (the vectorised sin and cos of common/pb_vec.h may
+     * differ from libm's in the last bits; bit for bit where they agree).  No
+     * return code: where f returns PB_EDIVERGED (a non-finite or out-of-domain
+     * state) it leaves a non-finite value in that state's dX for the caller's
+     * state check.  No allocation.  Call it through plant_batch_eval
+     * (plant_rk4.h), which falls back on f state by state. (optional) */
+    void (*f_batch)(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[]);
 
     /* Analytic Jacobians, row-major: dfdx (nx x nx), dfdu (nx x nu).
      * Either output may be NULL when not wanted. (optional) */

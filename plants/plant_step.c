@@ -38,7 +38,7 @@ struct plant_stepper {
     gsl_odeiv2_driver *d;   /* owns step, control and evolve; ms steppers need it */
     double h;               /* adaptive step carried from period to period */
     double u[PLANT_NU_MAX]; /* the held, saturated input */
-    double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX]; /* state limits */
+    double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX]; /* state limits at the last reset */
     double *x_last;                            /* [nx] last accepted state */
     double *fd_x, *fd_fp, *fd_fm;              /* [nx] central-difference Jacobian scratch */
     int status;                                /* PB status of the last plant call in a callback */
@@ -176,7 +176,6 @@ plant_stepper *plant_stepper_alloc(const plant *m, const plant_integrator *opts,
     s->sys.jacobian = sys_jac;
     s->sys.dimension = nx;
     s->sys.params = s;
-    m->type->state_limits(m->p, s->lo, s->hi);
 
     /* The driver links step, control and evolve: the multistep methods
      * reach the control through it, and select their order from it even in
@@ -211,6 +210,9 @@ void plant_stepper_free(plant_stepper *s)
 
 void plant_stepper_reset(plant_stepper *s)
 {
+    /* The limits from the model's parameters as they are now: a caller may
+     * change them between trajectories (Monte Carlo randomises them). */
+    s->m->type->state_limits(s->m->p, s->lo, s->hi);
     gsl_odeiv2_driver_reset(s->d);
     s->h = fmin(s->opts.h0 > 0 ? s->opts.h0 : s->period, s->period);
     s->status = PB_SUCCESS;

@@ -40,11 +40,12 @@ extern const char *const plant_stepper_names[];
  * sized for the model.  Each thread owns its own. */
 typedef struct plant_stepper plant_stepper;
 
-/* Allocates a stepper for model m (which must outlive it and must not change
- * while it is used) with control period `period` > 0; validates the model and
- * the options first.  The implicit methods (rk1imp rk2imp rk4imp bsimp msbdf)
- * use the type's analytic Jacobian, else central differences.  NULL on
- * failure, with the reason in err (PB_EINVAL, PB_ENOMEM). */
+/* Allocates a stepper for model m (which must outlive it, and whose
+ * parameters must not change during a trajectory: see plant_stepper_reset)
+ * with control period `period` > 0; validates the model and the options
+ * first.  The implicit methods (rk1imp rk2imp rk4imp bsimp msbdf) use the
+ * type's analytic Jacobian, else central differences.  NULL on failure, with
+ * the reason in err (PB_EINVAL, PB_ENOMEM). */
 plant_stepper *plant_stepper_alloc(const plant *m, const plant_integrator *opts, double period,
                                    pb_error *err);
 void plant_stepper_free(plant_stepper *s);
@@ -59,8 +60,12 @@ void plant_stepper_free(plant_stepper *s);
 int plant_stepper_apply(plant_stepper *s, double t, double x[], const double u[]);
 
 /* Resets the stepper's internal state (step-size memory, multistep history)
- * before a new trajectory.  (The method's history is also reset at every
- * period, since the held input jumps there; the step size is carried.) */
+ * before a new trajectory and takes the state limits from the model's current
+ * parameters.  After changing the model's parameters (plant_set_param, or a
+ * Monte Carlo sample's draw) the caller must call it before the next
+ * trajectory: until then the stepper checks the old limits.  (The method's
+ * history is also reset at every period, since the held input jumps there;
+ * the step size is carried.) */
 void plant_stepper_reset(plant_stepper *s);
 
 #endif

@@ -38,6 +38,14 @@ static int f(double t, const double x[], const double u[], const double p[], dou
     return quad_beard_f(x, u[0], u + 1, p, dxdt);
 }
 
+/* The type's f_batch (plant.h): the four inputs are rows 0..3 of U. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    (void)t;
+    quad_beard_f_batch(n, ld, X, U, U + ld, U + 2 * ld, U + 3 * ld, P, dX, w);
+}
+
 static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
                double dfdu[])
 {
@@ -92,6 +100,7 @@ const plant_type plant_quadrotor = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

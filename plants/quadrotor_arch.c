@@ -39,6 +39,18 @@ static int f(double t, const double x[], const double u[], const double p[], dou
     return quad_beard_f(x, u[0], tau, p, dxdt);
 }
 
+/* The type's f_batch (plant.h): a yaw torque of 0.0 in every lane (row 6
+ * of w), divided by Jz as f does, so that both round alike. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    double *tau_psi = w + 6 * ld;
+    (void)t;
+    for (size_t s = 0; s < n; s++)
+        tau_psi[s] = 0.0;
+    quad_beard_f_batch(n, ld, X, U, U + ld, U + 2 * ld, tau_psi, P, dX, w);
+}
+
 static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
                double dfdu[])
 {
@@ -89,6 +101,7 @@ const plant_type plant_quadrotor_arch = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

@@ -26,7 +26,10 @@
 #define QUADROTOR_BEARD_H
 
 #include <math.h>
+#include <stddef.h>
 
+#include "pb_simd.h"
+#include "pb_vec.h"
 #include "plant.h"
 
 /* Parameter order shared by both quadrotor types. */
@@ -65,6 +68,69 @@ static inline int quad_beard_f(const double x[], double u1, const double tau[3],
         if (!isfinite(dxdt[i]))
             return PB_EDIVERGED;
     return PB_SUCCESS;
+}
+
+/* quad_beard_f over the lanes of a batch, term for term so that both round
+ * alike (pb_simd.h): SF, CF, ... the sines and cosines of phi, theta, psi;
+ * xu .. xr the body velocities and rates; u1, t0, t1, t2 the thrust deviation
+ * and torques; m .. g the parameters; d0 .. d11 the rows of the result. */
+PB_SIMD_CLONES static void
+quad_beard_lanes(size_t n, const double *restrict SF, const double *restrict CF,
+                 const double *restrict ST, const double *restrict CT, const double *restrict SPS,
+                 const double *restrict CPS, const double *restrict xu, const double *restrict xv,
+                 const double *restrict xw, const double *restrict xp, const double *restrict xq,
+                 const double *restrict xr, const double *restrict u1, const double *restrict t0,
+                 const double *restrict t1, const double *restrict t2, const double *restrict m,
+                 const double *restrict jx, const double *restrict jy, const double *restrict jz,
+                 const double *restrict gr, double *restrict d0, double *restrict d1,
+                 double *restrict d2, double *restrict d3, double *restrict d4, double *restrict d5,
+                 double *restrict d6, double *restrict d7, double *restrict d8, double *restrict d9,
+                 double *restrict d10, double *restrict d11)
+{
+    for (size_t s = 0; s < n; s++) {
+        double sf = SF[s], cf = CF[s], st = ST[s], ct = CT[s], sps = SPS[s], cps = CPS[s];
+        double u = xu[s], v = xv[s], w = xw[s], pr = xp[s], qr = xq[s], rr = xr[s];
+        double g = gr[s], F = g + u1[s] / m[s];
+        double Jx = jx[s], Jy = jy[s], Jz = jz[s];
+
+        d0[s] = ct * cps * u + (sf * st * cps - cf * sps) * v + (cf * st * cps + sf * sps) * w;
+        d1[s] = ct * sps * u + (sf * st * sps + cf * cps) * v + (cf * st * sps - sf * cps) * w;
+        d2[s] = st * u - sf * ct * v - cf * ct * w;
+        d3[s] = rr * v - qr * w - g * st;
+        d4[s] = pr * w - rr * u + g * ct * sf;
+        d5[s] = qr * u - pr * v + g * ct * cf - F;
+        d6[s] = pr + (sf * qr + cf * rr) * st / ct;
+        d7[s] = cf * qr - sf * rr;
+        d8[s] = (sf * qr + cf * rr) / ct;
+        d9[s] = (Jy - Jz) / Jx * qr * rr + t0[s] / Jx;
+        d10[s] = (Jz - Jx) / Jy * pr * rr + t1[s] / Jy;
+        d11[s] = (Jx - Jy) / Jz * pr * qr + t2[s] / Jz;
+    }
+}
+
+/* quad_beard_f over n lanes (plant.h f_batch layout) with the thrust
+ * deviation in row U1 and the torques in rows T0, T1, T2 (stride ld): the six
+ * sines and cosines through common/pb_vec.h into w (6 ld doubles), the rest
+ * in quad_beard_lanes.  A non-finite result is left in dX: quad_beard_f's
+ * only divergence is a non-finite dxdt. */
+static void quad_beard_f_batch(size_t n, size_t ld, const double X[], const double U1[],
+                               const double T0[], const double T1[], const double T2[],
+                               const double P[], double dX[], double w[])
+{
+    const double *x = X;
+    double *d = dX;
+
+    pb_vec_sin(n, x + 6 * ld, w);
+    pb_vec_cos(n, x + 6 * ld, w + ld);
+    pb_vec_sin(n, x + 7 * ld, w + 2 * ld);
+    pb_vec_cos(n, x + 7 * ld, w + 3 * ld);
+    pb_vec_sin(n, x + 8 * ld, w + 4 * ld);
+    pb_vec_cos(n, x + 8 * ld, w + 5 * ld);
+    quad_beard_lanes(n, w, w + ld, w + 2 * ld, w + 3 * ld, w + 4 * ld, w + 5 * ld, x + 3 * ld,
+                     x + 4 * ld, x + 5 * ld, x + 9 * ld, x + 10 * ld, x + 11 * ld, U1, T0, T1, T2,
+                     P + QB_M * ld, P + QB_JX * ld, P + QB_JY * ld, P + QB_JZ * ld, P + QB_G * ld,
+                     d, d + ld, d + 2 * ld, d + 3 * ld, d + 4 * ld, d + 5 * ld, d + 6 * ld,
+                     d + 7 * ld, d + 8 * ld, d + 9 * ld, d + 10 * ld, d + 11 * ld);
 }
 
 /* dfdx (12 x 12, row-major), term by term from quad_beard_f. */

@@ -9,6 +9,8 @@
  * No input saturation by default, as in the benchmark. */
 #include <math.h>
 
+#include "pb_simd.h"
+#include "pb_vec.h"
 #include "plant.h"
 
 enum { P_EPS, P_UMAX, P_XMAX };
@@ -37,6 +39,31 @@ static int f(double t, const double x[], const double u[], const double p[], dou
         if (!isfinite(dxdt[i]))
             return PB_EDIVERGED;
     return PB_SUCCESS;
+}
+
+/* f over the lanes of a batch, term for term (pb_simd.h); sn is sin x3. */
+PB_SIMD_CLONES static void f_lanes(size_t n, const double *restrict sn,
+                                      const double *restrict x1, const double *restrict x2,
+                                      const double *restrict x4, const double *restrict u,
+                                      const double *restrict eps, double *restrict d0,
+                                      double *restrict d1, double *restrict d2, double *restrict d3)
+{
+    for (size_t s = 0; s < n; s++) {
+        d0[s] = x2[s];
+        d1[s] = -x1[s] + eps[s] * sn[s];
+        d2[s] = x4[s];
+        d3[s] = u[s];
+    }
+}
+
+/* The type's f_batch (plant.h): sin x3 over the lanes into w, then f_lanes.
+ * A non-finite result is left in dX: f's only divergence is a non-finite dxdt. */
+static void f_batch(double t, size_t n, size_t ld, const double X[], const double U[],
+                    const double P[], double dX[], double w[])
+{
+    (void)t;
+    pb_vec_sin(n, X + 2 * ld, w);
+    f_lanes(n, w, X, X + ld, X + 3 * ld, U, P + P_EPS * ld, dX, dX + ld, dX + 2 * ld, dX + 3 * ld);
 }
 
 static int jac(double t, const double x[], const double u[], const double p[], double dfdx[],
@@ -90,6 +117,7 @@ const plant_type plant_tora = {
     .inputs = inputs,
     .params = params,
     .f = f,
+    .f_batch = f_batch,
     .jac = jac,
     .equilibrium = equilibrium,
     .input_limits = input_limits,

@@ -383,19 +383,22 @@ static int load_disturbance(const cfg_ctx *c, config_setting_t *sim, cfg_run *r)
 
 static int load_simulation(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const keys[] = {"period",     "horizon",     "stable_tol",
-                                       "integrator", "disturbance", NULL};
+    static const char *const keys[] = {"period", "horizon", "integrator", "disturbance", NULL};
     static const char *const ikeys[] = {"method",   "epsabs",    "epsrel", "h0",
                                         "substeps", "max_steps", NULL};
     config_setting_t *g, *ig;
     long long ll;
     int rc;
 
-    if ((rc = cfg_get_group(c, root, "", "simulation", 1, &g)) ||
-        (rc = cfg_check_keys(c, g, "simulation", keys)) ||
+    if ((rc = cfg_get_group(c, root, "", "simulation", 1, &g)))
+        return rc;
+    if (member(g, "stable_tol"))
+        return cfg_fail(c, member(g, "stable_tol"), "simulation.stable_tol",
+                        "replaced by the top-level section criterion = { tol = ...; tail = ...; "
+                        "radius = ...; }, which every command uses (docs/CONFIG.md)");
+    if ((rc = cfg_check_keys(c, g, "simulation", keys)) ||
         (rc = cfg_get_num(c, g, "simulation", "period", 1, 0.0, 1e6, 1, &r->period)) ||
-        (rc = cfg_get_num(c, g, "simulation", "horizon", 1, 0.0, 1e9, 1, &r->horizon)) ||
-        (rc = cfg_get_num(c, g, "simulation", "stable_tol", 0, 0.0, INFINITY, 0, &r->stable_tol)))
+        (rc = cfg_get_num(c, g, "simulation", "horizon", 1, 0.0, 1e9, 1, &r->horizon)))
         return rc;
     if (r->horizon < r->period)
         return cfg_fail(c, member(g, "horizon"), "simulation.horizon",
@@ -893,19 +896,40 @@ static int load_scenarios(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     return PB_SUCCESS;
 }
 
+/* criterion = { tol; tail; radius; }: the outcome of every closed loop (sim.h). */
+static int load_criterion(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
+{
+    static const char *const keys[] = {"tol", "tail", "radius", NULL};
+    config_setting_t *g;
+    int rc;
+
+    sim_criterion_init(&r->crit);
+    if ((rc = cfg_get_group(c, root, "", "criterion", 0, &g)) || !g)
+        return rc;
+    if ((rc = cfg_check_keys(c, g, "criterion", keys)) ||
+        (rc = cfg_get_num(c, g, "criterion", "tol", 0, 0.0, 1e300, 0, &r->crit.tol)) ||
+        (rc = cfg_get_num(c, g, "criterion", "tail", 0, 0.0, 1.0, 1, &r->crit.tail)) ||
+        (rc = cfg_get_num(c, g, "criterion", "radius", 0, 0.0, 1e300, 1, &r->crit.radius)))
+        return rc;
+    cfg_where_set(c, g, "criterion", &r->where_crit);
+    return PB_SUCCESS;
+}
+
 static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const bkeys[] = {"eps", NULL};
+    static const char *const bkeys[] = {"eps", "at_orig", NULL};
     static const char *const okeys[] = {"file", "traces", NULL};
     config_setting_t *g;
     int rc;
 
     r->bound_eps = 0.1;
+    r->bound_at_orig = 1;
     r->traces = 1;
     if ((rc = cfg_get_group(c, root, "", "bounds", 0, &g)))
         return rc;
     if (g && ((rc = cfg_check_keys(c, g, "bounds", bkeys)) ||
-              (rc = cfg_get_num(c, g, "bounds", "eps", 0, 0.0, 1e12, 1, &r->bound_eps))))
+              (rc = cfg_get_num(c, g, "bounds", "eps", 0, 0.0, 1e12, 1, &r->bound_eps)) ||
+              (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig))))
         return rc;
     {
         /* default output: results/<config name without .cfg>.h5 */
@@ -976,7 +1000,8 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
 {
     static const char *const keys[] = {"plant",       "simulation", "reference",  "policy",
                                        "calibration", "pruning",    "scenarios",  "bounds",
-                                       "output",      "seed",       "montecarlo", NULL};
+                                       "output",      "seed",       "montecarlo", "criterion",
+                                       NULL};
     config_t cf;
     config_setting_t *root;
     cfg_ctx c = {path, err};
@@ -1011,7 +1036,6 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
         else
             snprintf(r->dir, sizeof r->dir, ".");
     }
-    r->stable_tol = INFINITY;
     config_init(&cf);
     config_set_include_dir(&cf, r->dir);
     if ((rc = cfg_includes_check(path, r->dir, 0, err))) {
@@ -1037,7 +1061,8 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     if ((rc = load_plant(&c, root, r)) || (rc = load_simulation(&c, root, r)) ||
         (rc = load_reference(&c, root, r)) || (rc = load_policy(&c, root, r)) ||
         (rc = load_calibration(&c, root, r, seed)) || (rc = load_pruning(&c, root, r)) ||
-        (rc = load_scenarios(&c, root, r)) || (rc = load_rest(&c, root, r)) ||
+        (rc = load_scenarios(&c, root, r)) || (rc = load_criterion(&c, root, r)) ||
+        (rc = load_rest(&c, root, r)) ||
         (rc = cfg_mc_load(&c, root, r)))
         goto fail;
     /* The config as run, after the overrides, for the results file. */

@@ -60,7 +60,7 @@ typedef struct cfg_run {
     cfg_where where_plant;
 
     /* simulation */
-    double period, horizon, stable_tol;
+    double period, horizon;
     plant_integrator integ;
     sim_disturbance dist; /* simulation.disturbance (dist.on = 0 when absent) */
 
@@ -90,7 +90,12 @@ typedef struct cfg_run {
     size_t n_scenarios;
     cfg_scenario *scenarios; /* [n_scenarios] */
 
+    /* criterion: the outcome of every closed loop (sim.h) */
+    sim_criterion crit;
+    cfg_where where_crit;
+
     double bound_eps;
+    int bound_at_orig; /* bounds.at_orig: evaluate each variant at the original's states too */
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;

@@ -118,10 +118,9 @@ int cfg_mc_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
     static const char *const keys[] = {
         "samples",           "seed",      "chunk",  "sampler", "params", "input_noise",
-        "measurement_noise", "criterion", "traces", NULL};
-    static const char *const k_crit[] = {"tol", "tail", "radius", NULL};
+        "measurement_noise", "traces", NULL};
     const plant_type *pt = r->plant->type;
-    config_setting_t *g, *sg, *cg, *pl;
+    config_setting_t *g, *sg, *pl;
     long long samples = -1, seed, chunk;
     mc_options *o;
     int rc;
@@ -137,6 +136,11 @@ int cfg_mc_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     o->eps = r->bound_eps;
     seed = (long long)o->seed;
     chunk = (long long)o->chunk;
+    if (config_setting_get_member(g, "criterion"))
+        return cfg_fail(c, config_setting_get_member(g, "criterion"), "montecarlo.criterion",
+                        "moved to the top level: criterion = { tol = ...; tail = ...; radius = "
+                        "...; } now decides the outcome of `run` and `montecarlo` alike "
+                        "(docs/CONFIG.md)");
     if ((rc = cfg_check_keys(c, g, "montecarlo", keys)) ||
         (rc = cfg_get_int(c, g, "montecarlo", "samples", 0, 1, 1000000000000LL, &samples)) ||
         (rc = cfg_get_int(c, g, "montecarlo", "seed", 0, 0, 4294967295LL, &seed)) ||
@@ -157,16 +161,6 @@ int cfg_mc_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
                             o->sampler.points[1], o->samples, samples);
         o->samples = (size_t)samples;
     }
-    if ((rc = cfg_get_group(c, g, "montecarlo", "criterion", 0, &cg)))
-        return rc;
-    if (cg &&
-        ((rc = cfg_check_keys(c, cg, "montecarlo.criterion", k_crit)) ||
-         (rc = cfg_get_num(c, cg, "montecarlo.criterion", "tol", 0, 0.0, INFINITY, 0,
-                           &o->crit.tol)) ||
-         (rc = cfg_get_num(c, cg, "montecarlo.criterion", "tail", 0, 0.0, 1.0, 1, &o->crit.tail)) ||
-         (rc = cfg_get_num(c, cg, "montecarlo.criterion", "radius", 0, 0.0, INFINITY, 1,
-                           &o->crit.radius))))
-        return rc;
     pl = config_setting_get_member(g, "params");
     if (pl && (rc = load_params(c, pl, pt, o)))
         return rc;

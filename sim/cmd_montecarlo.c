@@ -136,10 +136,17 @@ static void state_free(mc_state *s)
 
 static void print_table(const mc_state *s, const mc_aggregate *a, const char *path)
 {
-    long long viol = 0;
+    const cfg_run *c = s->cfg;
+    long long viol = 0, still = 0;
 
-    printf("%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "rate_orig", "95% CI",
-           "rate_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
+    printf("criterion: converged when ||x - r|| <= %g over the last %g%% of the %g s horizon; "
+           "diverged on leaving the plant's limits",
+           c->crit.tol, 100.0 * c->crit.tail, c->horizon);
+    if (isfinite(c->crit.radius))
+        printf(" or ||x - r|| > %g", c->crit.radius);
+    printf("\n");
+    printf("%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "conv_orig", "95% CI",
+           "conv_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
     for (size_t v = 0; v < s->n_variants; v++) {
         const mc_aggregate *g = &a[v];
         printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f\n",
@@ -147,9 +154,14 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
                g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
                g->max_dev_bound, g->violations, g->certified_fraction);
         viol += g->violations;
+        still += g->still_converging_orig + g->still_converging_pruned;
     }
     printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
-           s->cfg->mc->samples, s->n_variants, viol, path);
+           c->mc->samples, s->n_variants, viol, path);
+    if (still)
+        printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
+               "(columns still_converging_*): a longer simulation.horizon may converge them\n",
+               still, c->horizon);
 }
 
 /* Runs samples [first, first + count) of this process's share and, under MPI,
@@ -245,9 +257,11 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
                             "(sparsity 0.0 gives the original's twin)",
                             c->path);
     s->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               c->stable_tol, s->orig, s->n_variants, s->variants, err);
+                               &c->crit, &(sim_policy){s->orig, NULL, NULL}, s->n_variants,
+                               s->variants, err);
     if (!s->model)
         return err->code;
+    s->model->dev_at_orig = c->bound_at_orig;
     if (c->dist.on && (rc = sim_model_set_disturbance(s->model, &c->dist, err)))
         return rc;
     st.model = s->model;

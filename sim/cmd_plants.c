@@ -11,6 +11,7 @@
 #include "plant.h"
 #include "plant_lqr.h"
 #include "plant_step.h"
+#include "sim.h"
 
 #define DEMO_OFFSET      0.1  /* default offset of every weighted state */
 #define DEMO_HORIZON     10.0 /* default simulated time (s), at least DEMO_MIN_STEPS */
@@ -84,66 +85,82 @@ static int parse_vector(const char *s, double *v, size_t n)
     return 1;
 }
 
+/* The LQR expert as a policy of the engine. */
+static void demo_policy(void *ctx, const double x[], double u[])
+{
+    plant_lqr_eval((const plant_lqr *)ctx, x, u);
+}
+
+/* The expert's closed loop through the engine (sim.h), every tracked state
+ * against the equilibrium; prints about DEMO_ROWS rows. */
 static int run_demo(const char *cmd, plant *m, const double *x0_user, long steps, double period)
 {
     const plant_type *t = m->type;
     pb_error err;
     plant_integrator opts;
-    plant_stepper *st = NULL;
     plant_lqr *lqr = NULL;
-    double x[PLANT_NX_MAX], u[PLANT_NU_MAX];
+    sim_model *model = NULL;
+    sim_lanes *lanes = NULL;
+    sim_criterion crit;
+    sim_ref ref;
+    const sim_row *row;
+    double x0[PLANT_NX_MAX];
     long every = steps / DEMO_ROWS > 1 ? steps / DEMO_ROWS : 1;
-    int code = 0, rc = PB_SUCCESS;
-    long k;
+    int code = 0;
 
     pb_error_clear(&err);
     plant_integrator_init(&opts);
+    sim_criterion_init(&crit);
     lqr = plant_lqr_alloc(m, period, NULL, NULL, &err);
-    if (!lqr) {
-        code = cli_fail(cmd, &err);
-        goto out;
-    }
-    st = plant_stepper_alloc(m, &opts, period, &err);
-    if (!st) {
-        code = cli_fail(cmd, &err);
-        goto out;
-    }
+    if (!lqr)
+        goto fail;
+    sim_ref_init_setpoint(&ref, t->nx, lqr->x_eq);
+    model = sim_model_alloc(m, &opts, period, (double)steps * period, &ref, SIM_INPUT_STATE, &crit,
+                            &(sim_policy){NULL, demo_policy, lqr}, 0, NULL, &err);
+    if (!model || !(lanes = sim_lanes_alloc(model, 1, &err)))
+        goto fail;
     for (size_t i = 0; i < t->nx; i++)
-        x[i] = x0_user ? x0_user[i] : lqr->x_eq[i] + (t->lqr_q[i] > 0 ? DEMO_OFFSET : 0.0);
+        x0[i] = x0_user ? x0_user[i] : lqr->x_eq[i] + (t->lqr_q[i] > 0 ? DEMO_OFFSET : 0.0);
+    if (sim_lanes_start(model, lanes, &(sim_block){1, x0, NULL, NULL, NULL}, &err))
+        goto fail;
+    row = sim_lanes_row(lanes);
 
     printf("# %s under its LQR expert, period %g s, rk8pd 1e-10\n# %10s %12s", t->name, period,
            "t [s]", "|x - x*|");
     for (size_t i = 0; i < t->nu; i++)
         printf(" %12s", t->inputs[i].name);
     printf("\n");
-    for (k = 0; k <= steps; k++) {
-        double n2 = 0.0;
-        for (size_t i = 0; i < t->nx; i++)
-            n2 += (x[i] - lqr->x_eq[i]) * (x[i] - lqr->x_eq[i]);
-        plant_lqr_eval(lqr, x, u);
-        plant_saturate(m, u);
-        if (k % every == 0 || k == steps) {
-            printf("  %10.4f %12.5e", (double)k * period, sqrt(n2));
+    for (size_t k = 0; k <= model->n_steps; k++) {
+        sim_lanes_eval(model, lanes);
+        if (!row->reached[0] && k == 0) {
+            printf("# the initial state is outside the plant's limits\n");
+            break;
+        }
+        if (!row->reached[0]) {
+            printf("# diverged in the period from t = %g s: the state left its limits, became "
+                   "non-finite or could not be integrated\n",
+                   (double)(k - 1) * period);
+            break;
+        }
+        if ((long)k % every == 0 || k == model->n_steps) {
+            double u[PLANT_NU_MAX];
+            for (size_t i = 0; i < t->nu; i++)
+                u[i] = row->u[i * row->ld];
+            plant_saturate(m, u); /* what the plant receives */
+            printf("  %10.4f %12.5e", row->t, row->track[0]);
             for (size_t i = 0; i < t->nu; i++)
                 printf(" %12.5e", u[i]);
             printf("\n");
         }
-        if (k == steps)
-            break;
-        rc = plant_stepper_apply(st, (double)k * period, x, u);
-        if (rc != PB_SUCCESS)
-            break;
+        if (k < model->n_steps && sim_lanes_advance(model, lanes, &err))
+            goto fail;
     }
-    if (rc == PB_EDIVERGED) {
-        printf("# diverged in the period from t = %g s: the state left its limits\n",
-               (double)k * period);
-    } else if (rc != PB_SUCCESS) {
-        pb_error_set(&err, rc, "integration failed in step %ld (t = %g s): %s", k,
-                     (double)k * period, pb_strerror(rc));
-        code = cli_fail(cmd, &err);
-    }
+    goto out;
+fail:
+    code = cli_fail(cmd, &err);
 out:
-    plant_stepper_free(st);
+    sim_lanes_free(lanes);
+    sim_model_free(model);
     plant_lqr_free(lqr);
     return code;
 }

@@ -35,9 +35,12 @@ typedef struct run_row {
     char scenario_name[64];
     double max_dev_actual, max_dev_bound, tightness;
     long long violations;
+    long long attained;
     double max_traj_dev;
     double rms_track_orig, rms_track_pruned;
-    long long stable_orig, stable_pruned;
+    double tail_err_orig, tail_err_pruned;
+    long long outcome_orig, outcome_pruned; /* sim_outcome */
+    long long still_converging_orig, still_converging_pruned;
     long long diverged_step_orig, diverged_step_pruned;
 } run_row;
 
@@ -52,11 +55,16 @@ static const h5_column run_cols[] = {
     {"max_dev_bound", H5W_F64, offsetof(run_row, max_dev_bound), 0},
     {"tightness", H5W_F64, offsetof(run_row, tightness), 0},
     {"violations", H5W_I64, offsetof(run_row, violations), 0},
+    {"attained_to_rounding", H5W_I64, offsetof(run_row, attained), 0},
     {"max_traj_dev", H5W_F64, offsetof(run_row, max_traj_dev), 0},
     {"rms_track_orig", H5W_F64, offsetof(run_row, rms_track_orig), 0},
     {"rms_track_pruned", H5W_F64, offsetof(run_row, rms_track_pruned), 0},
-    {"stable_orig", H5W_I64, offsetof(run_row, stable_orig), 0},
-    {"stable_pruned", H5W_I64, offsetof(run_row, stable_pruned), 0},
+    {"tail_err_orig", H5W_F64, offsetof(run_row, tail_err_orig), 0},
+    {"tail_err_pruned", H5W_F64, offsetof(run_row, tail_err_pruned), 0},
+    {"outcome_orig", H5W_I64, offsetof(run_row, outcome_orig), 0},
+    {"outcome_pruned", H5W_I64, offsetof(run_row, outcome_pruned), 0},
+    {"still_converging_orig", H5W_I64, offsetof(run_row, still_converging_orig), 0},
+    {"still_converging_pruned", H5W_I64, offsetof(run_row, still_converging_pruned), 0},
     {"diverged_step_orig", H5W_I64, offsetof(run_row, diverged_step_orig), 0},
     {"diverged_step_pruned", H5W_I64, offsetof(run_row, diverged_step_pruned), 0},
 };
@@ -70,7 +78,8 @@ typedef struct run_state {
     sim_variant *variants; /* [n_variants] */
     sim_model *model;
     sim_data *data;
-    sim_result *result;
+    size_t n_results;
+    sim_result **results; /* [n_results]: a block of scenarios */
     run_row *rows; /* [n_variants x n_scenarios] */
     double *X;     /* calibration states */
     size_t n_X;
@@ -100,7 +109,9 @@ static void run_state_free(run_state *s)
     free(s->variants);
     free(s->rows);
     free(s->X);
-    sim_result_free(s->result);
+    for (size_t j = 0; s->results && j < s->n_results; j++)
+        sim_result_free(s->results[j]);
+    free(s->results);
     sim_data_free(s->data);
     sim_model_free(s->model);
     mlp_free(s->orig);
@@ -185,11 +196,11 @@ static int calibrate(run_state *s, pb_error *err)
         rc = mlp_states_read_h5(c->calib_file, s->orig->n_in, &s->X, &s->n_X, err);
         return rc ? cfg_error_at(err, &c->where_calib) : PB_SUCCESS;
     }
-    m0 = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                         c->stable_tol, s->orig, 0, NULL, err);
+    m0 = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input, &c->crit,
+                         &(sim_policy){s->orig, NULL, NULL}, 0, NULL, err);
     if (!m0)
         return err->code;
-    d0 = sim_data_alloc(m0, err);
+    d0 = sim_data_alloc(m0, c->calib_trajectories, err);
     x0s = malloc(c->n_scenarios * nx * sizeof *x0s);
     if (!d0 || !x0s) {
         rc = d0 ? pb_error_set(err, PB_ENOMEM, "out of memory") : err->code;
@@ -331,7 +342,12 @@ static int write_header(h5_file *f, const run_state *s, pb_error *err)
         (rc = h5_attr_write_str(f, "/", "bound_arithmetic", BOUNDS_ARITHMETIC, err)) ||
         (rc = h5_attr_write_str(f, "/", "policy_input",
                                 c->input == SIM_INPUT_ERROR ? "error" : "state", err)) ||
-        (rc = h5_attr_write_str(f, "/", "reference", sim_ref_kind_name(c->ref.kind), err)))
+        (rc = h5_attr_write_str(f, "/", "reference", sim_ref_kind_name(c->ref.kind), err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_tol", 1, &c->crit.tol, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_tail", 1, &c->crit.tail, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_radius", 1, &c->crit.radius, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "horizon", 1, &c->horizon, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "bound_at_orig", s->model->dev_at_orig, err)))
         return rc;
     if ((rc = h5_group_make(f, "/plant", err)) ||
         (rc = h5_attr_write_str(f, "/plant", "name", t->name, err)) ||
@@ -368,10 +384,10 @@ static int write_header(h5_file *f, const run_state *s, pb_error *err)
     return PB_SUCCESS;
 }
 
-/* /runs/<label>/<i> of variant v from the result of scenario i. */
-static int write_run(h5_file *f, const run_state *s, size_t v, size_t i, pb_error *err)
+/* /runs/<label>/<i> of variant v from r, the result of scenario i. */
+static int write_run(h5_file *f, const run_state *s, const sim_result *r, size_t v, size_t i,
+                     pb_error *err)
 {
-    const sim_result *r = s->result;
     const sim_trace *o = &r->orig;
     const sim_compare *c = &r->cmp[v];
     const sim_trace *p = &c->pruned;
@@ -417,8 +433,12 @@ static int write_run(h5_file *f, const run_state *s, size_t v, size_t i, pb_erro
         if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)))
             return rc;
     }
-    if ((rc = h5_attr_write_i64(f, g, "stable_orig", o->stable, err)) ||
-        (rc = h5_attr_write_i64(f, g, "stable_pruned", p->stable, err)) ||
+    if ((rc = h5_attr_write_str(f, g, "outcome_orig", sim_outcome_name(o->outcome), err)) ||
+        (rc = h5_attr_write_str(f, g, "outcome_pruned", sim_outcome_name(p->outcome), err)) ||
+        (rc = h5_attr_write_i64(f, g, "still_converging_orig", o->still_converging, err)) ||
+        (rc = h5_attr_write_i64(f, g, "still_converging_pruned", p->still_converging, err)) ||
+        (rc = h5_attr_write_f64(f, g, "tail_err_orig", 1, &o->tail_err, err)) ||
+        (rc = h5_attr_write_f64(f, g, "tail_err_pruned", 1, &p->tail_err, err)) ||
         (rc = h5_attr_write_i64(f, g, "diverged_step", p->diverged_step, err)) ||
         (rc = h5_attr_write_i64(f, g, "diverged_step_orig", o->diverged_step, err)) ||
         (rc = h5_attr_write_i64(f, g, "violations", c->violations, err)) ||
@@ -438,9 +458,8 @@ static double max_finite(const double *a, size_t n)
     return m;
 }
 
-static void fill_row(const run_state *s, size_t v, size_t i, run_row *row)
+static void fill_row(const run_state *s, const sim_result *r, size_t v, size_t i, run_row *row)
 {
-    const sim_result *r = s->result;
     const sim_compare *c = &r->cmp[v];
 
     memset(row, 0, sizeof *row);
@@ -454,39 +473,73 @@ static void fill_row(const run_state *s, size_t v, size_t i, run_row *row)
     row->max_dev_bound = c->max_dev_bound;
     row->tightness = c->tightness;
     row->violations = c->violations;
+    row->attained = c->attained;
     row->max_traj_dev = max_finite(c->traj_dev, c->pruned.n_rows);
     row->rms_track_orig = r->orig.rms_track;
     row->rms_track_pruned = c->pruned.rms_track;
-    row->stable_orig = r->orig.stable;
-    row->stable_pruned = c->pruned.stable;
+    row->tail_err_orig = r->orig.tail_err;
+    row->tail_err_pruned = c->pruned.tail_err;
+    row->outcome_orig = r->orig.outcome;
+    row->outcome_pruned = c->pruned.outcome;
+    row->still_converging_orig = r->orig.still_converging;
+    row->still_converging_pruned = c->pruned.still_converging;
     row->diverged_step_orig = r->orig.diverged_step;
     row->diverged_step_pruned = c->pruned.diverged_step;
 }
 
-/* The short table on stdout: per variant, aggregated over scenarios. */
+/* The criterion in words, for the table's header line. */
+static void print_criterion(const cfg_run *c)
+{
+    printf("criterion: converged when ||x - r|| <= %g over the last %g%% of the %g s horizon; "
+           "diverged on leaving the plant's limits",
+           c->crit.tol, 100.0 * c->crit.tail, c->horizon);
+    if (isfinite(c->crit.radius))
+        printf(" or ||x - r|| > %g", c->crit.radius);
+    printf("\n");
+}
+
+/* The short table on stdout: per variant, aggregated over scenarios.  The
+ * outcome columns count converged / bounded / diverged loops; the RMS
+ * columns average only the scenarios where neither loop diverged, so that
+ * a loop cut short by a divergence does not look better for it. */
 static void print_table(const run_state *s, const char *out_path)
 {
     size_t ns = s->cfg->n_scenarios;
     long long total = 0;
 
-    printf("%-24s %11s %11s %9s %5s %11s %11s %7s\n", "variant", "max_bound", "max_actual",
-           "tightness", "viol", "rms_orig", "rms_pruned", "stable");
+    print_criterion(s->cfg);
+    printf("%-24s %11s %11s %9s %5s %11s %11s %11s %11s\n", "variant", "max_bound", "max_actual",
+           "tightness", "viol", "rms_orig", "rms_pruned", "orig c/b/d", "prun c/b/d");
     for (size_t v = 0; v < s->n_variants; v++) {
         double mb = 0, ma = 0, tt = 0, ro = 0, rp = 0;
-        long long viol = 0, st = 0;
+        long long viol = 0, oc[3] = {0, 0, 0}, pc[3] = {0, 0, 0}, n_both = 0;
+        char co[32], cp[32], sro[32], srp[32];
         for (size_t i = 0; i < ns; i++) {
             const run_row *row = &s->rows[v * ns + i];
             mb = fmax(mb, row->max_dev_bound);
             ma = fmax(ma, row->max_dev_actual);
             tt = fmax(tt, row->tightness);
             viol += row->violations;
-            ro += row->rms_track_orig / (double)ns;
-            rp += row->rms_track_pruned / (double)ns;
-            st += row->stable_pruned;
+            oc[row->outcome_orig]++;
+            pc[row->outcome_pruned]++;
+            if (row->outcome_orig != SIM_DIVERGED && row->outcome_pruned != SIM_DIVERGED) {
+                ro += row->rms_track_orig;
+                rp += row->rms_track_pruned;
+                n_both++;
+            }
         }
         total += viol;
-        printf("%-24s %11.4g %11.4g %9.4f %5lld %11.4g %11.4g %3lld/%-3zu\n", s->variants[v].label,
-               mb, ma, tt, viol, ro, rp, st, ns);
+        snprintf(co, sizeof co, "%lld/%lld/%lld", oc[0], oc[1], oc[2]);
+        snprintf(cp, sizeof cp, "%lld/%lld/%lld", pc[0], pc[1], pc[2]);
+        if (n_both) {
+            snprintf(sro, sizeof sro, "%.4g", ro / (double)n_both);
+            snprintf(srp, sizeof srp, "%.4g", rp / (double)n_both);
+        } else {
+            snprintf(sro, sizeof sro, "-");
+            snprintf(srp, sizeof srp, "-");
+        }
+        printf("%-24s %11.4g %11.4g %9.4f %5lld %11s %11s %11s %11s\n", s->variants[v].label, mb,
+               ma, tt, viol, sro, srp, co, cp);
     }
     printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
            s->n_variants, ns, total, out_path);
@@ -511,53 +564,69 @@ static void make_parent(const char *path)
 static int simulate_and_write(run_state *s, const char *out_path, pb_error *err)
 {
     cfg_run *c = s->cfg;
-    size_t ns = c->n_scenarios, L = s->orig->n_layers;
+    size_t ns = c->n_scenarios, L = s->orig->n_layers, nx = c->plant->type->nx;
+    size_t nb = s->n_results;
     int tty = cli_stderr_is_tty();
     h5_file *f = NULL;
-    double *zeros = NULL;
+    double *zeros = NULL, *csup = NULL, x0s[SIM_BLOCK * PLANT_NX_MAX];
     int rc;
 
     make_parent(out_path);
     if ((rc = h5_file_create(out_path, &f, err)))
         return rc;
     zeros = calloc(L, sizeof *zeros);
+    csup = calloc((s->n_variants + 1) * L + 1, sizeof *csup);
     s->rows = calloc(s->n_variants * ns + 1, sizeof *s->rows);
-    if (!zeros || !s->rows) {
+    if (!zeros || !csup || !s->rows) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory");
         goto fail;
     }
     if ((rc = write_header(f, s, err)))
         goto fail;
-    for (size_t i = 0; i < ns; i++) {
+    /* Blocks of nb scenarios, every loop of a block at once (sim.h). */
+    for (size_t i0 = 0; i0 < ns; i0 += nb) {
+        size_t n = ns - i0 < nb ? ns - i0 : nb;
         if (tty)
-            fprintf(stderr, "\rscenario %zu/%zu", i + 1, ns);
-        sim_disturbance_draw(s->model, s->data, i);
-        if ((rc = sim_run(s->model, s->data, c->scenarios[i].x0, s->result, err)))
+            fprintf(stderr, "\rscenarios %zu-%zu of %zu", i0 + 1, i0 + n, ns);
+        for (size_t j = 0; j < n; j++)
+            memcpy(x0s + j * nx, c->scenarios[i0 + j].x0, nx * sizeof *x0s);
+        if ((rc = sim_run(s->model, s->data, n, i0, x0s, s->results, err)))
             goto fail;
-        for (size_t v = 0; v < s->n_variants; v++) {
-            fill_row(s, v, i, &s->rows[v * ns + i]);
-            if (c->traces && (rc = write_run(f, s, v, i, err)))
-                goto fail;
-        }
+        for (size_t j = 0; j < n; j++)
+            for (size_t v = 0; v < s->n_variants; v++) {
+                fill_row(s, s->results[j], v, i0 + j, &s->rows[v * ns + i0 + j]);
+                if (c->traces && (rc = write_run(f, s, s->results[j], v, i0 + j, err)))
+                    goto fail;
+            }
     }
     if (tty)
-        fprintf(stderr, "\r%*s\r", 30, "");
-    if ((rc = write_policy(f, "/policies/original", s->orig, zeros, s->result->C_sup_orig, err)))
+        fprintf(stderr, "\r%*s\r", 40, "");
+    /* C_sup over every scenario: the maxima of the block's running maxima */
+    for (size_t j = 0; j < nb; j++)
+        for (size_t k = 0; k < L; k++) {
+            csup[k] = fmax(csup[k], s->results[j]->C_sup_orig[k]);
+            for (size_t v = 0; v < s->n_variants; v++)
+                csup[(v + 1) * L + k] =
+                    fmax(csup[(v + 1) * L + k], s->results[j]->C_sup[v * L + k]);
+        }
+    if ((rc = write_policy(f, "/policies/original", s->orig, zeros, csup, err)))
         goto fail;
     for (size_t v = 0; v < s->n_variants; v++) {
         char g[128];
         snprintf(g, sizeof g, "/policies/%s", s->variants[v].label);
-        if ((rc = write_policy(f, g, s->nets[v], s->model->pair[v]->dW_norm,
-                               s->result->C_sup + v * L, err)))
+        if ((rc = write_policy(f, g, s->nets[v], s->model->pair[v]->dW_norm, csup + (v + 1) * L,
+                               err)))
             goto fail;
     }
     if ((rc = h5_table_write(f, "/summary", run_cols, sizeof run_cols / sizeof run_cols[0],
                              sizeof(run_row), s->n_variants * ns, s->rows, err)))
         goto fail;
     free(zeros);
+    free(csup);
     return h5_file_commit(f, err);
 fail:
     free(zeros);
+    free(csup);
     h5_file_discard(f);
     return rc;
 }
@@ -614,21 +683,35 @@ int cmd_run(int argc, char **argv)
         goto fail;
     if ((rc = prune_all(&s, &err)))
         goto fail;
-    s.model =
-        sim_model_alloc(s.cfg->plant, &s.cfg->integ, s.cfg->period, s.cfg->horizon, &s.cfg->ref,
-                        s.cfg->input, s.cfg->stable_tol, s.orig, s.n_variants, s.variants, &err);
+    s.model = sim_model_alloc(s.cfg->plant, &s.cfg->integ, s.cfg->period, s.cfg->horizon,
+                              &s.cfg->ref, s.cfg->input, &s.cfg->crit,
+                              &(sim_policy){s.orig, NULL, NULL}, s.n_variants, s.variants, &err);
     if (!s.model) {
         rc = err.code;
         goto fail;
     }
+    s.model->dev_at_orig = s.cfg->bound_at_orig;
     if (s.cfg->dist.on && (rc = sim_model_set_disturbance(s.model, &s.cfg->dist, &err)))
         goto fail;
-    s.data = sim_data_alloc(s.model, &err);
-    s.result = s.data ? sim_result_alloc(s.model, &err) : NULL;
-    if (!s.result) {
+    /* Results of one block of scenarios, within 256 MiB of traces. */
+    s.n_results = sim_run_block_size(s.model, (size_t)256 << 20);
+    if (s.n_results > s.cfg->n_scenarios)
+        s.n_results = s.cfg->n_scenarios ? s.cfg->n_scenarios : 1;
+    s.data = sim_data_alloc(s.model, s.n_results, &err);
+    if (!s.data) {
         rc = err.code;
         goto fail;
     }
+    s.results = calloc(s.n_results, sizeof *s.results);
+    if (!s.results) {
+        rc = pb_error_set(&err, PB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t j = 0; j < s.n_results; j++)
+        if (!(s.results[j] = sim_result_alloc(s.model, &err))) {
+            rc = err.code;
+            goto fail;
+        }
     if ((rc = simulate_and_write(&s, out, &err)))
         goto fail;
     print_table(&s, out);

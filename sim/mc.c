@@ -13,10 +13,6 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_rng.h>
 
-/* OpenBLAS's thread control (declared in OpenBLAS's cblas.h, which would
- * clash with gsl_cblas.h if included together). */
-void openblas_set_num_threads(int num_threads);
-
 const double mc_quantile_levels[MC_QUANTILES] = {0.05, 0.25, 0.5, 0.75, 0.95};
 
 /* ---- Options ---- */
@@ -30,9 +26,6 @@ void mc_options_init(mc_options *o)
     o->sampler.kind = MC_SAMPLER_BOX;
     o->sampler.points[0] = o->sampler.points[1] = 1;
     o->sampler.axes[1] = 1;
-    o->crit.tol = 0.05;
-    o->crit.tail = 0.25;
-    o->crit.radius = INFINITY;
     o->eps = 0.1;
 }
 
@@ -91,10 +84,6 @@ int mc_options_validate(const mc_options *o, const plant *p, pb_error *err)
     if (!(o->input_noise >= 0.0) || !isfinite(o->input_noise) || !(o->meas_noise >= 0.0) ||
         !isfinite(o->meas_noise))
         return pb_error_set(err, PB_EINVAL, "montecarlo: noise must be finite and >= 0");
-    if (!(o->crit.tol >= 0.0) || !(o->crit.tail > 0.0 && o->crit.tail <= 1.0) ||
-        !(o->crit.radius > 0.0))
-        return pb_error_set(err, PB_EINVAL,
-                            "montecarlo.criterion: need tol >= 0, 0 < tail <= 1, radius > 0");
     return PB_SUCCESS;
 }
 
@@ -131,22 +120,14 @@ void mc_wilson(size_t k, size_t n, double z, double *lo, double *hi)
     *hi = fmin(1.0, centre + half);
 }
 
-/* ---- One sample ---- */
+/* ---- One block of samples ---- */
 
 struct mc_work {
-    plant *pl;                /* the nominal plant's copy with this sample's parameters */
-    plant_stepper *st;        /* one loop at a time */
-    mlp_work *w_orig, *w_var; /* forward passes of the loops */
-    sim_data *dev;            /* deviation and bound evaluation (sim_deviation_eval) */
+    sim_lanes *lanes;
     gsl_rng *rng;
-    double *meas;   /* [(N + 1) x nx] measurement noise of this sample */
-    double *inoise; /* [(N + 1) x nu] input noise */
-    double *s_orig; /* [(N + 1) x n_in] the original loop's policy inputs */
-    double *x_orig; /* [(N + 1) x nx] its states */
-    double *x_var;  /* [(N + 1) x nx] a variant's states */
-    double *csup;   /* [n_layers] scratch of sim_deviation_eval */
-    double ref[PLANT_NX_MAX], xm[PLANT_NX_MAX], s[PLANT_NX_MAX];
-    double u[PLANT_NU_MAX];
+    double *params; /* [SIM_BLOCK x np] each sample's plant parameters */
+    double *x_meas; /* [SIM_BLOCK x (N + 1) x nx] measurement noise */
+    double *u_add;  /* [SIM_BLOCK x (N + 1) x nu] input noise and disturbance */
 };
 
 size_t mc_traj_size(const mc_study *s)
@@ -159,40 +140,26 @@ mc_work *mc_work_alloc(const mc_study *s, pb_error *err)
 {
     const sim_model *m = s->model;
     size_t nx = m->plant->type->nx, nu = m->plant->type->nu, np = m->plant->type->np;
-    size_t n = m->n_steps + 1, n_in = m->orig->n_in;
+    size_t n = m->n_steps + 1;
     mc_work *w = calloc(1, sizeof *w);
 
     if (!w)
         goto nomem;
-    w->pl = plant_alloc(m->plant->type);
-    if (!w->pl)
-        goto free_w;
-    memcpy(w->pl->p, m->plant->p, np * sizeof *w->pl->p);
-    w->st = plant_stepper_alloc(w->pl, &m->integ, m->period, err);
-    if (!w->st)
-        goto fail;
-    w->w_orig = mlp_work_alloc(m->orig, 1, err);
-    w->w_var = w->w_orig ? mlp_work_alloc(m->orig, 1, err) : NULL;
-    w->dev = w->w_var ? sim_data_alloc(m, err) : NULL;
-    if (!w->dev)
-        goto fail;
     w->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    w->meas = calloc(n * nx, sizeof *w->meas);
-    w->inoise = calloc(n * nu, sizeof *w->inoise);
-    w->s_orig = calloc(n * n_in, sizeof *w->s_orig);
-    w->x_orig = calloc(n * nx, sizeof *w->x_orig);
-    w->x_var = calloc(n * nx, sizeof *w->x_var);
-    w->csup = calloc(m->orig->n_layers, sizeof *w->csup);
-    if (!w->rng || !w->meas || !w->inoise || !w->s_orig || !w->x_orig || !w->x_var || !w->csup)
+    w->params = calloc(SIM_BLOCK * (np ? np : 1), sizeof *w->params);
+    w->x_meas = calloc(SIM_BLOCK * n * nx, sizeof *w->x_meas);
+    w->u_add = calloc(SIM_BLOCK * n * nu, sizeof *w->u_add);
+    if (!w->rng || !w->params || !w->x_meas || !w->u_add)
         goto free_w;
+    if (!(w->lanes = sim_lanes_alloc(m, SIM_BLOCK, err))) {
+        mc_work_free(w);
+        return NULL;
+    }
     return w;
 free_w:
     mc_work_free(w);
 nomem:
     pb_error_set(err, PB_ENOMEM, "out of memory for a Monte Carlo workspace");
-    return NULL;
-fail:
-    mc_work_free(w);
     return NULL;
 }
 
@@ -200,24 +167,18 @@ void mc_work_free(mc_work *w)
 {
     if (!w)
         return;
-    plant_stepper_free(w->st);
-    plant_free(w->pl);
-    mlp_work_free(w->w_orig);
-    mlp_work_free(w->w_var);
-    sim_data_free(w->dev);
+    sim_lanes_free(w->lanes);
     gsl_rng_free(w->rng);
-    free(w->meas);
-    free(w->inoise);
-    free(w->s_orig);
-    free(w->x_orig);
-    free(w->x_var);
-    free(w->csup);
+    free(w->params);
+    free(w->x_meas);
+    free(w->u_add);
     free(w);
 }
 
-/* Draws sample index's x0 and parameters (into w->pl and p) and its noise
+/* Draws sample index's x0, parameters (into params and p) and its noise
  * sequences, in this fixed order, from the stream seeded for index. */
-static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[], double p[])
+static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[], double params[],
+                        double p[], double meas[], double inoise[])
 {
     const mc_options *o = s->opts;
     const mc_sampler *sm = &o->sampler;
@@ -246,16 +207,17 @@ static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[]
         break;
     }
     }
+    memcpy(params, m->plant->p, m->plant->type->np * sizeof *params);
     for (size_t j = 0; j < o->n_params; j++) {
         size_t k = o->params[j].index;
         double rel = o->params[j].rel;
-        w->pl->p[k] = m->plant->p[k] * (1.0 + (rel > 0.0 ? gsl_ran_flat(w->rng, -rel, rel) : 0.0));
-        p[j] = w->pl->p[k];
+        params[k] = m->plant->p[k] * (1.0 + (rel > 0.0 ? gsl_ran_flat(w->rng, -rel, rel) : 0.0));
+        p[j] = params[k];
     }
     for (size_t i = 0; i < n * nx; i++)
-        w->meas[i] = o->meas_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->meas_noise) : 0.0;
+        meas[i] = o->meas_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->meas_noise) : 0.0;
     for (size_t i = 0; i < n * nu; i++)
-        w->inoise[i] = o->input_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->input_noise) : 0.0;
+        inoise[i] = o->input_noise > 0.0 ? gsl_ran_gaussian(w->rng, o->input_noise) : 0.0;
     /* The model's input disturbance (sim.h, simulation.disturbance) as `run`
      * applies it, its Gaussian part drawn from this sample's stream. */
     if (m->dist.on) {
@@ -265,7 +227,7 @@ static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[]
             for (size_t i = 0; i < nu; i++) {
                 double g = ds->noise[i] > 0.0 ? gsl_ran_gaussian(w->rng, 1.0) : 0.0;
                 if (t >= ds->start)
-                    w->inoise[k * nu + i] +=
+                    inoise[k * nu + i] +=
                         ds->bias[i] + ds->amplitude[i] * sin(2.0 * M_PI * ds->frequency[i] * t) +
                         ds->noise[i] * g;
             }
@@ -273,147 +235,91 @@ static void sample_draw(const mc_study *s, mc_work *w, size_t index, double x0[]
     }
 }
 
-/* What one loop gives. */
-typedef struct loop_stats {
-    long diverged_step;
-    double rms, tail_max;
-    mc_outcome outcome;
-} loop_stats;
+/* Folds a deviation and its bounds into row r. */
+static void row_add_point(mc_row *r, const bounds_point *pt)
+{
+    if (isnan(pt->actual))
+        return;
+    r->max_dev_actual = fmax(r->max_dev_actual, pt->actual);
+    r->max_dev_bound = fmax(r->max_dev_bound, pt->bound);
+    r->max_dev_bound_closed = fmax(r->max_dev_bound_closed, pt->bound_closed);
+    if (pt->bound > 0.0 && pt->actual / pt->bound > r->tightness)
+        r->tightness = pt->actual / pt->bound;
+    r->violations += pt->verdict == BOUNDS_VIOLATED;
+}
 
-/* One closed loop of net from x0 (the sampled step of sim.h with this
- * sample's noise: the policy sees x + meas[k], the plant gets u + inoise[k]).
- * Records the states in xs[(N + 1) x nx] (NaN after a divergence) and, when
- * s_rec is not NULL, the policy inputs (NaN after a divergence). */
-static void loop_run(const mc_study *s, mc_work *w, mlp_work *mw, const mlp *net, const double x0[],
-                     double *xs, double *s_rec, loop_stats *ls)
+int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_row rows[],
+                 double x0s[], double ps[], double trajs[], pb_error *err)
 {
     const sim_model *m = s->model;
-    const mc_criterion *cr = &s->opts->crit;
-    size_t nx = m->plant->type->nx, nu = m->plant->type->nu, n_in = m->orig->n_in;
-    size_t N = m->n_steps, tail = N - (size_t)floor(cr->tail * (double)N);
-    double x[PLANT_NX_MAX], sum2 = 0.0;
-    size_t reached = 0;
+    const mc_options *o = s->opts;
+    size_t nx = m->plant->type->nx, nu = m->plant->type->nu, np = m->plant->type->np;
+    size_t n = m->n_steps + 1, nv = m->n_variants, traj = mc_traj_size(s);
+    int noise = o->meas_noise > 0.0, inputs = o->input_noise > 0.0 || m->dist.on;
+    sim_block b = {count, x0s, o->n_params ? w->params : NULL, inputs ? w->u_add : NULL,
+                   noise ? w->x_meas : NULL};
+    const sim_row *row = sim_lanes_row(w->lanes);
+    int rc;
 
-    plant_stepper_reset(w->st);
-    memcpy(x, x0, nx * sizeof *x);
-    ls->diverged_step = plant_state_is_valid(w->pl, x) ? -1 : 0;
-    ls->tail_max = 0.0;
-    for (size_t k = 0; k <= N; k++) {
-        double t = (double)k * m->period, e = 0.0;
-        if (ls->diverged_step < 0) {
-            sim_ref_eval(&m->ref, t, w->ref);
-            e = sim_ref_track_error(&m->ref, x, w->ref);
-            if (!(e <= cr->radius))
-                ls->diverged_step = (long)k;
-        }
-        if (ls->diverged_step >= 0) {
-            for (size_t i = 0; i < nx; i++)
-                xs[k * nx + i] = NAN;
-            for (size_t i = 0; s_rec && i < n_in; i++)
-                s_rec[k * n_in + i] = NAN;
-            continue;
-        }
-        memcpy(xs + k * nx, x, nx * sizeof *x);
-        sum2 += e * e;
-        reached++;
-        if (k >= tail && e > ls->tail_max)
-            ls->tail_max = e;
-        for (size_t i = 0; i < nx; i++)
-            w->xm[i] = x[i] + w->meas[k * nx + i];
-        sim_input_eval(m, w->xm, w->ref, w->s);
-        if (s_rec)
-            memcpy(s_rec + k * n_in, w->s, n_in * sizeof *w->s);
-        if (k == N)
-            break;
-        mlp_eval(net, mw, w->s, w->u);
-        for (size_t i = 0; i < nu; i++)
-            w->u[i] += w->inoise[k * nu + i];
-        if (plant_stepper_apply(w->st, t, x, w->u) != PB_SUCCESS)
-            ls->diverged_step = (long)k + 1; /* PB_EDIVERGED or PB_ENUMERIC */
+    for (size_t j = 0; j < count; j++)
+        sample_draw(s, w, first + j, x0s + j * nx, w->params + j * np,
+                    ps + j * (o->n_params ? o->n_params : 0), w->x_meas + j * n * nx,
+                    w->u_add + j * n * nu);
+    for (size_t j = 0; j < count; j++) {
+        plant view = {m->plant->type, w->params + j * np};
+        if ((rc = plant_validate(&view, err)))
+            return pb_error_prefix(err, "sample %zu: ", first + j);
     }
-    ls->rms = reached ? sqrt(sum2 / (double)reached) : NAN;
-    if (ls->diverged_step >= 0) {
-        ls->outcome = MC_DIVERGED;
-        ls->tail_max = NAN;
-    } else {
-        ls->outcome = ls->tail_max <= cr->tol ? MC_CONVERGED : MC_BOUNDED;
-    }
-}
-
-static int row_is_finite(const double *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(a[i]))
-            return 0;
-    return 1;
-}
-
-/* Folds the deviation of variant v at policy input s into row r. */
-static void row_add_deviation(const mc_study *s, mc_work *w, size_t v, const double in[], mc_row *r)
-{
-    bounds_point pt;
-
-    sim_deviation_eval(s->model, w->dev, v, in, &pt, w->csup);
-    r->max_dev_actual = fmax(r->max_dev_actual, pt.actual);
-    r->max_dev_bound = fmax(r->max_dev_bound, pt.bound);
-    r->max_dev_bound_closed = fmax(r->max_dev_bound_closed, pt.bound_closed);
-    if (pt.bound > 0.0 && pt.actual / pt.bound > r->tightness)
-        r->tightness = pt.actual / pt.bound;
-    r->violations += pt.verdict == BOUNDS_VIOLATED;
-}
-
-int mc_sample_run(const mc_study *s, mc_work *w, size_t index, mc_row rows[], double x0[],
-                  double p[], double x_traj[])
-{
-    const sim_model *m = s->model;
-    size_t nx = m->plant->type->nx, n_in = m->orig->n_in, n = m->n_steps + 1;
-    loop_stats lo, lp;
-
-    sample_draw(s, w, index, x0, p);
-    loop_run(s, w, w->w_orig, m->orig, x0, w->x_orig, w->s_orig, &lo);
-    if (x_traj)
-        memcpy(x_traj, w->x_orig, n * nx * sizeof *x_traj);
-    for (size_t v = 0; v < m->n_variants; v++) {
-        mc_row *r = &rows[v];
-        double sp[PLANT_NX_MAX];
-
-        memset(r, 0, sizeof *r);
-        r->sample = (long long)index;
-        r->variant = (long long)v;
-        loop_run(s, w, w->w_var, m->variants[v].net, x0, w->x_var, NULL, &lp);
-        /* Deviations at both loops' policy inputs, step by step (as sim_run).
-         * The pruned loop's inputs are rebuilt from its states, reference
-         * and the sample's measurement noise. */
-        for (size_t k = 0; k < n; k++) {
-            const double *xo = w->x_orig + k * nx, *xv = w->x_var + k * nx;
-            if (row_is_finite(xo, nx) && row_is_finite(xv, nx)) {
-                double dd = 0.0;
-                for (size_t i = 0; i < nx; i++)
-                    dd += (xo[i] - xv[i]) * (xo[i] - xv[i]);
-                r->max_traj_dev = fmax(r->max_traj_dev, sqrt(dd));
+    if ((rc = sim_lanes_start(m, w->lanes, &b, err)))
+        return rc;
+    for (size_t j = 0; j < count; j++)
+        for (size_t v = 0; v < nv; v++) {
+            mc_row *r = &rows[j * nv + v];
+            memset(r, 0, sizeof *r);
+            r->sample = (long long)(first + j);
+            r->variant = (long long)v;
+        }
+    for (size_t k = 0; k < n; k++) {
+        sim_lanes_eval(m, w->lanes);
+        for (size_t j = 0; j < count; j++) {
+            for (size_t v = 0; v < nv; v++) {
+                mc_row *r = &rows[j * nv + v];
+                size_t l = (v + 1) * count + j;
+                if (row->reached[j] && row->reached[l]) {
+                    double xo[PLANT_NX_MAX], xp[PLANT_NX_MAX];
+                    for (size_t i = 0; i < nx; i++) {
+                        xo[i] = row->x[i * row->ld + j];
+                        xp[i] = row->x[i * row->ld + l];
+                    }
+                    r->max_traj_dev = fmax(r->max_traj_dev, pb_norm2_diff(nx, xo, xp, NULL));
+                }
+                row_add_point(r, &row->dev[l]);
+                row_add_point(r, &row->dev_orig[l]);
             }
-            if (row_is_finite(xv, nx)) {
-                sim_ref_eval(&m->ref, (double)k * m->period, w->ref);
-                for (size_t i = 0; i < nx; i++)
-                    w->xm[i] = xv[i] + w->meas[k * nx + i];
-                sim_input_eval(m, w->xm, w->ref, sp);
-                row_add_deviation(s, w, v, sp, r);
-            }
-            if (row_is_finite(w->s_orig + k * n_in, n_in))
-                row_add_deviation(s, w, v, w->s_orig + k * n_in, r);
+            if (trajs)
+                for (size_t p = 0; p <= nv; p++)
+                    for (size_t i = 0; i < nx; i++)
+                        trajs[j * traj + (p * n + k) * nx + i] = row->x[i * row->ld + p * count + j];
         }
-        if (x_traj)
-            memcpy(x_traj + (1 + v) * n * nx, w->x_var, n * nx * sizeof *x_traj);
-        r->outcome_orig = lo.outcome;
-        r->outcome_pruned = lp.outcome;
-        r->diverged_step_orig = lo.diverged_step;
-        r->diverged_step_pruned = lp.diverged_step;
-        r->rms_track_orig = lo.rms;
-        r->rms_track_pruned = lp.rms;
-        r->tail_err_orig = lo.tail_max;
-        r->tail_err_pruned = lp.tail_max;
-        r->certified = r->max_dev_bound <= s->opts->eps;
+        if (k + 1 < n && (rc = sim_lanes_advance(m, w->lanes, err)))
+            return rc;
     }
+    for (size_t j = 0; j < count; j++)
+        for (size_t v = 0; v < nv; v++) {
+            mc_row *r = &rows[j * nv + v];
+            const sim_track *to = &row->tracks[j], *tp = &row->tracks[(v + 1) * count + j];
+            r->outcome_orig = sim_track_outcome(to, &m->crit);
+            r->outcome_pruned = sim_track_outcome(tp, &m->crit);
+            r->still_converging_orig = sim_track_still_converging(to, &m->crit);
+            r->still_converging_pruned = sim_track_still_converging(tp, &m->crit);
+            r->diverged_step_orig = to->diverged_step;
+            r->diverged_step_pruned = tp->diverged_step;
+            r->rms_track_orig = sim_track_rms(to);
+            r->rms_track_pruned = sim_track_rms(tp);
+            r->tail_err_orig = sim_track_tail_err(to);
+            r->tail_err_pruned = sim_track_tail_err(tp);
+            r->certified = r->max_dev_bound <= o->eps;
+        }
     return PB_SUCCESS;
 }
 
@@ -433,10 +339,13 @@ struct mc_pool {
     size_t active;
     int quit;
     /* The current chunk (written by the caller while no worker is active). */
-    size_t first, count, traj;
+    size_t first, count, traj, n_blocks, block; /* blocks of `block` samples */
     mc_row *rows;
     double *x0s, *ps, *trajs;
     atomic_size_t next;
+    /* The first failing block of the chunk (under lock): its index and error. */
+    size_t err_block;
+    pb_error err;
 };
 
 typedef struct pool_arg {
@@ -444,15 +353,27 @@ typedef struct pool_arg {
     size_t i;
 } pool_arg;
 
-/* Takes samples of the current chunk until none is left. */
+/* Takes blocks of the current chunk until none is left; keeps the error of
+ * the first failing block. */
 static void pool_work(mc_pool *p, mc_work *w)
 {
     const sim_model *m = p->s->model;
-    size_t nv = m->n_variants, nx = m->plant->type->nx, np = p->s->opts->n_params, j;
+    size_t nv = m->n_variants, nx = m->plant->type->nx, np = p->s->opts->n_params, b;
 
-    while ((j = atomic_fetch_add(&p->next, 1)) < p->count)
-        mc_sample_run(p->s, w, p->first + j, p->rows + j * nv, p->x0s + j * nx, p->ps + j * np,
-                      p->trajs ? p->trajs + j * p->traj : NULL);
+    while ((b = atomic_fetch_add(&p->next, 1)) < p->n_blocks) {
+        size_t j = b * p->block, cnt = p->count - j < p->block ? p->count - j : p->block;
+        pb_error e;
+        pb_error_clear(&e);
+        if (mc_block_run(p->s, w, p->first + j, cnt, p->rows + j * nv, p->x0s + j * nx,
+                         p->ps + j * np, p->trajs ? p->trajs + j * p->traj : NULL, &e)) {
+            pthread_mutex_lock(&p->lock);
+            if (b < p->err_block) {
+                p->err_block = b;
+                p->err = e;
+            }
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
 }
 
 static void *pool_main(void *arg)
@@ -488,10 +409,6 @@ mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err)
 
     if (n_threads < 1)
         return pb_error_set(err, PB_EINVAL, "need at least one thread"), NULL;
-    /* One BLAS thread per worker: OpenBLAS never splits a product across
-     * threads, so every dgemv is the same serial computation whatever the
-     * pool size (bit-identical results). */
-    openblas_set_num_threads(1);
     p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;
@@ -569,9 +486,20 @@ void mc_pool_free(mc_pool *p)
 int mc_pool_run(mc_pool *p, size_t first, size_t count, mc_row rows[], double x0s[], double ps[],
                 double trajs[], pb_error *err)
 {
-    (void)err;
     p->first = first;
     p->count = count;
+    /* As many blocks as SIM_BLOCK needs, rounded up to a multiple of the
+     * thread count so that every thread gets work, of equal size.  A
+     * sample's rows do not depend on the block it runs in (sim.h), so the
+     * split changes the speed only. */
+    p->n_blocks = (count + SIM_BLOCK - 1) / SIM_BLOCK;
+    p->n_blocks = (p->n_blocks + p->n_threads - 1) / p->n_threads * p->n_threads;
+    if (p->n_blocks > count)
+        p->n_blocks = count;
+    p->block = (count + p->n_blocks - 1) / p->n_blocks;
+    p->n_blocks = (count + p->block - 1) / p->block;
+    p->err_block = SIZE_MAX;
+    pb_error_clear(&p->err);
     p->rows = rows;
     p->x0s = x0s;
     p->ps = ps;
@@ -587,5 +515,10 @@ int mc_pool_run(mc_pool *p, size_t first, size_t count, mc_row rows[], double x0
     while (p->active > 0)
         pthread_cond_wait(&p->cv_done, &p->lock);
     pthread_mutex_unlock(&p->lock);
+    if (p->err_block != SIZE_MAX) {
+        if (err)
+            *err = p->err;
+        return p->err.code;
+    }
     return PB_SUCCESS;
 }

@@ -6,7 +6,8 @@
  * summary row.
  *
  * Layers, each usable alone (GSL step/evolve/driver style):
- *   mc_sample_run  one sample on one thread's mc_work: every row of it;
+ *   mc_block_run   up to SIM_BLOCK consecutive samples on one thread's mc_work,
+ *                  every policy on each, through the engine of sim.h;
  *   mc_pool_run    a chunk of consecutive samples over a pool of threads;
  *   mc_file_*      the results file (mc_h5.c): rows appended per chunk,
  *                  flushed, resumed, aggregated (Wilson intervals, quantiles).
@@ -16,7 +17,9 @@
  * Determinism: sample i draws everything random (its initial state, its
  * parameters, its noise sequences) from its own gsl_rng mt19937 seeded with
  * mc_sample_seed(seed, i), so its rows depend on (config, seed, i) alone,
- * never on the thread or rank that ran it nor on the order of samples. */
+ * never on the thread or rank that ran it nor on the order of samples; and
+ * the engine's rows of a sample do not depend on the other samples of its
+ * block (sim.h), so neither do the results. */
 #ifndef MC_H
 #define MC_H
 
@@ -54,20 +57,6 @@ typedef struct mc_param_rand {
     double rel;   /* in [0, 1) */
 } mc_param_rand;
 
-/* The outcome of one loop. */
-typedef enum mc_outcome {
-    MC_CONVERGED = 0, /* not diverged, tracking error <= tol over the tail */
-    MC_BOUNDED = 1,   /* not diverged, not converged */
-    MC_DIVERGED = 2   /* plant divergence (limits, non-finite, integrator) or error > radius */
-} mc_outcome;
-
-/* The classification criterion (config montecarlo.criterion). */
-typedef struct mc_criterion {
-    double tol;    /* converged: tracking error <= tol ... */
-    double tail;   /* ... at every step of the last `tail` fraction of the horizon, (0, 1] */
-    double radius; /* diverged: tracking error > radius at some step (+inf: plant limits only) */
-} mc_criterion;
-
 /* The montecarlo section of a config (filled by cfg_mc.c). */
 typedef struct mc_options {
     size_t samples;     /* grid: points[0] * points[1] */
@@ -79,13 +68,12 @@ typedef struct mc_options {
     double
         input_noise;   /* std of Gaussian noise added to every u component (after the output map) */
     double meas_noise; /* std of Gaussian noise added to every state component the policy sees */
-    mc_criterion crit;
     double eps; /* bounds.eps: a sample certifies when its max forward bound <= eps */
     int traces; /* store every state trajectory (memory and file grow with samples) */
 } mc_options;
 
-/* Defaults: 1000 samples, chunk 256, box sampler of width 0, tol 0.05,
- * tail 0.25, radius +inf, no noise, no traces. */
+/* Defaults: 1000 samples, chunk 256, box sampler of width 0, no noise, no
+ * traces.  (The outcome criterion is the model's, sim.h.) */
 void mc_options_init(mc_options *o);
 
 /* Checks o against plant p (nx, parameter indices, box low <= high, std >= 0,
@@ -107,7 +95,8 @@ void mc_wilson(size_t k, size_t n, double z, double *lo, double *hi);
 /* One row of /summary: sample i, variant v. */
 typedef struct mc_row {
     long long sample, variant;
-    long long outcome_orig, outcome_pruned;             /* mc_outcome */
+    long long outcome_orig, outcome_pruned;             /* sim_outcome */
+    long long still_converging_orig, still_converging_pruned; /* sim_track_still_converging */
     long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
     double rms_track_orig, rms_track_pruned; /* RMS tracking error over the steps reached */
     double tail_err_orig, tail_err_pruned; /* max tracking error over the tail (NaN if diverged) */
@@ -128,34 +117,39 @@ typedef struct mc_study {
  * parameter values) and, when opts->traces, x_traj [(1 + nv) x (n_steps + 1) x nx]
  * (the original's states then every variant's, NaN after a divergence). */
 
-/* One thread's workspace: a plant copy for the parameters, steppers,
- * forward-pass buffers, noise and record buffers sized from the model. */
+/* One thread's workspace: the engine's lanes for one block and the block's
+ * sample buffers (initial states, parameters, noise sequences). */
 typedef struct mc_work mc_work;
 mc_work *mc_work_alloc(const mc_study *s, pb_error *err);
 void mc_work_free(mc_work *w);
 
-/* Runs sample `index`: draws x0, parameters and noise from its stream, runs
- * the original and every variant, and fills rows[nv], x0[nx], p[n_params]
- * and, when traces are on, x_traj.  No allocation.  PB_SUCCESS (divergence
- * is an outcome, not an error). */
-int mc_sample_run(const mc_study *s, mc_work *w, size_t index, mc_row rows[], double x0[],
-                  double p[], double x_traj[]);
+/* Runs samples first .. first + count - 1 (count <= SIM_BLOCK) as one block:
+ * draws each sample's x0, parameters and noise from its own stream, runs the
+ * original and every variant on each, and fills rows[count * nv] (sample j,
+ * variant v at j * nv + v), x0s[count * nx], ps[count * n_params] and, when
+ * traces are on, trajs[count * mc_traj_size].  No allocation.  PB_SUCCESS
+ * (divergence is an outcome, not an error); PB_EINVAL with a message naming
+ * the sample when a randomised parameter leaves its range. */
+int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_row rows[],
+                 double x0s[], double ps[], double trajs[], pb_error *err);
 
 /* Sizes of the per-sample outputs. */
 size_t mc_traj_size(const mc_study *s); /* doubles of x_traj per sample (0 without traces) */
 
 /* A pool of n_threads (>= 1; the calling thread is one of them) that runs
- * chunks of samples.  Sets OpenBLAS to one thread (openblas_set_num_threads)
- * so that no BLAS call spawns threads or changes its summation order with the
- * thread count.  NULL with PB_ENOMEM or PB_EINTERNAL (thread creation). */
+ * chunks of samples, each thread on whole blocks.  NULL with PB_ENOMEM or
+ * PB_EINTERNAL (thread creation). */
 typedef struct mc_pool mc_pool;
 mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err);
 void mc_pool_free(mc_pool *p);
 
-/* Runs samples first .. first + count - 1 over the pool; sample first + j
- * writes rows[j * nv ...], x0s[j * nx ...], ps[j * n_params ...] and
- * trajs[j * mc_traj_size ...] (NULL without traces).  Results do not depend
- * on the number of threads.  PB_SUCCESS or the first error. */
+/* Runs samples first .. first + count - 1 over the pool, in blocks of
+ * consecutive samples from `first` on (at most SIM_BLOCK each, as many as
+ * keep every thread busy); sample first + j writes rows[j * nv ...],
+ * x0s[j * nx ...], ps[j * n_params ...] and trajs[j * mc_traj_size ...] (NULL
+ * without traces).  Results do not depend on the number of threads.
+ * PB_SUCCESS, or the error of the first failing block (in sample order), its
+ * message in err. */
 int mc_pool_run(mc_pool *p, size_t first, size_t count, mc_row rows[], double x0s[], double ps[],
                 double trajs[], pb_error *err);
 
@@ -202,6 +196,7 @@ typedef struct mc_aggregate {
     long long n; /* samples */
     long long converged_orig, bounded_orig, diverged_orig;
     long long converged_pruned, bounded_pruned, diverged_pruned;
+    long long still_converging_orig, still_converging_pruned; /* of the bounded ones */
     double rate_orig, rate_orig_lo, rate_orig_hi; /* converged fraction, Wilson 95 % */
     double rate_pruned, rate_pruned_lo, rate_pruned_hi;
     double rms_orig_q[MC_QUANTILES], rms_pruned_q[MC_QUANTILES]; /* finite values, linear interp. */

@@ -39,6 +39,8 @@ static const h5_column row_cols[] = {
     {"variant", H5W_I64, offsetof(mc_row, variant), 0},
     {"outcome_orig", H5W_I64, offsetof(mc_row, outcome_orig), 0},
     {"outcome_pruned", H5W_I64, offsetof(mc_row, outcome_pruned), 0},
+    {"still_converging_orig", H5W_I64, offsetof(mc_row, still_converging_orig), 0},
+    {"still_converging_pruned", H5W_I64, offsetof(mc_row, still_converging_pruned), 0},
     {"diverged_step_orig", H5W_I64, offsetof(mc_row, diverged_step_orig), 0},
     {"diverged_step_pruned", H5W_I64, offsetof(mc_row, diverged_step_pruned), 0},
     {"rms_track_orig", H5W_F64, offsetof(mc_row, rms_track_orig), 0},
@@ -87,6 +89,8 @@ static const h5_column agg_cols[] = {
     {"converged_pruned", H5W_I64, AGG(converged_pruned), 0},
     {"bounded_pruned", H5W_I64, AGG(bounded_pruned), 0},
     {"diverged_pruned", H5W_I64, AGG(diverged_pruned), 0},
+    {"still_converging_orig", H5W_I64, AGG(still_converging_orig), 0},
+    {"still_converging_pruned", H5W_I64, AGG(still_converging_pruned), 0},
     {"rate_orig", H5W_F64, AGG(rate_orig), 0},
     {"rate_orig_lo", H5W_F64, AGG(rate_orig_lo), 0},
     {"rate_orig_hi", H5W_F64, AGG(rate_orig_hi), 0},
@@ -370,9 +374,10 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     bad |= attr_ll(root, "n_variants", (long long)h->n_variants);
     bad |= attr_str(root, "sampler", sampler_name(o->sampler.kind));
     bad |= attr_f64(root, "bound_eps", o->eps);
-    bad |= attr_f64(root, "criterion_tol", o->crit.tol);
-    bad |= attr_f64(root, "criterion_tail", o->crit.tail);
-    bad |= attr_f64(root, "criterion_radius", o->crit.radius);
+    bad |= attr_f64(root, "criterion_tol", s->model->crit.tol);
+    bad |= attr_f64(root, "criterion_tail", s->model->crit.tail);
+    bad |= attr_f64(root, "criterion_radius", s->model->crit.radius);
+    bad |= attr_f64(root, "horizon", h->horizon);
     bad |= attr_f64(root, "input_noise", o->input_noise);
     bad |= attr_f64(root, "measurement_noise", o->meas_noise);
     bad |= attr_str(root, "outcomes", "0 converged, 1 bounded, 2 diverged");
@@ -650,12 +655,14 @@ int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
             mc_aggregate *g = &a[v];
             double rms[2] = {r->rms_track_orig, r->rms_track_pruned};
             g->n++;
-            g->converged_orig += r->outcome_orig == MC_CONVERGED;
-            g->bounded_orig += r->outcome_orig == MC_BOUNDED;
-            g->diverged_orig += r->outcome_orig == MC_DIVERGED;
-            g->converged_pruned += r->outcome_pruned == MC_CONVERGED;
-            g->bounded_pruned += r->outcome_pruned == MC_BOUNDED;
-            g->diverged_pruned += r->outcome_pruned == MC_DIVERGED;
+            g->converged_orig += r->outcome_orig == SIM_CONVERGED;
+            g->bounded_orig += r->outcome_orig == SIM_BOUNDED;
+            g->diverged_orig += r->outcome_orig == SIM_DIVERGED;
+            g->converged_pruned += r->outcome_pruned == SIM_CONVERGED;
+            g->bounded_pruned += r->outcome_pruned == SIM_BOUNDED;
+            g->diverged_pruned += r->outcome_pruned == SIM_DIVERGED;
+            g->still_converging_orig += r->still_converging_orig;
+            g->still_converging_pruned += r->still_converging_pruned;
             g->max_dev_actual = fmax(g->max_dev_actual, r->max_dev_actual);
             g->max_dev_bound = fmax(g->max_dev_bound, r->max_dev_bound);
             g->max_dev_bound_closed = fmax(g->max_dev_bound_closed, r->max_dev_bound_closed);

@@ -23,8 +23,15 @@ typedef struct mc_var {
 
 /* The /summary fields the maps use. */
 typedef struct mc_srow {
-    long long sample, variant, outcome_orig, outcome_pruned;
+    long long sample, variant, outcome_orig, outcome_pruned, still_orig, still_pruned;
 } mc_srow;
+
+/* A map cell: 0 converged, 1 bounded and still converging, 2 bounded, 3
+ * diverged (sim_outcome and the still-converging flag). */
+static double map_value(long long outcome, long long still)
+{
+    return outcome == 0 ? 0.0 : outcome == 1 ? (still ? 1.0 : 2.0) : 3.0;
+}
 
 /* A grid point: its two coordinates and its sample index. */
 typedef struct mc_point {
@@ -42,7 +49,12 @@ static const char *const agg_fields[] = {"label",
                                          "rate_pruned_lo",
                                          "rate_pruned_hi",
                                          NULL};
-static const char *const sum_fields[] = {"sample", "variant", "outcome_orig", "outcome_pruned",
+static const char *const sum_fields[] = {"sample",
+                                         "variant",
+                                         "outcome_orig",
+                                         "outcome_pruned",
+                                         "still_converging_orig",
+                                         "still_converging_pruned",
                                          NULL};
 
 /* Reads a compound dataset into rows of the memory type mt; *out (caller
@@ -150,8 +162,8 @@ static int variants_read(hid_t f, const char *path, mc_var **out, size_t *nv, pb
 
 /* stability.dat: per method key (one block each) and sparsity: the pruned
  * loops' converged fraction and its 95 % Wilson interval, the original's. */
-static int stability_write(const char *path, const char *dir, const char *plant_name, mc_var *v,
-                           size_t nv, plot_plan *plan, pb_error *err)
+static int stability_write(const char *path, const char *dir, const char *plant_name,
+                           const char *crit, mc_var *v, size_t nv, plot_plan *plan, pb_error *err)
 {
     char(*keys)[64] = calloc(nv + 1, sizeof *keys);
     plot_buf titles = {0}, vars = {0};
@@ -217,10 +229,10 @@ static int stability_write(const char *path, const char *dir, const char *plant_
     if ((rc = plot_dat_close(fp, dir, "stability.dat", err)) != PB_SUCCESS)
         goto done;
     rc = plot_buf_printf(&vars, err,
-                         "plant='%s'; samples=%lld; orig_rate=%.17g; orig_lo=%.17g; "
+                         "plant='%s'; crit='%s'; samples=%lld; orig_rate=%.17g; orig_lo=%.17g; "
                          "orig_hi=%.17g; n=%zu; array keys[%zu] = [%s]",
-                         plant_name, v[0].n, v[0].rate_orig, v[0].rate_orig_lo, v[0].rate_orig_hi,
-                         nk, nk, titles.s);
+                         plant_name, crit, v[0].n, v[0].rate_orig, v[0].rate_orig_lo,
+                         v[0].rate_orig_hi, nk, nk, titles.s);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(plan, "stability.gp", "stability", vars.s, err);
 done:
@@ -242,8 +254,9 @@ static int point_cmp(const void *pa, const void *pb)
 
 /* roa.dat: one line per grid point, in scans of the first axis (a blank line
  * between scans): the two coordinates, the original's outcome and every
- * variant's (0 converged, 1 bounded, 2 diverged; NaN for a missing row). */
+ * variant's (map_value; NaN for a missing row). */
 static int roa_write(hid_t f, const char *path, const char *dir, const char *plant_name,
+                     const char *crit,
                      const mc_var *v, size_t nv, plot_plan *plan, pb_error *err)
 {
     double *x0 = NULL, *out = NULL;
@@ -259,6 +272,8 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     H5Tinsert(st, "variant", offsetof(mc_srow, variant), H5T_NATIVE_LLONG);
     H5Tinsert(st, "outcome_orig", offsetof(mc_srow, outcome_orig), H5T_NATIVE_LLONG);
     H5Tinsert(st, "outcome_pruned", offsetof(mc_srow, outcome_pruned), H5T_NATIVE_LLONG);
+    H5Tinsert(st, "still_converging_orig", offsetof(mc_srow, still_orig), H5T_NATIVE_LLONG);
+    H5Tinsert(st, "still_converging_pruned", offsetof(mc_srow, still_pruned), H5T_NATIVE_LLONG);
     if ((rc = plot_h5_read(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
         goto done;
     if ((rc = table_read(f, path, "/summary", sum_fields, st, sizeof(mc_srow), (void **)&rows,
@@ -292,8 +307,9 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
         if (s->sample < 0 || (size_t)s->sample >= dims[0] || s->variant < 0 ||
             (size_t)s->variant >= nv)
             continue;
-        out[(size_t)s->sample * (nv + 1)] = (double)s->outcome_orig;
-        out[(size_t)s->sample * (nv + 1) + 1 + (size_t)s->variant] = (double)s->outcome_pruned;
+        out[(size_t)s->sample * (nv + 1)] = map_value(s->outcome_orig, s->still_orig);
+        out[(size_t)s->sample * (nv + 1) + 1 + (size_t)s->variant] =
+            map_value(s->outcome_pruned, s->still_pruned);
     }
     for (size_t i = 0; i < dims[0]; i++) {
         pts[i].a = x0[i * dims[1] + ax[0]];
@@ -304,7 +320,8 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     if ((rc = plot_dat_open(dir, "roa.dat", &fp, err)) != PB_SUCCESS)
         goto done;
     fprintf(fp,
-            "# outcome per grid point (0 converged, 1 bounded, 2 diverged) of %s\n"
+            "# outcome per grid point (0 converged, 1 bounded and still converging, 2 bounded, "
+            "3 diverged) of %s\n"
             "# x0[%zu] x0[%zu] outcome_orig",
             path, ax[0], ax[1]);
     for (size_t k = 0; k < nv; k++)
@@ -340,9 +357,9 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
         size_t nrow = (np + cols - 1) / cols;
         if (rc == PB_SUCCESS)
             rc = plot_buf_printf(&vars, err,
-                                 "plant='%s'; xlab='%s'; ylab='%s'; n=%zu; cols=%zu; rows=%zu; "
-                                 "w=%zu; h=%zu; array titles[%zu] = [%s]",
-                                 plant_name, lab[0], lab[1], nv, cols, nrow, 420 * cols,
+                                 "plant='%s'; crit='%s'; xlab='%s'; ylab='%s'; n=%zu; cols=%zu; "
+                                 "rows=%zu; w=%zu; h=%zu; array titles[%zu] = [%s]",
+                                 plant_name, crit, lab[0], lab[1], nv, cols, nrow, 420 * cols,
                                  360 * nrow + 60, nv, titles.s);
     }
     if (rc == PB_SUCCESS)
@@ -360,21 +377,33 @@ done:
 
 int plot_mc_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err)
 {
-    char plant_name[64], sampler[32], clean[64];
+    char plant_name[64], sampler[32], clean[64], crit[200];
     mc_var *v = NULL;
     size_t nv = 0;
     int rc;
+    double tol = plot_h5_attr_f64(f, "/", "criterion_tol"),
+           tail = plot_h5_attr_f64(f, "/", "criterion_tail"),
+           radius = plot_h5_attr_f64(f, "/", "criterion_radius"),
+           horizon = plot_h5_attr_f64(f, "/", "horizon");
 
     plot_h5_attr_str(f, "/plant", "name", plant_name, sizeof plant_name);
     plot_h5_attr_str(f, "/", "sampler", sampler, sizeof sampler);
     if (!plant_name[0])
         return pb_error_set(err, PB_EFORMAT, "%s: group /plant lacks attribute name", path);
     plot_text_clean(plant_name, clean, sizeof clean);
+    /* What "converged" meant, for the titles (the figures depend on it). */
+    {
+        int k = snprintf(crit, sizeof crit,
+                         "converged: ||x - r|| <= %g over the last %g%% of the %g s horizon", tol,
+                         100.0 * tail, horizon);
+        if (isfinite(radius) && k > 0 && (size_t)k < sizeof crit)
+            snprintf(crit + k, sizeof crit - (size_t)k, "; diverged beyond %g", radius);
+    }
     if ((rc = variants_read(f, path, &v, &nv, err)) != PB_SUCCESS)
         return rc;
-    rc = stability_write(path, dir, clean, v, nv, plan, err);
+    rc = stability_write(path, dir, clean, crit, v, nv, plan, err);
     if (rc == PB_SUCCESS && strcmp(sampler, "grid") == 0)
-        rc = roa_write(f, path, dir, clean, v, nv, plan, err);
+        rc = roa_write(f, path, dir, clean, crit, v, nv, plan, err);
     else if (rc == PB_SUCCESS)
         snprintf(plan->note, sizeof plan->note,
                  "%s: sampler '%s' is not a grid: no region-of-attraction map", path, sampler);

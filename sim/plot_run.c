@@ -16,13 +16,13 @@
 typedef struct run_row {
     char label[64], method[32], pattern[16], scen_name[64];
     double sparsity, max_dev_actual, max_dev_bound, rms_orig, rms_pruned;
-    long long scenario, stable_pruned;
+    long long scenario, outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 2 diverged */
 } run_row;
 
 static const char *const run_fields[] = {
     "label",          "method",           "pattern",        "sparsity",
     "scenario",       "scenario_name",    "max_dev_actual", "max_dev_bound",
-    "rms_track_orig", "rms_track_pruned", "stable_pruned",  NULL};
+    "rms_track_orig", "rms_track_pruned", "outcome_orig",   "outcome_pruned", NULL};
 
 /* What every figure of one file shares. */
 typedef struct run_ctx {
@@ -113,7 +113,8 @@ static int summary_read(run_ctx *c, pb_error *err)
     H5Tinsert(mt, "rms_track_orig", offsetof(run_row, rms_orig), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "rms_track_pruned", offsetof(run_row, rms_pruned), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "scenario", offsetof(run_row, scenario), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "stable_pruned", offsetof(run_row, stable_pruned), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "outcome_orig", offsetof(run_row, outcome_orig), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "outcome_pruned", offsetof(run_row, outcome_pruned), H5T_NATIVE_LLONG);
     if (!c->rows || !c->row_key || !c->keys)
         rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", c->path);
     else if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->rows) < 0)
@@ -153,7 +154,7 @@ static int summary_write(const run_ctx *c, pb_error *err)
         return rc;
     fprintf(fp,
             "# /summary of %s\n# label method pattern sparsity scenario scenario_name "
-            "max_dev_actual max_dev_bound rms_track_orig rms_track_pruned stable_pruned\n",
+            "max_dev_actual max_dev_bound rms_track_orig rms_track_pruned outcome_pruned\n",
             c->path);
     for (size_t i = 0; i < c->n_rows; i++) {
         const run_row *r = &c->rows[i];
@@ -167,15 +168,17 @@ static int summary_write(const run_ctx *c, pb_error *err)
         plot_dat_num(fp, r->max_dev_bound, ' ');
         plot_dat_num(fp, r->rms_orig, ' ');
         plot_dat_num(fp, r->rms_pruned, ' ');
-        fprintf(fp, "%lld\n", r->stable_pruned);
+        fprintf(fp, "%lld\n", r->outcome_pruned);
     }
     return plot_dat_close(fp, c->dir, "summary.dat", err);
 }
 
 /* sparsity.dat: per method key (one gnuplot index block each, in key order)
- * and per sparsity, over the scenarios: mean RMS tracking error of both loops,
- * their mean difference, the largest actual deviation and the largest
- * forward-pass bound, and how many pruned loops were stable. */
+ * and per sparsity, over the scenarios: mean RMS tracking error of both loops
+ * and their mean difference over the scenarios where neither loop diverged
+ * (a diverged loop's RMS covers fewer rows; NaN when every scenario has one),
+ * the largest actual deviation and the largest forward-pass bound, how many
+ * pruned loops converged and how many diverged. */
 static int sparsity_write(const run_ctx *c, pb_error *err)
 {
     plot_buf v = {0};
@@ -188,7 +191,7 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
     for (size_t k = 0; k < c->n_keys; k++) {
         fprintf(fp,
                 "%s# %s\n# sparsity degradation rms_orig_mean rms_pruned_mean "
-                "max_dev_actual max_dev_bound stable_pruned n_scenarios\n",
+                "max_dev_actual max_dev_bound converged_pruned n_scenarios diverged_pruned\n",
                 k ? "\n\n" : "", c->keys[k]);
         /* variants of this key in order of sparsity (labels differ in sparsity) */
         double last = -INFINITY;
@@ -200,25 +203,29 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
             if (!isfinite(s))
                 break;
             double ro = 0, rp = 0, ma = 0, mb = 0;
-            long long stable = 0, n = 0;
+            long long converged = 0, diverged = 0, n = 0, n_both = 0;
             for (size_t i = 0; i < c->n_rows; i++) {
                 const run_row *r = &c->rows[i];
                 if (c->row_key[i] != k || r->sparsity != s)
                     continue;
-                ro += r->rms_orig;
-                rp += r->rms_pruned;
+                if (r->outcome_orig != 2 && r->outcome_pruned != 2) {
+                    ro += r->rms_orig;
+                    rp += r->rms_pruned;
+                    n_both++;
+                }
                 ma = fmax(ma, r->max_dev_actual);
                 mb = fmax(mb, r->max_dev_bound);
-                stable += r->stable_pruned;
+                converged += r->outcome_pruned == 0;
+                diverged += r->outcome_pruned == 2;
                 n++;
             }
             plot_dat_num(fp, s, ' ');
-            plot_dat_num(fp, (rp - ro) / (double)n, ' ');
-            plot_dat_num(fp, ro / (double)n, ' ');
-            plot_dat_num(fp, rp / (double)n, ' ');
+            plot_dat_num(fp, n_both ? (rp - ro) / (double)n_both : NAN, ' ');
+            plot_dat_num(fp, n_both ? ro / (double)n_both : NAN, ' ');
+            plot_dat_num(fp, n_both ? rp / (double)n_both : NAN, ' ');
             plot_dat_num(fp, ma, ' ');
             plot_dat_num(fp, mb, ' ');
-            fprintf(fp, "%lld %lld\n", stable, n);
+            fprintf(fp, "%lld %lld %lld\n", converged, n, diverged);
             last = s;
         }
     }
@@ -227,9 +234,10 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
 
     /* the job: method titles (first row of each key) */
     rc = plot_buf_printf(&v, err,
-                         "plant='%s'; track_unit='%s'; dev_unit='%s'; n=%zu; "
+                         "plant='%s'; track_unit='%s'; dev_unit='%s'; horizon=%.17g; n=%zu; "
                          "array keys[%zu] = [",
-                         c->plant, c->track_unit, c->dev_unit, c->n_keys, c->n_keys);
+                         c->plant, c->track_unit, c->dev_unit,
+                         plot_h5_attr_f64(c->f, "/plant", "horizon"), c->n_keys, c->n_keys);
     for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
         char t[160];
         size_t i = 0;

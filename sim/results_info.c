@@ -60,7 +60,7 @@ int results_info_is_kind(hid_t f)
 typedef struct info_row {
     char label[64];
     double max_dev_actual, max_dev_bound, tightness;
-    long long violations, stable_pruned;
+    long long violations, outcome_orig, outcome_pruned; /* sim_outcome */
     double rms_orig, rms_pruned;
 } info_row;
 
@@ -98,33 +98,49 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
     H5Tinsert(mt, "max_dev_bound", offsetof(info_row, max_dev_bound), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "tightness", offsetof(info_row, tightness), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "violations", offsetof(info_row, violations), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "stable_pruned", offsetof(info_row, stable_pruned), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "outcome_orig", offsetof(info_row, outcome_orig), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "outcome_pruned", offsetof(info_row, outcome_pruned), H5T_NATIVE_LLONG);
     H5Tinsert(mt, "rms_track_orig", offsetof(info_row, rms_orig), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "rms_track_pruned", offsetof(info_row, rms_pruned), H5T_NATIVE_DOUBLE);
     if (!rows || (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)) {
         rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read /summary", path);
         goto close;
     }
-    fprintf(out, " %-24s %5s %11s %11s %9s %5s %10s %10s %7s\n", "variant", "runs", "max_bound",
-            "max_actual", "tightness", "viol", "rms_orig", "rms_pruned", "stable");
+    if (H5Aexists(f, "criterion_tol") > 0)
+        fprintf(out, " criterion: converged when ||x - r|| <= %g over the last %g%% of the horizon"
+                     "%s\n",
+                attr_f64(f, "criterion_tol"), 100.0 * attr_f64(f, "criterion_tail"),
+                isfinite(attr_f64(f, "criterion_radius")) ? "; diverged beyond criterion_radius"
+                                                          : "");
+    fprintf(out, " %-24s %5s %11s %11s %9s %5s %10s %10s %11s %11s\n", "variant", "runs",
+            "max_bound", "max_actual", "tightness", "viol", "rms_orig", "rms_pruned", "orig c/b/d",
+            "prun c/b/d");
     /* rows come grouped by label, scenarios in order */
     for (hsize_t i = 0; i < n;) {
         hsize_t j = i;
         double mb = 0, ma = 0, tt = 0, ro = 0, rp = 0;
-        long long viol = 0, stable = 0;
+        long long viol = 0, oc[3] = {0, 0, 0}, pc[3] = {0, 0, 0};
+        char co[40], cp[40];
+        double nb = 0;
         while (j < n && strcmp(rows[j].label, rows[i].label) == 0) {
             mb = fmax(mb, rows[j].max_dev_bound);
             ma = fmax(ma, rows[j].max_dev_actual);
             tt = fmax(tt, rows[j].tightness);
             viol += rows[j].violations;
-            stable += rows[j].stable_pruned;
-            ro += rows[j].rms_orig;
-            rp += rows[j].rms_pruned;
+            oc[rows[j].outcome_orig >= 0 && rows[j].outcome_orig <= 2 ? rows[j].outcome_orig : 2]++;
+            pc[rows[j].outcome_pruned >= 0 && rows[j].outcome_pruned <= 2 ? rows[j].outcome_pruned : 2]++;
+            if (rows[j].outcome_orig != 2 && rows[j].outcome_pruned != 2) {
+                ro += rows[j].rms_orig; /* only where neither loop was cut short */
+                rp += rows[j].rms_pruned;
+                nb++;
+            }
             j++;
         }
-        fprintf(out, " %-24s %5llu %11.4g %11.4g %9.4f %5lld %10.4g %10.4g %3lld/%-3llu\n",
-                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol, ro / (double)(j - i),
-                rp / (double)(j - i), stable, (unsigned long long)(j - i));
+        snprintf(co, sizeof co, "%lld/%lld/%lld", oc[0], oc[1], oc[2]);
+        snprintf(cp, sizeof cp, "%lld/%lld/%lld", pc[0], pc[1], pc[2]);
+        fprintf(out, " %-24s %5llu %11.4g %11.4g %9.4f %5lld %10.4g %10.4g %11s %11s\n",
+                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol, nb ? ro / nb : NAN,
+                nb ? rp / nb : NAN, co, cp);
         i = j;
     }
 close:

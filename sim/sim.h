@@ -1,16 +1,28 @@
-/* sim.h: the closed-loop engine.  An original policy and its pruned variants
- * drive the same plant from the same initial state and reference, each loop
- * with its own stepper; per control step the engine records states, policy
- * inputs and outputs, tracking errors, the actual action deviation and the
- * bounds of bounds.h (Shamrai, arXiv:2507.02953) at both loops' states.
+/* sim.h: the closed-loop engine.  The one place where a plant is stepped
+ * under a policy: `run`, `montecarlo`, calibration, the imitation-training
+ * rollouts, `plants --demo` and the benchmark all drive it.
  *
- * Layers (GSL step/evolve/driver style), each usable alone:
- *   sim_loop_step  one sampled step: policy input, action, hold, integrate;
- *   sim_run_single one loop over the horizon, recorded in a sim_trace;
- *   sim_run        one scenario: the original loop and every variant's loop,
- *                  compared step by step in a sim_result;
- * the study (every scenario, the results file) is a loop its caller owns.
- * Constant model, mutable data: `(const sim_model *m, sim_data *d, ...)`. */
+ * Constant model, mutable data (MuJoCo): a sim_model (plant, integrator,
+ * period, horizon, policy input, reference, outcome criterion, the original
+ * policy and its pruned variants, the bound caches) is read-only once built
+ * and shared by threads; a sim_lanes holds B lanes, each one (sample, policy)
+ * pair, in structure-of-arrays form, with per-lane parameters, limits and
+ * integrators.  A block is every policy over up to SIM_BLOCK samples.  The
+ * caller owns the loop over rows (GSL step/evolve/driver):
+ *
+ *     sim_lanes_start(m, d, &block, err);
+ *     for (k = 0; k <= m->n_steps; k++) {
+ *         sim_lanes_eval(m, d);          row k: policy inputs, actions, deviations, bounds
+ *         ... fold sim_lanes_row(d) ...  traces, summary rows, calibration states
+ *         if (k < m->n_steps) sim_lanes_advance(m, d, err);   one control period
+ *     }
+ *
+ * Policies run as batched forward passes (mlp_eval_soa), whose rows do not
+ * depend on the other lanes of the batch (mlp.h): a lane's results are the
+ * same bits in any block, on any thread, in `run` as in `montecarlo`.  With
+ * the fixed-step "rk4fixed" integrator every lane of a block advances in one
+ * batched RK4 step over the plant type's batched right-hand side; the other
+ * GSL steppers run lane by lane. */
 #ifndef SIM_H
 #define SIM_H
 
@@ -24,12 +36,76 @@
 #include "reference.h"
 
 #define SIM_LABEL_MAX 64
+#define SIM_BLOCK     64 /* samples per block: lanes of one policy fill whole kernel tiles */
 
 /* What the policy sees. */
 typedef enum sim_input {
     SIM_INPUT_ERROR = 0, /* s = x - r(t) (default) */
     SIM_INPUT_STATE      /* s = x */
 } sim_input;
+
+/* ---- The outcome of one loop: one criterion for every command ---- */
+
+typedef enum sim_outcome {
+    SIM_CONVERGED = 0, /* reached every row, tracking error <= tol at every row of the tail */
+    SIM_BOUNDED = 1,   /* reached every row, not converged */
+    SIM_DIVERGED = 2   /* left the plant's limits, became non-finite, failed to integrate, or its
+                          tracking error exceeded radius */
+} sim_outcome;
+
+/* "converged", "bounded", "diverged"; NULL out of range. */
+const char *sim_outcome_name(sim_outcome o);
+
+typedef struct sim_criterion {
+    double tol;    /* converged: tracking error <= tol at every row of the tail */
+    double tail;   /* the tail: rows k >= n_steps - floor(tail n_steps), 0 < tail <= 1 */
+    double radius; /* diverged as soon as the tracking error exceeds radius (+inf: limits only) */
+} sim_criterion;
+
+/* tol 0.05, tail 0.25, radius +inf. */
+void sim_criterion_init(sim_criterion *c);
+/* PB_EINVAL unless tol >= 0, 0 < tail <= 1, radius > 0 (messages name criterion.*). */
+int sim_criterion_validate(const sim_criterion *c, pb_error *err);
+/* The first row of the tail. */
+size_t sim_criterion_tail_start(const sim_criterion *c, size_t n_steps);
+
+/* The tracking statistics of one loop, row by row. */
+typedef struct sim_track {
+    size_t reached;       /* rows reached */
+    double sum2;          /* sum of their squared tracking errors */
+    double tail_max;      /* largest error over the tail (rows reached) */
+    double tail_first;    /* ... over the first half of the tail */
+    double tail_second;   /* ... over the second half */
+    long diverged_step;   /* first row not reached, -1 if none */
+} sim_track;
+
+void sim_track_init(sim_track *t);
+/* Row k was reached with tracking error e (k counted from 0 to n_steps). */
+void sim_track_add(sim_track *t, const sim_criterion *c, size_t n_steps, size_t k, double e);
+/* Row k was not reached: the loop diverged there (the first call counts). */
+void sim_track_diverge(sim_track *t, size_t k);
+sim_outcome sim_track_outcome(const sim_track *t, const sim_criterion *c);
+/* Non-zero for a bounded loop that is still converging: its largest error
+ * over the second half of the tail is at most SIM_STILL_CONVERGING (0.95)
+ * times that over the first half, so a longer horizon may well converge it.
+ * A steady offset or oscillation keeps both maxima within a few per cent of
+ * each other and is not flagged. */
+#define SIM_STILL_CONVERGING 0.95
+int sim_track_still_converging(const sim_track *t, const sim_criterion *c);
+/* RMS tracking error over the rows reached (NaN for none). */
+double sim_track_rms(const sim_track *t);
+/* Largest tracking error over the tail, NaN when the loop diverged. */
+double sim_track_tail_err(const sim_track *t);
+
+/* ---- Policies and the model ---- */
+
+/* A policy the engine can run: an MLP (batched forward passes, bounds), or
+ * a callback such as the LQR expert (lane by lane, no bounds). */
+typedef struct sim_policy {
+    const mlp *net;                                      /* the network, or NULL */
+    void (*eval)(void *ctx, const double s[], double u[]); /* u = pi(s) when net is NULL */
+    void *ctx;
+} sim_policy;
 
 /* A pruned policy to compare with the original (borrowed network). */
 typedef struct sim_variant {
@@ -43,9 +119,8 @@ typedef struct sim_variant {
 /* An input disturbance that every loop of a scenario receives alike: the
  * plant is driven with u + d(t_k) over step k, where for t_k >= start
  *   d_i(t_k) = bias_i + amplitude_i sin(2 pi frequency_i t_k) + noise_i w_ik,
- * w_ik standard Gaussian draws (GSL mt19937 seeded with seed + scenario
- * index, drawn step by step, input by input), and d = 0 before start.  The
- * policies' outputs (u_orig, u_pruned, dev_actual) exclude d. */
+ * w_ik standard Gaussian draws, and d = 0 before start.  The policies'
+ * outputs (u_orig, u_pruned, dev_actual) exclude d. */
 typedef struct sim_disturbance {
     int on; /* 0: no disturbance */
     double start;
@@ -53,51 +128,120 @@ typedef struct sim_disturbance {
     double amplitude[PLANT_NU_MAX];
     double frequency[PLANT_NU_MAX]; /* Hz, >= 0 */
     double noise[PLANT_NU_MAX];     /* standard deviations, >= 0 */
-    unsigned long seed;
+    unsigned long seed;             /* `run`: scenario i draws from mt19937 seeded seed + i */
 } sim_disturbance;
 
 /* The model of a study: read-only during runs, shared by threads. */
 typedef struct sim_model {
-    const plant *plant; /* borrowed */
+    const plant *plant; /* borrowed; its parameters are the nominal ones */
     plant_integrator integ;
     double period;  /* control period (s) */
-    size_t n_steps; /* control steps over the horizon; traces have n_steps + 1 rows */
+    size_t n_steps; /* control steps over the horizon; rows 0..n_steps */
     sim_ref ref;
     sim_input input;
-    double stable_tol; /* stable: not diverged and max tracking error over the last
-                          quarter of the horizon <= stable_tol (+inf: not diverged) */
-    const mlp *orig;   /* borrowed */
-    size_t n_variants;
-    sim_variant *variants;      /* [n_variants] copies */
-    bounds_model *bm_orig; /* of the original network */
-    bounds_pair **pair;    /* [n_variants]: each variant against the original */
-    sim_disturbance dist;       /* none unless sim_model_set_disturbance */
+    sim_criterion crit;
+    sim_policy orig_policy; /* policy 0 */
+    const mlp *orig;        /* orig_policy.net (NULL for a callback) */
+    size_t n_variants;      /* policies 1..n_variants */
+    sim_variant *variants;  /* [n_variants] copies */
+    size_t n_policies;      /* 1 + n_variants */
+    bounds_model *bm_orig;  /* of the original network (NULL for a callback) */
+    bounds_pair **pair;     /* [n_variants]: each variant against the original */
+    sim_disturbance dist;   /* none unless sim_model_set_disturbance */
+    int dev_at_orig;        /* evaluate each variant at the original loop's states too (default 1) */
+    int batched;            /* "rk4fixed" with substeps: every lane in one batched RK4 step */
 } sim_model;
 
-/* Builds a model.  Checks that orig takes nx inputs and gives nu outputs,
- * that every variant has the original's shapes, the reference's size, the
- * integrator, period > 0 and horizon >= period; computes the spectral norms
- * of every layer and of every dW_k.  NULL on failure with PB_EINVAL (a
- * mismatch, with a message), PB_ENOMEM or PB_ENUMERIC in err. */
+/* Builds a model.  Checks that the original maps nx inputs to nu outputs
+ * (for an MLP), that every variant has its shapes, activations and maps, the
+ * reference's size, the integrator, the criterion, period > 0 and horizon >=
+ * period; computes the certified norms of every layer and of every dW_k.
+ * Variants need an MLP original.  NULL on failure with PB_EINVAL (a mismatch,
+ * with a message), PB_ENOMEM or PB_ENUMERIC in err. */
 sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double period,
-                           double horizon, const sim_ref *ref, sim_input input, double stable_tol,
-                           const mlp *orig, size_t n_variants, const sim_variant variants[],
-                           pb_error *err);
+                           double horizon, const sim_ref *ref, sim_input input,
+                           const sim_criterion *crit, const sim_policy *orig, size_t n_variants,
+                           const sim_variant variants[], pb_error *err);
 void sim_model_free(sim_model *m);
 
-/* Sets the input disturbance of every loop (before any sim_data_alloc).
+/* Sets the input disturbance of the model's scenarios (before any workspace).
  * PB_EINVAL for a non-finite entry, a negative frequency, noise or start. */
 int sim_model_set_disturbance(sim_model *m, const sim_disturbance *dist, pb_error *err);
 
-/* The workspace of one thread: steppers and forward-pass buffers. */
-typedef struct sim_data sim_data;
-sim_data *sim_data_alloc(const sim_model *m, pb_error *err);
-void sim_data_free(sim_data *d);
+/* ---- Lanes ---- */
 
-/* Draws the disturbance sequence of scenario `scenario` into d (seed +
- * scenario for the noise); sim_run then applies it to every loop.  A new
- * workspace holds scenario 0's.  No allocation. */
-void sim_disturbance_draw(const sim_model *m, sim_data *d, size_t scenario);
+/* One block's inputs: n <= SIM_BLOCK samples, every policy on each. */
+typedef struct sim_block {
+    size_t n;
+    const double *x0;     /* [n x nx] initial states */
+    const double *params; /* [n x np] plant parameters per sample, or NULL for the nominal */
+    const double *u_add;  /* [n x (n_steps + 1) x nu] added to every loop's input over step k, or
+                             NULL; a caller may fill row k of it up to the advance of row k */
+    const double *x_meas; /* [n x (n_steps + 1) x nx] added to the state the policies see at
+                             row k, or NULL */
+} sim_block;
+
+typedef struct sim_lanes sim_lanes;
+
+/* A workspace for blocks of up to max_samples samples (clamped to 1 ..
+ * SIM_BLOCK) times every policy of m. */
+sim_lanes *sim_lanes_alloc(const sim_model *m, size_t max_samples, pb_error *err);
+void sim_lanes_free(sim_lanes *d);
+
+/* Starts a block at row 0: lane p * n + j runs policy p on sample j.  A lane
+ * whose initial state is outside its limits does not reach row 0.  PB_EINVAL
+ * for n = 0 or more samples than the workspace holds, or parameters outside
+ * their ranges.  No allocation. */
+int sim_lanes_start(const sim_model *m, sim_lanes *d, const sim_block *b, pb_error *err);
+
+/* Evaluates the current row k of every lane: the tracking error (a lane whose
+ * error exceeds the criterion's radius does not reach the row), the policy
+ * inputs and the policies (batched), the deviations and bounds of every
+ * variant lane at its own state and, with dev_at_orig, at the original
+ * lane's state of its sample.  No allocation. */
+void sim_lanes_eval(const sim_model *m, sim_lanes *d);
+
+/* Advances every lane that reached row k over one control period with its
+ * action plus the block's u_add held (saturated by the plant's input
+ * limits); a lane that leaves its limits, becomes non-finite or fails to
+ * integrate does not reach row k + 1.  PB_SUCCESS (a divergence is an
+ * outcome); PB_EINVAL after the last row. */
+int sim_lanes_advance(const sim_model *m, sim_lanes *d, pb_error *err);
+
+/* What sim_lanes_eval leaves for the current row, for lanes l < n_lanes. */
+typedef struct sim_row {
+    size_t k, n, n_lanes, ld; /* row, samples, lanes, stride of the lane arrays */
+    double t;                 /* k * period */
+    const double *ref;        /* [nx] r(t) */
+    const double *x;          /* [nx x ld] the state (NaN in a lane that did not reach the row) */
+    const double *s;          /* [n_in x ld] what each lane's policy saw (NaN likewise) */
+    const double *u;          /* [nu x ld] each policy's output after its output map, before
+                                 u_add (NaN likewise) */
+    const double *track;      /* [ld] tracking error ||x - r|| (NaN likewise) */
+    const unsigned char *reached;  /* [ld] 1 when the lane reached the row */
+    const bounds_point *dev;       /* [ld] lane (j, v > 0): at its own state */
+    const bounds_point *dev_orig;  /* [ld] lane (j, v > 0): variant v at lane (j, 0)'s state,
+                                      when that lane reached the row and m->dev_at_orig (NaN
+                                      otherwise) */
+    const double *hn_orig;         /* [ld x L] lane (j, v > 0): certified ||h_k|| of the
+                                      ORIGINAL network at the lane's input (its C_k(s) = g D_k
+                                      hn, bounds.h; NaN where not reached) */
+    const double *hc_orig;         /* [(L + 1) x ld] the computed norms of the original's
+                                      hidden layers h_0 .. h_L at every lane's input (for
+                                      bounds_pass_from_norms); NULL for a callback policy */
+    const sim_track *tracks;       /* [ld] tracking statistics up to this row */
+} sim_row;
+
+const sim_row *sim_lanes_row(const sim_lanes *d);
+
+/* ---- `run`: one scenario, every loop recorded ---- */
+
+/* The workspace of `run`'s scenario fold: the lanes and the scenarios'
+ * disturbances. */
+typedef struct sim_data sim_data;
+/* For blocks of up to max_scenarios scenarios (clamped to 1 .. SIM_BLOCK). */
+sim_data *sim_data_alloc(const sim_model *m, size_t max_scenarios, pb_error *err);
+void sim_data_free(sim_data *d);
 
 /* One loop over the horizon (n_rows = n_steps + 1 rows; row k is time k T,
  * the last row's action is evaluated but not applied).  Matrices row-major. */
@@ -110,8 +254,10 @@ typedef struct sim_trace {
     double *ref;        /* [n_rows x nx] */
     double *track_err;  /* [n_rows] */
     long diverged_step; /* first step whose state was not reached, -1 if none */
-    int stable;
+    sim_outcome outcome;
+    int still_converging;
     double rms_track; /* RMS tracking error over the rows reached */
+    double tail_err;  /* largest tracking error over the tail (NaN when diverged) */
 } sim_trace;
 
 /* One variant against the original over one scenario. */
@@ -147,36 +293,19 @@ typedef struct sim_result {
 sim_result *sim_result_alloc(const sim_model *m, pb_error *err);
 void sim_result_free(sim_result *r);
 
-/* The sampled step (zero-order hold): s = input(x, ref), u = net(s) with its
- * output map, then x advances over one period from time t with u + dist held
- * (dist [nu], NULL: none).  Returns plant_stepper_apply's code (PB_EDIVERGED,
- * PB_ENUMERIC).  No allocation.  w must be a workspace of net. */
-int sim_loop_step(const sim_model *m, plant_stepper *st, const mlp *net, mlp_work *w, double t,
-                  double x[], const double ref[], const double dist[], double s[], double u[]);
+/* Runs scenarios first .. first + n - 1 (1 <= n <= max_scenarios of d) as one block:
+ * scenario first + j starts at x0s[j * nx ..], every loop of it receives the
+ * model's disturbance drawn for it (mt19937 seeded seed + first + j for the
+ * noise), and fills r[j]: traces, deviations, bounds, outcomes, summaries,
+ * the disturbance; accumulates r[j]'s C_sup.  A scenario's results do not
+ * depend on the others of its block (sim_lanes).  PB_SUCCESS; PB_EINVAL for
+ * n out of range or an initial state of the wrong size. */
+int sim_run(const sim_model *m, sim_data *d, size_t n, size_t first, const double x0s[],
+            sim_result *const r[], pb_error *err);
 
-/* The policy input of a loop at state x and reference ref (n_in = nx). */
-void sim_input_eval(const sim_model *m, const double x[], const double ref[], double s[]);
-
-/* At policy input s (n_in): the actual deviation ||pi(s) - pi^_v(s)|| of
- * variant v with its certified error, its forward-pass and closed-form
- * bounds and their verdict (bounds_pair_eval, as recorded by sim_run), and
- * the running maxima of the per-layer coefficients in csup[n_layers].  Uses
- * d's forward-pass buffers only (not its steppers); no allocation.  For loops
- * their caller owns (the Monte Carlo study, sim/mc.c). */
-void sim_deviation_eval(const sim_model *m, sim_data *d, size_t v, const double s[],
-                        bounds_point *pt, double csup[]);
-
-/* Runs net alone from x0, with the disturbance drawn in d, and records tr
- * (shapes of the model: sim_result.orig or a trace from sim_trace_init).
- * After a divergence at step k the rows from k on are NaN.  PB_SUCCESS (a
- * divergence is an outcome, recorded in tr->diverged_step). */
-int sim_run_single(const sim_model *m, sim_data *d, const mlp *net, const double x0[],
-                   sim_trace *tr, pb_error *err);
-
-/* Runs the original and every variant from x0, all with the disturbance
- * drawn in d, and fills r: traces, deviations, bounds, summaries, the
- * disturbance; accumulates C_sup.  PB_SUCCESS. */
-int sim_run(const sim_model *m, sim_data *d, const double x0[], sim_result *r, pb_error *err);
+/* How many scenarios sim_run should take at once so that their results fit
+ * in `budget` bytes (1 .. SIM_BLOCK). */
+size_t sim_run_block_size(const sim_model *m, size_t budget);
 
 /* A trace for model m (zeroed); sim_trace_free releases its arrays. */
 int sim_trace_init(sim_trace *tr, const sim_model *m, pb_error *err);
@@ -185,9 +314,9 @@ void sim_trace_free(sim_trace *tr);
 /* Calibration states for the second-order pruning methods: `trajectories`
  * closed-loop runs of the ORIGINAL policy from x0s[i % n_x0] (n_x0 x nx)
  * plus Gaussian noise of standard deviation `noise` (GSL mt19937, `seed`),
- * without the model's disturbance;
- * every policy input s reached is a row of *X (n x n_in, malloc'd, owned by
- * the caller).  PB_EINVAL when no state was reached. */
+ * without the model's disturbance; every policy input s reached is a row of
+ * *X (n x n_in, malloc'd, owned by the caller).  PB_EINVAL when no state was
+ * reached. */
 int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s[],
                   size_t trajectories, double noise, unsigned long seed, double **X, size_t *n,
                   pb_error *err);

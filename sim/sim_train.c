@@ -13,6 +13,7 @@
 
 #include "mlp_train.h"
 #include "plant_lqr.h"
+#include "sim.h"
 
 #define EVAL_CHUNK 256
 #define SETTLED_FRACTION 0.05
@@ -118,8 +119,12 @@ struct sim_trainer {
     size_t nx, nu, phase, n_phases;
     size_t n_val_roll, n_val_uniform; /* held-out rollouts per kind and phase, uniform states */
     double period;
+    plant_integrator integ;
     plant_lqr *expert;
-    plant_stepper *stepper;
+    sim_ref ref;             /* the setpoint x* */
+    sim_model *m_expert;     /* the expert's closed loop (the engine, sim.h) */
+    sim_lanes *l_expert;
+    double *u_add;           /* SIM_BLOCK x (steps + 1) x nu input noise */
     mlp *pol;
     mlp_work *work;
     mlp_trainer *tr;
@@ -155,8 +160,10 @@ void sim_trainer_free(sim_trainer *t)
 {
     if (!t)
         return;
+    sim_lanes_free(t->l_expert);
+    sim_model_free(t->m_expert);
+    free(t->u_add);
     plant_lqr_free(t->expert);
-    plant_stepper_free(t->stepper);
     mlp_free(t->pol);
     mlp_work_free(t->work);
     mlp_trainer_free(t->tr);
@@ -216,6 +223,12 @@ static int build_policy(sim_trainer *t, pb_error *err)
     return mlp_train_init_weights(p, o->seed + 2, err);
 }
 
+/* The expert as a policy of the engine: u = sat(u* - K (x - x*)) from the state. */
+static void expert_policy(void *ctx, const double x[], double u[])
+{
+    plant_lqr_eval((const plant_lqr *)ctx, x, u);
+}
+
 sim_trainer *sim_trainer_alloc(const plant *m, const plant_integrator *integ, double period,
                                const sim_train_opts *o, pb_error *err)
 {
@@ -242,9 +255,20 @@ sim_trainer *sim_trainer_alloc(const plant *m, const plant_integrator *integ, do
     t->expert = plant_lqr_alloc(m, period, o->n_q ? o->q : NULL, o->n_r ? o->r : NULL, err);
     if (!t->expert)
         goto fail;
-    t->stepper = plant_stepper_alloc(m, integ, period, err);
-    if (!t->stepper)
-        goto fail;
+    t->integ = *integ;
+    sim_ref_init_setpoint(&t->ref, t->nx, t->expert->x_eq);
+    {
+        sim_criterion crit;
+        sim_policy expert = {NULL, expert_policy, t->expert};
+        sim_criterion_init(&crit);
+        t->m_expert = sim_model_alloc(m, integ, period, (double)o->steps * period, &t->ref,
+                                      SIM_INPUT_STATE, &crit, &expert, 0, NULL, err);
+        if (!t->m_expert || !(t->l_expert = sim_lanes_alloc(t->m_expert, o->trajectories, err)))
+            goto fail;
+    }
+    t->u_add = calloc(SIM_BLOCK * (o->steps + 1) * t->nu, sizeof *t->u_add);
+    if (!t->u_add)
+        goto nomem;
     if ((rc = build_policy(t, err)) != PB_SUCCESS)
         goto fail;
 
@@ -343,79 +367,99 @@ static int in_box(const sim_trainer *t, const double e[], double f)
 
 enum rollout_kind { ROLL_EXPERT, ROLL_NOISY, ROLL_LEARNER };
 
-/* One rollout from x* + e0; every state visited (before its step) is
- * labelled by the expert and added to s.  *diverged and *settled report
- * the outcome.  Returns PB_SUCCESS or a stepper failure other than
- * divergence. */
-static int rollout(sim_trainer *t, enum rollout_kind kind, const double e0[], sample_set *s,
-                   int *diverged, int *settled)
-{
-    const plant_lqr *c = t->expert;
-    double x[PLANT_NX_MAX], e[PLANT_NX_MAX], ue[PLANT_NU_MAX], ua[PLANT_NU_MAX];
-
-    *diverged = 0;
-    *settled = 0;
-    for (size_t i = 0; i < t->nx; i++) {
-        x[i] = c->x_eq[i] + e0[i];
-        e[i] = e0[i];
-    }
-    plant_stepper_reset(t->stepper);
-    for (size_t k = 0; k < t->o.steps; k++) {
-        int rc;
-        for (size_t i = 0; i < t->nx; i++)
-            e[i] = x[i] - c->x_eq[i];
-        if (kind == ROLL_LEARNER && !in_box(t, e, t->o.dagger_keep))
-            return PB_SUCCESS; /* left the region of interest: not settled */
-        plant_lqr_eval(c, x, ue);
-        set_push(t, s, e, ue);
-        switch (kind) {
-        case ROLL_EXPERT:
-            memcpy(ua, ue, t->nu * sizeof *ua);
-            break;
-        case ROLL_NOISY:
-            for (size_t j = 0; j < t->nu; j++)
-                ua[j] = ue[j] + gsl_ran_gaussian_ziggurat(t->rng, t->noise_sd[j]);
-            break;
-        case ROLL_LEARNER:
-            mlp_eval(t->pol, t->work, e, ua);
-            break;
-        }
-        rc = plant_stepper_apply(t->stepper, (double)k * t->period, x, ua);
-        if (rc == PB_EDIVERGED || rc == PB_ENUMERIC) {
-            *diverged = 1;
-            return PB_SUCCESS;
-        }
-        if (rc != PB_SUCCESS)
-            return rc;
-    }
-    for (size_t i = 0; i < t->nx; i++)
-        e[i] = x[i] - c->x_eq[i];
-    *settled = in_box(t, e, SETTLED_FRACTION);
-    return PB_SUCCESS;
-}
-
 static void draw_error(sim_trainer *t, double e[])
 {
     for (size_t i = 0; i < t->nx; i++)
         e[i] = t->o.box[i] * (2.0 * gsl_rng_uniform(t->rng) - 1.0);
 }
 
-/* `trajectories` rollouts of one kind, the first n_val_roll held out. */
+/* `trajectories` rollouts of one kind through the engine (sim.h), in blocks
+ * of SIM_BLOCK, the first n_val_roll held out: rollout r starts at x* + e0_r
+ * (e0_r, then for a noisy rollout its input noise over every step, drawn in
+ * rollout order).  Every state a rollout visits before its last row is
+ * labelled by the expert and added to its set; a learner's rollout ends
+ * early, not settled, when it leaves the box scaled by dagger_keep.  A
+ * rollout that diverges (leaves the plant's limits, becomes non-finite or
+ * fails to integrate) counts in ph->diverged; a learner's that ends within
+ * SETTLED_FRACTION of the box counts in ph->settled. */
 static int rollouts(sim_trainer *t, enum rollout_kind kind, sim_train_phase *ph, pb_error *err)
 {
-    double e0[PLANT_NX_MAX];
-    for (size_t r = 0; r < t->o.trajectories; r++) {
-        int div, set, rc;
-        draw_error(t, e0);
-        rc = rollout(t, kind, e0, r < t->n_val_roll ? &t->val : &t->train, &div, &set);
-        if (rc != PB_SUCCESS)
-            return pb_error_set(err, rc, "rollout %zu of phase %zu: the integrator failed (%s)",
-                                r, t->phase, pb_strerror(rc));
-        ph->rollouts++;
-        ph->diverged += (size_t)div;
-        ph->settled += (size_t)(kind == ROLL_LEARNER && set);
+    const plant_lqr *c = t->expert;
+    size_t steps = t->o.steps, rows = steps + 1, nx = t->nx, nu = t->nu;
+    sim_model *m = t->m_expert, *ml = NULL;
+    sim_lanes *d = t->l_expert, *dl = NULL;
+    double x0[SIM_BLOCK * PLANT_NX_MAX];
+    int rc = PB_SUCCESS;
+
+    if (kind == ROLL_LEARNER) {
+        /* The learner as it is now: a model of this phase's weights. */
+        sim_criterion crit;
+        sim_criterion_init(&crit);
+        ml = sim_model_alloc(t->m, &t->integ, t->period, (double)steps * t->period, &t->ref,
+                             SIM_INPUT_ERROR, &crit, &(sim_policy){t->pol, NULL, NULL}, 0, NULL,
+                             err);
+        if (!ml || !(dl = sim_lanes_alloc(ml, t->o.trajectories, err))) {
+            sim_model_free(ml);
+            return pb_error_prefix(err, "phase %zu: ", t->phase);
+        }
+        m = ml;
+        d = dl;
     }
-    return PB_SUCCESS;
+    for (size_t r0 = 0; r0 < t->o.trajectories; r0 += SIM_BLOCK) {
+        size_t nb = t->o.trajectories - r0 < SIM_BLOCK ? t->o.trajectories - r0 : SIM_BLOCK;
+        sim_block b = {nb, x0, NULL, kind == ROLL_NOISY ? t->u_add : NULL, NULL};
+        const sim_row *row = sim_lanes_row(d);
+        unsigned char live[SIM_BLOCK];
+        for (size_t j = 0; j < nb; j++) {
+            double e0[PLANT_NX_MAX] = {0};
+            draw_error(t, e0);
+            for (size_t i = 0; i < nx; i++)
+                x0[j * nx + i] = c->x_eq[i] + e0[i];
+            if (kind == ROLL_NOISY)
+                for (size_t k = 0; k < rows; k++)
+                    for (size_t q = 0; q < nu; q++)
+                        t->u_add[(j * rows + k) * nu + q] =
+                            k < steps ? gsl_ran_gaussian_ziggurat(t->rng, t->noise_sd[q]) : 0.0;
+            live[j] = 1;
+        }
+        if ((rc = sim_lanes_start(m, d, &b, err)))
+            goto done;
+        for (size_t k = 0; k <= steps; k++) {
+            sim_lanes_eval(m, d);
+            for (size_t j = 0; j < nb; j++) {
+                size_t r = r0 + j;
+                double x[PLANT_NX_MAX], e[PLANT_NX_MAX], ue[PLANT_NU_MAX];
+                if (!live[j])
+                    continue;
+                if (!row->reached[j]) {
+                    live[j] = 0;
+                    ph->diverged++;
+                    continue;
+                }
+                for (size_t i = 0; i < nx; i++) {
+                    x[i] = row->x[i * row->ld + j];
+                    e[i] = x[i] - c->x_eq[i];
+                }
+                if (k == steps) {
+                    ph->settled += kind == ROLL_LEARNER && in_box(t, e, SETTLED_FRACTION);
+                    continue;
+                }
+                if (kind == ROLL_LEARNER && !in_box(t, e, t->o.dagger_keep)) {
+                    live[j] = 0; /* left the region of interest: not settled */
+                    continue;
+                }
+                plant_lqr_eval(c, x, ue);
+                set_push(t, r < t->n_val_roll ? &t->val : &t->train, e, ue);
+            }
+            if (k < steps && (rc = sim_lanes_advance(m, d, err)))
+                goto done;
+        }
+        ph->rollouts += nb;
+    }
+done:
+    sim_lanes_free(dl);
+    sim_model_free(ml);
+    return rc;
 }
 
 int sim_trainer_collect(sim_trainer *t, sim_train_phase *ph, pb_error *err)

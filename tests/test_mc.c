@@ -64,6 +64,7 @@ static const char *write_cfg(const char *name, const char *policy, const char *p
             "pruning = ( %s );\n"
             "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
             "bounds = { eps = 0.5; };\n"
+            "criterion = { tol = 0.05; tail = 0.25; radius = 100.0; };\n"
             "montecarlo = { %s };\n"
             "seed = 1;\n",
             policy ? policy : policy_path,
@@ -76,8 +77,7 @@ static const char *MC_BOX =
     "samples = 120; chunk = 16; seed = 3;\n"
     "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; };\n"
     "  params = ( { name = \"m\"; rel = 0.2; } );\n"
-    "  input_noise = 0.01; measurement_noise = 0.001;\n"
-    "  criterion = { tol = 0.05; tail = 0.25; radius = 100.0; };";
+    "  input_noise = 0.01; measurement_noise = 0.001;";
 
 static void fixtures(void)
 {
@@ -124,6 +124,26 @@ static int same_files(const char *a, const char *b)
     if (rc != 0)
         fprintf(stderr, "\nsame_files(%s, %s): %s\n", a, b, out);
     return rc == 0;
+}
+
+/* sim_model_alloc with an MLP original and the criterion (tol, tail 0.25, radius). */
+static sim_model *model_new(const plant *pl, const plant_integrator *integ, double period,
+                            double horizon, const sim_ref *ref, double tol, double radius,
+                            const mlp *net, size_t nv, const sim_variant *v)
+{
+    sim_criterion c;
+    sim_criterion_init(&c);
+    c.tol = tol;
+    c.radius = radius;
+    return sim_model_alloc(pl, integ, period, horizon, ref, SIM_INPUT_ERROR, &c,
+                           &(sim_policy){net, NULL, NULL}, nv, v, NULL);
+}
+
+/* Sample `index` alone: a block of one. */
+static int sample_run(const mc_study *s, mc_work *w, size_t index, mc_row rows[], double x0[],
+                      double p[], pb_error *err)
+{
+    return mc_block_run(s, w, index, 1, rows, x0, p, NULL, err);
 }
 
 /* ---- Wilson interval ---- */
@@ -214,8 +234,7 @@ static void lib_setup(lib_fixture *f)
     snprintf(integ.method, sizeof integ.method, "rk4");
     integ.substeps = 4;
     sim_ref_init_setpoint(&ref, 2, zero);
-    f->m = sim_model_alloc(f->pl, &integ, 0.05, 1.5, &ref, SIM_INPUT_ERROR, INFINITY, f->orig, 2,
-                           f->v, NULL);
+    f->m = model_new(f->pl, &integ, 0.05, 1.5, &ref, 0.05, 100.0, f->orig, 2, f->v);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->m);
     mc_options_init(&f->o);
     f->o.samples = 40;
@@ -231,7 +250,6 @@ static void lib_setup(lib_fixture *f)
     f->o.params[0].rel = 0.2;
     f->o.input_noise = 0.05;
     f->o.meas_noise = 0.01;
-    f->o.crit.radius = 100.0;
     CU_ASSERT_EQUAL_FATAL(mc_options_validate(&f->o, f->pl, NULL), 0);
     f->s.model = f->m;
     f->s.opts = &f->o;
@@ -257,30 +275,86 @@ static void pool_rows(lib_fixture *f, size_t threads, size_t first, size_t n, mc
     mc_pool_free(p);
 }
 
+/* 1, 2 and 3 threads, and the same samples in two uneven calls, give the
+ * same bytes: 150 samples from index 7 make blocks of 64 + 64 + 22 (1
+ * thread), 4 x 38 (2) or 3 x 50 (3), none aligned to the sample count. */
 static void test_threads_bit_identical(void)
 {
     lib_fixture f;
-    size_t n = 40, nv = 2;
-    mc_row r1[80], r2[80], r4[80];
-    double x1[80], x2[80], x4[80], p1[40], p2[40], p4[40];
+    enum { N = 150, NV = 2, FIRST = 7 };
+    static mc_row r[4][N * NV];
+    static double x[4][N * 2], p[4][N];
+    size_t split = 61;
 
     lib_setup(&f);
-    memset(r1, 0, sizeof r1);
-    memset(r2, 0xff, sizeof r2);
-    memset(r4, 0x5a, sizeof r4);
-    pool_rows(&f, 1, 0, n, r1, x1, p1);
-    pool_rows(&f, 2, 0, n, r2, x2, p2);
-    pool_rows(&f, 4, 0, n, r4, x4, p4);
+    for (size_t t = 0; t < 4; t++)
+        memset(r[t], (int)(0x11 * t), sizeof r[t]);
+    pool_rows(&f, 1, FIRST, N, r[0], x[0], p[0]);
+    pool_rows(&f, 2, FIRST, N, r[1], x[1], p[1]);
+    pool_rows(&f, 3, FIRST, N, r[2], x[2], p[2]);
+    pool_rows(&f, 3, FIRST, split, r[3], x[3], p[3]);
+    pool_rows(&f, 2, FIRST + split, N - split, r[3] + split * NV, x[3] + split * 2, p[3] + split);
     /* Compared field by field as bytes (NaN-safe, bit for bit). */
-    for (size_t i = 0; i < n * nv; i++) {
-        CU_ASSERT_EQUAL(memcmp(&r1[i], &r2[i], sizeof r1[i]), 0);
-        CU_ASSERT_EQUAL(memcmp(&r1[i], &r4[i], sizeof r1[i]), 0);
-        CU_ASSERT_EQUAL(r1[i].sample, (long long)(i / nv));
-        CU_ASSERT_EQUAL(r1[i].variant, (long long)(i % nv));
+    for (size_t t = 1; t < 4; t++) {
+        int same = 1;
+        for (size_t i = 0; i < N * NV; i++)
+            same &= memcmp(&r[0][i], &r[t][i], sizeof r[0][i]) == 0;
+        CU_ASSERT(same);
+        CU_ASSERT_EQUAL(memcmp(x[0], x[t], sizeof x[0]), 0);
+        CU_ASSERT_EQUAL(memcmp(p[0], p[t], sizeof p[0]), 0);
     }
-    CU_ASSERT_EQUAL(memcmp(x1, x2, n * 2 * sizeof *x1), 0);
-    CU_ASSERT_EQUAL(memcmp(x1, x4, n * 2 * sizeof *x1), 0);
-    CU_ASSERT_EQUAL(memcmp(p1, p4, n * sizeof *p1), 0);
+    for (size_t i = 0; i < N * NV; i++) {
+        CU_ASSERT_EQUAL(r[0][i].sample, (long long)(FIRST + i / NV));
+        CU_ASSERT_EQUAL(r[0][i].variant, (long long)(i % NV));
+    }
+    lib_teardown(&f);
+}
+
+/* mc_pool_run returns the error of the first failing sample in sample
+ * order, whatever the thread count (the regression of an error return
+ * that was ignored): g = 900 m/s^2 randomised by +-50 % leaves its range
+ * (<= 1000) for some samples; the oracle runs each sample alone. */
+static void test_pool_error_first_sample(void)
+{
+    lib_fixture f;
+    enum { N = 90 };
+    static mc_row rows[N * 2];
+    static double x0s[N * 2], ps[N];
+    size_t first_bad = SIZE_MAX, n_bad = 0;
+    plant *pl;
+    mc_work *w;
+    pb_error e;
+
+    lib_setup(&f);
+    pl = (plant *)f.pl;
+    pl->p[plant_param_index(pl->type, "g")] = 900.0;
+    snprintf(f.o.params[0].name, sizeof f.o.params[0].name, "g");
+    f.o.params[0].index = (size_t)plant_param_index(pl->type, "g");
+    f.o.params[0].rel = 0.5;
+    w = mc_work_alloc(&f.s, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    for (size_t i = 0; i < N; i++) {
+        int rc = sample_run(&f.s, w, 20 + i, rows, x0s, ps, &e);
+        if (rc) {
+            CU_ASSERT_EQUAL(rc, PB_EINVAL);
+            n_bad++;
+            if (first_bad == SIZE_MAX)
+                first_bad = 20 + i;
+        }
+    }
+    mc_work_free(w);
+    CU_ASSERT_FATAL(n_bad > 1 && first_bad > 20); /* some fail, not the first block's start */
+    for (size_t t = 1; t <= 3; t++) {
+        mc_pool *p = mc_pool_alloc(&f.s, t, NULL);
+        char want[64];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        pb_error_clear(&e);
+        CU_ASSERT_EQUAL(mc_pool_run(p, 20, N, rows, x0s, ps, NULL, &e), PB_EINVAL);
+        snprintf(want, sizeof want, "sample %zu:", first_bad);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, want));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "g"));
+        mc_pool_free(p);
+    }
     lib_teardown(&f);
 }
 
@@ -298,9 +372,9 @@ static void test_streams_per_sample(void)
     pool_rows(&f, 3, 30, 10, chunk, xc, pc);
     w = mc_work_alloc(&f.s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    CU_ASSERT_EQUAL(mc_sample_run(&f.s, w, 36, alone, xa, pa, NULL), 0);
-    CU_ASSERT_EQUAL(mc_sample_run(&f.s, w, 3, again, xg, pg, NULL), 0);
-    CU_ASSERT_EQUAL(mc_sample_run(&f.s, w, 36, again, xg, pg, NULL), 0);
+    CU_ASSERT_EQUAL(sample_run(&f.s, w, 36, alone, xa, pa, NULL), 0);
+    CU_ASSERT_EQUAL(sample_run(&f.s, w, 3, again, xg, pg, NULL), 0);
+    CU_ASSERT_EQUAL(sample_run(&f.s, w, 36, again, xg, pg, NULL), 0);
     CU_ASSERT_EQUAL(memcmp(&chunk[12], alone, 2 * sizeof *alone), 0);
     CU_ASSERT_EQUAL(memcmp(alone, again, 2 * sizeof *alone), 0);
     CU_ASSERT_EQUAL(memcmp(&xc[12], xa, 2 * sizeof *xa), 0);
@@ -332,10 +406,10 @@ static void test_outcomes_known(void)
     mlp_act acts[1] = {MLP_ACT_LINEAR};
     struct {
         double bias, x0[2];
-        mc_outcome want;
-    } cases[] = {{0.0, {0.0, 0.0}, MC_CONVERGED},
-                 {0.0, {0.5, 0.0}, MC_BOUNDED},
-                 {20.0, {0.0, 0.0}, MC_DIVERGED}};
+        sim_outcome want;
+    } cases[] = {{0.0, {0.0, 0.0}, SIM_CONVERGED},
+                 {0.0, {0.5, 0.0}, SIM_BOUNDED},
+                 {20.0, {0.0, 0.0}, SIM_DIVERGED}};
     plant *pl = plant_alloc(plant_find("pendulum"));
     plant_integrator integ;
     sim_ref ref;
@@ -362,28 +436,25 @@ static void test_outcomes_known(void)
         memset(&v, 0, sizeof v);
         snprintf(v.label, sizeof v.label, "twin");
         v.net = twin;
-        m = sim_model_alloc(pl, &integ, 0.05, 20.0, &ref, SIM_INPUT_ERROR, INFINITY, net, 1, &v,
-                            NULL);
+        m = model_new(pl, &integ, 0.05, 20.0, &ref, 1e-6, 50.0, net, 1, &v);
         CU_ASSERT_PTR_NOT_NULL_FATAL(m);
         mc_options_init(&o);
         o.sampler.kind = MC_SAMPLER_GAUSSIAN; /* std 0: exactly the mean */
         memcpy(o.sampler.mean, cases[c].x0, sizeof cases[c].x0);
-        o.crit.tol = 1e-6;
-        o.crit.radius = 50.0;
         s.model = m;
         s.opts = &o;
         w = mc_work_alloc(&s, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-        CU_ASSERT_EQUAL(mc_sample_run(&s, w, 0, &row, x0, p, NULL), 0);
+        CU_ASSERT_EQUAL(sample_run(&s, w, 0, &row, x0, p, NULL), 0);
         CU_ASSERT_EQUAL(row.outcome_orig, cases[c].want);
         CU_ASSERT_EQUAL(row.outcome_pruned, cases[c].want);
-        if (cases[c].want == MC_DIVERGED) {
+        if (cases[c].want == SIM_DIVERGED) {
             CU_ASSERT(row.diverged_step_orig > 0);
             CU_ASSERT(isnan(row.tail_err_orig));
         } else {
             CU_ASSERT_EQUAL(row.diverged_step_orig, -1);
         }
-        if (cases[c].want == MC_BOUNDED) {
+        if (cases[c].want == SIM_BOUNDED) {
             /* Energy E = w^2/2 + (g/L) cos(theta) only decreases (damping), so
              * cos(theta) <= cos(0.5): 0.5 <= theta <= 2 pi - 0.5 and
              * w^2 <= 2 (g/L)(cos 0.5 + 1) for all t. */
@@ -419,15 +490,15 @@ static void test_outcomes_shipped_policy(void)
     f.o.sampler.std[0] = f.o.sampler.std[1] = 0.0;
     w = mc_work_alloc(&f.s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    CU_ASSERT_EQUAL(mc_sample_run(&f.s, w, 0, rows, x0, p, NULL), 0);
-    CU_ASSERT_EQUAL(rows[0].outcome_orig, MC_CONVERGED);
+    CU_ASSERT_EQUAL(sample_run(&f.s, w, 0, rows, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(rows[0].outcome_orig, SIM_CONVERGED);
     CU_ASSERT_EQUAL(x0[0], 0.0);
     /* 200 rad/s is beyond what |u| <= 20 N m can stop within the horizon:
      * the angle error passes the radius of 100 rad. */
     f.o.sampler.mean[1] = 200.0;
-    CU_ASSERT_EQUAL(mc_sample_run(&f.s, w, 0, rows, x0, p, NULL), 0);
-    CU_ASSERT_EQUAL(rows[0].outcome_orig, MC_DIVERGED);
-    CU_ASSERT_EQUAL(rows[1].outcome_pruned, MC_DIVERGED);
+    CU_ASSERT_EQUAL(sample_run(&f.s, w, 0, rows, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(rows[0].outcome_orig, SIM_DIVERGED);
+    CU_ASSERT_EQUAL(rows[1].outcome_pruned, SIM_DIVERGED);
     mc_work_free(w);
     lib_teardown(&f);
 }
@@ -460,9 +531,6 @@ static void test_options_refused(void)
     CU_ASSERT_EQUAL(mc_options_validate(&o, f.pl, &e), PB_EINVAL);
     o.samples = 12;
     CU_ASSERT_EQUAL(mc_options_validate(&o, f.pl, &e), PB_SUCCESS);
-    o = f.o;
-    o.crit.tail = 0.0;
-    CU_ASSERT_EQUAL(mc_options_validate(&o, f.pl, &e), PB_EINVAL);
     o = f.o;
     o.input_noise = -1.0;
     CU_ASSERT_EQUAL(mc_options_validate(&o, f.pl, &e), PB_EINVAL);
@@ -652,8 +720,7 @@ static const char *MC_LONG =
     "samples = 1200; chunk = 40; seed = 5;\n"
     "  sampler = { type = \"gaussian\"; mean = [0.0, 0.0]; std = [0.5, 1.0]; };\n"
     "  params = ( { name = \"m\"; rel = 0.2; } );\n"
-    "  input_noise = 0.02;\n"
-    "  criterion = { tol = 0.05; radius = 100.0; };";
+    "  input_noise = 0.02;";
 
 /* The reference: an uninterrupted run of MC_LONG. */
 static const char *long_reference(void)
@@ -776,8 +843,8 @@ static void test_cli_errors(void)
          "params = ( { name = \"m\"; rel = 1.5; } );",
          "montecarlo.params[0].rel"},
         {"sampler = { type = \"box\"; low = [0.0, 0.0]; high = [1.0, 1.0]; }; "
-         "criterion = { tail = 0.0; };",
-         "montecarlo.criterion.tail"},
+         "criterion = { tail = 0.5; };",
+         "montecarlo.criterion: moved to the top level"},
         {"sampler = { type = \"box\"; low = [0.0, 0.0]; high = [1.0, 1.0]; }; wobble = 1;",
          "montecarlo.wobble"},
         {"samples = 10;", "montecarlo.sampler"},
@@ -803,6 +870,13 @@ static void test_cli_errors(void)
              write_cfg("ok.cfg", NULL, "{ method = \"magnitude\"; sparsity = [0.5]; }",
                        "samples = 30; chunk = 10;\n"
                        "  sampler = { type = \"box\"; low = [-0.2, -0.2]; high = [0.2, 0.2]; };"));
+    /* The top-level criterion is checked like every key. */
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --set criterion.tail=0.0", cfg, res);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "criterion.tail"));
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --set criterion.tol=-1.0", cfg, res);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "criterion.tol"));
     /* Usage errors. */
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --samples 0", cfg, res);
     CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
@@ -896,25 +970,23 @@ static void test_disturbance_applied(void)
     v.net = twin;
     plant_integrator_init(&integ);
     sim_ref_init_setpoint(&ref, 2, zero);
-    m = sim_model_alloc(pl, &integ, 0.05, 20.0, &ref, SIM_INPUT_ERROR, INFINITY, net, 1, &v, NULL);
+    m = model_new(pl, &integ, 0.05, 20.0, &ref, 1e-6, 50.0, net, 1, &v);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     mc_options_init(&o);
     o.sampler.kind = MC_SAMPLER_GAUSSIAN;
-    o.crit.tol = 1e-6;
-    o.crit.radius = 50.0;
     s.model = m;
     s.opts = &o;
     w = mc_work_alloc(&s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    CU_ASSERT_EQUAL(mc_sample_run(&s, w, 0, &row, x0, p, NULL), 0);
-    CU_ASSERT_EQUAL(row.outcome_orig, MC_CONVERGED);
+    CU_ASSERT_EQUAL(sample_run(&s, w, 0, &row, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(row.outcome_orig, SIM_CONVERGED);
     memset(&dist, 0, sizeof dist);
     dist.on = 1;
     dist.bias[0] = 20.0;
     CU_ASSERT_EQUAL(sim_model_set_disturbance(m, &dist, NULL), 0);
-    CU_ASSERT_EQUAL(mc_sample_run(&s, w, 0, &row, x0, p, NULL), 0);
-    CU_ASSERT_EQUAL(row.outcome_orig, MC_DIVERGED);
-    CU_ASSERT_EQUAL(row.outcome_pruned, MC_DIVERGED);
+    CU_ASSERT_EQUAL(sample_run(&s, w, 0, &row, x0, p, NULL), 0);
+    CU_ASSERT_EQUAL(row.outcome_orig, SIM_DIVERGED);
+    CU_ASSERT_EQUAL(row.outcome_pruned, SIM_DIVERGED);
     mc_work_free(w);
     sim_model_free(m);
     mlp_free(twin);
@@ -947,6 +1019,61 @@ static void test_cli_traces(void)
                                    "assert not np.array_equal(t[:, 0], t[:, 2], equal_nan=True)\n",
                                    args, NULL, 0),
                     0);
+}
+
+/* `run` and `montecarlo` fold the same engine rows: a scenario at x0 and a
+ * Gaussian sampler of std 0 at the same x0 (no noise, no randomised
+ * parameter) give equal summary fields, bit for bit, for every variant,
+ * with the adaptive (rk8pd, lane by lane) and the batched (rk4fixed)
+ * integrator. */
+static void test_cli_run_equals_montecarlo(void)
+{
+    static const char *py =
+        "import sys, h5py, numpy as np\n"
+        "r = h5py.File(sys.argv[1], 'r')['summary'][()]\n"
+        "m = h5py.File(sys.argv[2], 'r')['summary'][()]\n"
+        "fields = ['outcome_orig', 'outcome_pruned', 'still_converging_orig',\n"
+        "          'still_converging_pruned', 'diverged_step_orig', 'diverged_step_pruned',\n"
+        "          'rms_track_orig', 'rms_track_pruned', 'tail_err_orig', 'tail_err_pruned',\n"
+        "          'max_traj_dev', 'max_dev_actual', 'max_dev_bound', 'tightness', 'violations']\n"
+        "assert len(r) == 3 and len(m) == 2 * 3, (len(r), len(m))\n"
+        "for v in range(3):\n"
+        "    for j in range(2):\n"
+        "        b = m[(m['variant'] == v) & (m['sample'] == j)]\n"
+        "        assert len(b) == 1\n"
+        "        for name in fields:\n"
+        "            x, y = np.asarray(r[v][name]), np.asarray(b[0][name])\n"
+        "            assert x.tobytes() == y.tobytes(), (v, j, name, x, y)\n"
+        "assert sorted(set(r['outcome_pruned'])) == [0, 1, 2], r['outcome_pruned']\n"
+        "print('same')\n";
+    static const char *integ[] = {"", "--set 'simulation.integrator.method=\"rk4fixed\"' "
+                                      "--set simulation.integrator.substeps=8"};
+    char cfg[1300], rres[1300], mres[1300], args[8192], out[OUT_MAX];
+
+    fixtures();
+    snprintf(cfg, sizeof cfg, "%s",
+             write_cfg("same.cfg", NULL,
+                       "{ method = \"magnitude\"; sparsity = [0.0, 0.75, 0.9]; }",
+                       "samples = 2;\n"
+                       "  sampler = { type = \"gaussian\"; mean = [0.1, 0.0]; std = [0.0, 0.0]; };"));
+    snprintf(rres, sizeof rres, "%s", pb_test_path("same_run.h5"));
+    snprintf(mres, sizeof mres, "%s", pb_test_path("same_mc.h5"));
+    for (size_t i = 0; i < 2; i++) {
+        int rc;
+        /* radius 1 rad: the 90 % twin diverges, the 75 % one stays bounded */
+        snprintf(args, sizeof args, "run '%s' -o '%s' --set criterion.radius=1.0 %s", cfg, rres,
+                 integ[i]);
+        CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+        snprintf(args, sizeof args,
+                 "montecarlo '%s' -o '%s' --threads 2 --set criterion.radius=1.0 %s", cfg, mres,
+                 integ[i]);
+        CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+        snprintf(args, sizeof args, "'%s' '%s'", rres, mres);
+        rc = pb_test_python(py, args, out, sizeof out);
+        if (rc)
+            fprintf(stderr, "\n%s\n", out);
+        CU_ASSERT_EQUAL(rc, 0);
+    }
 }
 
 /* The shipped example configs run (made small with --set / --samples). */
@@ -1029,7 +1156,8 @@ static void test_cli_quantiles_large(void)
 
 static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scipy}, {NULL, NULL}};
 static const pb_test_case lib_tests[] = {
-    {"threads_1_2_4_bit_identical", test_threads_bit_identical},
+    {"threads_1_2_3_bit_identical_unaligned_blocks", test_threads_bit_identical},
+    {"pool_error_first_sample", test_pool_error_first_sample},
     {"streams_per_sample", test_streams_per_sample},
     {"outcomes_known", test_outcomes_known},
     {"outcomes_shipped_policy", test_outcomes_shipped_policy},
@@ -1041,6 +1169,7 @@ static const pb_test_case cli_tests[] = {
     {"grid", test_cli_grid},
     {"traces", test_cli_traces},
     {"quantiles_large", test_cli_quantiles_large},
+    {"run_equals_montecarlo", test_cli_run_equals_montecarlo},
     {"shipped_configs", test_cli_shipped_configs},
     {"sigint_resume", test_sigint_resume},
     {"sigterm_resume", test_sigterm_resume},

@@ -1,5 +1,6 @@
-/* test_plants.c: plant types, the sampled-data step and the LQR expert,
- * against analytic solutions, central differences and SciPy. */
+/* test_plants.c: plant types, the sampled-data step, the batched right-hand
+ * sides and RK4 step, and the LQR expert, against analytic solutions, central
+ * differences, the per-state paths and SciPy. */
 #include "pb_test.h"
 
 #include <float.h>
@@ -11,10 +12,13 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "pb_vec.h"
 #include "plant.h"
 #include "plant_lqr.h"
+#include "plant_rk4.h"
 #include "plant_step.h"
 
 /* ---- test-only plant types ---------------------------------------------- */
@@ -420,6 +424,43 @@ static void test_divergence(void)
     }
 }
 
+/* The state limits follow the model's parameters at every plant_stepper_reset
+ * (Monte Carlo changes them between trajectories): from theta = 0 at 50
+ * rad/s a pendulum reaches about 2.5 rad in 0.05 s, inside the default
+ * theta_max = 100; after theta_max = 1 and a reset the same period is
+ * PB_EDIVERGED, x holding the first state past 1 rad; after theta_max = 100
+ * and a reset it is free again.  (With the limits cached at allocation the
+ * second period returned PB_SUCCESS.) */
+static void test_stepper_reset_takes_new_limits(void)
+{
+    plant *m = model("pendulum");
+    plant_integrator o;
+    plant_stepper *s;
+    pb_error err;
+    double x0[2] = {0.0, 50.0}, x[2], x_free[2], u = 0.0;
+
+    plant_integrator_init(&o);
+    s = plant_stepper_alloc(m, &o, 0.05, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    memcpy(x_free, x0, sizeof x0);
+    CU_ASSERT_EQUAL(plant_stepper_apply(s, 0.0, x_free, &u), PB_SUCCESS);
+    CU_ASSERT(x_free[0] > 2.0 && x_free[0] < 100.0);
+
+    CU_ASSERT_EQUAL(plant_set_param(m, "theta_max", 1.0, &err), PB_SUCCESS);
+    plant_stepper_reset(s);
+    memcpy(x, x0, sizeof x0);
+    CU_ASSERT_EQUAL(plant_stepper_apply(s, 0.0, x, &u), PB_EDIVERGED);
+    CU_ASSERT(x[0] > 1.0 && x[0] < x_free[0]);
+
+    CU_ASSERT_EQUAL(plant_set_param(m, "theta_max", 100.0, &err), PB_SUCCESS);
+    plant_stepper_reset(s);
+    memcpy(x, x0, sizeof x0);
+    CU_ASSERT_EQUAL(plant_stepper_apply(s, 0.0, x, &u), PB_SUCCESS);
+    CU_ASSERT(x[0] == x_free[0] && x[1] == x_free[1]);
+    plant_stepper_free(s);
+    plant_free(m);
+}
+
 static void test_integrator_options(void)
 {
     plant *m = model("pendulum");
@@ -529,6 +570,7 @@ static void test_registry(void)
         CU_ASSERT_PTR_EQUAL(plant_find((*t)->name), *t);
         CU_ASSERT((*t)->nx > 0 && (*t)->nx <= PLANT_NX_MAX);
         CU_ASSERT((*t)->nu > 0 && (*t)->nu <= PLANT_NU_MAX);
+        CU_ASSERT((*t)->np <= PLANT_NP_MAX);
         CU_ASSERT_PTR_NOT_NULL((*t)->f);
         CU_ASSERT_PTR_NOT_NULL((*t)->jac);
         CU_ASSERT_PTR_NOT_NULL((*t)->equilibrium);
@@ -845,6 +887,525 @@ static void test_quadrotor_inertia_validation(void)
     CU_ASSERT_PTR_NULL(plant_stepper_alloc(m, &o, 0.1, NULL));
     CU_ASSERT_PTR_NULL(plant_lqr_alloc(m, 0.1, NULL, NULL, NULL));
     plant_free(m);
+}
+
+/* ---- batched right-hand sides and the batched RK4 step ------------------ */
+
+enum { BN = 37, BLD = 40 }; /* lanes of a batch and their stride: ld > n */
+
+/* A finite value in d's declared range: log-uniform over the top six decades
+ * of a range that starts at or near 0 (masses and lengths up to 1e6), else
+ * uniform on (lo, hi]; a closed lower end one time in twenty. */
+static double draw_param(const plant_param *d, gsl_rng *r)
+{
+    if (!(d->flags & PLANT_PARAM_LO_OPEN) && gsl_rng_uniform(r) < 0.05)
+        return d->lo;
+    if (d->lo >= 0.0 && d->lo < 1e-6 * d->hi)
+        return d->hi * pow(10.0, -6.0 * gsl_rng_uniform(r));
+    return d->hi - (d->hi - d->lo) * gsl_rng_uniform(r);
+}
+
+/* Parameters p[np] of type t by draw_param, drawn again until plant_validate
+ * accepts them (the quadrotors' triangle inequality). */
+static void draw_params(const plant_type *t, gsl_rng *r, double p[])
+{
+    plant m = {t, p};
+    for (int tries = 0; tries < 10000; tries++) {
+        for (size_t q = 0; q < t->np; q++)
+            p[q] = draw_param(&t->params[q], r);
+        if (plant_validate(&m, NULL) == PB_SUCCESS)
+            return;
+    }
+    CU_FAIL_FATAL("no admissible parameters drawn in 10000 tries");
+}
+
+/* A value of magnitude 0.1 to 100 of either sign (angles of many turns too). */
+static double draw_value(gsl_rng *r)
+{
+    return (gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0) * pow(10.0, 3.0 * gsl_rng_uniform(r) - 1.0);
+}
+
+/* Non-zero when common/pb_vec.h's sine and cosine equal libm's bit for bit at
+ * every state of x in rad: the only arguments of the sines and cosines of
+ * every shipped f, so that f_batch must then equal f bit for bit. */
+static int vec_trig_agrees(const plant_type *t, const double x[])
+{
+    for (size_t i = 0; i < t->nx; i++) {
+        double s, c;
+        if (strcmp(t->states[i].unit, "rad") != 0)
+            continue;
+        pb_vec_sin(1, &x[i], &s);
+        pb_vec_cos(1, &x[i], &c);
+        if (s != sin(x[i]) || c != cos(x[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Lane s of a batch (stride ld): x[nx], u[nu], p[np] into X, U, P. */
+static void lane_set(const plant_type *t, size_t ld, size_t s, const double x[], const double u[],
+                     const double p[], double X[], double U[], double P[])
+{
+    for (size_t i = 0; i < t->nx; i++)
+        X[i * ld + s] = x[i];
+    for (size_t j = 0; j < t->nu; j++)
+        U[j * ld + s] = u[j];
+    for (size_t q = 0; q < t->np; q++)
+        P[q * ld + s] = p[q];
+}
+
+/* Workspace of the batch tests: X, dX (nx x BLD), U (nu x BLD), P (np x BLD),
+ * w (plant_rk4_batch_work_size(BLD), which covers PLANT_BATCH_WORK * BLD),
+ * and per-lane x, u, p, f(x) (BN x the maxima). */
+typedef struct batch_buf {
+    double *X, *dX, *U, *P, *w;
+    double (*x)[PLANT_NX_MAX], (*u)[PLANT_NU_MAX], (*p)[PLANT_NP_MAX], (*fx)[PLANT_NX_MAX];
+    int rc[BN];
+} batch_buf;
+
+static batch_buf *batch_buf_alloc(void)
+{
+    batch_buf *b = calloc(1, sizeof *b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    b->X = calloc(PLANT_NX_MAX * BLD, sizeof *b->X);
+    b->dX = calloc(PLANT_NX_MAX * BLD, sizeof *b->dX);
+    b->U = calloc(PLANT_NU_MAX * BLD, sizeof *b->U);
+    b->P = calloc(PLANT_NP_MAX * BLD, sizeof *b->P);
+    b->w = calloc(plant_rk4_batch_work_size(BLD), sizeof *b->w);
+    b->x = calloc(BN, sizeof *b->x);
+    b->u = calloc(BN, sizeof *b->u);
+    b->p = calloc(BN, sizeof *b->p);
+    b->fx = calloc(BN, sizeof *b->fx);
+    CU_ASSERT_FATAL(b->X && b->dX && b->U && b->P && b->w && b->x && b->u && b->p && b->fx);
+    CU_ASSERT_FATAL(plant_rk4_batch_work_size(BLD) >= PLANT_BATCH_WORK * BLD);
+    return b;
+}
+
+static void batch_buf_free(batch_buf *b)
+{
+    free(b->X);
+    free(b->dX);
+    free(b->U);
+    free(b->P);
+    free(b->w);
+    free(b->x);
+    free(b->u);
+    free(b->p);
+    free(b->fx);
+    free(b);
+}
+
+/* Lanes 0..n-1 of b (x, u, p) into the SoA arrays, f state by state into fx
+ * and rc, and dX poisoned with a finite marker the batch must overwrite. */
+static void batch_prepare(const plant_type *t, batch_buf *b, size_t n)
+{
+    for (size_t s = 0; s < n; s++) {
+        lane_set(t, BLD, s, b->x[s], b->u[s], b->p[s], b->X, b->U, b->P);
+        b->rc[s] = t->f(0.0, b->x[s], b->u[s], b->p[s], b->fx[s]);
+    }
+    for (size_t i = 0; i < PLANT_NX_MAX * BLD; i++)
+        b->dX[i] = -12345.0;
+}
+
+/* Every shipped type has f_batch, and it computes f: 1000 random (state,
+ * input, parameter) points per type in calls of 1 to 37 lanes at stride 40,
+ * every lane with its own parameters drawn across their declared ranges.
+ * Where pb_vec's sine and cosine agree with libm's at the lane's angles the
+ * two must agree bit for bit (the same operations in the same order, no
+ * contraction); elsewhere to 1e-13 relative: |a - b| <= 1e-13 (|b| + max_j
+ * |b_j|), since the vector sine's few ulp, amplified where the terms of a
+ * component cancel, are small against the largest component but not always
+ * against that component (measured: 3.7e-13 for a quadrotor one). */
+static void test_batch_rhs_matches_f(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    batch_buf *b = batch_buf_alloc();
+    gsl_rng_set(rng, 20260214);
+    for (const plant_type *const *t = plant_types; *t; t++) {
+        size_t nx = (*t)->nx, done = 0, exact = 0, calls = 0;
+        double worst = 0.0, worst_norm = 0.0;
+        CU_ASSERT_PTR_NOT_NULL((*t)->f_batch);
+        if (!(*t)->f_batch)
+            continue;
+        while (done < 1000) {
+            size_t n = 1 + (calls++ * 13) % BN; /* every tail length of pb_vec's 4-wide calls */
+            if (n > 1000 - done)
+                n = 1000 - done;
+            for (size_t s = 0; s < n; s++) {
+                for (size_t i = 0; i < nx; i++)
+                    b->x[s][i] = draw_value(rng);
+                for (size_t j = 0; j < (*t)->nu; j++)
+                    b->u[s][j] = draw_value(rng);
+                draw_params(*t, rng, b->p[s]);
+            }
+            batch_prepare(*t, b, n);
+            (*t)->f_batch(0.0, n, BLD, b->X, b->U, b->P, b->dX, b->w);
+            for (size_t s = 0; s < n; s++) {
+                int same = vec_trig_agrees(*t, b->x[s]);
+                double scale = 0.0, dmax = 0.0;
+                CU_ASSERT_EQUAL_FATAL(b->rc[s], PB_SUCCESS);
+                for (size_t i = 0; i < nx; i++)
+                    scale = fmax(scale, fabs(b->fx[s][i]));
+                for (size_t i = 0; i < nx; i++) {
+                    double a = b->dX[i * BLD + s], r = b->fx[s][i];
+                    double d = fabs(a - r), rel = d == 0.0 ? 0.0 : d / fmax(fabs(a), fabs(r));
+                    worst = fmax(worst, rel);
+                    dmax = fmax(dmax, d);
+                    if (same) {
+                        CU_ASSERT(memcmp(&a, &r, sizeof a) == 0);
+                    } else {
+                        PB_ASSERT_CLOSE(a, r, 1e-13, 1e-13 * scale);
+                    }
+                }
+                worst_norm = fmax(worst_norm, dmax / scale);
+                exact += same;
+            }
+            /* Lanes beyond n and rows beyond nx are not written. */
+            for (size_t s = n; s < BLD; s++)
+                CU_ASSERT_EQUAL(b->dX[s], -12345.0);
+            CU_ASSERT_EQUAL(b->dX[nx * BLD], -12345.0);
+            done += n;
+        }
+        printf("\n    %-15s f_batch vs f: %zu of 1000 points bit for bit, elsewhere max relative "
+               "%.2g (normwise %.2g)",
+               (*t)->name, exact, worst, worst_norm);
+    }
+    printf("\n");
+    batch_buf_free(b);
+    gsl_rng_free(rng);
+}
+
+/* Where f returns PB_EDIVERGED, f_batch leaves a non-finite value in that
+ * lane's dX, and only there: for each component of x and of u in turn, lanes
+ * with NaN, +-inf and +-1e300 there (the rest random), and a clean lane. */
+static void test_batch_rhs_divergence(void)
+{
+    static const double bad[] = {NAN, INFINITY, -INFINITY, 1e300, -1e300};
+    enum { NB = sizeof bad / sizeof bad[0] };
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    batch_buf *b = batch_buf_alloc();
+    gsl_rng_set(rng, 11);
+    for (const plant_type *const *t = plant_types; *t; t++) {
+        size_t nx = (*t)->nx, nu = (*t)->nu, diverged = 0;
+        if (!(*t)->f_batch)
+            continue; /* reported by test_batch_rhs_matches_f */
+        for (size_t c = 0; c < nx + nu; c++) {
+            for (size_t s = 0; s <= NB; s++) {
+                for (size_t i = 0; i < nx; i++)
+                    b->x[s][i] = 2.0 * gsl_rng_uniform(rng) - 1.0;
+                for (size_t j = 0; j < nu; j++)
+                    b->u[s][j] = 2.0 * gsl_rng_uniform(rng) - 1.0;
+                for (size_t q = 0; q < (*t)->np; q++)
+                    b->p[s][q] = (*t)->params[q].def;
+                if (s < NB)
+                    *(c < nx ? &b->x[s][c] : &b->u[s][c - nx]) = bad[s];
+            }
+            batch_prepare(*t, b, NB + 1);
+            (*t)->f_batch(0.0, NB + 1, BLD, b->X, b->U, b->P, b->dX, b->w);
+            for (size_t s = 0; s <= NB; s++) {
+                int finite = 1;
+                for (size_t i = 0; i < nx; i++)
+                    finite &= isfinite(b->dX[i * BLD + s]) != 0;
+                if (finite != (b->rc[s] == PB_SUCCESS))
+                    printf("\n    %s: %s = %g: f returns %d, f_batch %s", (*t)->name,
+                           c < nx ? (*t)->states[c].name : (*t)->inputs[c - nx].name,
+                           s < NB ? bad[s] : 0.0, b->rc[s], finite ? "finite" : "non-finite");
+                CU_ASSERT_EQUAL(finite, b->rc[s] == PB_SUCCESS);
+                diverged += b->rc[s] == PB_EDIVERGED;
+            }
+            CU_ASSERT_EQUAL(b->rc[NB], PB_SUCCESS);
+        }
+        CU_ASSERT(diverged > 0); /* the divergence was provoked */
+    }
+    batch_buf_free(b);
+    gsl_rng_free(rng);
+}
+
+/* plant_batch_eval: without f_batch (a copy of each shipped type with the slot
+ * cleared, and the test-only types, which have none) it calls f state by
+ * state: results bit for bit f's, NaN in every component where f fails (a
+ * lane of NaN states); with f_batch it calls the slot (bit for bit). */
+static void test_batch_eval_generic(void)
+{
+    const plant_type *extra[] = {&osc_type, &blow_type};
+    size_t n_types = 0;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    batch_buf *b = batch_buf_alloc();
+    double *dY = calloc(PLANT_NX_MAX * BLD, sizeof *dY);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dY);
+    gsl_rng_set(rng, 5);
+    while (plant_types[n_types])
+        n_types++;
+    for (size_t k = 0; k < n_types + 2; k++) {
+        const plant_type *orig = k < n_types ? plant_types[k] : extra[k - n_types];
+        plant_type bare = *orig;
+        size_t nx = orig->nx, failed = 0;
+        bare.f_batch = NULL;
+        for (size_t s = 0; s < BN; s++) {
+            for (size_t i = 0; i < nx; i++)
+                b->x[s][i] = s == 3 ? NAN : draw_value(rng);
+            for (size_t j = 0; j < orig->nu; j++)
+                b->u[s][j] = draw_value(rng);
+            draw_params(orig, rng, b->p[s]);
+        }
+        batch_prepare(orig, b, BN);
+        plant_batch_eval(&bare, 0.0, BN, BLD, b->X, b->U, b->P, b->dX, b->w);
+        for (size_t s = 0; s < BN; s++) {
+            failed += b->rc[s] != PB_SUCCESS;
+            for (size_t i = 0; i < nx; i++) {
+                double a = b->dX[i * BLD + s];
+                if (b->rc[s] != PB_SUCCESS) {
+                    CU_ASSERT(isnan(a));
+                } else {
+                    CU_ASSERT(memcmp(&a, &b->fx[s][i], sizeof a) == 0);
+                }
+            }
+        }
+        CU_ASSERT_EQUAL(b->rc[3], PB_EDIVERGED);
+        CU_ASSERT_EQUAL(failed, 1);
+        if (orig->f_batch) {
+            plant_batch_eval(orig, 0.0, BN, BLD, b->X, b->U, b->P, b->dX, b->w);
+            orig->f_batch(0.0, BN, BLD, b->X, b->U, b->P, dY, b->w);
+            for (size_t i = 0; i < nx; i++)
+                for (size_t s = 0; s < BN; s++)
+                    CU_ASSERT(memcmp(&b->dX[i * BLD + s], &dY[i * BLD + s], sizeof *dY) == 0);
+        }
+    }
+    free(dY);
+    batch_buf_free(b);
+    gsl_rng_free(rng);
+}
+
+/* Non-zero when x (lane s of X, stride ld) is finite and inside [lo, hi], as
+ * plant_stepper_apply checks it. */
+static int lane_inside(size_t nx, const double X[], size_t ld, size_t s, const double lo[],
+                       const double hi[])
+{
+    for (size_t i = 0; i < nx; i++) {
+        double v = X[i * ld + s];
+        if (!isfinite(v) || v < lo[i] || v > hi[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Largest |x_i| / limit_i over the components with a finite limit: the
+ * factor by which the limit box must shrink for x to reach its boundary. */
+static double limit_ratio(size_t nx, const double x[], const double lo[], const double hi[])
+{
+    double r = 0.0;
+    for (size_t i = 0; i < nx; i++)
+        if (isfinite(lo[i]) && isfinite(hi[i]))
+            r = fmax(r, x[i] >= 0.0 ? x[i] / hi[i] : x[i] / lo[i]);
+    return r;
+}
+
+/* The k in [1, n] nearest n / 2 where R grows (R[k] > R[k - 1]), or 0. */
+static size_t growth_nearest_half(const double R[], size_t n)
+{
+    for (size_t d = 0; d <= n / 2 + 1; d++) {
+        size_t up = n / 2 + d, down = n / 2 - (d <= n / 2 ? d : n / 2);
+        if (up >= 1 && up <= n && R[up] > R[up - 1])
+            return up;
+        if (down >= 1 && R[down] > R[down - 1])
+            return down;
+    }
+    return 0;
+}
+
+enum { RK_PERIODS = 50, RK_SUBSTEPS = 10 };
+
+/* The held input of lane s at x: lane 0 open loop at the equilibrium input,
+ * the others under the LQR expert c. */
+static void lane_input(const plant_lqr *c, size_t s, const double x[], double u[])
+{
+    if (s == 0)
+        memcpy(u, c->u_eq, c->nu * sizeof *u);
+    else
+        plant_lqr_eval(c, x, u);
+}
+
+/* The batched RK4 step (plant_rk4_batch_apply, 10 substeps per period, the
+ * state limits checked after every substep as plant_stepper_apply does)
+ * against the per-state GSL path (plant_stepper, "rk4fixed", 10 substeps),
+ * for every type over 50 periods of 0.05 to 0.1 s: 37 lanes at stride 40,
+ * each with its own parameters (the nominal ones within +-20 %), from random
+ * states, each path under the nominal LQR expert on its own state (so that
+ * rounding differences are damped by the closed loop, not amplified by an
+ * unstable open loop).  States agree to 1e-12 relative at every period, to
+ * the lane's scale: |x_i - y_i| <= 1e-12 (|x_i| + s), s the largest |y_j|
+ * the lane has reached (a component through zero, or a state converging on
+ * the equilibrium 0, has no relative accuracy of its own); divergence is seen
+ * at the same period in both: lane 1 starts outside its limits; lane 0, open
+ * loop, starts inside limits shrunk (through its own limit parameters) so
+ * that it leaves them about half-way. */
+static void test_rk4_batch_vs_stepper(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    batch_buf *b = batch_buf_alloc();
+    double(*xg)[PLANT_NX_MAX] = calloc(BN, sizeof *xg);
+    double(*lo)[PLANT_NX_MAX] = calloc(BN, sizeof *lo);
+    double(*hi)[PLANT_NX_MAX] = calloc(BN, sizeof *hi);
+    CU_ASSERT_FATAL(xg && lo && hi);
+    gsl_rng_set(rng, 42);
+    for (const plant_type *const *t = plant_types; *t; t++) {
+        size_t nx = (*t)->nx, nu = (*t)->nu, np = (*t)->np, compared = 0;
+        double T = fmin(fmax(type_period(*t), 0.05), 0.1), h = T / RK_SUBSTEPS;
+        double worst = 0.0, worst_norm = 0.0, scale[BN];
+        long div_g[BN], div_b[BN];
+        plant *nom = plant_alloc(*t), lane[BN];
+        plant_stepper *st[BN];
+        plant_integrator o;
+        plant_lqr *c;
+        pb_error err;
+        int is_limit[PLANT_NP_MAX];
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(nom);
+        c = plant_lqr_alloc(nom, T, NULL, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        plant_integrator_init(&o);
+        strcpy(o.method, "rk4fixed");
+        o.substeps = RK_SUBSTEPS;
+        /* The limit parameters: those that move the state limits. */
+        for (size_t q = 0; q < np; q++) {
+            double l0[PLANT_NX_MAX], h0[PLANT_NX_MAX], l1[PLANT_NX_MAX], h1[PLANT_NX_MAX];
+            double keep = nom->p[q];
+            (*t)->state_limits(nom->p, l0, h0);
+            nom->p[q] = 0.5 * keep;
+            (*t)->state_limits(nom->p, l1, h1);
+            nom->p[q] = keep;
+            is_limit[q] =
+                memcmp(l0, l1, nx * sizeof *l0) != 0 || memcmp(h0, h1, nx * sizeof *h0) != 0;
+        }
+        /* Lanes: parameters, initial states, steppers. */
+        for (size_t s = 0; s < BN; s++) {
+            lane[s].type = *t;
+            lane[s].p = b->p[s];
+            do
+                for (size_t q = 0; q < np; q++)
+                    b->p[s][q] =
+                        nom->p[q] * (is_limit[q] ? 1.0 : 1.0 + gsl_ran_flat(rng, -0.2, 0.2));
+            while (plant_validate(&lane[s], NULL) != PB_SUCCESS);
+            for (size_t i = 0; i < nx; i++)
+                xg[s][i] = c->x_eq[i] + gsl_ran_flat(rng, -0.2, 0.2);
+            st[s] = plant_stepper_alloc(&lane[s], &o, T, &err);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(st[s]);
+            div_g[s] = div_b[s] = -1;
+        }
+        /* Lane 0, open loop at the equilibrium input: a run with the nominal
+         * limits, then its limit parameters scaled by a factor f between the
+         * limit ratios at two period ends near half-way, so that the state
+         * leaves the shrunk box around there (the new limits reach the
+         * stepper through plant_stepper_reset). */
+        {
+            double x[PLANT_NX_MAX], R[RK_PERIODS + 1], f = 0.0;
+            size_t reached = 0, k;
+            memcpy(x, xg[0], nx * sizeof *x);
+            (*t)->state_limits(b->p[0], lo[0], hi[0]);
+            R[0] = limit_ratio(nx, x, lo[0], hi[0]);
+            while (reached < RK_PERIODS &&
+                   plant_stepper_apply(st[0], (double)reached * T, x, c->u_eq) == PB_SUCCESS) {
+                R[reached + 1] = fmax(R[reached], limit_ratio(nx, x, lo[0], hi[0]));
+                reached++;
+            }
+            k = growth_nearest_half(R, reached);
+            if (k > 0)
+                f = 0.5 * (R[k - 1] + R[k]);
+            CU_ASSERT_FATAL(f > 0.0);
+            for (size_t q = 0; q < np; q++)
+                if (is_limit[q])
+                    b->p[0][q] *= f;
+            CU_ASSERT_EQUAL_FATAL(plant_validate(&lane[0], NULL), PB_SUCCESS);
+            plant_stepper_reset(st[0]);
+        }
+        /* Lane 1: outside its limits from the start. */
+        (*t)->state_limits(b->p[1], lo[1], hi[1]);
+        for (size_t i = 0; i < nx; i++)
+            if (isfinite(hi[1][i])) {
+                xg[1][i] = 2.0 * hi[1][i];
+                break;
+            }
+        for (size_t s = 0; s < BN; s++) {
+            (*t)->state_limits(b->p[s], lo[s], hi[s]);
+            lane_set(*t, BLD, s, xg[s], b->u[s], b->p[s], b->X, b->U, b->P);
+            scale[s] = 0.0;
+            for (size_t i = 0; i < nx; i++)
+                scale[s] = fmax(scale[s], fabs(xg[s][i]));
+        }
+        CU_ASSERT(lane_inside(nx, b->X, BLD, 0, lo[0], hi[0]));
+        CU_ASSERT(!lane_inside(nx, b->X, BLD, 1, lo[1], hi[1]));
+
+        for (size_t k = 0; k < RK_PERIODS; k++) {
+            double tk = (double)k * T;
+            /* The GSL path. */
+            for (size_t s = 0; s < BN; s++) {
+                double u[PLANT_NU_MAX];
+                int rc;
+                if (div_g[s] >= 0)
+                    continue;
+                lane_input(c, s, xg[s], u);
+                rc = plant_stepper_apply(st[s], tk, xg[s], u);
+                CU_ASSERT(rc == PB_SUCCESS || rc == PB_EDIVERGED);
+                if (rc != PB_SUCCESS)
+                    div_g[s] = (long)k;
+            }
+            /* The batched path: entry check, the held saturated input from
+             * the path's own state, substeps, the check after each. */
+            for (size_t s = 0; s < BN; s++) {
+                double x[PLANT_NX_MAX], u[PLANT_NU_MAX];
+                if (div_b[s] < 0 && !lane_inside(nx, b->X, BLD, s, lo[s], hi[s]))
+                    div_b[s] = (long)k;
+                if (div_b[s] >= 0)
+                    continue;
+                for (size_t i = 0; i < nx; i++)
+                    x[i] = b->X[i * BLD + s];
+                lane_input(c, s, x, u);
+                plant_saturate(&lane[s], u);
+                for (size_t j = 0; j < nu; j++)
+                    b->U[j * BLD + s] = u[j];
+            }
+            for (size_t q = 0; q < RK_SUBSTEPS; q++) {
+                plant_rk4_batch_apply(*t, BN, BLD, tk + (double)q * h, h, b->X, b->U, b->P, b->w);
+                for (size_t s = 0; s < BN; s++)
+                    if (div_b[s] < 0 && !lane_inside(nx, b->X, BLD, s, lo[s], hi[s]))
+                        div_b[s] = (long)k;
+            }
+            for (size_t s = 0; s < BN; s++) {
+                double d = 0.0;
+                CU_ASSERT_EQUAL(div_b[s], div_g[s]);
+                if (div_g[s] >= 0 || div_b[s] >= 0)
+                    continue;
+                for (size_t i = 0; i < nx; i++)
+                    scale[s] = fmax(scale[s], fabs(xg[s][i]));
+                for (size_t i = 0; i < nx; i++) {
+                    double a = b->X[i * BLD + s], r = xg[s][i];
+                    PB_ASSERT_CLOSE(a, r, 1e-12, 1e-12 * scale[s]);
+                    d = fmax(d, fabs(a - r));
+                    if (a != r)
+                        worst = fmax(worst, fabs(a - r) / fmax(fabs(a), fabs(r)));
+                }
+                worst_norm = fmax(worst_norm, d / scale[s]);
+                compared++;
+            }
+        }
+        printf("\n    %-15s batched RK4 vs rk4fixed: %zu lane-periods, max difference %.2g of "
+               "the lane's scale (%.2g component by component); lane 0 diverged in period %ld, "
+               "lane 1 at %ld",
+               (*t)->name, compared, worst_norm, worst, div_g[0], div_g[1]);
+        CU_ASSERT(div_g[0] > 0 && div_g[0] < RK_PERIODS); /* left its limits mid-way */
+        CU_ASSERT_EQUAL(div_g[1], 0);
+        CU_ASSERT(compared > (BN - 2) * (RK_PERIODS - 1));
+        for (size_t s = 0; s < BN; s++)
+            plant_stepper_free(st[s]);
+        plant_lqr_free(c);
+        plant_free(nom);
+    }
+    printf("\n");
+    free(xg);
+    free(lo);
+    free(hi);
+    batch_buf_free(b);
+    gsl_rng_free(rng);
 }
 
 /* ---- linearisation, discretisation, LQR --------------------------------- */
@@ -1171,6 +1732,8 @@ static const pb_test_case step_tests[] = {
     {"implicit stepper without an analytic Jacobian", test_implicit_without_jacobian},
     {"zero-order hold saturates the input; steps are deterministic", test_zoh_saturates},
     {"divergence and step limits give PB_EDIVERGED and PB_ENUMERIC", test_divergence},
+    {"plant_stepper_reset takes the state limits from the current parameters",
+     test_stepper_reset_takes_new_limits},
     {"integrator options are validated", test_integrator_options},
     {"ARCH-COMP pendulum matches SciPy DOP853 after 1 s", test_pendulum_vs_scipy},
     {NULL, NULL}};
@@ -1186,6 +1749,16 @@ static const pb_test_case type_tests[] = {
     {"quadrotor inertias obey the triangle inequality", test_quadrotor_inertia_validation},
     {NULL, NULL}};
 
+static const pb_test_case batch_tests[] = {
+    {"every type's f_batch equals f at 1000 random points (lanes with their own parameters)",
+     test_batch_rhs_matches_f},
+    {"f_batch leaves a non-finite dX exactly where f returns PB_EDIVERGED",
+     test_batch_rhs_divergence},
+    {"plant_batch_eval without f_batch equals f bit for bit", test_batch_eval_generic},
+    {"batched RK4 equals the rk4fixed stepper over 50 periods, divergence included",
+     test_rk4_batch_vs_stepper},
+    {NULL, NULL}};
+
 static const pb_test_case lqr_tests[] = {
     {"ZOH discretisation matches analytic Ad, Bd", test_zoh},
     {"dlqr on a scalar system equals the closed-form Riccati solution", test_dlqr_scalar},
@@ -1197,5 +1770,6 @@ static const pb_test_case lqr_tests[] = {
 
 const pb_test_suite pb_test_suites[] = {{"plant_step", step_tests},
                                         {"plant_types", type_tests},
+                                        {"plant_batch", batch_tests},
                                         {"plant_lqr", lqr_tests},
                                         {NULL, NULL}};

@@ -268,7 +268,7 @@ static const char *check_run_dat =
     "        q = rows[rows['sparsity'] == v]\n"
     "        ro, rp = q['rms_track_orig'].mean(), q['rms_track_pruned'].mean()\n"
     "        assert np.allclose(b[j, 1:7], [rp - ro, ro, rp, q['max_dev_actual'].max(),\n"
-    "                           q['max_dev_bound'].max(), q['stable_pruned'].sum()],\n"
+    "                           q['max_dev_bound'].max(), (q['outcome_pruned'] == 0).sum()],\n"
     "                           rtol=1e-12, atol=1e-15), (k, v, b[j])\n"
     "        assert b[j, 7] == len(q)\n"
     /* tightness.dat: every ceil(n/200)-th row with both deviations > 0 */
@@ -447,9 +447,11 @@ static const char *check_mc_dat =
     "    i = np.where((x0[:, 0] == row[0]) & (x0[:, 1] == row[1]))[0]\n"
     "    assert len(i) == 1\n"
     "    q = s[s['sample'] == i[0]]\n"
-    "    assert row[2] == q['outcome_orig'][0]\n"
+    "    cell = lambda o, c: {0: 0, 1: 1 if c else 2, 2: 3}[int(o)]\n"
+    "    assert row[2] == cell(q['outcome_orig'][0], q['still_converging_orig'][0])\n"
     "    for r in q:\n"
-    "        assert row[3 + r['variant']] == r['outcome_pruned']\n"
+    "        assert row[3 + r['variant']] == cell(r['outcome_pruned'], "
+    "r['still_converging_pruned'])\n"
     "assert (np.diff(m[:, 0]) >= 0).all()\n"
     "print(len(m))\n";
 

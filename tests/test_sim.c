@@ -19,6 +19,7 @@
 
 #include "bounds.h"
 #include "h5_write.h"
+#include "import.h"
 #include "mlp.h"
 #include "mlp_io.h"
 #include "pb_test.h"
@@ -87,6 +88,18 @@ static mlp *policy_new(const plant *p, unsigned long seed)
 static void integ_default(plant_integrator *in)
 {
     plant_integrator_init(in);
+}
+
+/* sim_model_alloc with an MLP original and the criterion (tol, tail 0.25, no radius). */
+static sim_model *model_new(const plant *p, const plant_integrator *in, double period,
+                            double horizon, const sim_ref *ref, sim_input input, double tol,
+                            const mlp *orig, size_t nv, const sim_variant *var, pb_error *err)
+{
+    sim_criterion c;
+    sim_policy pol = {orig, NULL, NULL};
+    sim_criterion_init(&c);
+    c.tol = isinf(tol) && tol > 0 ? 1e300 : tol; /* inf: every loop that stays converges */
+    return sim_model_alloc(p, in, period, horizon, ref, input, &c, &pol, nv, var, err);
 }
 
 /* --------------------------------------------------------- references */
@@ -292,12 +305,12 @@ static void fixture_build(fixture *f, const sim_ref *ref, double stable_tol)
     pb_error err;
 
     integ_default(&in);
-    f->m = sim_model_alloc(f->p, &in, PERIOD, HORIZON, ref, SIM_INPUT_ERROR, stable_tol, f->orig,
+    f->m = model_new(f->p, &in, PERIOD, HORIZON, ref, SIM_INPUT_ERROR, stable_tol, f->orig,
                            f->nv, f->var, &err);
     if (!f->m)
         fprintf(stderr, "sim_model_alloc: %s\n", err.msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->m);
-    f->d = sim_data_alloc(f->m, &err);
+    f->d = sim_data_alloc(f->m, 1, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->d);
     f->r = sim_result_alloc(f->m, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->r);
@@ -321,7 +334,7 @@ static void test_run_matches_single_loop(void)
     add_pruned(&f, "magnitude", 0.5, 0, 0, NULL, 0, NULL, 0);
     sim_ref_init_setpoint(&ref, 2, NULL);
     fixture_build(&f, &ref, INFINITY);
-    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
 
     integ_default(&in);
     for (size_t which = 0; which < 2; which++) {
@@ -353,7 +366,7 @@ static void test_run_matches_single_loop(void)
     }
     /* the LQR-like policy settles the pendulum */
     CU_ASSERT(fabs(f.r->orig.x[2 * f.r->orig.n_rows - 2]) < 0.05);
-    CU_ASSERT(f.r->orig.stable);
+    CU_ASSERT_EQUAL(f.r->orig.outcome, SIM_CONVERGED);
     fixture_free(&f);
 }
 
@@ -372,7 +385,7 @@ static void test_sparsity_zero(void)
     sim_ref_init_setpoint(&ref, 2, NULL);
     fixture_build(&f, &ref, INFINITY);
     CU_ASSERT_EQUAL(f.m->pair[0]->n_changed, 0);
-    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
     {
         const sim_compare *c = &f.r->cmp[0];
         size_t n = c->pruned.n_rows;
@@ -415,10 +428,10 @@ static void test_no_violations(void)
         sim_model *m0;
         sim_data *d0;
         integ_default(&in);
-        m0 = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, 0,
+        m0 = model_new(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, 0,
                              NULL, &err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(m0);
-        d0 = sim_data_alloc(m0, &err);
+        d0 = sim_data_alloc(m0, SIM_BLOCK, &err);
         CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 3, &x0s[0][0], 6, 0.05, 7, &f.X, &nX, &err),
                         PB_SUCCESS);
         /* 6 trajectories of N + 1 states, none diverged */
@@ -439,7 +452,7 @@ static void test_no_violations(void)
     wa = mlp_work_alloc(f.orig, 1, &err);
     wb = mlp_work_alloc(f.orig, 1, &err);
     for (size_t i = 0; i < 3; i++) {
-        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0s[i], f.r, &err), PB_SUCCESS);
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0s[i], &f.r, &err), PB_SUCCESS);
         for (size_t v = 0; v < f.nv; v++) {
             const sim_compare *c = &f.r->cmp[v];
             int ok_dev = 1, ok_bound = 1, ok_order = 1, n_pos = 0;
@@ -503,14 +516,14 @@ static void test_divergence(void)
     f.nv = 1;
     sim_ref_init_setpoint(&ref, 2, NULL);
     fixture_build(&f, &ref, 0.05);
-    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
     {
         const sim_compare *c = &f.r->cmp[0];
         long k0 = c->pruned.diverged_step;
         CU_ASSERT(k0 > 0 && (size_t)k0 < c->pruned.n_rows);
-        CU_ASSERT_FALSE(c->pruned.stable);
+        CU_ASSERT_EQUAL(c->pruned.outcome, SIM_DIVERGED);
         CU_ASSERT_EQUAL(f.r->orig.diverged_step, -1);
-        CU_ASSERT(f.r->orig.stable);
+        CU_ASSERT_EQUAL(f.r->orig.outcome, SIM_CONVERGED);
         for (size_t k = 0; k < c->pruned.n_rows; k++) {
             int reached = (long)k < k0;
             CU_ASSERT_EQUAL(isfinite(c->pruned.x[2 * k]) != 0, reached);
@@ -547,7 +560,7 @@ static void test_disturbance(void)
     add_pruned(&f, "magnitude", 0.5, 0, 0, NULL, 0, NULL, 0);
     sim_ref_init_setpoint(&ref, 2, NULL);
     integ_default(&in);
-    f.m = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, f.nv,
+    f.m = model_new(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, f.orig, f.nv,
                           f.var, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.m);
     memset(&dist, 0, sizeof dist);
@@ -566,10 +579,10 @@ static void test_disturbance(void)
     CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_EINVAL);
     dist.start = 0.5;
     CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_SUCCESS);
-    f.d = sim_data_alloc(f.m, &err);
+    f.d = sim_data_alloc(f.m, 1, &err);
     f.r = sim_result_alloc(f.m, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
-    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
     {
         plant_stepper *st = plant_stepper_alloc(f.p, &in, PERIOD, &err);
         mlp_work *w = mlp_work_alloc(f.orig, 1, &err);
@@ -597,27 +610,83 @@ static void test_disturbance(void)
     dist.noise[0] = 0.5;
     dist.seed = 9;
     CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_SUCCESS);
-    f.d = sim_data_alloc(f.m, &err);
+    f.d = sim_data_alloc(f.m, 1, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.d);
-    sim_disturbance_draw(f.m, f.d, 3);
-    CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 3, x0, &f.r, &err), PB_SUCCESS);
     {
         size_t n = f.r->orig.n_rows;
         double *d3 = malloc(n * sizeof *d3);
         CU_ASSERT(memcmp(f.r->cmp[0].pruned.x, f.r->orig.x, 2 * n * sizeof(double)) == 0);
         CU_ASSERT_EQUAL(f.r->cmp[0].max_dev_actual, 0.0);
         memcpy(d3, f.r->dist, n * sizeof *d3);
-        sim_disturbance_draw(f.m, f.d, 4);
-        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 4, x0, &f.r, &err), PB_SUCCESS);
         CU_ASSERT(memcmp(d3, f.r->dist, n * sizeof *d3) != 0);
-        sim_disturbance_draw(f.m, f.d, 3);
-        CU_ASSERT_EQUAL(sim_run(f.m, f.d, x0, f.r, &err), PB_SUCCESS);
+        CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 3, x0, &f.r, &err), PB_SUCCESS);
         CU_ASSERT(memcmp(d3, f.r->dist, n * sizeof *d3) == 0);
         /* zero before start, noisy after */
         CU_ASSERT_EQUAL(f.r->dist[0], 0.0);
         CU_ASSERT(f.r->dist[n - 1] != 1.5 + 2.0 * sin(2 * M_PI * 0.7 * (double)(n - 1) * PERIOD));
         free(d3);
     }
+    fixture_free(&f);
+}
+
+/* sim_run over a block of scenarios equals one scenario at a time, bit for
+ * bit: traces, bounds, summaries and each scenario's own noisy disturbance. */
+static void test_run_block(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    sim_disturbance dist;
+    plant_integrator in;
+    const double x0s[3 * 2] = {0.3, 0.0, -0.5, 0.2, 0.1, -0.4};
+    sim_result *rb[3] = {NULL, NULL, NULL}, *r1;
+    sim_data *d1;
+    pb_error err;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 21);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    add_pruned(&f, "magnitude", 0.5, 0, 0, NULL, 0, NULL, 0);
+    add_pruned(&f, "magnitude", 0.8, 0, 0, NULL, 0, NULL, 0);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    integ_default(&in);
+    f.m = model_new(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, 0.05, f.orig, f.nv, f.var,
+                    &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.m);
+    memset(&dist, 0, sizeof dist);
+    dist.noise[0] = 0.3;
+    dist.seed = 4;
+    CU_ASSERT_EQUAL(sim_model_set_disturbance(f.m, &dist, &err), PB_SUCCESS);
+    f.d = sim_data_alloc(f.m, 3, &err);
+    d1 = sim_data_alloc(f.m, 1, &err);
+    r1 = sim_result_alloc(f.m, &err);
+    CU_ASSERT_FATAL(f.d && d1 && r1);
+    for (size_t j = 0; j < 3; j++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(rb[j] = sim_result_alloc(f.m, &err));
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 3, 2, x0s, rb, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(f.m, d1, 2, 0, x0s, rb, &err), PB_EINVAL); /* holds one */
+    for (size_t j = 0; j < 3; j++) {
+        size_t n = r1->orig.n_rows;
+        CU_ASSERT_EQUAL(sim_run(f.m, d1, 1, 2 + j, x0s + 2 * j, &r1, &err), PB_SUCCESS);
+        CU_ASSERT(memcmp(r1->orig.x, rb[j]->orig.x, 2 * n * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(r1->dist, rb[j]->dist, n * sizeof(double)) == 0);
+        for (size_t v = 0; v < f.nv; v++) {
+            const sim_compare *a = &r1->cmp[v], *b = &rb[j]->cmp[v];
+            CU_ASSERT(memcmp(a->pruned.x, b->pruned.x, 2 * n * sizeof(double)) == 0);
+            CU_ASSERT(memcmp(a->dev_bound, b->dev_bound, n * sizeof(double)) == 0);
+            CU_ASSERT(memcmp(a->dev_actual_at_orig, b->dev_actual_at_orig, n * sizeof(double)) ==
+                      0);
+            CU_ASSERT_EQUAL(a->max_dev_bound, b->max_dev_bound);
+            CU_ASSERT_EQUAL(a->pruned.outcome, b->pruned.outcome);
+            CU_ASSERT_EQUAL(a->pruned.diverged_step, b->pruned.diverged_step);
+        }
+    }
+    CU_ASSERT(memcmp(rb[0]->dist, rb[1]->dist, r1->orig.n_rows * sizeof(double)) != 0);
+    for (size_t j = 0; j < 3; j++)
+        sim_result_free(rb[j]);
+    sim_result_free(r1);
+    sim_data_free(d1);
     fixture_free(&f);
 }
 
@@ -635,7 +704,7 @@ static void test_model_errors(void)
     sim_ref_init_setpoint(&ref, 2, NULL);
     /* a 3-input policy on a 2-state plant */
     other = mlp_alloc(2, sizes, NULL, &err);
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY,
+    CU_ASSERT_PTR_NULL(model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY,
                                        other, 0, NULL, &err));
     CU_ASSERT_EQUAL(err.code, PB_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "3 inputs"));
@@ -647,7 +716,7 @@ static void test_model_errors(void)
     other = mlp_alloc(2, sizes, NULL, &err);
     v.net = other;
     CU_ASSERT_PTR_NULL(
-        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
+        model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "odd"));
     /* a variant with another output map */
     mlp_free(other);
@@ -656,29 +725,29 @@ static void test_model_errors(void)
     other->out_scale[0] = 2.0;
     v.net = other;
     CU_ASSERT_PTR_NULL(
-        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
+        model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 1, &v, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "map"));
-    /* period, horizon, reference size, integrator, stable_tol */
+    /* period, horizon, reference size, integrator, criterion */
     CU_ASSERT_PTR_NULL(
-        sim_model_alloc(p, &in, 0.0, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
+        model_new(p, &in, 0.0, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
     CU_ASSERT_PTR_NULL(
-        sim_model_alloc(p, &in, PERIOD, 0.01, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
+        model_new(p, &in, PERIOD, 0.01, &ref, SIM_INPUT_ERROR, INFINITY, m, 0, NULL, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "horizon"));
     ref.nx = 3;
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+    CU_ASSERT_PTR_NULL(model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
                                        0, NULL, &err));
     ref.nx = 2;
     snprintf(in.method, sizeof in.method, "euler9");
-    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+    CU_ASSERT_PTR_NULL(model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
                                        0, NULL, &err));
     integ_default(&in);
     CU_ASSERT_PTR_NULL(
-        sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, -1.0, m, 0, NULL, &err));
+        model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, -1.0, m, 0, NULL, &err));
     /* calibration without trajectories, with a bad noise */
     {
-        sim_model *m0 = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
+        sim_model *m0 = model_new(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, INFINITY, m,
                                         0, NULL, &err);
-        sim_data *d0 = sim_data_alloc(m0, &err);
+        sim_data *d0 = sim_data_alloc(m0, SIM_BLOCK, &err);
         double *X, x0[2] = {0, 0};
         size_t n;
         CU_ASSERT_EQUAL(sim_calibrate(m0, d0, 1, x0, 0, 0.1, 1, &X, &n, &err), PB_EINVAL);
@@ -692,6 +761,617 @@ static void test_model_errors(void)
     }
     mlp_free(other);
     mlp_free(m);
+    plant_free(p);
+}
+
+
+static void lqr_policy(void *ctx, const double x[], double u[])
+{
+    plant_lqr_eval((const plant_lqr *)ctx, x, u);
+}
+
+/* ------------------------------------------------------------ criterion */
+
+/* The outcome of hand-made error sequences over a horizon of 20 steps
+ * (rows 0..20): tail 0.25 starts at row 15 (20 - floor(5)), its halves are
+ * rows 15..17 and 18..20. */
+static void test_criterion(void)
+{
+    sim_criterion c;
+    sim_track t;
+    pb_error err;
+    const size_t N = 20;
+
+    sim_criterion_init(&c);
+    CU_ASSERT_EQUAL(c.tol, 0.05);
+    CU_ASSERT_EQUAL(c.tail, 0.25);
+    CU_ASSERT(isinf(c.radius));
+    CU_ASSERT_EQUAL(sim_criterion_tail_start(&c, N), 15);
+    c.tail = 1.0;
+    CU_ASSERT_EQUAL(sim_criterion_tail_start(&c, N), 0);
+    c.tail = 0.01; /* floor(0.2) = 0: the tail is the last row alone */
+    CU_ASSERT_EQUAL(sim_criterion_tail_start(&c, N), 20);
+    sim_criterion_init(&c);
+
+    /* converged: 1/(k+1) falls below 0.05 from k = 19 on; tol 0.07 is met
+     * from k = 14 (1/15 = 0.0667), so over the whole tail */
+    c.tol = 0.07;
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, 1.0 / (double)(k + 1));
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_CONVERGED);
+    CU_ASSERT_FALSE(sim_track_still_converging(&t, &c)); /* only a bounded loop is */
+    PB_ASSERT_CLOSE(sim_track_tail_err(&t), 1.0 / 16.0, 0, 0);
+    {
+        double s2 = 0.0;
+        for (size_t k = 0; k <= N; k++)
+            s2 += 1.0 / ((double)(k + 1) * (double)(k + 1));
+        PB_ASSERT_CLOSE(sim_track_rms(&t), sqrt(s2 / 21.0), 1e-15, 0);
+    }
+    /* bounded and still converging: the same sequence with tol 0.05; first
+     * half max 1/16, second half max 1/19 = 0.84 of it <= 0.95 */
+    c.tol = 0.05;
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT(sim_track_still_converging(&t, &c));
+    /* a decay of 1 % a row: 0.99^3 = 0.9703 > 0.95 over half the tail, too
+     * slow to call */
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, pow(0.99, (double)k));
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT_FALSE(sim_track_still_converging(&t, &c));
+    /* a steady oscillation 0.2 + 0.1 |sin k|: maxima 0.2961 and 0.2913 */
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, 0.2 + 0.1 * fabs(sin((double)k)));
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT_FALSE(sim_track_still_converging(&t, &c));
+    PB_ASSERT_CLOSE(t.tail_first, 0.2 + 0.1 * fabs(sin(17.0)), 0, 0);
+    PB_ASSERT_CLOSE(t.tail_second, 0.2 + 0.1 * fabs(sin(20.0)), 0, 0);
+    /* an exponential decay 0.9^k: halves 0.9^15 and 0.9^18 = 0.729 of it */
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, pow(0.9, (double)k));
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT(sim_track_still_converging(&t, &c));
+    /* a constant offset: bounded, not converging */
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, 0.2);
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT_FALSE(sim_track_still_converging(&t, &c));
+    /* a growing error: not converging either */
+    sim_track_init(&t);
+    for (size_t k = 0; k <= N; k++)
+        sim_track_add(&t, &c, N, k, 0.01 * (double)k);
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_BOUNDED);
+    CU_ASSERT_FALSE(sim_track_still_converging(&t, &c));
+    /* diverged at row 7: the first call counts, the tail error is NaN */
+    sim_track_init(&t);
+    for (size_t k = 0; k < 7; k++)
+        sim_track_add(&t, &c, N, k, 0.0);
+    sim_track_diverge(&t, 7);
+    sim_track_diverge(&t, 9);
+    CU_ASSERT_EQUAL(t.diverged_step, 7);
+    CU_ASSERT_EQUAL(sim_track_outcome(&t, &c), SIM_DIVERGED);
+    CU_ASSERT(isnan(sim_track_tail_err(&t)));
+    CU_ASSERT_EQUAL(sim_track_rms(&t), 0.0);
+    sim_track_init(&t);
+    CU_ASSERT(isnan(sim_track_rms(&t)));
+    /* names and validation */
+    CU_ASSERT_STRING_EQUAL(sim_outcome_name(SIM_CONVERGED), "converged");
+    CU_ASSERT_STRING_EQUAL(sim_outcome_name(SIM_BOUNDED), "bounded");
+    CU_ASSERT_STRING_EQUAL(sim_outcome_name(SIM_DIVERGED), "diverged");
+    CU_ASSERT_PTR_NULL(sim_outcome_name((sim_outcome)3));
+    CU_ASSERT_EQUAL(sim_criterion_validate(&c, &err), PB_SUCCESS);
+    c.tail = 0.0;
+    CU_ASSERT_EQUAL(sim_criterion_validate(&c, &err), PB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "criterion.tail"));
+    c.tail = 1.5;
+    CU_ASSERT_EQUAL(sim_criterion_validate(&c, &err), PB_EINVAL);
+    c.tail = 0.25;
+    c.tol = NAN;
+    CU_ASSERT_EQUAL(sim_criterion_validate(&c, &err), PB_EINVAL);
+    c.tol = 0.1;
+    c.radius = 0.0;
+    CU_ASSERT_EQUAL(sim_criterion_validate(&c, &err), PB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "criterion.radius"));
+}
+
+/* A radius: a loop whose tracking error exceeds it diverges at that row,
+ * although it is inside the plant's limits. */
+static void test_criterion_radius(void)
+{
+    fixture f = {0};
+    sim_ref ref;
+    sim_criterion c;
+    plant_integrator in;
+    const double x0[2] = {0.6, 0.0};
+    pb_error err;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 11);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    integ_default(&in);
+    sim_criterion_init(&c);
+    c.radius = 0.5; /* x0 is 0.6 away: row 0 is not reached */
+    f.m = sim_model_alloc(f.p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_ERROR, &c,
+                          &(sim_policy){f.orig, NULL, NULL}, 0, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.m);
+    f.d = sim_data_alloc(f.m, 1, &err);
+    f.r = sim_result_alloc(f.m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.r);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(f.r->orig.diverged_step, 0);
+    CU_ASSERT_EQUAL(f.r->orig.outcome, SIM_DIVERGED);
+    CU_ASSERT(isnan(f.r->orig.x[0]) && isnan(f.r->orig.u[0]));
+    fixture_free(&f);
+}
+
+/* ------------------------------------------------------- lanes and blocks */
+
+/* A tanh policy nx -> 12 -> nu with Gaussian weights of scale w and an
+ * output map to the plant's input range (or scale 1). */
+static mlp *random_policy(const plant *p, unsigned long seed, double w)
+{
+    size_t nx = p->type->nx, nu = p->type->nu, sizes[3] = {nx, 12, nu};
+    mlp_act acts[2] = {MLP_ACT_TANH, MLP_ACT_LINEAR};
+    double lo[PLANT_NU_MAX], hi[PLANT_NU_MAX];
+    pb_error err;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    mlp *m = mlp_alloc(2, sizes, acts, &err);
+
+    if (!m || !r) {
+        gsl_rng_free(r);
+        mlp_free(m);
+        return NULL;
+    }
+    gsl_rng_set(r, seed);
+    for (size_t k = 0; k < 2; k++) {
+        mlp_layer *l = &m->layers[k];
+        for (size_t i = 0; i < l->n_in * l->n_out; i++)
+            l->W[i] = gsl_ran_gaussian(r, w);
+        for (size_t i = 0; i < l->n_out; i++)
+            l->b[i] = gsl_ran_gaussian(r, 0.1 * w);
+    }
+    p->type->input_limits(p->p, lo, hi);
+    if (mlp_add_output_map(m, &err) == PB_SUCCESS)
+        for (size_t i = 0; i < nu; i++)
+            m->out_scale[i] = isfinite(hi[i] - lo[i]) ? 0.25 * (hi[i] - lo[i]) : 1.0;
+    gsl_rng_free(r);
+    return m;
+}
+
+/* Runs the block b of model m to its end and stores every lane's states
+ * (NaN where not reached), actions, forward bounds and divergence steps. */
+typedef struct lane_log {
+    size_t n_lanes, rows, nx, nu;
+    double *x, *u, *bound; /* [rows x lanes x nx], [rows x lanes x nu], [rows x lanes] */
+    long *div;             /* [lanes] */
+} lane_log;
+
+static void lane_log_run(const sim_model *m, const sim_block *b, lane_log *g)
+{
+    pb_error err;
+    sim_lanes *d = sim_lanes_alloc(m, b->n, &err);
+    const sim_row *row;
+    size_t nl = b->n * m->n_policies, nx = m->plant->type->nx, nu = m->plant->type->nu;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    g->n_lanes = nl;
+    g->rows = m->n_steps + 1;
+    g->nx = nx;
+    g->nu = nu;
+    g->x = malloc(g->rows * nl * nx * sizeof *g->x);
+    g->u = malloc(g->rows * nl * nu * sizeof *g->u);
+    g->bound = malloc(g->rows * nl * sizeof *g->bound);
+    g->div = malloc(nl * sizeof *g->div);
+    CU_ASSERT_FATAL(g->x && g->u && g->bound && g->div);
+    CU_ASSERT_EQUAL_FATAL(sim_lanes_start(m, d, b, &err), PB_SUCCESS);
+    row = sim_lanes_row(d);
+    for (size_t k = 0; k < g->rows; k++) {
+        sim_lanes_eval(m, d);
+        for (size_t l = 0; l < nl; l++) {
+            for (size_t i = 0; i < nx; i++)
+                g->x[(k * nl + l) * nx + i] = row->x[i * row->ld + l];
+            for (size_t i = 0; i < nu; i++)
+                g->u[(k * nl + l) * nu + i] = row->u[i * row->ld + l];
+            g->bound[k * nl + l] = l >= b->n ? row->dev[l].bound : 0.0;
+        }
+        if (k + 1 < g->rows)
+            CU_ASSERT_EQUAL(sim_lanes_advance(m, d, &err), PB_SUCCESS);
+    }
+    for (size_t l = 0; l < nl; l++)
+        g->div[l] = row->tracks[l].diverged_step;
+    sim_lanes_free(d);
+}
+
+static void lane_log_free(lane_log *g)
+{
+    free(g->x);
+    free(g->u);
+    free(g->bound);
+    free(g->div);
+}
+
+/* Runs x0s[n] (in blocks of SIM_BLOCK) through model m batched and lane by
+ * lane (a second model with batched = 0: a GSL driver over the registered
+ * rk4fixed step per lane) and compares: the same divergence steps; states,
+ * actions and forward bounds within 1e-12 (relative, on the scale of the
+ * value).  Returns the worst difference; counts divergences after row 0
+ * and loops kept into *div, *kept. */
+static double compare_batched(const plant *p, const plant_integrator *in, double period,
+                              double horizon, const sim_ref *ref, sim_input input,
+                              const sim_criterion *c, const mlp *orig, const sim_variant *var,
+                              size_t n, const double *x0s, size_t *div, size_t *kept)
+{
+    size_t nx = p->type->nx, nu = p->type->nu;
+    double worst = 0.0;
+    pb_error err;
+    sim_model *mb = sim_model_alloc(p, in, period, horizon, ref, input, c,
+                                    &(sim_policy){orig, NULL, NULL}, 1, var, &err);
+    sim_model *ml = sim_model_alloc(p, in, period, horizon, ref, input, c,
+                                    &(sim_policy){orig, NULL, NULL}, 1, var, &err);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ml);
+    CU_ASSERT(mb->batched);
+    ml->batched = 0; /* before any workspace: lane by lane through GSL */
+    for (size_t j0 = 0; j0 < n; j0 += SIM_BLOCK) {
+        size_t nb = n - j0 < SIM_BLOCK ? n - j0 : SIM_BLOCK;
+        lane_log gb, gl;
+        lane_log_run(mb, &(sim_block){nb, x0s + j0 * nx, NULL, NULL, NULL}, &gb);
+        lane_log_run(ml, &(sim_block){nb, x0s + j0 * nx, NULL, NULL, NULL}, &gl);
+        for (size_t l = 0; l < gb.n_lanes; l++) {
+            CU_ASSERT_EQUAL(gb.div[l], gl.div[l]);
+            *div += gb.div[l] > 0;
+            *kept += gb.div[l] < 0;
+        }
+        for (size_t q = 0; q < gb.rows * gb.n_lanes * nx; q++) {
+            double a = gb.x[q], b = gl.x[q];
+            if (isnan(a) || isnan(b)) {
+                CU_ASSERT(isnan(a) && isnan(b));
+                continue;
+            }
+            worst = fmax(worst, fabs(a - b) / (1.0 + fabs(a)));
+        }
+        for (size_t q = 0; q < gb.rows * gb.n_lanes * nu; q++)
+            if (!isnan(gb.u[q]))
+                worst = fmax(worst, fabs(gb.u[q] - gl.u[q]) / (1.0 + fabs(gb.u[q])));
+        for (size_t q = 0; q < gb.rows * gb.n_lanes; q++)
+            if (!isnan(gb.bound[q]))
+                worst = fmax(worst, fabs(gb.bound[q] - gl.bound[q]) / (1.0 + fabs(gb.bound[q])));
+        lane_log_free(&gb);
+        lane_log_free(&gl);
+    }
+    sim_model_free(mb);
+    sim_model_free(ml);
+    return worst;
+}
+
+/* Batched RK4 (every lane in one plant_rk4_batch_apply over the type's
+ * batched right-hand side) against the per-lane path on every shipped
+ * plant, with a random policy and a ten times louder twin from states
+ * spread around the equilibrium: most loops diverge, at many rows. */
+static void test_batched_equals_per_lane(void)
+{
+    size_t total_div = 0, total_kept = 0;
+
+    for (size_t ti = 0; plant_types[ti]; ti++) {
+        const plant_type *T = plant_types[ti];
+        plant *p = plant_alloc(T);
+        size_t nx = T->nx, n = 37, div = 0, kept = 0;
+        plant_integrator in;
+        sim_criterion c;
+        sim_ref ref;
+        sim_variant var;
+        plant_lqr *lqr;
+        mlp *orig, *loud;
+        double *x0 = malloc(n * nx * sizeof *x0), worst;
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        pb_error err;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        lqr = plant_lqr_alloc(p, 0.05, NULL, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(lqr);
+        orig = random_policy(p, 100 + ti, 0.3);
+        loud = mlp_clone(orig, &err); /* the same network, ten times louder: a variant */
+        CU_ASSERT_PTR_NOT_NULL_FATAL(loud);
+        for (size_t i = 0; i < loud->layers[1].n_in * loud->layers[1].n_out; i++)
+            loud->layers[1].W[i] *= 10.0;
+        memset(&var, 0, sizeof var);
+        snprintf(var.label, sizeof var.label, "loud");
+        var.net = loud;
+        gsl_rng_set(r, 7 + ti);
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < nx; i++) /* x* plus up to +-(j / 12) */
+                x0[j * nx + i] = lqr->x_eq[i] + (double)j / 12.0 * (2.0 * gsl_rng_uniform(r) - 1.0);
+        sim_ref_init_setpoint(&ref, nx, lqr->x_eq);
+        plant_integrator_init(&in);
+        snprintf(in.method, sizeof in.method, "rk4fixed");
+        in.substeps = 4;
+        sim_criterion_init(&c);
+        c.radius = 6.0; /* some diverge by the radius */
+        worst = compare_batched(p, &in, 0.05, 2.0, &ref, SIM_INPUT_ERROR, &c, orig, &var, n, x0,
+                                &div, &kept);
+        if (worst > 1e-12 || getenv("PB_TEST_VERBOSE"))
+            fprintf(stderr, "  %s: batched vs per lane %.3g; %zu loops diverged after row 0, %zu "
+                            "kept\n", T->name, worst, div, kept);
+        CU_ASSERT(worst <= 1e-12);
+        total_div += div;
+        total_kept += kept;
+        mlp_free(orig);
+        mlp_free(loud);
+        plant_lqr_free(lqr);
+        free(x0);
+        gsl_rng_free(r);
+        plant_free(p);
+    }
+    CU_ASSERT(total_div > 0);
+    CU_ASSERT(total_kept > 0);
+}
+
+/* The benchmark's workload: the ARCH-COMP QUAD controller (sigmoid
+ * 12-64-64-64-3) and its twin pruned by magnitude to 50 % on
+ * quadrotor_arch, 150 states of the ARCH box (blocks of 64, 64 and 22),
+ * 50 periods of 0.1 s, 10 substeps: batched = per lane to 1e-12, the
+ * pruned loops' divergences at the same rows. */
+static void test_batched_quad(void)
+{
+    enum { N = 150 };
+    char path[2048], note[256];
+    import_options opt;
+    mlp *orig = NULL, *pruned = NULL;
+    plant *p = plant_alloc(plant_find("quadrotor_arch"));
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    static double X0[N * 12];
+    plant_integrator in;
+    prune_options o;
+    sim_criterion c;
+    sim_variant var;
+    sim_ref ref;
+    size_t div = 0, kept = 0;
+    double worst;
+    pb_error err;
+
+    if (!pb_test_arch_dir()) /* ../shared/benchmarks/arch-comp (a note says so) */
+        goto done;
+    memset(&opt, 0, sizeof opt);
+    snprintf(path, sizeof path, "%s/quadrotor/Quadrotor_controller.polar", pb_test_arch_dir());
+    CU_ASSERT_EQUAL_FATAL(import_find("polar")->read(path, &opt, &orig, note, sizeof note, &err),
+                          PB_SUCCESS);
+    prune_options_init(&o);
+    o.sparsity = 0.5;
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(orig, prune_find("magnitude"), &o, NULL, 0, &pruned, &err),
+                          PB_SUCCESS);
+    memset(&var, 0, sizeof var);
+    snprintf(var.label, sizeof var.label, "magnitude_s0.50");
+    var.net = pruned;
+    for (size_t s = 0; s < N; s++)
+        for (size_t i = 0; i < 6; i++)
+            X0[s * 12 + i] = gsl_ran_flat(r, -0.4, 0.4);
+    sim_ref_init_setpoint(&ref, 12, NULL);
+    plant_integrator_init(&in);
+    snprintf(in.method, sizeof in.method, "rk4fixed");
+    in.substeps = 10;
+    sim_criterion_init(&c);
+    worst = compare_batched(p, &in, 0.1, 5.0, &ref, SIM_INPUT_STATE, &c, orig, &var, N, X0, &div,
+                            &kept);
+    if (worst > 1e-12 || getenv("PB_TEST_VERBOSE"))
+        fprintf(stderr, "  QUAD: batched vs per lane %.3g; %zu diverged, %zu kept\n", worst, div,
+                kept);
+    CU_ASSERT(worst <= 1e-12);
+    CU_ASSERT(div > 0 && kept > 0);
+done:
+    mlp_free(pruned);
+    mlp_free(orig);
+    gsl_rng_free(r);
+    plant_free(p);
+}
+
+/* A sample's rows do not depend on the block it runs in: sample 0 alone and
+ * at position 5 of a block of 37 other states (in both orders of the
+ * policies' lanes) give the same bits for states, actions and bounds, with
+ * the batched and the per-lane integrators. */
+static void test_block_independent(void)
+{
+    plant *p = plant_alloc(plant_find("quadrotor_arch"));
+    size_t nx = 12, n = 37, pos = 5;
+    plant_integrator in;
+    sim_criterion c;
+    sim_ref ref;
+    sim_variant var;
+    mlp *orig, *pr;
+    prune_options o;
+    double x0[37 * 12], alone[12];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    pb_error err;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    orig = random_policy(p, 3, 0.2);
+    prune_options_init(&o);
+    o.sparsity = 0.5;
+    CU_ASSERT_EQUAL_FATAL(prune_mlp(orig, prune_find("magnitude"), &o, NULL, 0, &pr, &err),
+                          PB_SUCCESS);
+    memset(&var, 0, sizeof var);
+    snprintf(var.label, sizeof var.label, "m50");
+    var.net = pr;
+    gsl_rng_set(r, 5);
+    for (size_t q = 0; q < n * nx; q++)
+        x0[q] = 0.3 * (2.0 * gsl_rng_uniform(r) - 1.0);
+    memcpy(alone, x0 + pos * nx, sizeof alone);
+    sim_ref_init_setpoint(&ref, nx, NULL);
+    sim_criterion_init(&c);
+    for (int batched = 1; batched >= 0; batched--) {
+        sim_model *m;
+        lane_log ga, gk;
+        plant_integrator_init(&in);
+        if (batched) {
+            snprintf(in.method, sizeof in.method, "rk4fixed");
+            in.substeps = 5;
+        }
+        m = sim_model_alloc(p, &in, 0.1, 3.0, &ref, SIM_INPUT_STATE, &c,
+                            &(sim_policy){orig, NULL, NULL}, 1, &var, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        CU_ASSERT_EQUAL(m->batched, batched);
+        lane_log_run(m, &(sim_block){1, alone, NULL, NULL, NULL}, &ga);
+        lane_log_run(m, &(sim_block){n, x0, NULL, NULL, NULL}, &gk);
+        for (size_t pol = 0; pol < 2; pol++) {
+            size_t la = pol, lk = pol * n + pos;
+            int same = 1;
+            CU_ASSERT_EQUAL(ga.div[la], gk.div[lk]);
+            for (size_t k = 0; k < ga.rows; k++) {
+                same &= memcmp(ga.x + (k * ga.n_lanes + la) * nx, gk.x + (k * gk.n_lanes + lk) * nx,
+                               nx * sizeof(double)) == 0;
+                same &= memcmp(ga.u + (k * ga.n_lanes + la) * ga.nu,
+                               gk.u + (k * gk.n_lanes + lk) * gk.nu, ga.nu * sizeof(double)) == 0;
+                same &= memcmp(&ga.bound[k * ga.n_lanes + la], &gk.bound[k * gk.n_lanes + lk],
+                               sizeof(double)) == 0;
+            }
+            CU_ASSERT(same);
+        }
+        lane_log_free(&ga);
+        lane_log_free(&gk);
+        sim_model_free(m);
+    }
+    mlp_free(orig);
+    mlp_free(pr);
+    gsl_rng_free(r);
+    plant_free(p);
+}
+
+/* Per-lane parameters reach the limits (the stale-limits regression): two
+ * samples of the pendulum under a constant torque of 15 N m (> m g L, so
+ * theta rises monotonically), one with theta_max = 0.3 rad and one with
+ * the default; the first diverges at the first row where the second's
+ * theta exceeds 0.3, on the batched and on the per-lane (rk8pd) path. */
+static void test_lane_limits(void)
+{
+    plant *p = pendulum_new();
+    size_t sizes[2] = {2, 1}, np = p->type->np;
+    mlp *m;
+    sim_criterion c;
+    sim_ref ref;
+    pb_error err;
+    double x0[4] = {0.0, 0.0, 0.0, 0.0}, *P = malloc(2 * np * sizeof *P);
+    int i_tmax = plant_param_index(p->type, "theta_max");
+
+    CU_ASSERT_FATAL(i_tmax >= 0 && P);
+    m = mlp_alloc(1, sizes, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    m->layers[0].W[0] = m->layers[0].W[1] = 0.0;
+    m->layers[0].b[0] = 15.0;
+    memcpy(P, p->p, np * sizeof *P);
+    memcpy(P + np, p->p, np * sizeof *P);
+    P[i_tmax] = 0.3;
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    sim_criterion_init(&c);
+    for (int batched = 1; batched >= 0; batched--) {
+        plant_integrator in;
+        sim_model *md;
+        lane_log g;
+        long want = -1;
+        plant_integrator_init(&in);
+        if (batched) {
+            snprintf(in.method, sizeof in.method, "rk4fixed");
+            in.substeps = 20;
+        }
+        md = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_STATE, &c,
+                             &(sim_policy){m, NULL, NULL}, 0, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+        lane_log_run(md, &(sim_block){2, x0, P, NULL, NULL}, &g);
+        for (size_t k = 0; k < g.rows && want < 0; k++)
+            if (g.x[(k * 2 + 1) * 2] > 0.3)
+                want = (long)k;
+        CU_ASSERT(want > 1);
+        CU_ASSERT_EQUAL(g.div[0], want);
+        CU_ASSERT_EQUAL(g.div[1], -1);
+        lane_log_free(&g);
+        sim_model_free(md);
+    }
+    /* a parameter row out of range is refused, naming the sample */
+    {
+        plant_integrator in;
+        sim_model *md;
+        sim_lanes *d;
+        plant_integrator_init(&in);
+        md = sim_model_alloc(p, &in, PERIOD, HORIZON, &ref, SIM_INPUT_STATE, &c,
+                             &(sim_policy){m, NULL, NULL}, 0, NULL, &err);
+        d = sim_lanes_alloc(md, 2, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        P[np + (size_t)plant_param_index(p->type, "m")] = -1.0;
+        CU_ASSERT_EQUAL(sim_lanes_start(md, d, &(sim_block){2, x0, P, NULL, NULL}, &err),
+                        PB_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sample 1"));
+        CU_ASSERT_EQUAL(sim_lanes_start(md, d, &(sim_block){0, x0, NULL, NULL, NULL}, &err),
+                        PB_EINVAL);
+        CU_ASSERT_EQUAL(sim_lanes_start(md, d, &(sim_block){3, x0, NULL, NULL, NULL}, &err),
+                        PB_EINVAL); /* the workspace holds 2 */
+        sim_lanes_free(d);
+        sim_model_free(md);
+    }
+    free(P);
+    mlp_free(m);
+    plant_free(p);
+}
+
+/* A callback policy (the LQR expert, as `plants --demo` and the training
+ * rollouts use it) equals a hand-written loop over plant_stepper_apply. */
+static void test_callback_policy(void)
+{
+    plant *p = plant_alloc(plant_find("cartpole"));
+    plant_lqr *lqr;
+    plant_integrator in;
+    sim_criterion c;
+    sim_ref ref;
+    sim_model *m;
+    sim_lanes *d;
+    const sim_row *row;
+    plant_stepper *st;
+    double x[4] = {0.1, 0.0, 0.15, 0.0}, x0[4], u[1];
+    pb_error err;
+    int same = 1;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    lqr = plant_lqr_alloc(p, 0.02, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lqr);
+    memcpy(x0, x, sizeof x);
+    plant_integrator_init(&in);
+    sim_criterion_init(&c);
+    sim_ref_init_setpoint(&ref, 4, lqr->x_eq);
+    m = sim_model_alloc(p, &in, 0.02, 1.0, &ref, SIM_INPUT_STATE, &c,
+                        &(sim_policy){NULL, lqr_policy, lqr}, 0, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    d = sim_lanes_alloc(m, 1, &err);
+    st = plant_stepper_alloc(p, &in, 0.02, &err);
+    CU_ASSERT_FATAL(d && st);
+    CU_ASSERT_EQUAL(sim_lanes_start(m, d, &(sim_block){1, x0, NULL, NULL, NULL}, &err),
+                    PB_SUCCESS);
+    row = sim_lanes_row(d);
+    for (size_t k = 0; k <= m->n_steps; k++) {
+        sim_lanes_eval(m, d);
+        plant_lqr_eval(lqr, x, u);
+        for (size_t i = 0; i < 4; i++)
+            same &= row->x[i * row->ld] == x[i];
+        same &= row->u[0] == u[0] && row->reached[0];
+        if (k < m->n_steps) {
+            CU_ASSERT_EQUAL(sim_lanes_advance(m, d, &err), PB_SUCCESS);
+            CU_ASSERT_EQUAL(plant_stepper_apply(st, (double)k * 0.02, x, u), PB_SUCCESS);
+        }
+    }
+    CU_ASSERT(same);
+    CU_ASSERT_EQUAL(sim_lanes_advance(m, d, &err), PB_EINVAL); /* past the horizon */
+    /* variants need an MLP original */
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, 0.02, 1.0, &ref, SIM_INPUT_STATE, &c,
+                                       &(sim_policy){NULL, lqr_policy, lqr}, 1,
+                                       &(sim_variant){.label = "v"}, &err));
+    CU_ASSERT_PTR_NULL(sim_model_alloc(p, &in, 0.02, 1.0, &ref, SIM_INPUT_STATE, &c,
+                                       &(sim_policy){NULL, NULL, NULL}, 0, NULL, &err));
+    plant_stepper_free(st);
+    sim_lanes_free(d);
+    sim_model_free(m);
+    plant_lqr_free(lqr);
     plant_free(p);
 }
 
@@ -814,7 +1494,8 @@ static int run_cli(const char *cfg_text, const char *out, char *stdout_buf, size
 
 static const char *results_cfg =
     "plant = { name = \"pendulum\"; params = { c = 0.1; }; };\n"
-    "simulation = { period = 0.05; horizon = 2.0; stable_tol = 0.1; };\n"
+    "simulation = { period = 0.05; horizon = 2.0; };\n"
+    "criterion = { tol = 0.1; tail = 0.5; };\n"
     "policy = { file = \"sim_policy.h5\"; };\n"
     "calibration = { trajectories = 4; noise = 0.05; seed = 3; };\n"
     "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; },\n"
@@ -938,6 +1619,15 @@ static void test_results_file(void)
             "atol=1e-15)\n"
             "    assert np.allclose(g['s_orig'][()], x - g['ref'][()], rtol=0, atol=0)\n"
             "    assert g.attrs['diverged_step'] == -1\n"
+            "    # the outcome from the criterion, recomputed: tail = rows k >= 40 - 20\n"
+            "    for w in ('orig', 'pruned'):\n"
+            "        e = g['track_err_' + w][()]\n"
+            "        want = 'converged' if e[20:].max() <= 0.1 else 'bounded'\n"
+            "        assert g.attrs['outcome_' + w] == want, (w, g.attrs['outcome_' + w], want)\n"
+            "        assert abs(g.attrs['tail_err_' + w] - e[20:].max()) == 0\n"
+            "assert f.attrs['criterion_tol'] == 0.1 and f.attrs['criterion_tail'] == 0.5\n"
+            "assert np.isinf(f.attrs['criterion_radius']) and f.attrs['horizon'] == 2.0\n"
+            "assert set(s['outcome_orig']) <= {0, 1, 2}\n"
             "print('ok')\n";
         char args[1400], pout[256];
         snprintf(args, sizeof args, "'%s'", out);
@@ -1056,7 +1746,16 @@ static const pb_test_case engine_tests[] = {
     {"no bound violations over methods, sparsities and layers", test_no_violations},
     {"divergence: NaN after the step, the run goes on", test_divergence},
     {"input disturbance: formula, same for every loop, per scenario", test_disturbance},
+    {"a block of scenarios equals one at a time, disturbances included", test_run_block},
     {"model and calibration error paths", test_model_errors},
+    {"criterion: converged, bounded, diverged, still converging", test_criterion},
+    {"criterion radius: a loop beyond it diverges", test_criterion_radius},
+    {"batched RK4 equals the per-lane GSL path on every plant (1e-12, same steps)",
+     test_batched_equals_per_lane},
+    {"batched = per lane on the ARCH QUAD controller and its 50 % twin", test_batched_quad},
+    {"a sample's rows do not depend on its block", test_block_independent},
+    {"per-lane parameters set each lane's limits (stale-limits regression)", test_lane_limits},
+    {"a callback policy (LQR) equals a hand-written loop", test_callback_policy},
     {NULL, NULL}};
 
 static const pb_test_case file_tests[] = {

@@ -1,10 +1,13 @@
 # sparsity.gp: against sparsity, one line per pruning method: (left) the mean
-# change of RMS tracking error over the scenarios, pruned minus original;
+# change of RMS tracking error over the horizon, pruned minus original, over
+# the scenarios where neither loop diverged (a diverged loop's RMS covers
+# fewer rows; a point with every scenario diverged is missing);
 # (right) the largest actual action deviation and the bound's prediction for
 # it (largest forward-pass bound), log axis (sparsity 0: both 0, skipped).
 # Data: sparsity.dat, one block per method: 1 sparsity, 2 degradation,
-# 3 rms_orig_mean, 4 rms_pruned_mean, 5 max_dev_actual, 6 max_dev_bound.
-# Variables: plant, track_unit, dev_unit, n, array keys[n].
+# 3 rms_orig_mean, 4 rms_pruned_mean, 5 max_dev_actual, 6 max_dev_bound,
+# 7 converged_pruned, 8 n_scenarios, 9 diverged_pruned.
+# Variables: plant, track_unit, dev_unit, horizon, n, array keys[n].
 if (!exists("w")) w = 1300
 if (!exists("h")) h = 560
 load scripts.'/common.gp'
@@ -13,7 +16,7 @@ set multiplot layout 1, 2 title sprintf('%s: what pruning costs, per method and 
 set xlabel 'sparsity (fraction of weights removed)'
 set xrange [-0.02:1]
 set key top left font ',9'
-set title 'tracking degradation (mean over scenarios)'
+set title sprintf('tracking degradation over the %g s horizon (mean over scenarios without a divergence)', horizon)
 set ylabel sprintf('RMS ||x - r||, pruned - original (%s)', track_unit)
 plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:2 with linespoints lw 2 pt 7 lc rgb col(i) title keys[i]
 set title 'action deviation: actual (solid) and bound (dashed)'

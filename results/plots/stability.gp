@@ -3,12 +3,13 @@
 # the 95 % Wilson interval as a band and error bars; the original policy's
 # rate and interval in grey.  Data: stability.dat, one block per method:
 # 1 sparsity, 2 rate_pruned, 3 rate_pruned_lo, 4 rate_pruned_hi.
-# Variables: plant, samples, orig_rate, orig_lo, orig_hi, n, array keys[n].
+# Variables: plant, crit (the criterion and horizon in words), samples, orig_rate, orig_lo,
+# orig_hi, n, array keys[n].
 if (!exists("w")) w = 900
 if (!exists("h")) h = 600
 load scripts.'/common.gp'
 
-set title sprintf('%s: stability rate over %d sampled initial states (95%% Wilson intervals)', plant, samples)
+set title sprintf("%s: stability rate over %d sampled initial states (95%% Wilson intervals)\n%s", plant, samples, crit)
 set xlabel 'sparsity (fraction of weights removed)'
 set ylabel 'converged fraction of samples (1)'
 set xrange [-0.02:1]
