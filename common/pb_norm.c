@@ -119,8 +119,8 @@ double pb_norm2_diff(size_t n, const double a[], const double b[], double *err)
     return r;
 }
 
-PB_SIMD_CLONES static void sum_squares_lanes(size_t n, size_t nl, size_t ld, const double *restrict X,
-                              double *restrict out)
+PB_SIMD_CLONES static void sum_squares_lanes(size_t n, size_t nl, size_t ld,
+                                             const double *restrict X, double *restrict out)
 {
     for (size_t l = 0; l < nl; l++)
         out[l] = 0.0;
@@ -131,33 +131,65 @@ PB_SIMD_CLONES static void sum_squares_lanes(size_t n, size_t nl, size_t ld, con
     }
 }
 
+/* Where 2^-900 <= out[l] <= DBL_MAX, out[l] = norm_upper_of(sqrt(out[l]), g,
+ * 2^-1073) with c = (1 + 2 g) rounded up (the same roundings: r + abs, then
+ * the product, each to the next double up; both positive and finite);
+ * elsewhere out[l] is left for the scaled path and bad[l] = 1. */
+PB_SIMD_CLONES static void norm_upper_lanes(size_t nl, double c, double *restrict out,
+                                            unsigned char *restrict bad)
+{
+    for (size_t l = 0; l < nl; l++) {
+        double s = out[l];
+        int ok = (s >= 0x1p-900) & (s <= 0x1.fffffffffffffp+1023);
+        double r = sqrt(ok ? s : 1.0) + 0x1p-1073, q;
+        unsigned long long b;
+        memcpy(&b, &r, sizeof b);
+        b += 1; /* r > 0 finite: the next double up */
+        memcpy(&r, &b, sizeof b);
+        q = r * c;
+        memcpy(&b, &q, sizeof b);
+        b += 1;
+        memcpy(&q, &b, sizeof b);
+        out[l] = ok ? q : s;
+        bad[l] = (unsigned char)!ok;
+    }
+}
+
+/* Lane l of pb_norm2_upper_lanes outside the common range of its sum of
+ * squares out[l] (zero, subnormal, overflowing, infinite or NaN): scaled as
+ * norm2_core, the largest |entry| first. */
+static void norm_lane_scaled(size_t n, size_t ld, const double X[], size_t l, double g,
+                             double out[])
+{
+    double s = out[l], mx = 0.0, sum = 0.0;
+    int e;
+
+    for (size_t i = 0; i < n; i++)
+        mx = fmax(mx, fabs(X[i * ld + l]));
+    if (mx == 0.0 || !isfinite(mx) || isnan(s)) {
+        out[l] = isnan(s) ? NAN : mx;
+        return;
+    }
+    e = ilogb(mx);
+    for (size_t i = 0; i < n; i++) {
+        double y = ldexp(X[i * ld + l], -e);
+        sum += y * y;
+    }
+    out[l] = norm_upper_of(ldexp(sqrt(sum), e), g, 0x1p-1073);
+}
+
 void pb_norm2_upper_lanes(size_t n, size_t nl, size_t ld, const double X[], double out[])
 {
-    double g = pb_gamma(n + 2);
+    double g = pb_gamma(n + 2), c = pb_add_up(1.0, pb_mul_up(2.0, g));
+    unsigned char bad[256];
 
     sum_squares_lanes(n, nl, ld, X, out);
-    for (size_t l = 0; l < nl; l++) {
-        double s = out[l], r;
-        if (s >= 0x1p-900 && s <= 0x1.fffffffffffffp+1023) {
-            r = sqrt(s);
-        } else {
-            /* Scaled, as norm2_core: the largest |entry| first. */
-            double mx = 0.0, sum = 0.0;
-            int e;
-            for (size_t i = 0; i < n; i++)
-                mx = fmax(mx, fabs(X[i * ld + l]));
-            if (mx == 0.0 || !isfinite(mx) || isnan(s)) {
-                out[l] = isnan(s) ? NAN : mx;
-                continue;
-            }
-            e = ilogb(mx);
-            for (size_t i = 0; i < n; i++) {
-                double y = ldexp(X[i * ld + l], -e);
-                sum += y * y;
-            }
-            r = ldexp(sqrt(sum), e);
-        }
-        out[l] = norm_upper_of(r, g, 0x1p-1073);
+    for (size_t l0 = 0; l0 < nl; l0 += 256) {
+        size_t cn = nl - l0 < 256 ? nl - l0 : 256;
+        norm_upper_lanes(cn, c, out + l0, bad);
+        for (size_t j = 0; j < cn; j++)
+            if (bad[j])
+                norm_lane_scaled(n, ld, X, l0 + j, g, out);
     }
 }
 

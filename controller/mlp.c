@@ -393,10 +393,11 @@ double mlp_output_gain(const mlp *m)
 /* The forward pass proper over nl lanes of stride ld from h[0] (structure of
  * arrays): z_j = W_j h_{j-1} + b_j by the kernel of mlp_kernel.h (the same
  * chain of fused multiply-adds for every lane), h_j = sigma_j(z_j). */
-/* The layers of m over lanes nl of h (stride ld).  An activation runs over
- * the whole layer at once (pb_vec.h pads only the end of an array): in place
- * when every lane is used, else over the lanes gathered into act (n_out x
- * nl); the values are the same either way (pb_vec.h). */
+/* The layers of m over lanes nl of h (stride ld).  An activation runs in
+ * place over the whole layer when every lane is used, row by row when the
+ * lanes fill whole vectors of pb_vec.h (no padding), else over the lanes
+ * gathered into act (n_out x nl), so that pb_vec pads only once; the values
+ * are the same either way (pb_vec.h). */
 static void forward(const mlp *m, double *const h[], size_t nl, size_t ld, double *act)
 {
     for (size_t j = 0; j < m->n_layers; j++) {
@@ -407,6 +408,11 @@ static void forward(const mlp *m, double *const h[], size_t nl, size_t ld, doubl
             continue;
         if (nl == ld) {
             mlp_act_apply(l->act, l->alpha, l->n_out * ld, z);
+            continue;
+        }
+        if (nl % 4 == 0) {
+            for (size_t r = 0; r < l->n_out; r++)
+                mlp_act_apply(l->act, l->alpha, nl, z + r * ld);
             continue;
         }
         for (size_t r = 0; r < l->n_out; r++)

@@ -155,6 +155,7 @@ mc_work *mc_work_alloc(const mc_study *s, pb_error *err)
         mc_work_free(w);
         return NULL;
     }
+    sim_lanes_orig_norms(w->lanes, 0); /* the rows read the variants' bounds only */
     return w;
 free_w:
     mc_work_free(w);
@@ -403,12 +404,19 @@ static void *pool_main(void *arg)
     return NULL;
 }
 
+/* OpenBLAS's thread count (openblas_config.h is not on every include path). */
+void openblas_set_num_threads(int n);
+
 mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err)
 {
     mc_pool *p;
 
     if (n_threads < 1)
         return pb_error_set(err, PB_EINVAL, "need at least one thread"), NULL;
+    /* The pool owns the cores; the engine calls no BLAS, but OpenBLAS's own
+     * threads, woken by the pruning and the spectral norms before, would
+     * spin beside the workers for a while. */
+    openblas_set_num_threads(1);
     p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;

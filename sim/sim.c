@@ -209,8 +209,11 @@ int sim_model_set_disturbance(sim_model *m, const sim_disturbance *dist, pb_erro
 
 /* ---- Lanes ---- */
 
+#define SIM_RK4_CHUNK 32 /* lanes per batched RK4 call: X, K, the stages and P of 32 lanes fit L1 */
+
 struct sim_lanes {
     size_t cap_n, cap, ld;             /* samples, lanes (cap_n x policies), stride */
+    int orig_norms;                    /* hc_orig at the original's own lanes too */
     size_t n, n_lanes, k;              /* the block */
     size_t nx, nu, np, n_in, L;
     const double *u_add, *x_meas;      /* the block's sequences (borrowed) */
@@ -274,6 +277,7 @@ sim_lanes *sim_lanes_alloc(const sim_model *m, size_t max_samples, pb_error *err
         goto nomem;
     d->cap_n = cap_n;
     d->cap = cap;
+    d->orig_norms = 1;
     d->ld = ld;
     d->ldv = ldv;
     d->nx = T->nx;
@@ -401,14 +405,16 @@ static void lane_norms(size_t L, const double *hc, size_t ldh, size_t l, double 
         out[j] = hc[j * ldh + l];
 }
 
-/* Norms of every hidden layer of the last batched pass of w over nl lanes
- * into hc ((L + 1) x ldh). */
-static void pass_norms(const mlp *net, const mlp_work *w, size_t nl, double *hc, size_t ldh)
+/* Norms of every hidden layer of the last batched pass of w at lanes l0 ..
+ * nl - 1 into hc ((L + 1) x ldh). */
+static void pass_norms(const mlp *net, const mlp_work *w, size_t l0, size_t nl, double *hc,
+                       size_t ldh)
 {
     size_t ldw = mlp_work_stride(w);
     for (size_t j = 0; j <= net->n_layers; j++) {
         size_t width = j == 0 ? net->n_in : net->layers[j - 1].n_out;
-        pb_norm2_upper_lanes(width, nl, ldw, mlp_work_hidden_soa(w, j), hc + j * ldh);
+        pb_norm2_upper_lanes(width, nl - l0, ldw, mlp_work_hidden_soa(w, j) + l0,
+                             hc + j * ldh + l0);
     }
 }
 
@@ -433,6 +439,28 @@ static void pair_point(const sim_model *m, sim_lanes *d, size_t v, const double 
     bounds_pair_eval(m->pair[v], hco, uo, hcp, up, hnorm, d->scratch + 2 * (d->L + 1), pt);
 }
 
+/* s[l] += (x[l] - r)^2 for l < n. */
+PB_SIMD_CLONES static void sq_dist_add(size_t n, const double *restrict x, double r,
+                                       double *restrict s)
+{
+    for (size_t l = 0; l < n; l++) {
+        double dx = x[l] - r;
+        s[l] += dx * dx;
+    }
+}
+
+/* A component of the policy inputs and of the reported state over the
+ * lanes: in[l] = (x[l] + 0) - r (r = 0 for a state input: x + 0, as with a
+ * zero measurement noise), xr[l] = x[l]. */
+PB_SIMD_CLONES static void input_lanes(size_t n, const double *restrict x, double r,
+                                       double *restrict in, double *restrict xr)
+{
+    for (size_t l = 0; l < n; l++) {
+        in[l] = (x[l] + 0.0) - r;
+        xr[l] = x[l];
+    }
+}
+
 void sim_lanes_eval(const sim_model *m, sim_lanes *d)
 {
     const plant_type *T = m->plant->type;
@@ -441,30 +469,37 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     double t = (double)k * m->period;
 
     sim_ref_eval(&m->ref, t, d->ref);
-    /* Tracking errors, reached rows, policy inputs. */
+    /* Tracking errors over the lanes (sim_ref_track_error's sum, component
+     * by component), then each lane's verdict and policy input. */
+    for (size_t l = 0; l < nl; l++)
+        d->track[l] = 0.0;
+    for (size_t i = 0; i < nx; i++)
+        if (m->ref.tracked[i])
+            sq_dist_add(nl, d->X + i * ld, d->ref[i], d->track);
+    if (!d->x_meas)
+        for (size_t i = 0; i < nx; i++)
+            input_lanes(nl, d->X + i * ld, m->input == SIM_INPUT_ERROR ? d->ref[i] : 0.0,
+                        d->S + i * ld, d->Xr + i * ld);
     for (size_t l = 0; l < nl; l++) {
         size_t j = l % n;
         sim_track *tr = &d->tracks[l];
         int reached = tr->diverged_step < 0;
-        double x[PLANT_NX_MAX], e = NAN;
-        for (size_t i = 0; i < nx; i++)
-            x[i] = d->X[i * ld + l];
-        if (reached) {
-            e = sim_ref_track_error(&m->ref, x, d->ref);
-            if (!(e <= m->crit.radius)) {
-                sim_track_diverge(tr, k);
-                reached = 0;
-            }
+        double e = sqrt(d->track[l]);
+        if (reached && !(e <= m->crit.radius)) {
+            sim_track_diverge(tr, k);
+            reached = 0;
         }
         d->reached[l] = (unsigned char)reached;
         if (reached) {
-            const double *meas = d->x_meas ? d->x_meas + (j * rows + k) * nx : NULL;
             sim_track_add(tr, &m->crit, m->n_steps, k, e);
             d->track[l] = e;
-            for (size_t i = 0; i < nx; i++) {
-                double si = x[i] + (meas ? meas[i] : 0.0);
-                d->S[i * ld + l] = m->input == SIM_INPUT_ERROR ? si - d->ref[i] : si;
-                d->Xr[i * ld + l] = x[i];
+            if (d->x_meas) {
+                const double *meas = d->x_meas + (j * rows + k) * nx;
+                for (size_t i = 0; i < nx; i++) {
+                    double xi = d->X[i * ld + l], si = xi + meas[i];
+                    d->S[i * ld + l] = m->input == SIM_INPUT_ERROR ? si - d->ref[i] : si;
+                    d->Xr[i * ld + l] = xi;
+                }
             }
         } else {
             d->track[l] = NAN;
@@ -479,7 +514,9 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     if (m->orig) {
         size_t n0 = m->n_variants ? nl : n;
         mlp_eval_soa(m->orig, d->w_orig, n0, d->S, ld, d->U0, ld);
-        pass_norms(m->orig, d->w_orig, n0, d->hc0, ld);
+        /* The original lanes' norms serve the deviations at the original's
+         * states and sim_run's C_sup (sim_lanes_orig_norms). */
+        pass_norms(m->orig, d->w_orig, m->dev_at_orig || d->orig_norms ? 0 : n, n0, d->hc0, ld);
         for (size_t j = 0; j < n; j++)
             for (size_t i = 0; i < nu; i++)
                 d->Uo[i * ld + j] = d->U0[i * ld + j];
@@ -505,7 +542,7 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
                 memcpy(d->Sv + i * ldv + n, d->S + i * ld, n * sizeof *d->Sv);
         }
         mlp_eval_soa(net, d->w_var, nv, d->Sv, ldv, d->Uv, ldv);
-        pass_norms(net, d->w_var, nv, d->hcv, ldv);
+        pass_norms(net, d->w_var, 0, nv, d->hcv, ldv);
         for (size_t j = 0; j < n; j++) {
             size_t l = l0 + j;
             double *hco = d->scratch, *hcp = d->scratch + (L + 1);
@@ -565,6 +602,11 @@ const sim_row *sim_lanes_row(const sim_lanes *d)
     return &d->row;
 }
 
+void sim_lanes_orig_norms(sim_lanes *d, int on)
+{
+    d->orig_norms = on != 0;
+}
+
 /* fail[l] = 1 where x[l] is outside [lo[l], hi[l]] or NaN, for l < n (an
  * infinity is outside every finite limit). */
 PB_SIMD_CLONES static void limits_check(size_t n, const double *restrict x,
@@ -601,10 +643,17 @@ int sim_lanes_advance(const sim_model *m, sim_lanes *d, pb_error *err)
         size_t sub = m->integ.substeps;
         double h = m->period / (double)sub;
         memcpy(d->Xbak, d->X, nx * ld * sizeof *d->X);
-        for (size_t q = 0; q < sub; q++) {
-            plant_rk4_batch_apply(T, nl, ld, t + (double)q * h, h, d->X, d->Ua, d->P, d->rk);
-            for (size_t i = 0; i < nx; i++)
-                limits_check(nl, d->X + i * ld, d->lo + i * ld, d->hi + i * ld, d->fail);
+        /* Chunks of lanes whose RK4 stages stay in the L1 cache over every
+         * substep (each lane's arithmetic is the same in any chunk). */
+        for (size_t c0 = 0; c0 < nl; c0 += SIM_RK4_CHUNK) {
+            size_t cn = nl - c0 < SIM_RK4_CHUNK ? nl - c0 : SIM_RK4_CHUNK;
+            for (size_t q = 0; q < sub; q++) {
+                plant_rk4_batch_apply(T, cn, ld, t + (double)q * h, h, d->X + c0, d->Ua + c0,
+                                      d->P + c0, d->rk);
+                for (size_t i = 0; i < nx; i++)
+                    limits_check(cn, d->X + i * ld + c0, d->lo + i * ld + c0,
+                                 d->hi + i * ld + c0, d->fail + c0);
+            }
         }
         /* A lane that left keeps its last state reached (ignored from now on). */
         for (size_t l = 0; l < nl; l++)

@@ -228,11 +228,19 @@ typedef struct sim_row {
                                       hn, bounds.h; NaN where not reached) */
     const double *hc_orig;         /* [(L + 1) x ld] the computed norms of the original's
                                       hidden layers h_0 .. h_L at every lane's input (for
-                                      bounds_pass_from_norms); NULL for a callback policy */
+                                      bounds_pass_from_norms; the original's own lanes only
+                                      with dev_at_orig or sim_lanes_orig_norms); NULL for a
+                                      callback policy */
     const sim_track *tracks;       /* [ld] tracking statistics up to this row */
 } sim_row;
 
 const sim_row *sim_lanes_row(const sim_lanes *d);
+
+/* Whether sim_lanes_eval computes hc_orig at the original policy's own lanes
+ * (lane j < n) when the model does not evaluate deviations there (dev_at_orig
+ * = 0): on by default (sim_run's C_sup needs them); a fold that reads only
+ * the variant lanes' bounds (Monte Carlo) turns it off. */
+void sim_lanes_orig_norms(sim_lanes *d, int on);
 
 /* ---- `run`: one scenario, every loop recorded ---- */
 
