@@ -329,7 +329,7 @@ static int write_header(h5_file *f, const run_state *s, pb_error *err)
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if ((rc = h5_attr_write_str(f, "/", "format", "prunebound-results", err)) ||
-        (rc = h5_attr_write_i64(f, "/", "format_version", 1, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "format_version", 2, err)) ||
         (rc = h5_attr_write_str(f, "/", "tool", "prunebound", err)) ||
         (rc = h5_attr_write_str(f, "/", "tool_version", PB_VERSION, err)) ||
         (rc = h5_attr_write_str(f, "/", "config", c->text ? c->text : "", err)) ||

@@ -357,7 +357,7 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     bad |= attr_str(root, "format", "prunebound-montecarlo");
-    bad |= attr_ll(root, "format_version", 1);
+    bad |= attr_ll(root, "format_version", 2);
     bad |= attr_str(root, "tool", "prunebound");
     bad |= attr_str(root, "tool_version", PB_VERSION);
     bad |= attr_str(root, "config", h->config_text ? h->config_text : "");
@@ -378,6 +378,7 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     bad |= attr_f64(root, "criterion_tail", s->model->crit.tail);
     bad |= attr_f64(root, "criterion_radius", s->model->crit.radius);
     bad |= attr_f64(root, "horizon", h->horizon);
+    bad |= attr_ll(root, "bound_at_orig", s->model->dev_at_orig);
     bad |= attr_f64(root, "input_noise", o->input_noise);
     bad |= attr_f64(root, "measurement_noise", o->meas_noise);
     bad |= attr_str(root, "outcomes", "0 converged, 1 bounded, 2 diverged");
@@ -563,6 +564,11 @@ int mc_file_append(mc_file *f, size_t count, const mc_row rows[], const double x
         (f->np && ds_append(f->params, H5T_NATIVE_DOUBLE, f->done, count, ps)) ||
         (f->traj && ds_append(f->traces, H5T_NATIVE_DOUBLE, f->done, count, trajs)))
         return pb_error_set(err, PB_EIO, "%s: cannot append %zu samples", f->part, count);
+    /* The rows reach the disk before samples_done counts them: a kill
+     * between the two flushes leaves a file whose samples_done is the old
+     * one and whose extra rows --resume drops. */
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot flush", f->part);
     f->done += count;
     if (attr_ll(f->file, "samples_done", (long long)f->done) ||
         H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)

@@ -368,7 +368,14 @@ int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_err
         goto restore;
     }
     plot_h5_attr_str(f, "/", "format", fmt, sizeof fmt);
-    if (strcmp(fmt, "prunebound-results") == 0)
+    if ((strcmp(fmt, "prunebound-results") == 0 || strcmp(fmt, "prunebound-montecarlo") == 0) &&
+        !(plot_h5_attr_f64(f, "/", "format_version") >= 2))
+        rc = pb_error_set(err, PB_EFORMAT,
+                          "%s: written by an older prunebound (format_version %g; this one "
+                          "reads 2, whose outcomes follow the top-level criterion): run the "
+                          "config again",
+                          path, plot_h5_attr_f64(f, "/", "format_version"));
+    else if (strcmp(fmt, "prunebound-results") == 0)
         rc = plot_run_prepare(f, path, dir, plan, err);
     else if (strcmp(fmt, "prunebound-montecarlo") == 0)
         rc = plot_mc_prepare(f, path, dir, plan, err);

@@ -17,12 +17,14 @@ typedef struct run_row {
     char label[64], method[32], pattern[16], scen_name[64];
     double sparsity, max_dev_actual, max_dev_bound, rms_orig, rms_pruned;
     long long scenario, outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 2 diverged */
+    long long div_orig, div_pruned;                  /* first row not reached, -1 if none */
 } run_row;
 
 static const char *const run_fields[] = {
     "label",          "method",           "pattern",        "sparsity",
     "scenario",       "scenario_name",    "max_dev_actual", "max_dev_bound",
-    "rms_track_orig", "rms_track_pruned", "outcome_orig",   "outcome_pruned", NULL};
+    "rms_track_orig", "rms_track_pruned", "outcome_orig",   "outcome_pruned", "diverged_step_orig",
+    "diverged_step_pruned", NULL};
 
 /* What every figure of one file shares. */
 typedef struct run_ctx {
@@ -115,6 +117,8 @@ static int summary_read(run_ctx *c, pb_error *err)
     H5Tinsert(mt, "scenario", offsetof(run_row, scenario), H5T_NATIVE_LLONG);
     H5Tinsert(mt, "outcome_orig", offsetof(run_row, outcome_orig), H5T_NATIVE_LLONG);
     H5Tinsert(mt, "outcome_pruned", offsetof(run_row, outcome_pruned), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "diverged_step_orig", offsetof(run_row, div_orig), H5T_NATIVE_LLONG);
+    H5Tinsert(mt, "diverged_step_pruned", offsetof(run_row, div_pruned), H5T_NATIVE_LLONG);
     if (!c->rows || !c->row_key || !c->keys)
         rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", c->path);
     else if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->rows) < 0)
@@ -439,8 +443,21 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
     const run_row *first = NULL;
     char name[128], orig[128], scen[64], t[160];
     size_t n = 0;
-    int rc = PB_SUCCESS;
+    int rc = PB_SUCCESS, reached = 0;
 
+    /* A scenario whose every loop failed at row 0 (its start outside the
+     * limits or beyond criterion.radius) has nothing to draw over time. */
+    for (size_t i = 0; i < c->n_rows; i++)
+        if (c->rows[i].scenario == s)
+            reached |= c->rows[i].div_orig != 0 || c->rows[i].div_pruned != 0;
+    if (!reached) {
+        size_t used = strlen(c->plan->note);
+        snprintf(c->plan->note + used, sizeof c->plan->note - used,
+                 "%sscenario %lld: every loop left at row 0 (its initial state is outside the "
+                 "plant's limits or beyond criterion.radius): no figures over time",
+                 used ? "; " : "", s);
+        return PB_SUCCESS;
+    }
     for (size_t i = 0; i < c->n_rows && rc == PB_SUCCESS; i++) {
         const run_row *r = &c->rows[i];
         if (r->scenario != s)

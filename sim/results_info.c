@@ -84,6 +84,12 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
                 attr_f64(plant, "period"), attr_f64(plant, "horizon"), s2);
         H5Gclose(plant);
     }
+    if (!(attr_f64(f, "format_version") >= 2))
+        return pb_error_set(err, PB_EFORMAT,
+                            "%s: written by an older prunebound (format_version %g; this one "
+                            "reads 2, whose outcomes follow the top-level criterion): run the "
+                            "config again",
+                            path, attr_f64(f, "format_version"));
     ds = H5Dopen2(f, "/summary", H5P_DEFAULT);
     if (ds < 0)
         return pb_error_set(err, PB_EFORMAT, "%s: no /summary table", path);
@@ -106,12 +112,14 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
         rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read /summary", path);
         goto close;
     }
-    if (H5Aexists(f, "criterion_tol") > 0)
-        fprintf(out, " criterion: converged when ||x - r|| <= %g over the last %g%% of the horizon"
-                     "%s\n",
-                attr_f64(f, "criterion_tol"), 100.0 * attr_f64(f, "criterion_tail"),
-                isfinite(attr_f64(f, "criterion_radius")) ? "; diverged beyond criterion_radius"
-                                                          : "");
+    fprintf(out,
+            " criterion: converged when ||x - r|| <= %g over the last %g%% of the %g s horizon; "
+            "diverged on leaving the plant's limits",
+            attr_f64(f, "criterion_tol"), 100.0 * attr_f64(f, "criterion_tail"),
+            attr_f64(f, "horizon"));
+    if (isfinite(attr_f64(f, "criterion_radius")))
+        fprintf(out, " or ||x - r|| > %g", attr_f64(f, "criterion_radius"));
+    fputc('\n', out);
     fprintf(out, " %-24s %5s %11s %11s %9s %5s %10s %10s %11s %11s\n", "variant", "runs",
             "max_bound", "max_actual", "tightness", "viol", "rms_orig", "rms_pruned", "orig c/b/d",
             "prun c/b/d");
@@ -120,7 +128,7 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
         hsize_t j = i;
         double mb = 0, ma = 0, tt = 0, ro = 0, rp = 0;
         long long viol = 0, oc[3] = {0, 0, 0}, pc[3] = {0, 0, 0};
-        char co[40], cp[40];
+        char co[40], cp[40], sro[32], srp[32];
         double nb = 0;
         while (j < n && strcmp(rows[j].label, rows[i].label) == 0) {
             mb = fmax(mb, rows[j].max_dev_bound);
@@ -138,9 +146,15 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
         }
         snprintf(co, sizeof co, "%lld/%lld/%lld", oc[0], oc[1], oc[2]);
         snprintf(cp, sizeof cp, "%lld/%lld/%lld", pc[0], pc[1], pc[2]);
-        fprintf(out, " %-24s %5llu %11.4g %11.4g %9.4f %5lld %10.4g %10.4g %11s %11s\n",
-                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol, nb ? ro / nb : NAN,
-                nb ? rp / nb : NAN, co, cp);
+        if (nb) {
+            snprintf(sro, sizeof sro, "%.4g", ro / nb);
+            snprintf(srp, sizeof srp, "%.4g", rp / nb);
+        } else {
+            snprintf(sro, sizeof sro, "-");
+            snprintf(srp, sizeof srp, "-");
+        }
+        fprintf(out, " %-24s %5llu %11.4g %11.4g %9.4f %5lld %10s %10s %11s %11s\n",
+                rows[i].label, (unsigned long long)(j - i), mb, ma, tt, viol, sro, srp, co, cp);
         i = j;
     }
 close:

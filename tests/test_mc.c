@@ -717,7 +717,7 @@ static long wait_chunks(const char *part, pid_t pid)
 }
 
 static const char *MC_LONG =
-    "samples = 1200; chunk = 40; seed = 5;\n"
+    "samples = 12000; chunk = 400; seed = 5;\n"
     "  sampler = { type = \"gaussian\"; mean = [0.0, 0.0]; std = [0.5, 1.0]; };\n"
     "  params = ( { name = \"m\"; rel = 0.2; } );\n"
     "  input_noise = 0.02;";
@@ -742,7 +742,7 @@ static const char *PY_PARTIAL =
     "import sys, h5py\n"
     "f, g = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')\n"
     "d = int(f.attrs['samples_done']); nv = len(f['variants'])\n"
-    "assert int(f.attrs['complete']) == 0 and d > 0 and d % 40 == 0, d\n"
+    "assert int(f.attrs['complete']) == 0 and d > 0 and d % 400 == 0, d\n"
     "assert f['summary'].shape[0] >= d * nv and f['samples/x0'].shape[0] >= d\n"
     "assert f['summary'][:d * nv].tobytes() == g['summary'][:d * nv].tobytes()\n"
     "assert f['samples/x0'][:d].tobytes() == g['samples/x0'][:d].tobytes()\n"
@@ -1024,8 +1024,8 @@ static void test_cli_traces(void)
 /* `run` and `montecarlo` fold the same engine rows: a scenario at x0 and a
  * Gaussian sampler of std 0 at the same x0 (no noise, no randomised
  * parameter) give equal summary fields, bit for bit, for every variant,
- * with the adaptive (rk8pd, lane by lane) and the batched (rk4fixed)
- * integrator. */
+ * with GSL's rk4 (lane by lane, write_cfg's integrator) and the batched
+ * rk4fixed. */
 static void test_cli_run_equals_montecarlo(void)
 {
     static const char *py =

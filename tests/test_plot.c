@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "pb_test.h"
 #include "plot.h"
@@ -266,10 +267,11 @@ static const char *check_run_dat =
     "    same(b[:, 0], sp, 'sparsity ' + k)\n"
     "    for j, v in enumerate(sp):\n"
     "        q = rows[rows['sparsity'] == v]\n"
-    "        ro, rp = q['rms_track_orig'].mean(), q['rms_track_pruned'].mean()\n"
+    "        ok = (q['outcome_orig'] != 2) & (q['outcome_pruned'] != 2)\n"
+    "        ro, rp = q['rms_track_orig'][ok].mean(), q['rms_track_pruned'][ok].mean()\n"
     "        assert np.allclose(b[j, 1:7], [rp - ro, ro, rp, q['max_dev_actual'].max(),\n"
     "                           q['max_dev_bound'].max(), (q['outcome_pruned'] == 0).sum()],\n"
-    "                           rtol=1e-12, atol=1e-15), (k, v, b[j])\n"
+    "                           rtol=1e-12, atol=1e-15, equal_nan=True), (k, v, b[j])\n"
     "        assert b[j, 7] == len(q)\n"
     /* tightness.dat: every ceil(n/200)-th row with both deviations > 0 */
     "t = np.concatenate([np.loadtxt(x.splitlines(), ndmin=2) for x in\n"
@@ -574,6 +576,82 @@ static void test_no_traces(void)
     CU_ASSERT_EQUAL(file_size(f), -1);
 }
 
+/* Divergences in the figures: a radius of 1 rad makes the loops from
+ * 0.8 rad diverge after row 0 and those from 1.2 rad at row 0 (no figures
+ * over time for that scenario, a note instead); sparsity.dat averages the
+ * tracking errors only over the scenarios where neither loop diverged (NaN
+ * when there is none) and counts converged and diverged pruned loops. */
+static void test_divergence_figures(void)
+{
+    static const char *py =
+        "import sys, h5py, numpy as np\n"
+        "s = h5py.File(sys.argv[1], 'r')['summary'][()]\n"
+        "b = [np.loadtxt(x.splitlines(), ndmin=2) for x in\n"
+        "     open(sys.argv[2] + '/sparsity.dat').read().split('\\n\\n\\n')]\n"
+        "assert len(b) == 1 and b[0].shape == (2, 9), b[0].shape\n"
+        "seen_nan = False\n"
+        "for row in b[0]:\n"
+        "    q = s[s['sparsity'] == row[0]]\n"
+        "    ok = (q['outcome_orig'] != 2) & (q['outcome_pruned'] != 2)\n"
+        "    if ok.any():\n"
+        "        ro, rp = q['rms_track_orig'][ok].mean(), q['rms_track_pruned'][ok].mean()\n"
+        "        assert np.allclose(row[1:4], [rp - ro, ro, rp], rtol=1e-12, atol=0), row\n"
+        "    else:\n"
+        "        assert np.isnan(row[1:4]).all(), row\n"
+        "        seen_nan = True\n"
+        "    assert row[6] == (q['outcome_pruned'] == 0).sum() and row[7] == len(q)\n"
+        "    assert row[8] == (q['outcome_pruned'] == 2).sum()\n"
+        "assert seen_nan\n"
+        "assert (s['diverged_step_orig'] == 0).sum() == 2\n"
+        "print('ok')\n";
+    const char *cfg = pb_test_path("diverge.cfg"), *h5 = pb_test_path("diverge.h5");
+    const char *dir = pb_test_path("diverge_png");
+    char args[8192], out[16384], f[4200];
+    FILE *fp = fopen(cfg, "w");
+
+    CU_ASSERT_FATAL(fp != NULL);
+    fprintf(fp,
+            "plant = { name = \"pendulum\"; };\n"
+            "simulation = { period = 0.05; horizon = 2.0; };\n"
+            "criterion = { tol = 0.05; tail = 0.25; radius = 1.0; };\n"
+            "reference = { type = \"setpoint\"; values = [0.0, 0.0]; };\n"
+            "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
+            "pruning = ( { method = \"magnitude\"; sparsity = [0.5, 0.9]; } );\n"
+            "scenarios = ( { x0 = [0.3, 0.0]; }, { x0 = [-0.5, 0.2]; }, { x0 = [0.8, 0.0]; },\n"
+            "  { x0 = [1.2, 0.0]; } );\n"
+            "seed = 1;\n",
+            PB_SOURCE_DIR);
+    fclose(fp);
+    snprintf(args, sizeof args, "run '%s' -o '%s'", cfg, h5);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "plot '%s' -o '%s'", h5, dir);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "scenario 3: every loop left at row 0"));
+    snprintf(f, sizeof f, "%s/tracking_2.png", dir);
+    assert_png(f);
+    snprintf(f, sizeof f, "%s/tracking_3.png", dir);
+    CU_ASSERT_FALSE(access(f, F_OK) == 0);
+    if (pb_test_have_python()) {
+        snprintf(args, sizeof args, "'%s' '%s'", h5, dir);
+        CU_ASSERT_EQUAL(pb_test_python(py, args, out, sizeof out), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "ok"));
+    }
+    /* a file of the old layout (format_version 1) is refused by plot and info */
+    if (pb_test_have_python()) {
+        snprintf(args, sizeof args, "'%s'", h5);
+        CU_ASSERT_EQUAL(pb_test_python("import sys, h5py\n"
+                                       "h5py.File(sys.argv[1], 'r+').attrs['format_version'] = 1\n",
+                                       args, NULL, 0),
+                        0);
+        snprintf(args, sizeof args, "info '%s'", h5);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "older prunebound"));
+        snprintf(args, sizeof args, "plot '%s' -o '%s'", h5, dir);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "older prunebound"));
+    }
+}
+
 static const pb_test_case plot_tests[] = {
     {"no traces: sparsity only", test_no_traces},
 
@@ -584,6 +662,7 @@ static const pb_test_case plot_tests[] = {
     {"rerun.sh redraws", test_rerun},
     {".dat files hold the HDF5 numbers", test_dat_matches_h5},
     {"quadrotor x-y path", test_quadrotor_path},
+    {"divergences: averages, row-0 scenarios, old files", test_divergence_figures},
     {"missing dataset or field: exit 2", test_missing_dataset},
     {"no gnuplot: exit 2", test_no_gnuplot},
     {"usage errors", test_usage},

@@ -690,6 +690,54 @@ static void test_run_block(void)
     fixture_free(&f);
 }
 
+/* dev_at_orig = 0 (bounds.at_orig = false): the deviations at the original
+ * loop's states are not evaluated (NaN), the summary covers the pruned
+ * loop's states alone, and those are the same bits as with dev_at_orig. */
+static void test_no_dev_at_orig(void)
+{
+    fixture f = {0}, g = {0};
+    sim_ref ref;
+    const double x0[2] = {0.4, -0.2};
+    pb_error err;
+
+    f.p = pendulum_new();
+    f.orig = policy_new(f.p, 23);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.orig);
+    add_pruned(&f, "magnitude", 0.6, 0, 0, NULL, 0, NULL, 0);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    fixture_build(&f, &ref, 0.05);
+    g.p = f.p;
+    g.orig = f.orig;
+    g.nv = 1;
+    g.var[0] = f.var[0];
+    fixture_build(&g, &ref, 0.05);
+    sim_data_free(g.d);
+    g.m->dev_at_orig = 0; /* before the workspace */
+    g.d = sim_data_alloc(g.m, 1, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g.d);
+    CU_ASSERT_EQUAL(sim_run(f.m, f.d, 1, 0, x0, &f.r, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(sim_run(g.m, g.d, 1, 0, x0, &g.r, &err), PB_SUCCESS);
+    {
+        const sim_compare *a = &f.r->cmp[0], *b = &g.r->cmp[0];
+        size_t n = a->pruned.n_rows;
+        double mx = 0.0;
+        int all_nan = 1;
+        CU_ASSERT(memcmp(a->dev_actual, b->dev_actual, n * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(a->dev_bound, b->dev_bound, n * sizeof(double)) == 0);
+        for (size_t k = 0; k < n; k++) {
+            all_nan &= isnan(b->dev_actual_at_orig[k]) && isnan(b->dev_bound_at_orig[k]);
+            mx = fmax(mx, b->dev_actual[k]);
+        }
+        CU_ASSERT(all_nan);
+        CU_ASSERT_EQUAL(b->max_dev_actual, mx);
+        CU_ASSERT(a->max_dev_actual >= b->max_dev_actual);
+    }
+    sim_result_free(g.r);
+    sim_data_free(g.d);
+    sim_model_free(g.m);
+    fixture_free(&f);
+}
+
 static void test_model_errors(void)
 {
     plant *p = pendulum_new();
@@ -1747,6 +1795,7 @@ static const pb_test_case engine_tests[] = {
     {"divergence: NaN after the step, the run goes on", test_divergence},
     {"input disturbance: formula, same for every loop, per scenario", test_disturbance},
     {"a block of scenarios equals one at a time, disturbances included", test_run_block},
+    {"bounds.at_orig = false: no deviations at the original's states", test_no_dev_at_orig},
     {"model and calibration error paths", test_model_errors},
     {"criterion: converged, bounded, diverged, still converging", test_criterion},
     {"criterion radius: a loop beyond it diverges", test_criterion_radius},
