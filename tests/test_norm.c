@@ -20,6 +20,7 @@
 
 #include "pb_norm.h"
 #include "pb_test.h"
+#include "pb_vec.h"
 
 static gsl_rng *rng_new(unsigned long seed)
 {
@@ -488,9 +489,108 @@ static void test_spectral_errors(void)
     CU_ASSERT_EQUAL(pb_spectral_norm(2, 2, A, w, &nrm, NULL), PB_EINVAL);
 }
 
+/* ---- common/pb_vec.h ---- */
+
+/* Distance in ulps between two finite doubles of the same sign (0 when
+ * equal, including both NaN or the same infinity). */
+static double ulps(double a, double b)
+{
+    if (a == b || (isnan(a) && isnan(b)))
+        return 0.0;
+    if (!isfinite(a) || !isfinite(b))
+        return INFINITY;
+    return fabs(a - b) / fmax(nextafter(fabs(b), INFINITY) - fabs(b), 0x1p-1074);
+}
+
+/* The inputs of the variant checks: random bit patterns (every exponent,
+ * NaN, infinities, subnormals), 2000 doubles either side of exp's overflow
+ * and underflow thresholds and of multiples of pi/2, and uniform values up
+ * to 1e300 in magnitude. */
+static size_t vec_inputs(double *v, size_t cap, gsl_rng *r)
+{
+    static const double th[] = {709.782712893384, -708.3964185322641, -745.1332191019411,
+                                0.0, 1e-300, 0x1p-1074, M_PI / 2, M_PI, 3 * M_PI / 2, 1e22,
+                                1e300, 0x1.fffffffffffffp+1023};
+    size_t m = 0;
+    for (size_t t = 0; t < sizeof th / sizeof th[0]; t++)
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            double x = sgn * th[t];
+            for (int k = 0; k < 2000 && m < cap; k++, x = nextafter(x, INFINITY))
+                v[m++] = x;
+        }
+    while (m < cap / 2) {
+        unsigned long long u = ((unsigned long long)gsl_rng_get(r) << 32) ^ gsl_rng_get(r);
+        memcpy(&v[m++], &u, sizeof u);
+    }
+    while (m < cap)
+        v[m++] = (2.0 * gsl_rng_uniform(r) - 1.0) * pow(10.0, 300.0 * gsl_rng_uniform(r));
+    return m;
+}
+
+/* The AVX-512 and AVX2 variants of sin, cos and exp give the same bits (the
+ * premise of results that do not depend on the CPU: pb_vec.h), at every
+ * position of an array and for every tail length; tanh takes the AVX2
+ * variant at both levels; every variant is within 4 ulp of libm where the
+ * result is finite and normal. */
+static void test_vec_variants(void)
+{
+    enum { N = 1 << 20 };
+    int (*fns[4])(int, size_t, const double *, double *) = {pb_vec_sin_at, pb_vec_cos_at,
+                                                            pb_vec_exp_at, pb_vec_tanh_at};
+    double (*ref[4])(double) = {sin, cos, exp, tanh};
+    static const char *const names[4] = {"sin", "cos", "exp", "tanh"};
+    double *x = malloc(N * sizeof *x), *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int level = pb_vec_level();
+    size_t n;
+
+    CU_ASSERT_FATAL(x && a && b && r);
+    gsl_rng_set(r, 11);
+    n = vec_inputs(x, N, r);
+    if (level < PB_VEC_AVX512)
+        fprintf(stderr, "[this CPU has no AVX-512: the variants cannot be compared] ");
+    CU_ASSERT_EQUAL(pb_vec_exp_at(level + 1, 4, x, a), -1); /* beyond this CPU */
+    for (int f = 0; f < 4; f++) {
+        double worst = 0.0;
+        if (level == PB_VEC_AVX512) {
+            size_t diff = 0;
+            CU_ASSERT_EQUAL(fns[f](PB_VEC_AVX512, n, x, a), 0);
+            CU_ASSERT_EQUAL(fns[f](PB_VEC_AVX2, n, x, b), 0);
+            for (size_t i = 0; i < n; i++)
+                diff += memcmp(&a[i], &b[i], sizeof a[i]) != 0;
+            if (diff)
+                fprintf(stderr, "\n%s: %zu of %zu values differ between AVX-512 and AVX2\n",
+                        names[f], diff, n);
+            CU_ASSERT_EQUAL(diff, 0);
+            /* tails: lengths 1 .. 17 at offsets 0 .. 7 */
+            for (size_t len = 1; len <= 17; len++)
+                for (size_t off = 0; off < 8; off++) {
+                    double t[17];
+                    fns[f](PB_VEC_AVX512, len, x + 100 + off, t);
+                    CU_ASSERT(memcmp(t, b + 100 + off, len * sizeof *t) == 0);
+                }
+        }
+        if (level >= PB_VEC_AVX2) {
+            CU_ASSERT_EQUAL(fns[f](PB_VEC_AVX2, n, x, b), 0);
+            for (size_t i = 0; i < n; i++) {
+                double want = ref[f](x[i]);
+                if (isnormal(want) && fabs(x[i]) < 1e15) /* libmvec's range of 4 ulp */
+                    worst = fmax(worst, ulps(b[i], want));
+            }
+            CU_ASSERT(worst <= 4.0);
+            fprintf(stderr, "[%s: %.2g ulp from libm] ", names[f], worst);
+        }
+    }
+    gsl_rng_free(r);
+    free(x);
+    free(a);
+    free(b);
+}
+
 static const pb_test_case rounding_tests[] = {{"directed_rounding", test_directed_rounding},
                                               {NULL, NULL}};
 static const pb_test_case vector_tests[] = {{"mpmath_every_scale", test_vector_norms_mpmath},
+                                            {"vec_avx512_equals_avx2", test_vec_variants},
                                             {NULL, NULL}};
 static const pb_test_case spectral_tests[] = {{"oracles_1x1_to_2048x2048", test_spectral_oracles},
                                               {"analytic", test_spectral_analytic},
