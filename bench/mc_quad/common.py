@@ -1,20 +1,23 @@
-"""Shared parts of the Python peers of bench_mc_quad (docs/PERFORMANCE.md).
+"""Shared parts of the Python peers of `prunebound montecarlo bench/mc_quad.cfg`
+(bench/README.md, docs/PERFORMANCE.md).
 
-The peers compute what bench_mc_quad computes (sim/sim_batch.h): for each
+The peers compute what that command computes (the engine of sim/sim.h): for each
 initial state, the ARCH-COMP QUAD controller and its pruned twin each close
 the loop around quadrotor_arch (Beard 2008 body-frame form, defaults of
 plants/quadrotor_arch.c) for 50 periods of 0.1 s, classic RK4 with 10
 substeps; at every row k = 0..50 of the pruned loop the actual deviation
 ||pi(s) - pi^(s)|| and the multi-layer forward-pass bound
-g * sum_k D^_k (||dW_k|| ||h_k(s)|| + ||db_k||) (bounds/bounds.c
-bounds_multi_eval, Shamrai arXiv:2507.02953); a loop that leaves the state
+g * sum_k D^_k (||dW_k|| ||h_k(s)|| + ||db_k||) (docs/BOUNDS.md section 4,
+Shamrai arXiv:2507.02953; prunebound evaluates it in certified arithmetic,
+rounded upward); a loop that leaves the state
 limits (|pos|, |vel|, |rate| <= 1000, |phi|, |theta| <= 1.5) or becomes
 non-finite during a period is frozen at the period's start and ignored from
 the next row on, but still carried through the computation (same work per
 traj-step as the C engine).
 
-Weights come from the prunebound policy files through h5py; initial states
-and the C results from the files bench_mc_quad writes (x0.txt, ref.txt).
+Weights come from the prunebound policy files through h5py; the initial
+states and the results to check against from the command's results file
+(/samples/x0 and /summary).
 """
 import sys
 import time
@@ -63,28 +66,34 @@ def bound_constants(orig, pruned):
 
 
 def load_inputs(argv):
-    """orig, pruned, X0 (n x 12), ref rows, n from the command line
-    ORIGINAL.h5 PRUNED.h5 DIR [N]."""
+    """orig, pruned, X0 (n x 12), ref rows (n x 3: max deviation, max bound,
+    max trajectory distance per sample) from the command line ORIGINAL.h5
+    PRUNED.h5 RESULTS.h5 [N] (RESULTS.h5 from prunebound montecarlo)."""
     orig, pruned = load_policy(argv[1]), load_policy(argv[2])
-    X0 = np.loadtxt(f"{argv[3]}/x0.txt", ndmin=2)
+    with h5py.File(argv[3], "r") as f:
+        X0 = f["samples/x0"][...]
+        s = f["summary"][...]
+    s = s[s["variant"] == 0]
+    ref = np.column_stack([s["max_dev_actual"], s["max_dev_bound"], s["max_traj_dev"]])
     if len(argv) > 4:
-        X0 = X0[: int(argv[4])]
-    ref = np.loadtxt(f"{argv[3]}/ref.txt", ndmin=2)
+        X0, ref = X0[: int(argv[4])], ref[: int(argv[4])]
     return orig, pruned, X0, ref
 
 
 def check(name, xfo, xfp, dev, bnd, traj, ref, rtol=1e-9):
-    """Compares the first rows with the C engine's (ref.txt) to rtol; exits
-    non-zero on a mismatch."""
+    """Compares every sample's max deviation, max bound and max trajectory
+    distance with prunebound's rows (ref) to rtol (prunebound's bound is
+    rounded upward, so it may exceed the plain float64 one by a few ulps);
+    exits non-zero on a mismatch."""
     k = min(len(ref), len(dev))
-    got = np.column_stack([xfo[:k], xfp[:k], dev[:k], bnd[:k], traj[:k]])
+    got = np.column_stack([dev[:k], bnd[:k], traj[:k]])
     want = ref[:k]
     same_nan = np.array_equal(np.isnan(got), np.isnan(want))
     scale = np.maximum(np.abs(want), 1.0)
     err = np.where(np.isnan(want), 0.0, np.abs(np.nan_to_num(got) - np.nan_to_num(want)) / scale)
     worst = float(err.max()) if err.size else 0.0
     ok = same_nan and worst <= rtol
-    print(f"{name}_check {'ok' if ok else 'FAILED'} (first {k} samples, max rel diff {worst:.2e}, "
+    print(f"{name}_check {'ok' if ok else 'FAILED'} ({k} samples, max rel diff {worst:.2e}, "
           f"NaN pattern {'equal' if same_nan else 'differs'})")
     return ok
 

@@ -1,9 +1,10 @@
-"""Parallel Numba peer of bench_mc_quad (common.py says what it computes):
+"""Parallel Numba peer of `prunebound montecarlo bench/mc_quad.cfg` (common.py
+says what it computes):
 one compiled scalar loop per sample, samples spread over the cores with
-prange (2 threads), no fastmath (the results must match the C engine).
-A diverged loop is carried on and reset like in the C engine, so that every
+prange (2 threads), no fastmath (the results must match prunebound).
+A diverged loop is carried on and reset as prunebound does, so that every
 traj-step does the same work.
-usage: mc_numba.py ORIGINAL.h5 PRUNED.h5 DIR [N]"""
+usage: mc_numba.py ORIGINAL.h5 PRUNED.h5 RESULTS.h5 [N]"""
 import sys
 
 import numba

@@ -1,7 +1,8 @@
-"""Batched NumPy peer of bench_mc_quad (common.py says what it computes).
+"""Batched NumPy peer of `prunebound montecarlo bench/mc_quad.cfg` (common.py
+says what it computes).
 Both loops of a chunk of samples in one (12 x 2n) structure-of-arrays state;
 each layer one matrix product over the chunk (NumPy's BLAS).
-usage: mc_numpy.py ORIGINAL.h5 PRUNED.h5 DIR [N]"""
+usage: mc_numpy.py ORIGINAL.h5 PRUNED.h5 RESULTS.h5 [N]"""
 import sys
 
 import numpy as np

@@ -1,7 +1,8 @@
-"""Batched PyTorch peer of bench_mc_quad (common.py says what it computes),
+"""Batched PyTorch peer of `prunebound montecarlo bench/mc_quad.cfg` (common.py
+says what it computes),
 float64 on the CPU with torch.set_num_threads(2): the same structure-of-
 arrays batch as mc_numpy.py, in torch tensors under torch.inference_mode().
-usage: mc_torch.py ORIGINAL.h5 PRUNED.h5 DIR [N]"""
+usage: mc_torch.py ORIGINAL.h5 PRUNED.h5 RESULTS.h5 [N]"""
 import sys
 
 import numpy as np
