@@ -134,7 +134,10 @@ size_t pb_spectral_work_size(size_t rows, size_t cols);
 
 /* *norm >= ||A||_2 for the row-major rows x cols matrix A, at most a factor
  * 1 + pb_spectral_allowance(rows, cols) above it when the first Cholesky try
- * succeeds (which the tests check from 1 x 1 to 2048 x 2048).  w holds
+ * succeeds (which the tests check from 1 x 1 to 2048 x 2048).  Its bits
+ * depend on OpenBLAS's thread count (the eigensolver's symmetric products add
+ * partial sums per thread; the bound holds for every count): prunebound
+ * fixes the count per machine (sim/main.c).  w holds
  * pb_spectral_work_size(rows, cols) doubles.  PB_EINVAL for a zero size, a
  * NULL pointer or a non-finite entry. */
 int pb_spectral_norm(size_t rows, size_t cols, const double A[], double w[], double *norm,

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,9 +82,21 @@ static void print_help(FILE *out)
                  "Documentation: README.md and docs/ in the source tree.\n");
 }
 
+/* OpenBLAS's thread count (openblas_config.h is not on every include path). */
+void openblas_set_num_threads(int n);
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    /* OpenBLAS takes its thread count from the CPUs the process may run on,
+     * which a launcher (mpirun's binding, taskset) narrows, and some of its
+     * products add partial sums per thread: so that the pruning and its
+     * records do not depend on the cpuset, use the machine's online CPUs
+     * unless OPENBLAS_NUM_THREADS says otherwise. */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        openblas_set_num_threads(n > 0 ? (int)n : 1);
+    }
     if (argc < 2) {
         print_help(stderr);
         return 2;
