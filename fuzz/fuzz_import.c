@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "fuzz_util.h"
-#include "import.h"
+#include "import_type.h"
 #include "mlp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

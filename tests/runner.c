@@ -64,7 +64,7 @@ const char *pb_test_arch_dir(void)
     static char dir[1024];
     struct stat st;
 
-    snprintf(dir, sizeof dir, "%s/benchmarks/arch-comp", PB_SHARED_DIR);
+    snprintf(dir, sizeof dir, "%s/arch-comp", PB_BENCHMARKS_DIR);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return dir;
     if (!warned++)

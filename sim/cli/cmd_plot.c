@@ -1,0 +1,110 @@
+/* cmd_plot.c: `prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf]`:
+ * the figures of a results file, drawn by gnuplot from .dat files written
+ * next to them (plot.h, docs/PLOTS.md). */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_args.h"
+#include "plot_plan.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf] [--scripts DIR]\n\n"
+            "Draws the figures of a results file of `prunebound run` (action deviation and\n"
+            "bounds over time, tracking error, x-y path, degradation against sparsity,\n"
+            "tightness) or of `prunebound montecarlo` (stability rate with Wilson intervals,\n"
+            "region-of-attraction maps) with gnuplot.\n\n"
+            "  -o DIR          output folder (default results/<name>-plots)\n"
+            "  --format F      png (default), svg or pdf\n"
+            "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else\n"
+            "                  %s/results/plots)\n\n"
+            "The folder gets the figures, the .dat files they are drawn from and rerun.sh,\n"
+            "which redraws them after a script is edited: sh DIR/rerun.sh [png|svg|pdf].\n"
+            "gnuplot must be on PATH.  Exit status 0, 2 on bad usage or input (missing\n"
+            "dataset, no gnuplot), 1 when gnuplot fails.\n",
+            PB_SOURCE_DIR);
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *input = NULL, *outdir = NULL, *scripts_arg = NULL;
+    char dir[4096], gnuplot[4096], scripts[PATH_MAX], check[PATH_MAX + 32];
+    plot_format fmt = PLOT_PNG;
+    plot_plan plan = {0};
+    pb_error err;
+    int rc;
+
+    pb_error_clear(&err);
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--scripts") == 0) &&
+            i + 1 >= argc)
+            return cli_usage_error("plot", "%s needs a value", a);
+        if (strcmp(a, "-o") == 0)
+            outdir = argv[++i];
+        else if (strcmp(a, "--format") == 0) {
+            if (plot_format_parse(argv[++i], &fmt, &err) != PB_SUCCESS)
+                return cli_usage_error("plot", "%s", err.msg);
+        } else if (strcmp(a, "--scripts") == 0)
+            scripts_arg = argv[++i];
+        else if (a[0] == '-' && a[1] != '\0')
+            return cli_usage_error("plot", "unknown option '%s'", a);
+        else if (input)
+            return cli_usage_error("plot", "one results file only ('%s' and '%s')", input, a);
+        else
+            input = a;
+    }
+    if (!input)
+        return cli_usage_error("plot", "no results file given");
+
+    /* gnuplot first: without it nothing is written */
+    if (plot_gnuplot_find(gnuplot, sizeof gnuplot, &err) != PB_SUCCESS)
+        return cli_fail("plot", &err);
+    /* the scripts, as an absolute path (gnuplot runs in the output folder) */
+    if (!scripts_arg)
+        scripts_arg = getenv("PB_PLOT_SCRIPTS");
+    if (!scripts_arg || !scripts_arg[0])
+        scripts_arg = PB_SOURCE_DIR "/results/plots";
+    snprintf(check, sizeof check, "%s/common.gp", scripts_arg);
+    if (!realpath(scripts_arg, scripts) || access(check, R_OK) != 0) {
+        pb_error_set(&err, PB_EIO, "no gnuplot scripts in %s (common.gp missing; --scripts DIR)",
+                     scripts_arg);
+        return cli_fail("plot", &err);
+    }
+    if (strchr(scripts, '\'') || strchr(scripts, '"') || strchr(scripts, '$')) {
+        pb_error_set(&err, PB_EINVAL, "the scripts folder %s has a quote or $ in its path",
+                     scripts);
+        return cli_fail("plot", &err);
+    }
+    if (outdir)
+        snprintf(dir, sizeof dir, "%s", outdir);
+    else
+        plot_default_dir(input, dir, sizeof dir);
+
+    if ((rc = plot_dir_make(dir, &err)) != PB_SUCCESS ||
+        (rc = plot_file_prepare(input, dir, &plan, &err)) != PB_SUCCESS ||
+        (rc = plot_rerun_write(&plan, scripts, dir, &err)) != PB_SUCCESS ||
+        (rc = plot_plan_render(&plan, gnuplot, scripts, dir, fmt, &err)) != PB_SUCCESS)
+        goto fail;
+    if (plan.note[0])
+        fprintf(stderr, "prunebound plot: note: %s\n", plan.note);
+    printf("%s: %zu figures (%s) in %s\n", input, plan.n, plot_format_ext(fmt), dir);
+    for (size_t i = 0; i < plan.n; i++)
+        printf("  %s.%s\n", plan.jobs[i].name, plot_format_ext(fmt));
+    printf("redraw after editing a script in %s: sh %s/rerun.sh [png|svg|pdf]\n", scripts, dir);
+    plot_plan_free(&plan);
+    return 0;
+fail:
+    plot_plan_free(&plan);
+    return cli_fail("plot", &err);
+}

@@ -1,0 +1,75 @@
+/* plot_internal.h: what plot.c, plot_run.c and plot_mc.c share (not public). */
+#ifndef PLOT_INTERNAL_H
+#define PLOT_INTERNAL_H
+
+#include <stdio.h>
+
+#include <hdf5.h>
+
+#include "plot_plan.h"
+
+/* A growable NUL-terminated string (zero-initialise; free s). */
+typedef struct plot_buf {
+    char *s;
+    size_t n, cap;
+} plot_buf;
+
+/* Appends printf output; PB_ENOMEM on failure. */
+int plot_buf_printf(plot_buf *b, pb_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Copies s into out[len] with every character that could end a gnuplot or
+ * shell string (' " ` $ \ and controls) replaced by '_'. */
+void plot_text_clean(const char *s, char *out, size_t len);
+
+/* A file-name-safe copy of s ([A-Za-z0-9._-], others become '-'). */
+void plot_name_clean(const char *s, char *out, size_t len);
+
+/* The label with its "_s<sparsity>" token removed ("magnitude_s0.50_L2" ->
+ * "magnitude_L2": the method line it belongs to) and what follows the token. */
+void plot_label_key(const char *label, char *key, size_t len, const char **suffix);
+
+/* A variant for a title, cleaned: with_sparsity "magnitude, s = 0.50, layer 2",
+ * "sparsegpt, 2:4 (s = 0.50)"; without, the method line "magnitude layer 2". */
+void plot_variant_title(const char *label, const char *method, const char *pattern, double sparsity,
+                        int with_sparsity, char *out, size_t len);
+
+/* Opens dir/name for writing; PB_EIO naming the file on failure. */
+int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err);
+
+/* Closes a .dat file, PB_EIO when a write failed. */
+int plot_dat_close(FILE *fp, const char *dir, const char *name, pb_error *err);
+
+/* Writes v as %.17g (NaN for a NaN, inf/-inf as gnuplot reads them) and sep. */
+void plot_dat_num(FILE *fp, double v, char sep);
+
+/* Non-zero when the object at path (every component of it) exists in f. */
+int plot_h5_exists(hid_t f, const char *path);
+
+/* Reads the float64 dataset `dset` of rank 1 or 2 (rank 1 has dims[1] = 1)
+ * into a new array *out (caller frees).  PB_EFORMAT naming file and dataset
+ * when it is missing or of another rank; PB_ENOMEM. */
+int plot_h5_read(hid_t f, const char *file, const char *dset, int rank, size_t dims[2],
+                 double **out, pb_error *err);
+
+/* A string attribute of object obj_path into buf ("" when absent). */
+void plot_h5_attr_str(hid_t f, const char *obj_path, const char *name, char *buf, size_t len);
+
+/* A numeric scalar attribute of obj_path (NAN when absent). */
+double plot_h5_attr_f64(hid_t f, const char *obj_path, const char *name);
+
+/* Checks that compound dataset dset of f has every field of names[]
+ * (NULL-terminated); PB_EFORMAT naming file, dataset and field otherwise. */
+int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char *const names[],
+                         pb_error *err);
+
+/* The figures of a `prunebound run` results file (plot_run.c). */
+int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err);
+
+/* The figures of a `prunebound montecarlo` results file (plot_mc.c). */
+int plot_mc_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err);
+
+#endif
