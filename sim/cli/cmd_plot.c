@@ -1,6 +1,6 @@
 /* cmd_plot.c: `prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf]`:
  * the figures of a results file, drawn by gnuplot from .dat files written
- * next to them (plot.h, docs/PLOTS.md). */
+ * next to them (plot_plan.h, docs/PLOTS.md). */
 #define _XOPEN_SOURCE 700
 #include <limits.h>
 #include <stdio.h>
@@ -22,19 +22,47 @@ static void usage(FILE *out)
             "region-of-attraction maps) with gnuplot.\n\n"
             "  -o DIR          output folder (default results/<name>-plots)\n"
             "  --format F      png (default), svg or pdf\n"
-            "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else\n"
-            "                  %s/results/plots)\n\n"
+            "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else the\n"
+            "                  installed PREFIX/" PB_INSTALL_PLOTDIR " beside\n"
+            "                  PREFIX/" PB_INSTALL_BINDIR "/prunebound, else the source tree's\n"
+            "                  results/plots for a binary run from its build folder)\n\n"
             "The folder gets the figures, the .dat files they are drawn from and rerun.sh,\n"
             "which redraws them after a script is edited: sh DIR/rerun.sh [png|svg|pdf].\n"
             "gnuplot must be on PATH.  Exit status 0, 2 on bad usage or input (missing\n"
-            "dataset, no gnuplot), 1 when gnuplot fails.\n",
-            PB_SOURCE_DIR);
+            "dataset, no gnuplot), 1 when gnuplot fails.\n");
+}
+
+/* The gnuplot templates that go with this binary: PREFIX/share/prunebound/plots
+ * when it runs as PREFIX/bin/prunebound (an installed copy works after the
+ * source tree is gone), else the source tree it was built from. */
+static void default_scripts(char *dir, size_t len)
+{
+    char exe[PATH_MAX], probe[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash;
+
+    if (n > 0) {
+        exe[n] = '\0';
+        slash = strrchr(exe, '/'); /* PREFIX/bin/prunebound -> PREFIX/bin */
+        if (slash) {
+            *slash = '\0';
+            slash = strrchr(exe, '/'); /* PREFIX/bin -> PREFIX */
+            if (slash && strcmp(slash + 1, PB_INSTALL_BINDIR) == 0) {
+                *slash = '\0';
+                snprintf(probe, sizeof probe, "%s/" PB_INSTALL_PLOTDIR "/common.gp", exe);
+                if (access(probe, R_OK) == 0 &&
+                    (size_t)snprintf(dir, len, "%s/" PB_INSTALL_PLOTDIR, exe) < len)
+                    return;
+            }
+        }
+    }
+    snprintf(dir, len, "%s", PB_SOURCE_DIR "/results/plots");
 }
 
 int cmd_plot(int argc, char **argv)
 {
     const char *input = NULL, *outdir = NULL, *scripts_arg = NULL;
-    char dir[4096], gnuplot[4096], scripts[PATH_MAX], check[PATH_MAX + 32];
+    char dir[4096], gnuplot[4096], scripts[PATH_MAX], check[PATH_MAX + 32], deflt[PATH_MAX];
     plot_format fmt = PLOT_PNG;
     plot_plan plan = {0};
     pb_error err;
@@ -73,8 +101,10 @@ int cmd_plot(int argc, char **argv)
     /* the scripts, as an absolute path (gnuplot runs in the output folder) */
     if (!scripts_arg)
         scripts_arg = getenv("PB_PLOT_SCRIPTS");
-    if (!scripts_arg || !scripts_arg[0])
-        scripts_arg = PB_SOURCE_DIR "/results/plots";
+    if (!scripts_arg || !scripts_arg[0]) {
+        default_scripts(deflt, sizeof deflt);
+        scripts_arg = deflt;
+    }
     snprintf(check, sizeof check, "%s/common.gp", scripts_arg);
     if (!realpath(scripts_arg, scripts) || access(check, R_OK) != 0) {
         pb_error_set(&err, PB_EIO, "no gnuplot scripts in %s (common.gp missing; --scripts DIR)",
