@@ -39,6 +39,12 @@ const char *pb_test_arch_dir(void);
 /* Non-zero when Debian's python3 with numpy, h5py and scipy is available. */
 int pb_test_have_python(void);
 
+/* Records that a test could not run its oracle (the message says why): when
+ * nothing failed, the executable then exits with PB_TEST_SKIPPED, which CTest
+ * reports as skipped (SKIP_RETURN_CODE, tests/pb_test.cmake), never as passed. */
+#define PB_TEST_SKIPPED 77
+void pb_test_skip(const char *why);
+
 /* Runs PB_PYTHON3 on the script text with the arguments; returns its exit
  * status (0 = success) and its stdout (up to outlen bytes) when out is not NULL. */
 int pb_test_python(const char *script, const char *args, char *out, size_t outlen);

@@ -600,6 +600,9 @@ static void test_equilibria(void)
     for (const plant_type *const *t = plant_types; *t; t++) {
         plant *m = plant_alloc(*t);
         double x[PLANT_NX_MAX], u[PLANT_NU_MAX], f[PLANT_NX_MAX];
+        int lead = plant_param_index(*t, "a_lead");
+        if (lead >= 0) /* acc: the lead car rests only without its acceleration command */
+            m->p[lead] = 0.0;
         for (int pass = 0; pass < 2; pass++) {
             if (pass == 1) /* other masses, lengths, gravity: scale each parameter */
                 for (size_t i = 0; i < (*t)->np; i++) {

@@ -342,6 +342,12 @@ static void test_shipped_configs(void)
         {"configs/arch/cartpole.cfg", NULL, 1},
         {"configs/arch/quadrotor.cfg", NULL, 1},
         {"configs/arch/tora.cfg", NULL, 1},
+        {"configs/arch/double_pendulum_less_robust.cfg", NULL, 1},
+        {"configs/arch/double_pendulum_more_robust.cfg", NULL, 1},
+        {"configs/arch/airplane.cfg", NULL, 1},
+        {"configs/arch/attitude_control.cfg", NULL, 1},
+        {"configs/arch/unicycle.cfg", NULL, 1},
+        {"configs/arch/docking.cfg", NULL, 1},
     };
     char out[OUT_MAX], args[4096], path[1400];
     int ran = 0;
