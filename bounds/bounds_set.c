@@ -187,7 +187,11 @@ int bounds_ibp_eval(const mlp *m, const bounds_set *X, double lo[], double hi[],
         const mlp_layer *l = &m->layers[k];
         const double *li = lo + off_in, *ui = hi + off_in;
         double *lz = lo + off_out, *uz = hi + off_out;
-        double g = pb_gamma(l->n_in + 1), rel, abs;
+        /* g bounds the rounding of an inner product of n + 1 terms; a computed sum
+         * S^ of n + 1 non-negative terms has S <= S^ / (1 - g) <= S^ g1 at any n,
+         * g1 = 1 + gamma_{2(n+1)} (1 / (1 - gamma_N) = 1 + N u / (1 - 2 N u)). */
+        double g = pb_gamma(l->n_in + 1), g1 = pb_add_up(1.0, pb_gamma(2 * (l->n_in + 1)));
+        double rel, abs;
 
         bounds_act_rounding(l->act, &rel, &abs);
         for (size_t r = 0; r < l->n_out; r++) {
@@ -206,7 +210,7 @@ int bounds_ibp_eval(const mlp *m, const bounds_set *X, double lo[], double hi[],
                     extra += fabs(Wr[c]) * fmax(pb_next_up(sh - sc), pb_next_up(sc - sl));
                 }
                 rad = pb_mul_up(X->radius, row_scaled_norm_upper(m, Wr, l->n_in));
-                extra = pb_mul_up(extra, pb_add_up(1.0, g));
+                extra = pb_mul_up(extra, g1);
             } else {
                 /* Box arithmetic: W h over h in [mid +- rad] is W mid +- |W| rad. */
                 for (size_t c = 0; c < l->n_in; c++) {
@@ -216,11 +220,11 @@ int bounds_ibp_eval(const mlp *m, const bounds_set *X, double lo[], double hi[],
                     amid += fabs(Wr[c] * hm);
                     rad += fabs(Wr[c]) * hr;
                 }
-                rad = pb_mul_up(rad, pb_add_up(1.0, g));
+                rad = pb_mul_up(rad, g1);
             }
             /* |fl(mid) - mid| <= gamma_{n+1} sum |terms| + (n + 1) eta (Higham 3.1), and
              * as much again for the underflow of the radius's products. */
-            w = pb_add_up(pb_mul_up(pb_mul_up(g, amid), pb_add_up(1.0, g)),
+            w = pb_add_up(pb_mul_up(pb_mul_up(g, amid), g1),
                           4.0 * (double)(l->n_in + 2) * PB_ETA);
             w = pb_add_up(pb_add_up(w, rad), extra);
             lz[r] = pb_next_down(mid - w);

@@ -347,10 +347,11 @@ static double scaled_spectral_upper(size_t rows, size_t cols, const double D[], 
          * rounding (at most u |M^_ii|); R^T R >= 0 gives
          *   lambda_max(G^) <= nu + u max|M^_ii| + gamma_{n+1} ||R||_F^2 + tau,
          * tau covering underflow inside the factorisation.  fl(||R||_F^2) is
-         * a sum of n(n+1)/2 squares: rounded up by gamma of that count. */
+         * a sum of N = n(n+1)/2 squares: sum <= fl(sum) / (1 - gamma_N) <=
+         * fl(sum) (1 + gamma_{2N}) at any N (1 / (1 - gamma_N) = 1 + N u / (1 - 2 N u)). */
         {
             size_t terms = n * (n + 1) / 2;
-            double rf2_up = pb_add_up(pb_mul_up(rf2, pb_add_up(1.0, pb_gamma(terms + 1))),
+            double rf2_up = pb_add_up(pb_mul_up(rf2, pb_add_up(1.0, pb_gamma(2 * terms))),
                                       (double)terms * PB_ETA);
             double tau = pb_mul_up((double)n * (double)(n + 2) * 0x1p-1072, 1.0 + lmax);
             beta = pb_add_up(nu, pb_mul_up(U, mdiag));
@@ -402,7 +403,9 @@ static int spectral_norm(size_t rows, size_t cols, const double A[], const doubl
         w[i] = v;
         fro2 += v * v;
     }
-    fro2 = pb_add_up(pb_mul_up(fro2, pb_add_up(1.0, pb_gamma(n_el + 1))), (double)n_el * PB_ETA);
+    /* ||D||_F^2 <= fl(sum) / (1 - gamma_{n_el}) <= fl(sum) (1 + gamma_{2 n_el}) at any size,
+     * plus eta per square that underflows. */
+    fro2 = pb_add_up(pb_mul_up(fro2, pb_add_up(1.0, pb_gamma(2 * n_el))), (double)n_el * PB_ETA);
     /* The stored D differs from the exact scaled matrix by E with |E_ij| <= u |D_ij| / (1 - u)
      * (the difference b - a rounded; 0 without A) + eta (scaling of subnormals). */
     rep = pb_mul_up(sqrt((double)n_el) + 1.0, PB_ETA);

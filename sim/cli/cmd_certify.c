@@ -392,7 +392,8 @@ int cmd_certify(int argc, char **argv)
                        "\"D\": %.17g, \"sup_h_closed\": %.17g, \"sup_h_ibp\": %.17g, "
                        "\"sup_h\": %.17g, \"C_sup\": %.17g, \"admissible_dW_norm\": ",
                        k + 1, bm->layers[k].n_out, bm->layers[k].n_in, bm->layers[k].W_norm,
-                       bm->down[k], supc[k], supi[k], sup[k], bm->gain * bm->down[k] * sup[k]);
+                       bm->down[k], supc[k], supi[k], sup[k],
+                       bounds_forward_coeff(bm, k, sup[k]));
                 json_num(adm[k]);
                 printf("}%s\n", i + 1 < n_sel ? "," : "");
             }
@@ -408,7 +409,7 @@ int cmd_certify(int argc, char **argv)
                 snprintf(shape, sizeof shape, "%zux%zu", bm->layers[k].n_out, bm->layers[k].n_in);
                 printf("%5zu %9s %11.4g %11.4g %11.4g %11.4g %11.4g %13.6g\n", k + 1, shape,
                        bm->layers[k].W_norm, bm->down[k], supc[k], supi[k],
-                       bm->gain * bm->down[k] * sup[k], adm[k]);
+                       bounds_forward_coeff(bm, k, sup[k]), adm[k]);
             }
             printf("(sup|h|: guaranteed bounds of sup_X ||h_k||, closed form and interval "
                    "propagation; the smaller is used)\n");
