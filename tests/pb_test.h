@@ -32,8 +32,8 @@ const char *pb_test_tmpdir(void);
 /* pb_test_tmpdir()/name in a static rotating buffer. */
 const char *pb_test_path(const char *name);
 
-/* Directory ../shared/benchmarks/arch-comp, or NULL (with a message printed
- * once) when the folder is absent: tests that need it then skip. */
+/* The folder PB_BENCHMARKS_DIR/arch-comp, or NULL when it is absent: the
+ * caller's test is then recorded as skipped (pb_test_skip). */
 const char *pb_test_arch_dir(void);
 
 /* Non-zero when Debian's python3 with numpy, h5py and scipy is available. */
@@ -43,7 +43,7 @@ int pb_test_have_python(void);
  * nothing failed, the executable then exits with PB_TEST_SKIPPED, which CTest
  * reports as skipped (SKIP_RETURN_CODE, tests/pb_test.cmake), never as passed. */
 #define PB_TEST_SKIPPED 77
-void pb_test_skip(const char *why);
+void pb_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs PB_PYTHON3 on the script text with the arguments; returns its exit
  * status (0 = success) and its stdout (up to outlen bytes) when out is not NULL. */

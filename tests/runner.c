@@ -6,6 +6,7 @@
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +61,13 @@ const char *pb_test_path(const char *name)
 
 const char *pb_test_arch_dir(void)
 {
-    static int warned;
     static char dir[1024];
     struct stat st;
 
     snprintf(dir, sizeof dir, "%s/arch-comp", PB_BENCHMARKS_DIR);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return dir;
-    if (!warned++)
-        fprintf(stderr, "note: %s is absent; tests on the ARCH-COMP controllers skip\n", dir);
+    pb_test_skip("%s is absent (PB_BENCHMARKS_DIR): a test on the ARCH-COMP controllers", dir);
     return NULL;
 }
 
@@ -82,9 +81,14 @@ int pb_test_have_python(void)
 
 static unsigned skipped;
 
-void pb_test_skip(const char *why)
+void pb_test_skip(const char *fmt, ...)
 {
-    fprintf(stderr, "\nSKIPPED: %s\n", why);
+    va_list ap;
+    fprintf(stderr, "\nSKIPPED: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     skipped++;
 }
 

@@ -1288,7 +1288,7 @@ static void run_py(const char *body)
     char script[32768], args[2048], out[8192];
     int rc;
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3 with numpy and h5py; command test skipped\n");
+        pb_test_skip("no python3 with numpy and h5py; command test skipped");
         return;
     }
     snprintf(script, sizeof script, "%s%s", py_common, body);

@@ -163,7 +163,7 @@ static void test_vector_norms_mpmath(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3 with mpmath; vector norm comparison skipped\n");
+        pb_test_skip("no python3 with mpmath; vector norm comparison skipped");
         free(a), free(b), gsl_rng_free(r);
         return;
     }
@@ -374,7 +374,7 @@ static void test_spectral_oracles(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     snprintf(list, sizeof list, "%s", pb_test_path("spectral.txt"));
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3 with numpy and mpmath; spectral comparison skipped\n");
+        pb_test_skip("no python3 with numpy and mpmath; spectral comparison skipped");
         free(A), free(w), gsl_rng_free(r);
         return;
     }

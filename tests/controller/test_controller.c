@@ -775,7 +775,7 @@ static void test_h5_foreign_writer(void)
     double x[] = {0.5, 0.125}, u;
 
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3 with numpy/h5py: foreign-writer test skipped\n");
+        pb_test_skip("no python3 with numpy/h5py: foreign-writer test skipped");
         return;
     }
     snprintf(args, sizeof args, "'%s'", pb_test_path("h5py.h5"));
@@ -835,7 +835,7 @@ static void test_sha256_hashlib(void)
     size_t used = 0;
 
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3: hashlib comparison skipped\n");
+        pb_test_skip("no python3: hashlib comparison skipped");
         free(buf);
         gsl_rng_free(r);
         return;
@@ -960,7 +960,7 @@ static const char *arch(const char *rel)
 static void test_arch_text(void)
 {
     if (!pb_test_arch_dir() || !pb_test_have_python()) {
-        fprintf(stderr, "note: ARCH-COMP folder or python3 absent: ARCH text importers skipped\n");
+        pb_test_skip("ARCH-COMP folder or python3 absent: ARCH text importers skipped");
         return;
     }
     check_against_oracle("nnet", arch("single_pendulum/controller_single_pendulum.nnet"), NULL, -2,
@@ -983,7 +983,7 @@ static void test_arch_onnx(void)
         "quadrotor/quad_controller_3_64_torch.onnx", "quadrotor/model.onnx",
         "tora/relu_benchmark9/controllerTora.onnx"};
     if (!pb_test_arch_dir() || !have_onnx()) {
-        fprintf(stderr, "note: ARCH-COMP folder or python3-onnx absent: ARCH ONNX skipped\n");
+        pb_test_skip("ARCH-COMP folder or python3-onnx absent: ARCH ONNX skipped");
         return;
     }
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
@@ -1000,7 +1000,7 @@ static void test_arch_same_network(void)
     char note[256];
 
     if (!pb_test_arch_dir()) {
-        fprintf(stderr, "note: ARCH-COMP folder absent: cross-format check skipped\n");
+        pb_test_skip("ARCH-COMP folder absent: cross-format check skipped");
         return;
     }
     paths[0] = arch("single_pendulum/controller_single_pendulum.nnet");
@@ -1035,7 +1035,7 @@ static void test_fixtures_valid(void)
     char note[PB_ERRMSG_MAX];
 
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3: fixture oracle checks skipped\n");
+        pb_test_skip("no python3: fixture oracle checks skipped");
         return;
     }
     /* norm.nnet's box is [-1, 1] x [-2, 2]: sample inside [-1, 1]. */
@@ -1076,7 +1076,7 @@ static void test_onnx_constructs(void)
     char path[1400];
 
     if (!have_onnx()) {
-        fprintf(stderr, "note: python3-onnx absent: ONNX construct tests skipped\n");
+        pb_test_skip("python3-onnx absent: ONNX construct tests skipped");
         return;
     }
     CU_ASSERT_EQUAL_FATAL(make_onnx_fixtures(), 0);
@@ -1202,7 +1202,7 @@ static void test_onnx_malformed(void)
         expect_import_fail(&import_onnx, path, NULL, PB_EFORMAT, "not an ONNX model");
     }
     if (!have_onnx()) {
-        fprintf(stderr, "note: python3-onnx absent: malformed ONNX fixtures skipped\n");
+        pb_test_skip("python3-onnx absent: malformed ONNX fixtures skipped");
         return;
     }
     CU_ASSERT_EQUAL_FATAL(make_onnx_fixtures(), 0);
@@ -1282,7 +1282,7 @@ static void test_docs_export(void)
         lines += *c == '\n';
     CU_ASSERT(lines <= 12);
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: no python3 with h5py: docs export test skipped\n");
+        pb_test_skip("no python3 with h5py: docs export test skipped");
         goto done;
     }
     fill_uniform(r, 80, X, -2, 2);

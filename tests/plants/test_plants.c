@@ -537,7 +537,7 @@ static void test_pendulum_vs_scipy(void)
     char out[256];
 
     if (!pb_test_have_python()) {
-        printf("\n    note: %s with scipy is missing; SciPy comparison skipped\n", PB_PYTHON3);
+        pb_test_skip("%s with scipy is missing; SciPy comparison skipped", PB_PYTHON3);
         return;
     }
     CU_ASSERT_EQUAL_FATAL(pb_test_python(script, "0.5 0.5 1 -0.3 1.0 0.1", out, sizeof out), 0);
@@ -1539,7 +1539,7 @@ static void test_dlqr_vs_scipy(void)
     char out[2048], *p = out;
 
     if (!pb_test_have_python()) {
-        printf("\n    note: %s with scipy is missing; DARE comparison skipped\n", PB_PYTHON3);
+        pb_test_skip("%s with scipy is missing; DARE comparison skipped", PB_PYTHON3);
         return;
     }
     CU_ASSERT_EQUAL_FATAL(pb_test_python(script, "", out, sizeof out), 0);

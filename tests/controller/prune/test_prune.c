@@ -639,7 +639,7 @@ static void test_records_numpy(void)
     const size_t shapes[2][2] = {{12, 20}, {20, 7}};
 
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: NumPy unavailable, records test skipped\n");
+        pb_test_skip("NumPy unavailable, records test skipped");
         gsl_rng_free(r);
         return;
     }
@@ -726,7 +726,7 @@ static void test_sparsegpt_numpy(void)
     };
 
     if (!pb_test_have_python()) {
-        fprintf(stderr, "note: NumPy unavailable, SparseGPT reference test skipped\n");
+        pb_test_skip("NumPy unavailable, SparseGPT reference test skipped");
         gsl_rng_free(r);
         return;
     }

@@ -362,7 +362,7 @@ static void test_shipped_configs(void)
         if (shipped[i].needs) {
             snprintf(path, sizeof path, "%s/%s", PB_SOURCE_DIR, shipped[i].needs);
             if (!file_exists(path)) {
-                fprintf(stderr, "\nnote: %s is absent; %s skipped\n", path, shipped[i].cfg);
+                pb_test_skip("%s is absent; %s skipped", path, shipped[i].cfg);
                 continue;
             }
         }

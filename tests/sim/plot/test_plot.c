@@ -297,8 +297,10 @@ static void test_dat_matches_h5(void)
     const char *h5 = pendulum_h5(), *dir = pendulum_png(out, sizeof out);
 
     CU_ASSERT_FATAL(dir[0] != '\0');
-    if (!pb_test_have_python())
+    if (!pb_test_have_python()) {
+        pb_test_skip("no python3 with numpy, h5py and scipy");
         return;
+    }
     snprintf(args, sizeof args, "'%s' '%s'", h5, dir);
     CU_ASSERT_EQUAL(pb_test_python(check_run_dat, args, out, sizeof out), 0);
     CU_ASSERT_EQUAL(atoi(out), 44); /* 11 variants x 4 scenarios */
@@ -348,8 +350,10 @@ static void test_missing_dataset(void)
     snprintf(bad, sizeof bad, "%s", pb_test_path("bad.h5"));
     snprintf(dir, sizeof dir, "%s", pb_test_path("bad"));
     CU_ASSERT_FATAL(h5[0] != '\0');
-    if (!pb_test_have_python())
+    if (!pb_test_have_python()) {
+        pb_test_skip("no python3 with numpy, h5py and scipy");
         return;
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(args, sizeof args, "'%s' '%s' '%s'", h5, bad, cases[i].del);
         CU_ASSERT_EQUAL_FATAL(pb_test_python("import sys, shutil, h5py\n"
