@@ -22,14 +22,11 @@
 #include "cfg.h"
 #include "cli_args.h"
 #include "mc_study.h"
+#include "run_job.h"
 #include "mlp.h"
 #include "sim.h"
 
 #define MC_SETS_MAX 256
-
-/* cmd_run.c: the policy and its pruned variants, as `run` builds them. */
-int run_variants_build(cfg_run *c, mlp **orig, mlp ***nets, sim_variant **variants, size_t *n,
-                       pb_error *err);
 
 /* Set by SIGINT/SIGTERM; the loop finishes the current chunk, then stops. */
 static volatile sig_atomic_t mc_stop_signal;
@@ -107,10 +104,7 @@ static void progress_end(const progress *p)
 
 typedef struct mc_state {
     cfg_run *cfg;
-    mlp *orig;
-    mlp **nets;
-    sim_variant *variants;
-    size_t n_variants;
+    run_variants v; /* the policy and its pruned variants, as `run` builds them */
     sim_model *model;
     mc_pool *pool;
     mc_row *rows;
@@ -122,11 +116,7 @@ static void state_free(mc_state *s)
 {
     mc_pool_free(s->pool);
     sim_model_free(s->model);
-    for (size_t v = 0; s->nets && v < s->n_variants; v++)
-        mlp_free(s->nets[v]);
-    free(s->nets);
-    free(s->variants);
-    mlp_free(s->orig);
+    run_variants_free(&s->v);
     free(s->rows);
     free(s->x0s);
     free(s->ps);
@@ -147,17 +137,17 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
     printf("\n");
     printf("%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "conv_orig", "95% CI",
            "conv_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
-    for (size_t v = 0; v < s->n_variants; v++) {
+    for (size_t v = 0; v < s->v.n; v++) {
         const mc_aggregate *g = &a[v];
         printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f\n",
-               s->variants[v].label, g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
+               s->v.variants[v].label, g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
                g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
                g->max_dev_bound, g->violations, g->certified_fraction);
         viol += g->violations;
         still += g->still_converging_orig + g->still_converging_pruned;
     }
     printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
-           c->mc->samples, s->n_variants, viol, path);
+           c->mc->samples, s->v.n, viol, path);
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",
@@ -169,7 +159,7 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
  * rank, in rank order, so rank 0 holds the chunk in sample order). */
 static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
 {
-    size_t nv = s->n_variants, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
+    size_t nv = s->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
     size_t traj = mc_traj_size(&(mc_study){s->model, s->cfg->mc});
 #ifdef PB_MPI
     size_t base = count / (size_t)s->size, extra = count % (size_t)s->size;
@@ -249,16 +239,18 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     long long flag;
     int rc = PB_SUCCESS;
 
-    if ((rc = run_variants_build(c, &s->orig, &s->nets, &s->variants, &s->n_variants, err)))
+    if ((rc = run_variants_build(c, &s->v, err)))
         return rc;
-    if (s->n_variants == 0)
+    if (s->v.note[0] && s->rank == 0)
+        fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, s->v.note);
+    if (s->v.n == 0)
         return pb_error_set(err, PB_EINVAL,
                             "%s: pruning: montecarlo needs at least one variant "
                             "(sparsity 0.0 gives the original's twin)",
                             c->path);
     s->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               &c->crit, &(sim_policy){s->orig, NULL, NULL}, s->n_variants,
-                               s->variants, err);
+                               &c->crit, &(sim_policy){s->v.orig, NULL, NULL}, s->v.n,
+                               s->v.variants, err);
     if (!s->model)
         return err->code;
     s->model->dev_at_orig = c->bound_at_orig;
@@ -267,7 +259,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     st.model = s->model;
     st.opts = o;
     traj = mc_traj_size(&st);
-    s->rows = calloc(o->chunk * s->n_variants, sizeof *s->rows);
+    s->rows = calloc(o->chunk * s->v.n, sizeof *s->rows);
     s->x0s = calloc(o->chunk * nx, sizeof *s->x0s);
     s->ps = calloc(o->chunk * (o->n_params ? o->n_params : 1), sizeof *s->ps);
     s->trajs = traj ? calloc(o->chunk * traj, sizeof *s->trajs) : NULL;
@@ -284,8 +276,8 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     h.n_steps = s->model->n_steps;
     h.period = c->period;
     h.horizon = c->horizon;
-    h.n_variants = s->n_variants;
-    h.variants = s->variants;
+    h.n_variants = s->v.n;
+    h.variants = s->v.variants;
 
     /* Rank 0 opens the file; everyone learns where to start (or that it failed). */
     if (s->rank == 0) {
@@ -347,7 +339,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     }
     if (s->rank != 0)
         return PB_SUCCESS;
-    agg = calloc(s->n_variants, sizeof *agg);
+    agg = calloc(s->v.n, sizeof *agg);
     if (!agg) {
         mc_file_close(f);
         return pb_error_set(err, PB_ENOMEM, "out of memory");
@@ -357,12 +349,12 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
         return rc;
     }
     print_table(s, agg, out);
-    for (size_t v = 0; v < s->n_variants; v++)
+    for (size_t v = 0; v < s->v.n; v++)
         if (agg[v].violations) {
             rc = pb_error_set(err, PB_EINTERNAL,
                               "%lld recorded deviation(s) of %s exceed their bound: this is a bug, "
                               "please report it with %s",
-                              agg[v].violations, s->variants[v].label, out);
+                              agg[v].violations, s->v.variants[v].label, out);
             break;
         }
     free(agg);

@@ -1,8 +1,9 @@
 /* test_faults.c: fault injection on the load-prune-simulate-write path of
- * `prunebound run` (sim/cmd_run.c, compiled into this executable):
+ * `prunebound run`, driven through the library as the command drives it
+ * (sim/run/run_job.h):
  *  - allocation failure at every allocation site: the executable is linked
  *    with -Wl,--wrap=malloc,calloc,realloc,free (tests/CMakeLists.txt), so
- *    every call from prunebound's own objects (libpbcore.a, cmd_run.c) goes
+ *    every call from libprunebound's objects goes
  *    through the wrappers below, which fail the N-th call when armed and
  *    keep the set of live blocks (the leak oracle); N = 1, 2, ... until a
  *    run completes without reaching the failure;
@@ -31,14 +32,13 @@
 
 #include <hdf5.h>
 
-#include "cli_args.h"
+#include "cfg.h"
 #include "mlp.h"
 #include "mlp_io.h"
 #include "pb_error.h"
 #include "pb_test.h"
+#include "run_job.h"
 #include "sim.h"
-
-int cmd_run(int argc, char **argv);
 
 /* ---- The allocation wrappers ---- */
 
@@ -178,45 +178,11 @@ static size_t fault_stop(void)
     return n;
 }
 
-/* ---- The CLI helpers cmd_run.c calls (sim/main.c's, which is not linked):
- * the message is kept for the assertions instead of printed. ---- */
-
+/* The last failure's code and message, for the assertions. */
 static int last_code;
 static char last_msg[PB_ERRMSG_MAX];
 
-int cli_fail(const char *cmd, const pb_error *err)
-{
-    (void)cmd;
-    last_code = err->code;
-    snprintf(last_msg, sizeof last_msg, "%s", err->msg);
-    return pb_exit_code(err->code);
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    (void)cmd;
-    va_start(ap, fmt);
-    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
-    va_end(ap);
-    last_code = PB_EINVAL;
-    return 2;
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-            return 1;
-    return 0;
-}
-
-int cli_stderr_is_tty(void)
-{
-    return 0;
-}
-
-/* ---- Wrapped policy steps (references from cmd_run.c): the policy file
+/* ---- Wrapped policy steps (references from sim/run/run_variants.c): the policy file
  * vanishes right before it is read, or after it was read. ---- */
 
 int __real_mlp_read_h5(const char *path, mlp **out, pb_error *err);
@@ -293,15 +259,45 @@ static const char *const PRUNE_TWO =
 static const char *const SCEN_TWO =
     "{ name = \"a\"; x0 = [0.3, 0.0]; }, { name = \"b\"; x0 = [-0.2, 0.4]; }";
 
-/* Runs `prunebound run cfg [more args]`; returns the exit status. */
+/* Runs cfg through the library exactly as `prunebound run cfg [a1 a2]`
+ * does (a1 a2: "-o FILE" or "--set key=value"): cfg_run_load, then
+ * run_job's open, steps and commit; returns the command's exit status (0, 1
+ * on a bound violation, else pb_exit_code) and keeps the error. */
 static int run_cli(const char *cfg, const char *a1, const char *a2)
 {
-    char *argv[5] = {"run", (char *)cfg, (char *)a1, (char *)a2, NULL};
-    int argc = 2 + (a1 != NULL) + (a2 != NULL);
+    const char *sets[1], *out = NULL;
+    size_t n_sets = 0;
+    cfg_run *c = NULL;
+    run_job *j = NULL;
+    pb_error err;
+    int rc;
+
+    if (a1 && strcmp(a1, "-o") == 0)
+        out = a2;
+    else if (a1 && strcmp(a1, "--set") == 0)
+        sets[n_sets++] = a2;
     last_code = 0;
     last_msg[0] = '\0';
-    fflush(stdout);
-    return cmd_run(argc, argv);
+    pb_error_clear(&err);
+    rc = cfg_run_load(cfg, sets, n_sets, &c, &err);
+    if (rc == PB_SUCCESS && !(j = run_job_alloc(c, &err)))
+        rc = err.code;
+    if (rc == PB_SUCCESS)
+        rc = run_job_open(j, out ? out : c->output_file, &err);
+    while (rc == PB_SUCCESS && j->done < c->n_scenarios)
+        rc = run_job_step(j, &err);
+    if (rc == PB_SUCCESS)
+        rc = run_job_commit(j, &err);
+    if (rc == PB_SUCCESS && run_job_violations(j))
+        rc = 1;
+    else if (rc) {
+        last_code = err.code;
+        snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+        rc = pb_exit_code(err.code);
+    }
+    run_job_free(j);
+    cfg_run_free(c);
+    return rc;
 }
 
 static int no_output_left(const char *out)

@@ -1,0 +1,386 @@
+/* run_job.c: one run of every scenario with the original policy and every
+ * pruned variant, into the results file of docs/RESULTS.md (run_job.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hdf5.h>
+
+#include "bounds.h"
+#include "mlp_io.h"
+#include "run_job.h"
+
+const h5_column run_row_columns[] = {
+    {"label", H5W_STR, offsetof(run_row, label), SIM_LABEL_MAX},
+    {"method", H5W_STR, offsetof(run_row, method), 32},
+    {"sparsity", H5W_F64, offsetof(run_row, sparsity), 0},
+    {"pattern", H5W_STR, offsetof(run_row, pattern), 16},
+    {"scenario", H5W_I64, offsetof(run_row, scenario), 0},
+    {"scenario_name", H5W_STR, offsetof(run_row, scenario_name), 64},
+    {"max_dev_actual", H5W_F64, offsetof(run_row, max_dev_actual), 0},
+    {"max_dev_bound", H5W_F64, offsetof(run_row, max_dev_bound), 0},
+    {"tightness", H5W_F64, offsetof(run_row, tightness), 0},
+    {"violations", H5W_I64, offsetof(run_row, violations), 0},
+    {"attained_to_rounding", H5W_I64, offsetof(run_row, attained), 0},
+    {"max_traj_dev", H5W_F64, offsetof(run_row, max_traj_dev), 0},
+    {"rms_track_orig", H5W_F64, offsetof(run_row, rms_track_orig), 0},
+    {"rms_track_pruned", H5W_F64, offsetof(run_row, rms_track_pruned), 0},
+    {"tail_err_orig", H5W_F64, offsetof(run_row, tail_err_orig), 0},
+    {"tail_err_pruned", H5W_F64, offsetof(run_row, tail_err_pruned), 0},
+    {"outcome_orig", H5W_I64, offsetof(run_row, outcome_orig), 0},
+    {"outcome_pruned", H5W_I64, offsetof(run_row, outcome_pruned), 0},
+    {"still_converging_orig", H5W_I64, offsetof(run_row, still_converging_orig), 0},
+    {"still_converging_pruned", H5W_I64, offsetof(run_row, still_converging_pruned), 0},
+    {"diverged_step_orig", H5W_I64, offsetof(run_row, diverged_step_orig), 0},
+    {"diverged_step_pruned", H5W_I64, offsetof(run_row, diverged_step_pruned), 0},
+};
+const size_t run_row_n_columns = sizeof run_row_columns / sizeof run_row_columns[0];
+
+/* ---- Writing ---- */
+
+/* A policy in the layout of a policy file under group `g` (mlp_write_h5_group),
+ * plus per-layer dW_spectral_norm and C_sup datasets. */
+static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW[],
+                        const double C_sup[], pb_error *err)
+{
+    char p[256];
+    size_t dims[1] = {m->n_layers};
+    hid_t gid = h5_group_open(f, g, err);
+    int rc;
+
+    if (gid < 0)
+        return err ? err->code : PB_EIO;
+    rc = mlp_write_h5_group(m, gid, err);
+    H5Gclose(gid);
+    if (rc)
+        return rc;
+    if ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/dW_spectral_norm", g), p), 1, dims,
+                               H5W_F64, dW, err)) ||
+        (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/C_sup", g), p), 1, dims, H5W_F64,
+                               C_sup, err)))
+        return rc;
+    return PB_SUCCESS;
+}
+
+static int write_header(h5_file *f, const run_job *s, pb_error *err)
+{
+    const cfg_run *c = s->cfg;
+    const plant *pl = c->plant;
+    const plant_type *t = pl->type;
+    char buf[64], names[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc;
+
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if ((rc = h5_attr_write_str(f, "/", "format", "prunebound-results", err)) ||
+        (rc = h5_attr_write_i64(f, "/", "format_version", 2, err)) ||
+        (rc = h5_attr_write_str(f, "/", "tool", "prunebound", err)) ||
+        (rc = h5_attr_write_str(f, "/", "tool_version", PB_VERSION, err)) ||
+        (rc = h5_attr_write_str(f, "/", "config", c->text ? c->text : "", err)) ||
+        (rc = h5_attr_write_str(f, "/", "config_file", c->path, err)) ||
+        (rc = h5_attr_write_str(f, "/", "created", buf, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "seed", (long long)c->seed, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "calibration_seed", (long long)c->calib_seed, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "calibration_states", (long long)s->v.n_calib, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "bound_eps", 1, &c->bound_eps, err)) ||
+        (rc = h5_attr_write_str(f, "/", "bound_arithmetic", BOUNDS_ARITHMETIC, err)) ||
+        (rc = h5_attr_write_str(f, "/", "policy_input",
+                                c->input == SIM_INPUT_ERROR ? "error" : "state", err)) ||
+        (rc = h5_attr_write_str(f, "/", "reference", sim_ref_kind_name(c->ref.kind), err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_tol", 1, &c->crit.tol, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_tail", 1, &c->crit.tail, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "criterion_radius", 1, &c->crit.radius, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "horizon", 1, &c->horizon, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "bound_at_orig", s->model->dev_at_orig, err)))
+        return rc;
+    if ((rc = h5_group_make(f, "/plant", err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "name", t->name, err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "equation", t->equation, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "nx", (long long)t->nx, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "nu", (long long)t->nu, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "period", 1, &c->period, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "horizon", 1, &c->horizon, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "n_steps", (long long)s->model->n_steps, err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "integrator", c->integ.method, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "epsabs", 1, &c->integ.epsabs, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "epsrel", 1, &c->integ.epsrel, err)) ||
+        (rc = h5_attr_write_f64(f, "/plant", "h0", 1, &c->integ.h0, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "substeps", (long long)c->integ.substeps, err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "max_steps", (long long)c->integ.max_steps, err)))
+        return rc;
+    names[0] = '\0';
+    for (size_t i = 0; i < t->nx; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", t->states[i].name);
+    }
+    if ((rc = h5_attr_write_str(f, "/plant", "states", names, err)))
+        return rc;
+    names[0] = '\0';
+    for (size_t i = 0; i < t->nu; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", t->inputs[i].name);
+    }
+    if ((rc = h5_attr_write_str(f, "/plant", "inputs", names, err)))
+        return rc;
+    for (size_t i = 0; i < t->np; i++)
+        if ((rc = h5_attr_write_f64(f, "/plant", t->params[i].name, 1, &pl->p[i], err)))
+            return rc;
+    return PB_SUCCESS;
+}
+
+/* /runs/<label>/<i> of variant v from r, the result of scenario i. */
+static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v, size_t i,
+                     pb_error *err)
+{
+    const sim_trace *o = &r->orig;
+    const sim_compare *c = &r->cmp[v];
+    const sim_trace *p = &c->pruned;
+    size_t n = o->n_rows, nx = o->nx, nu = o->nu, ni = o->n_in;
+    struct {
+        const char *name;
+        size_t cols;
+        const double *data;
+    } ds[] = {
+        {"t", 0, o->t},
+        {"x_orig", nx, o->x},
+        {"x_pruned", nx, p->x},
+        {"s_orig", ni, o->s},
+        {"s_pruned", ni, p->s},
+        {"u_orig", nu, o->u},
+        {"u_pruned", nu, p->u},
+        {"ref", nx, o->ref},
+        {"track_err_orig", 0, o->track_err},
+        {"track_err_pruned", 0, p->track_err},
+        {"traj_dev", 0, c->traj_dev},
+        {"dev_actual", 0, c->dev_actual},
+        {"dev_bound", 0, c->dev_bound},
+        {"dev_bound_closed", 0, c->dev_bound_closed},
+        {"dev_actual_at_orig", 0, c->dev_actual_at_orig},
+        {"dev_bound_at_orig", 0, c->dev_bound_at_orig},
+        {"dev_bound_closed_at_orig", 0, c->dev_bound_closed_at_orig},
+    };
+    char g[256], path[320];
+    int rc;
+
+    snprintf(g, sizeof g, "/runs/%s/%zu", s->v.variants[v].label, i);
+    if ((rc = h5_group_make(f, g, err)))
+        return rc;
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
+        size_t dims[2] = {n, ds[k].cols};
+        snprintf(path, sizeof path, "%s/%s", g, ds[k].name);
+        if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)))
+            return rc;
+    }
+    if (s->model->dist.on) {
+        size_t dims[2] = {n, nu};
+        snprintf(path, sizeof path, "%s/disturbance", g);
+        if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)))
+            return rc;
+    }
+    if ((rc = h5_attr_write_str(f, g, "outcome_orig", sim_outcome_name(o->outcome), err)) ||
+        (rc = h5_attr_write_str(f, g, "outcome_pruned", sim_outcome_name(p->outcome), err)) ||
+        (rc = h5_attr_write_i64(f, g, "still_converging_orig", o->still_converging, err)) ||
+        (rc = h5_attr_write_i64(f, g, "still_converging_pruned", p->still_converging, err)) ||
+        (rc = h5_attr_write_f64(f, g, "tail_err_orig", 1, &o->tail_err, err)) ||
+        (rc = h5_attr_write_f64(f, g, "tail_err_pruned", 1, &p->tail_err, err)) ||
+        (rc = h5_attr_write_i64(f, g, "diverged_step", p->diverged_step, err)) ||
+        (rc = h5_attr_write_i64(f, g, "diverged_step_orig", o->diverged_step, err)) ||
+        (rc = h5_attr_write_i64(f, g, "violations", c->violations, err)) ||
+        (rc = h5_attr_write_i64(f, g, "attained_to_rounding", c->attained, err)) ||
+        (rc = h5_attr_write_str(f, g, "scenario_name", s->cfg->scenarios[i].name, err)) ||
+        (rc = h5_attr_write_f64(f, g, "x0", nx, s->cfg->scenarios[i].x0, err)))
+        return rc;
+    return PB_SUCCESS;
+}
+
+static double max_finite(const double *a, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(a[i]) && a[i] > m)
+            m = a[i];
+    return m;
+}
+
+static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, run_row *row)
+{
+    const sim_compare *c = &r->cmp[v];
+
+    memset(row, 0, sizeof *row);
+    snprintf(row->label, sizeof row->label, "%s", s->v.variants[v].label);
+    snprintf(row->method, sizeof row->method, "%s", s->v.variants[v].method);
+    snprintf(row->pattern, sizeof row->pattern, "%s", s->v.variants[v].pattern);
+    snprintf(row->scenario_name, sizeof row->scenario_name, "%s", s->cfg->scenarios[i].name);
+    row->sparsity = s->v.variants[v].sparsity;
+    row->scenario = (long long)i;
+    row->max_dev_actual = c->max_dev_actual;
+    row->max_dev_bound = c->max_dev_bound;
+    row->tightness = c->tightness;
+    row->violations = c->violations;
+    row->attained = c->attained;
+    row->max_traj_dev = max_finite(c->traj_dev, c->pruned.n_rows);
+    row->rms_track_orig = r->orig.rms_track;
+    row->rms_track_pruned = c->pruned.rms_track;
+    row->tail_err_orig = r->orig.tail_err;
+    row->tail_err_pruned = c->pruned.tail_err;
+    row->outcome_orig = r->orig.outcome;
+    row->outcome_pruned = c->pruned.outcome;
+    row->still_converging_orig = r->orig.still_converging;
+    row->still_converging_pruned = c->pruned.still_converging;
+    row->diverged_step_orig = r->orig.diverged_step;
+    row->diverged_step_pruned = c->pruned.diverged_step;
+}
+
+/* ---- The job ---- */
+
+run_job *run_job_alloc(cfg_run *c, pb_error *err)
+{
+    run_job *j = calloc(1, sizeof *j);
+    size_t L;
+
+    if (!j) {
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    j->cfg = c;
+    if (run_variants_build(c, &j->v, err))
+        goto fail;
+    L = j->v.orig->n_layers;
+    j->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
+                               &c->crit, &(sim_policy){j->v.orig, NULL, NULL}, j->v.n,
+                               j->v.variants, err);
+    if (!j->model)
+        goto fail;
+    j->model->dev_at_orig = c->bound_at_orig;
+    if (c->dist.on && sim_model_set_disturbance(j->model, &c->dist, err))
+        goto fail;
+    /* Results of one block of scenarios, within 256 MiB of traces. */
+    j->block = sim_run_block_size(j->model, (size_t)256 << 20);
+    if (j->block > c->n_scenarios)
+        j->block = c->n_scenarios ? c->n_scenarios : 1;
+    j->data = sim_data_alloc(j->model, j->block, err);
+    if (!j->data)
+        goto fail;
+    j->results = calloc(j->block, sizeof *j->results);
+    j->rows = calloc(j->v.n * c->n_scenarios + 1, sizeof *j->rows);
+    j->csup = calloc((j->v.n + 1) * L + 1, sizeof *j->csup);
+    if (!j->results || !j->rows || !j->csup) {
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t b = 0; b < j->block; b++)
+        if (!(j->results[b] = sim_result_alloc(j->model, err)))
+            goto fail;
+    return j;
+fail:
+    run_job_free(j);
+    return NULL;
+}
+
+int run_job_open(run_job *j, const char *path, pb_error *err)
+{
+    int rc;
+
+    if ((rc = h5_file_create(path, &j->file, err)))
+        return rc;
+    if ((rc = write_header(j->file, j, err))) {
+        h5_file_discard(j->file);
+        j->file = NULL;
+    }
+    return rc;
+}
+
+int run_job_step(run_job *j, pb_error *err)
+{
+    const cfg_run *c = j->cfg;
+    size_t ns = c->n_scenarios, nx = c->plant->type->nx, L = j->v.orig->n_layers;
+    size_t i0 = j->done, n = ns - i0 < j->block ? ns - i0 : j->block;
+    double x0s[SIM_BLOCK * PLANT_NX_MAX];
+    int rc;
+
+    if (!j->file)
+        return pb_error_set(err, PB_EINVAL, "run_job_step: no results file open");
+    if (n > SIM_BLOCK)
+        n = SIM_BLOCK;
+    if (n == 0)
+        return PB_SUCCESS;
+    for (size_t k = 0; k < n; k++)
+        memcpy(x0s + k * nx, c->scenarios[i0 + k].x0, nx * sizeof *x0s);
+    if ((rc = sim_run(j->model, j->data, n, i0, x0s, j->results, err)))
+        return rc;
+    for (size_t k = 0; k < n; k++) {
+        const sim_result *r = j->results[k];
+        for (size_t v = 0; v < j->v.n; v++) {
+            fill_row(j, r, v, i0 + k, &j->rows[v * ns + i0 + k]);
+            if (c->traces && (rc = write_run(j->file, j, r, v, i0 + k, err)))
+                return rc;
+        }
+        /* C_sup over every scenario: the running maxima of each result */
+        for (size_t l = 0; l < L; l++) {
+            j->csup[l] = fmax(j->csup[l], r->C_sup_orig[l]);
+            for (size_t v = 0; v < j->v.n; v++)
+                j->csup[(v + 1) * L + l] = fmax(j->csup[(v + 1) * L + l], r->C_sup[v * L + l]);
+        }
+    }
+    j->done += n;
+    return PB_SUCCESS;
+}
+
+int run_job_commit(run_job *j, pb_error *err)
+{
+    size_t L = j->v.orig->n_layers, ns = j->cfg->n_scenarios;
+    double *zeros;
+    int rc;
+
+    if (!j->file || j->done < ns)
+        return pb_error_set(err, PB_EINVAL, "run_job_commit: %zu of %zu scenarios simulated",
+                            j->done, ns);
+    if (!(zeros = calloc(L, sizeof *zeros)))
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    rc = write_policy(j->file, "/policies/original", j->v.orig, zeros, j->csup, err);
+    free(zeros);
+    for (size_t v = 0; rc == PB_SUCCESS && v < j->v.n; v++) {
+        char g[128];
+        snprintf(g, sizeof g, "/policies/%s", j->v.variants[v].label);
+        rc = write_policy(j->file, g, j->v.nets[v], j->model->pair[v]->dW_norm,
+                          j->csup + (v + 1) * L, err);
+    }
+    if (rc == PB_SUCCESS)
+        rc = h5_table_write(j->file, "/summary", run_row_columns, run_row_n_columns,
+                            sizeof(run_row), j->v.n * ns, j->rows, err);
+    if (rc)
+        return rc;
+    rc = h5_file_commit(j->file, err);
+    j->file = NULL; /* committed or discarded by h5_file_commit */
+    return rc;
+}
+
+long long run_job_violations(const run_job *j)
+{
+    long long viol = 0;
+    for (size_t i = 0; i < j->v.n * j->cfg->n_scenarios; i++)
+        viol += j->rows[i].violations;
+    return viol;
+}
+
+void run_job_free(run_job *j)
+{
+    if (!j)
+        return;
+    h5_file_discard(j->file);
+    for (size_t b = 0; j->results && b < j->block; b++)
+        sim_result_free(j->results[b]);
+    free(j->results);
+    free(j->rows);
+    free(j->csup);
+    sim_data_free(j->data);
+    sim_model_free(j->model);
+    run_variants_free(&j->v);
+    free(j);
+}

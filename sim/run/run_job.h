@@ -1,0 +1,115 @@
+/* run_job.h: `prunebound run` as library calls: the original policy of a
+ * config and its pruned variants (run_variants), and one run of every
+ * scenario with every variant into the results file of docs/RESULTS.md
+ * (run_job).  The caller owns the loop over blocks of scenarios:
+ *
+ *     run_job *j = run_job_alloc(cfg, &err);
+ *     run_job_open(j, path, &err);
+ *     while (j->done < cfg->n_scenarios)
+ *         run_job_step(j, &err);          (progress between steps)
+ *     run_job_commit(j, &err);
+ *     run_job_free(j);
+ *
+ * Every call returns PB_SUCCESS or a negative code with the message in err
+ * (naming the config line where the config is at fault). */
+#ifndef PB_SIM_RUN_RUN_JOB_H
+#define PB_SIM_RUN_RUN_JOB_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "h5_write.h"
+#include "mlp.h"
+#include "pb_error.h"
+#include "sim.h"
+
+/* ---- Variants ---- */
+
+/* The policy of a config and every configured pruned variant. */
+typedef struct run_variants {
+    mlp *orig;
+    size_t n;
+    mlp **nets;            /* [n] */
+    sim_variant *variants; /* [n]; variants[v].net is nets[v] */
+    size_t n_calib;        /* calibration states the pruning used (0: none needed) */
+    char note[512];        /* what an importer noted of the policy file ("" = nothing) */
+} run_variants;
+
+/* Loads (imports, or trains by imitation of the plant's LQR expert) the
+ * policy of c, draws the calibration states when a method needs them
+ * (calibration.file, or the engine's noisy rollouts from the scenarios) and
+ * prunes it with every (method, sparsity) of c's pruning list, labelled as
+ * docs/CONFIG.md says.  `run` and `montecarlo` both build their variants
+ * here.  On success out owns everything (run_variants_free); on failure out
+ * holds nothing. */
+int run_variants_build(cfg_run *c, run_variants *out, pb_error *err);
+
+/* Frees what run_variants_build made; a zeroed struct is a no-op. */
+void run_variants_free(run_variants *v);
+
+/* ---- The summary row ---- */
+
+/* One row of /summary: one per (variant, scenario).  run_row_columns is the
+ * one definition of its HDF5 layout, for the writer and every reader. */
+typedef struct run_row {
+    char label[SIM_LABEL_MAX];
+    char method[32];
+    double sparsity;
+    char pattern[16];
+    long long scenario;
+    char scenario_name[64];
+    double max_dev_actual, max_dev_bound, tightness;
+    long long violations;
+    long long attained;
+    double max_traj_dev;
+    double rms_track_orig, rms_track_pruned;
+    double tail_err_orig, tail_err_pruned;
+    long long outcome_orig, outcome_pruned; /* sim_outcome */
+    long long still_converging_orig, still_converging_pruned;
+    long long diverged_step_orig, diverged_step_pruned;
+} run_row;
+
+extern const h5_column run_row_columns[];
+extern const size_t run_row_n_columns;
+
+/* ---- A run ---- */
+
+typedef struct run_job {
+    cfg_run *cfg;          /* borrowed: outlives the job */
+    run_variants v;        /* owned */
+    sim_model *model;      /* the closed loop of every variant (sim.h) */
+    sim_data *data;
+    size_t block;          /* scenarios per step (traces within 256 MiB) */
+    sim_result **results;  /* [block] */
+    run_row *rows;         /* [v.n x cfg->n_scenarios], row v * n_scenarios + i */
+    size_t done;           /* scenarios simulated so far */
+    h5_file *file;         /* the results file being written (NULL before open) */
+    double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */
+} run_job;
+
+/* Builds the variants (run_variants_build), the engine model and its data.
+ * NULL on failure with the reason in err. */
+run_job *run_job_alloc(cfg_run *c, pb_error *err);
+
+/* Creates path's temporary file (path.tmp) and writes the root attributes
+ * and /plant.  The parent folder must exist (PB_EIO otherwise). */
+int run_job_open(run_job *j, const char *path, pb_error *err);
+
+/* Simulates the next block of scenarios (at most j->block) with the
+ * original and every variant, fills their rows and, with output.traces,
+ * writes their /runs groups.  j->done advances. */
+int run_job_step(run_job *j, pb_error *err);
+
+/* After the last step: /policies (with dW_spectral_norm and C_sup) and
+ * /summary, then the temporary file is renamed to its path. */
+int run_job_commit(run_job *j, pb_error *err);
+
+/* Steps whose deviation exceeded its bound beyond rounding, over every row
+ * (0 unless something is wrong: docs/BOUNDS.md). */
+long long run_job_violations(const run_job *j);
+
+/* Frees the job; an uncommitted results file is discarded (nothing is left
+ * behind).  NULL is a no-op. */
+void run_job_free(run_job *j);
+
+#endif
