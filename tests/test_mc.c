@@ -1150,10 +1150,11 @@ static void test_cli_run_equals_montecarlo(void)
         "            x, y = np.asarray(r[v][name]), np.asarray(b[0][name])\n"
         "            assert x.tobytes() == y.tobytes(), (v, j, name, x, y)\n"
         "assert sorted(set(r['outcome_pruned'])) == [0, 1, 2], r['outcome_pruned']\n"
-        "print('same')\n";
+        "still = int(r[0]['still_converging_orig']) + int(r['still_converging_pruned'].sum())\n"
+        "print('same still=%d' % still)\n";
     static const char *integ[] = {"", "--set 'simulation.integrator.method=\"rk4fixed\"' "
                                       "--set simulation.integrator.substeps=8"};
-    char cfg[1300], rres[1300], mres[1300], args[8192], out[OUT_MAX];
+    char cfg[1300], rres[1300], mres[1300], args[8192], out[OUT_MAX], rout[OUT_MAX];
 
     fixtures();
     snprintf(cfg, sizeof cfg, "%s",
@@ -1168,7 +1169,7 @@ static void test_cli_run_equals_montecarlo(void)
         /* radius 1 rad: the 90 % twin diverges, the 75 % one stays bounded */
         snprintf(args, sizeof args, "run '%s' -o '%s' --set criterion.radius=1.0 %s", cfg, rres,
                  integ[i]);
-        CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+        CU_ASSERT_EQUAL_FATAL(run(args, rout, sizeof rout), 0);
         snprintf(args, sizeof args,
                  "montecarlo '%s' -o '%s' --threads 2 --set criterion.radius=1.0 %s", cfg, mres,
                  integ[i]);
@@ -1178,6 +1179,16 @@ static void test_cli_run_equals_montecarlo(void)
         if (rc)
             fprintf(stderr, "\n%s\n", out);
         CU_ASSERT_EQUAL(rc, 0);
+        /* run's note counts the still-converging loops of its file, each
+         * scenario's original loop once (absent for none) */
+        {
+            const char *w = strstr(out, "still="), *note = strstr(rout, "note: ");
+            long want = w ? strtol(w + 6, NULL, 10) : -1, got = note ? strtol(note + 6, NULL, 10) : 0;
+            CU_ASSERT(w != NULL);
+            CU_ASSERT_EQUAL(got, want);
+            if (getenv("PB_TEST_VERBOSE"))
+                fprintf(stderr, "  still converging: %ld in the file, %ld in the note\n", want, got);
+        }
     }
 }
 
