@@ -16,4 +16,9 @@ apt-get install -y -qq \
     python3 python3-numpy python3-scipy python3-h5py python3-onnx python3-mpmath \
     libopenmpi-dev openmpi-bin \
     valgrind clang libclang-rt-14-dev >/dev/null
+# The Numba and PyTorch peers of bench/run (large; not needed to build or test):
+# PB_BENCH_PEERS=1 scripts/install-deps.sh
+if [ "${PB_BENCH_PEERS:-0}" = 1 ]; then
+    apt-get install -y -qq python3-numba python3-torch >/dev/null
+fi
 echo "install-deps.sh: all packages installed"

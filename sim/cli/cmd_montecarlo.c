@@ -144,7 +144,8 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
                g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
                g->max_dev_bound, g->violations, g->certified_fraction);
         viol += g->violations;
-        still += g->still_converging_orig + g->still_converging_pruned;
+        /* every row of a sample shares its original loop: count that once */
+        still += (v == 0 ? g->still_converging_orig : 0) + g->still_converging_pruned;
     }
     printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
            c->mc->samples, s->v.n, viol, path);

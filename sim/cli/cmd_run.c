@@ -50,7 +50,7 @@ static void print_criterion(const cfg_run *c)
 static void print_table(const run_job *s, const char *out_path)
 {
     size_t ns = s->cfg->n_scenarios;
-    long long total = 0;
+    long long total = 0, still = 0;
 
     print_criterion(s->cfg);
     printf("%-24s %11s %11s %9s %5s %11s %11s %11s %11s\n", "variant", "max_bound", "max_actual",
@@ -67,6 +67,8 @@ static void print_table(const run_job *s, const char *out_path)
             viol += row->violations;
             oc[row->outcome_orig]++;
             pc[row->outcome_pruned]++;
+            /* the original loop of a scenario is the same in every row: counted once */
+            still += (v == 0 ? row->still_converging_orig : 0) + row->still_converging_pruned;
             if (row->outcome_orig != SIM_DIVERGED && row->outcome_pruned != SIM_DIVERGED) {
                 ro += row->rms_track_orig;
                 rp += row->rms_track_pruned;
@@ -88,6 +90,10 @@ static void print_table(const run_job *s, const char *out_path)
     }
     printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
            s->v.n, ns, total, out_path);
+    if (still)
+        printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
+               "(columns still_converging_*): a longer simulation.horizon may converge them\n",
+               still, s->cfg->horizon);
 }
 
 /* Creates the parent folder of path when it is missing (one level). */

@@ -358,6 +358,104 @@ static void test_pool_error_first_sample(void)
     lib_teardown(&f);
 }
 
+/* The stale-limits regression through Monte Carlo: a study that randomises
+ * the pendulum's theta_max (nominal 1 rad, +-50 %) must judge every sample
+ * against its own drawn limit, on the per-lane (GSL rk4) and the batched
+ * (rk4fixed) paths, on 2 threads over blocks that reuse their workspaces.
+ * The oracle runs each sample alone on a fresh model whose NOMINAL
+ * theta_max is the drawn value (no per-lane parameters); the same oracle
+ * with the nominal 1 rad disagrees on some samples, so the test would see
+ * limits that stayed at the nominal value. */
+static void test_randomised_limits(void)
+{
+    enum { N = 150, NV = 2 };
+    static const char *methods[] = {"rk4", "rk4fixed"};
+    static mc_row rows[N * NV];
+    static double x0s[N * 2], ps[N];
+
+    for (size_t mi = 0; mi < 2; mi++) {
+        lib_fixture f;
+        plant_integrator integ;
+        sim_ref ref;
+        double zero[2] = {0.0, 0.0};
+        size_t i_tmax, sensitive = 0, cut = 0;
+        sim_model *m;
+        mc_pool *pool;
+
+        lib_setup(&f);
+        i_tmax = (size_t)plant_param_index(f.pl->type, "theta_max");
+        f.pl->p[i_tmax] = 1.0;
+        plant_integrator_init(&integ);
+        snprintf(integ.method, sizeof integ.method, "%s", methods[mi]);
+        integ.substeps = 4;
+        sim_ref_init_setpoint(&ref, 2, zero);
+        m = model_new(f.pl, &integ, 0.05, 1.5, &ref, 0.05, 100.0, f.orig, NV, f.v);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        CU_ASSERT_EQUAL(m->batched, mi == 1);
+        f.s.model = m;
+        f.o.samples = N;
+        f.o.input_noise = 0.0;
+        f.o.meas_noise = 0.0;
+        snprintf(f.o.params[0].name, sizeof f.o.params[0].name, "theta_max");
+        f.o.params[0].index = i_tmax;
+        f.o.params[0].rel = 0.5;
+        CU_ASSERT_EQUAL_FATAL(mc_options_validate(&f.o, f.pl, NULL), 0);
+        pool = mc_pool_alloc(&f.s, 2, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+        CU_ASSERT_EQUAL_FATAL(mc_pool_run(pool, 0, N, rows, x0s, ps, NULL, NULL), 0);
+        mc_pool_free(pool);
+
+        for (size_t i = 0; i < N; i++) {
+            long want[2][1 + NV]; /* [drawn limit, nominal limit][policy] */
+            CU_ASSERT(ps[i] >= 0.5 && ps[i] <= 1.5);
+            for (size_t lim = 0; lim < 2; lim++) {
+                plant *q = plant_alloc(f.pl->type);
+                sim_model *mq;
+                sim_lanes *d;
+                const sim_row *row;
+                CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+                memcpy(q->p, f.pl->p, f.pl->type->np * sizeof *q->p);
+                q->p[i_tmax] = lim == 0 ? ps[i] : 1.0;
+                mq = model_new(q, &integ, 0.05, 1.5, &ref, 0.05, 100.0, f.orig, NV, f.v);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(mq);
+                d = sim_lanes_alloc(mq, 1, NULL);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+                CU_ASSERT_EQUAL_FATAL(
+                    sim_lanes_start(mq, d, &(sim_block){1, x0s + 2 * i, NULL, NULL, NULL}, NULL), 0);
+                row = sim_lanes_row(d);
+                for (size_t k = 0; k <= mq->n_steps; k++) {
+                    sim_lanes_eval(mq, d);
+                    if (k < mq->n_steps)
+                        CU_ASSERT_EQUAL_FATAL(sim_lanes_advance(mq, d, NULL), 0);
+                }
+                for (size_t l = 0; l <= NV; l++)
+                    want[lim][l] = row->tracks[l].diverged_step;
+                sim_lanes_free(d);
+                sim_model_free(mq);
+                plant_free(q);
+            }
+            for (size_t v = 0; v < NV; v++) {
+                const mc_row *r = &rows[i * NV + v];
+                CU_ASSERT_EQUAL(r->diverged_step_orig, want[0][0]);
+                CU_ASSERT_EQUAL(r->diverged_step_pruned, want[0][1 + v]);
+            }
+            for (size_t l = 0; l <= NV; l++) {
+                sensitive += want[0][l] != want[1][l];
+                cut += want[0][l] > 0;
+            }
+        }
+        /* Some loops leave their drawn limit after row 0, and the limit
+         * matters: with the nominal one some divergence steps differ. */
+        CU_ASSERT(cut > 0);
+        CU_ASSERT(sensitive > 0);
+        if (getenv("PB_TEST_VERBOSE"))
+            fprintf(stderr, "  %s: %zu loops cut after row 0, %zu depend on the drawn limit\n",
+                    methods[mi], cut, sensitive);
+        sim_model_free(m);
+        lib_teardown(&f);
+    }
+}
+
 /* A sample's rows depend on its index alone: run alone on a fresh workspace,
  * or as the 7th of a chunk starting at 30 on 3 threads, or after other
  * samples on the same workspace, it gives the same bytes. */
@@ -592,7 +690,7 @@ static const char *PY_AGG =
 
 static void test_cli_study_and_aggregates(void)
 {
-    char cfg[1300], res[1300], r2[1300], r4[1300];
+    char cfg[1300], res[1300], r2[1300], r3[1300], r4[1300];
     char args[8192], out[OUT_MAX], pargs[2048];
     int rc;
 
@@ -600,6 +698,7 @@ static void test_cli_study_and_aggregates(void)
     snprintf(cfg, sizeof cfg, "%s", write_cfg("box.cfg", NULL, NULL, MC_BOX));
     snprintf(res, sizeof res, "%s", pb_test_path("box1.h5"));
     snprintf(r2, sizeof r2, "%s", pb_test_path("box2.h5"));
+    snprintf(r3, sizeof r3, "%s", pb_test_path("box3.h5"));
     snprintf(r4, sizeof r4, "%s", pb_test_path("box4.h5"));
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 1", cfg, res);
     rc = run(args, out, sizeof out);
@@ -614,12 +713,18 @@ static void test_cli_study_and_aggregates(void)
     if (rc != 0)
         fprintf(stderr, "\n%s\n", out);
     CU_ASSERT_EQUAL(rc, 0);
-    /* 2 and 4 threads: the same bytes. */
+    /* 2, 3 and 4 threads: the same bytes.  Each chunk of 16 samples runs as
+     * blocks of 16 (1 thread), 8 + 8 (2), 6 + 6 + 4 (3) or 4 x 4 (4); the
+     * last chunk of 8 as 3 + 3 + 2 on 3 threads: uneven blocks whose
+     * boundaries fall where no other thread count puts one. */
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 2", cfg, r2);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 3", cfg, r3);
     CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 4", cfg, r4);
     CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
     CU_ASSERT(same_files(res, r2));
+    CU_ASSERT(same_files(res, r3));
     CU_ASSERT(same_files(res, r4));
 }
 
@@ -1045,10 +1150,11 @@ static void test_cli_run_equals_montecarlo(void)
         "            x, y = np.asarray(r[v][name]), np.asarray(b[0][name])\n"
         "            assert x.tobytes() == y.tobytes(), (v, j, name, x, y)\n"
         "assert sorted(set(r['outcome_pruned'])) == [0, 1, 2], r['outcome_pruned']\n"
-        "print('same')\n";
+        "still = int(r[0]['still_converging_orig']) + int(r['still_converging_pruned'].sum())\n"
+        "print('same still=%d' % still)\n";
     static const char *integ[] = {"", "--set 'simulation.integrator.method=\"rk4fixed\"' "
                                       "--set simulation.integrator.substeps=8"};
-    char cfg[1300], rres[1300], mres[1300], args[8192], out[OUT_MAX];
+    char cfg[1300], rres[1300], mres[1300], args[8192], out[OUT_MAX], rout[OUT_MAX];
 
     fixtures();
     snprintf(cfg, sizeof cfg, "%s",
@@ -1063,7 +1169,7 @@ static void test_cli_run_equals_montecarlo(void)
         /* radius 1 rad: the 90 % twin diverges, the 75 % one stays bounded */
         snprintf(args, sizeof args, "run '%s' -o '%s' --set criterion.radius=1.0 %s", cfg, rres,
                  integ[i]);
-        CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+        CU_ASSERT_EQUAL_FATAL(run(args, rout, sizeof rout), 0);
         snprintf(args, sizeof args,
                  "montecarlo '%s' -o '%s' --threads 2 --set criterion.radius=1.0 %s", cfg, mres,
                  integ[i]);
@@ -1073,6 +1179,16 @@ static void test_cli_run_equals_montecarlo(void)
         if (rc)
             fprintf(stderr, "\n%s\n", out);
         CU_ASSERT_EQUAL(rc, 0);
+        /* run's note counts the still-converging loops of its file, each
+         * scenario's original loop once (absent for none) */
+        {
+            const char *w = strstr(out, "still="), *note = strstr(rout, "note: ");
+            long want = w ? strtol(w + 6, NULL, 10) : -1, got = note ? strtol(note + 6, NULL, 10) : 0;
+            CU_ASSERT(w != NULL);
+            CU_ASSERT_EQUAL(got, want);
+            if (getenv("PB_TEST_VERBOSE"))
+                fprintf(stderr, "  still converging: %ld in the file, %ld in the note\n", want, got);
+        }
     }
 }
 
@@ -1158,6 +1274,7 @@ static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scip
 static const pb_test_case lib_tests[] = {
     {"threads_1_2_3_bit_identical_unaligned_blocks", test_threads_bit_identical},
     {"pool_error_first_sample", test_pool_error_first_sample},
+    {"randomised_limits", test_randomised_limits},
     {"streams_per_sample", test_streams_per_sample},
     {"outcomes_known", test_outcomes_known},
     {"outcomes_shipped_policy", test_outcomes_shipped_policy},
