@@ -267,6 +267,20 @@ int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long l
     return rc;
 }
 
+int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, size_t n,
+                          const long long v[], pb_error *err)
+{
+    hsize_t dim = n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    int rc;
+
+    if (space < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot create a dataspace", f->tmp);
+    rc = attr_write(f, obj_path, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, space, v, err);
+    H5Sclose(space);
+    return rc;
+}
+
 int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err)
 {

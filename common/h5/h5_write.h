@@ -59,6 +59,9 @@ int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t
                       const double v[], pb_error *err);
 int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
                       pb_error *err);
+/* A vector of n integers (n >= 1). */
+int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, size_t n,
+                          const long long v[], pb_error *err);
 int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err);
 

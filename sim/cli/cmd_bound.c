@@ -1,18 +1,15 @@
 /* cmd_bound.c: `prunebound bound -m ORIGINAL.h5 -p PRUNED.h5 -s STATES.h5 -o OUT.h5`:
  * on logged states, the actual action deviation of a policy pair and the
  * forward-pass and closed-form bounds of docs/BOUNDS.md (multi-layer
- * telescoping sum when several layers differ; bias changes covered). */
+ * telescoping sum when several layers differ; bias changes covered), through
+ * sim/certify/certify_states.h. */
 #define _POSIX_C_SOURCE 200809L
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hdf5.h>
-
-#include "bounds.h"
+#include "certify_states.h"
 #include "cli_args.h"
-#include "mlp.h"
 #include "mlp_io.h"
 
 static const char *const bound_usage =
@@ -44,159 +41,15 @@ static const char *const bound_usage =
     "Exit status: 0 success; 2 bad usage, unreadable or mismatched input; 1 an\n"
     "internal failure, including a true bound violation (a bug: please report it).\n";
 
-/* ---- HDF5 output ---- */
-
-static int write_vec(hid_t f, const char *name, size_t n, const double *v)
-{
-    hsize_t dims[1] = {n}, chunk[1] = {n < 4096 ? n : 4096};
-    hid_t s = H5Screate_simple(1, dims, NULL), pl = H5Pcreate(H5P_DATASET_CREATE), d;
-    int ok;
-    H5Pset_chunk(pl, 1, chunk);
-    H5Pset_deflate(pl, 4);
-    d = H5Dcreate2(f, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, pl, H5P_DEFAULT);
-    ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Pclose(pl);
-    H5Sclose(s);
-    return ok;
-}
-
-static int attr_f64(hid_t f, const char *name, size_t n, const double *v)
-{
-    hsize_t dims[1] = {n};
-    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL), a;
-    int ok;
-    a = H5Acreate2(f, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-    ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    return ok;
-}
-
-static int attr_i64(hid_t f, const char *name, size_t n, const long long *v)
-{
-    hsize_t dims[1] = {n};
-    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL), a;
-    int ok;
-    a = H5Acreate2(f, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-    ok = a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    return ok;
-}
-
-static int attr_str(hid_t f, const char *name, const char *v)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a;
-    int ok;
-    H5Tset_size(t, strlen(v) + 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    a = H5Acreate2(f, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    ok = a >= 0 && H5Awrite(a, t, v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    return ok;
-}
-
-/* Everything a result file holds. */
-typedef struct bound_result {
-    size_t n, n_layers;
-    const double *actual, *actual_err, *bound, *closed, *tight; /* [n] */
-    const double *dWn, *dbn;                        /* [n_layers] */
-    const long long *changed;                       /* [n_layers] 0/1 */
-    double gain, max_actual, max_bound, max_closed, med_tight, max_tight;
-    long long violations, attained;
-    const char *mpath, *ppath, *spath;
-} bound_result;
-
-static const char bound_form[] =
-    "dev_bound = g * sum_k D^_k (||W^_k - W_k||_2 ||h_k(s)|| + ||b^_k - b_k||), "
-    "D^_k = l_k prod_{j>k} l_j ||W^_j||_2 (pruned network downstream), h_k of the original; "
-    "dev_bound_closed: ||h_k(s)|| -> eta_k(||s||); docs/BOUNDS.md";
-
-/* Writes r to path atomically (path.tmp, renamed when complete). */
-static int result_write(const char *path, const bound_result *r, pb_error *err)
-{
-    size_t len = strlen(path) + 5;
-    char *tmp = malloc(len);
-    hid_t f;
-    int ok;
-
-    if (!tmp)
-        return pb_error_set(err, PB_ENOMEM, "out of memory");
-    snprintf(tmp, len, "%s.tmp", path);
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        pb_error_set(err, PB_EIO, "%s: cannot create", tmp);
-        free(tmp);
-        return PB_EIO;
-    }
-    {
-        long long n = (long long)r->n, L = (long long)r->n_layers, one = 1;
-        ok = write_vec(f, "dev_actual", r->n, r->actual) &&
-             write_vec(f, "dev_actual_err", r->n, r->actual_err) &&
-             write_vec(f, "dev_bound", r->n, r->bound) &&
-             write_vec(f, "dev_bound_closed", r->n, r->closed) &&
-             write_vec(f, "tightness", r->n, r->tight) && attr_str(f, "format", "prunebound-bound") &&
-             attr_i64(f, "format_version", 1, &one) && attr_str(f, "tool_version", PB_VERSION) &&
-             attr_str(f, "original", r->mpath) && attr_str(f, "pruned", r->ppath) &&
-             attr_str(f, "states", r->spath) && attr_i64(f, "n_states", 1, &n) &&
-             attr_i64(f, "n_layers", 1, &L) && attr_str(f, "bound_form", bound_form) &&
-             attr_f64(f, "output_gain", 1, &r->gain) &&
-             attr_i64(f, "layer_changed", r->n_layers, r->changed) &&
-             attr_f64(f, "dW_spectral_norm", r->n_layers, r->dWn) &&
-             attr_f64(f, "db_norm", r->n_layers, r->dbn) &&
-             attr_f64(f, "max_dev_actual", 1, &r->max_actual) &&
-             attr_f64(f, "max_dev_bound", 1, &r->max_bound) &&
-             attr_f64(f, "max_dev_bound_closed", 1, &r->max_closed) &&
-             attr_f64(f, "median_tightness", 1, &r->med_tight) &&
-             attr_f64(f, "max_tightness", 1, &r->max_tight) &&
-             attr_i64(f, "violations", 1, &r->violations) &&
-             attr_i64(f, "attained_to_rounding", 1, &r->attained) &&
-             attr_str(f, "bound_arithmetic", BOUNDS_ARITHMETIC);
-    }
-    ok = H5Fclose(f) >= 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        pb_error_set(err, PB_EIO, "%s: cannot write the result", path);
-        free(tmp);
-        return PB_EIO;
-    }
-    free(tmp);
-    return PB_SUCCESS;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v (n >= 1) via a sorted copy in w. */
-static double median(size_t n, const double *v, double *w)
-{
-    memcpy(w, v, n * sizeof *w);
-    qsort(w, n, sizeof *w, cmp_double);
-    return n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
-}
-
 int cmd_bound(int argc, char **argv)
 {
     const char *mpath = NULL, *ppath = NULL, *spath = NULL, *opath = NULL;
     mlp *m = NULL, *p = NULL;
-    bounds_model *bm = NULL;
-    bounds_pair *pair = NULL;
-    mlp_work *wo = NULL, *wp = NULL;
-    double *X = NULL, *buf = NULL;
-    long long *changed = NULL;
-    size_t n = 0, L;
+    certify_states *r = NULL;
+    double *X = NULL;
+    size_t n = 0;
     pb_error err;
-    int status, rc = 1;
+    int rc = 1, tty;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
@@ -222,125 +75,69 @@ int cmd_bound(int argc, char **argv)
     }
     if (!mpath || !ppath || !spath || !opath)
         return cli_usage_error(argv[0], "-m, -p, -s and -o are all required");
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
-    if ((status = mlp_read_h5(mpath, &m, &err)) || (status = mlp_read_h5(ppath, &p, &err))) {
-        rc = cli_fail(argv[0], &err);
-        goto cleanup;
-    }
-    if ((status = bounds_pair_check(m, p, &err))) {
+    if (mlp_read_h5(mpath, &m, &err) || mlp_read_h5(ppath, &p, &err))
+        goto fail;
+    if (bounds_pair_check(m, p, &err)) {
         pb_error_prefix(&err, "%s and %s: ", mpath, ppath);
-        rc = cli_fail(argv[0], &err);
-        goto cleanup;
+        goto fail;
     }
-    if ((status = mlp_states_read_h5(spath, m->n_in, &X, &n, &err))) {
-        rc = cli_fail(argv[0], &err);
-        goto cleanup;
-    }
-    L = m->n_layers;
-    /* buf: hco, hcp [L + 1 each], hn, eta [L each], then actual, err, bound, closed, tight,
-     * sorted [n each] */
-    buf = malloc((4 * L + 2 + 6 * n) * sizeof *buf);
-    changed = calloc(L, sizeof *changed);
-    if (!buf || !changed) {
-        pb_error_set(&err, PB_ENOMEM, "out of memory for %zu states", n);
-        rc = cli_fail(argv[0], &err);
-        goto cleanup;
-    }
-    if (!(bm = bounds_model_alloc(m, &err)) || !(pair = bounds_pair_alloc(m, bm, p, &err)) ||
-        !(wo = mlp_work_alloc(m, 1, &err)) || !(wp = mlp_work_alloc(p, 1, &err))) {
-        rc = cli_fail(argv[0], &err);
-        goto cleanup;
-    }
-    {
-        double *hco = buf, *hcp = buf + L + 1, *hn = buf + 2 * L + 2, *eta = buf + 3 * L + 2;
-        double *actual = buf + 4 * L + 2, *aerr = actual + n, *bound = aerr + n;
-        double *closed = bound + n, *tight = closed + n, *sorted = tight + n;
-        double u[m->n_out], uh[m->n_out];
-        const double *ho[L + 1], *hp[L + 1];
-        bound_result r = {0};
-        int bias = 0, tty = n >= 100000 && cli_stderr_is_tty();
-
-        for (size_t k = 0; k < L; k++) {
-            changed[k] = pair->changed[k];
-            bias |= pair->db_norm[k] > 0.0;
-        }
-        /* The loop over states: two forward passes, the bounds from norms. */
-        for (size_t i = 0; i < n; i++) {
-            bounds_point pt;
-            if (tty && i % 4096 == 0)
-                fprintf(stderr, "\rprunebound bound: %3zu%% of %zu states", 100 * i / n, n);
-            mlp_eval(p, wp, X + i * m->n_in, uh);
-            mlp_eval(m, wo, X + i * m->n_in, u);
-            for (size_t j = 0; j <= L; j++) {
-                ho[j] = mlp_work_hidden(wo, j);
-                hp[j] = mlp_work_hidden(wp, j);
-            }
-            bounds_pass_norms(bm, ho, hco);
-            bounds_pass_norms(pair->pruned, hp, hcp);
-            bounds_pair_eval(pair, hco, u, hcp, uh, hn, eta, &pt);
-            actual[i] = pt.actual;
-            aerr[i] = pt.actual_err;
-            bound[i] = pt.bound;
-            closed[i] = pt.bound_closed;
-            tight[i] = bound[i] > 0.0 ? actual[i] / bound[i] : (actual[i] > 0.0 ? INFINITY : 0.0);
-            r.violations += pt.verdict == BOUNDS_VIOLATED;
-            r.attained += pt.verdict == BOUNDS_ATTAINED;
-            r.max_actual = fmax(r.max_actual, actual[i]);
-            r.max_bound = fmax(r.max_bound, bound[i]);
-            r.max_closed = fmax(r.max_closed, closed[i]);
-            r.max_tight = fmax(r.max_tight, tight[i]);
-        }
+    if (mlp_states_read_h5(spath, m->n_in, &X, &n, &err) ||
+        !(r = certify_states_alloc(m, p, n, X, &err)))
+        goto fail;
+    /* The loop over states, in steps with a progress line on a terminal. */
+    tty = n >= 100000 && cli_stderr_is_tty();
+    while (r->done < n) {
         if (tty)
-            fprintf(stderr, "\r%60s\r", "");
-        r.med_tight = median(n, tight, sorted);
-        r.n = n, r.n_layers = L, r.actual = actual, r.actual_err = aerr, r.bound = bound;
-        r.closed = closed, r.tight = tight, r.dWn = pair->dW_norm, r.dbn = pair->db_norm;
-        r.changed = changed, r.gain = bm->gain;
-        r.mpath = mpath, r.ppath = ppath, r.spath = spath;
-        if ((status = result_write(opath, &r, &err))) {
-            rc = cli_fail(argv[0], &err);
-            goto cleanup;
-        }
-
-        printf("%zu states; layers changed:", n);
-        if (!pair->n_changed)
-            printf(" none (the policies have equal weights and biases)");
-        for (size_t k = 0; k < L; k++)
-            if (changed[k])
-                printf(" %zu (||dW||_2 <= %.4g%s)", k + 1, pair->dW_norm[k],
-                       pair->db_norm[k] > 0 ? ", bias changed" : "");
-        printf("\n%s  output gain %.4g\n", bias ? "  bias changes are included in the bound\n" : "",
-               bm->gain);
-        printf("  max dev_actual        %.6g\n", r.max_actual);
-        printf("  max dev_bound         %.6g   (forward pass%s)\n", r.max_bound,
-               pair->n_changed > 1 ? ", telescoping sum over the changed layers" : "");
-        printf("  max dev_bound_closed  %.6g\n", r.max_closed);
-        printf("  tightness actual/bound: median %.4g, max %.4g\n", r.med_tight, r.max_tight);
-        printf("  attained to rounding  %lld   (dev_actual above a bound by less than its rounding "
-               "error dev_actual_err)\n",
-               r.attained);
-        printf("  violations            %lld\n", r.violations);
-        printf("wrote %s\n", opath);
-        rc = 0;
-        if (r.violations) {
-            fprintf(stderr,
-                    "prunebound %s: %lld state(s) where the deviation exceeds a bound by more "
-                    "than its rounding error: this is a bug, please report it with the three "
-                    "input files\n",
-                    argv[0], r.violations);
-            rc = 1;
-        }
+            fprintf(stderr, "\rprunebound bound: %3zu%% of %zu states", 100 * r->done / n, n);
+        certify_states_step(r, 4096);
     }
+    if (tty)
+        fprintf(stderr, "\r%60s\r", "");
+    certify_states_finish(r);
+    if (certify_states_write(r, opath, &(certify_states_names){mpath, ppath, spath}, &err))
+        goto fail;
+
+    printf("%zu states; layers changed:", n);
+    if (!r->pair->n_changed)
+        printf(" none (the policies have equal weights and biases)");
+    for (size_t k = 0; k < m->n_layers; k++)
+        if (r->changed[k])
+            printf(" %zu (||dW||_2 <= %.4g%s)", k + 1, r->pair->dW_norm[k],
+                   r->pair->db_norm[k] > 0 ? ", bias changed" : "");
+    printf("\n");
+    for (size_t k = 0; k < m->n_layers; k++)
+        if (r->pair->db_norm[k] > 0.0) {
+            printf("  bias changes are included in the bound\n");
+            break;
+        }
+    printf("  output gain %.4g\n", r->bm->gain);
+    printf("  max dev_actual        %.6g\n", r->max_actual);
+    printf("  max dev_bound         %.6g   (forward pass%s)\n", r->max_bound,
+           r->pair->n_changed > 1 ? ", telescoping sum over the changed layers" : "");
+    printf("  max dev_bound_closed  %.6g\n", r->max_closed);
+    printf("  tightness actual/bound: median %.4g, max %.4g\n", r->median_tight, r->max_tight);
+    printf("  attained to rounding  %lld   (dev_actual above a bound by less than its rounding "
+           "error dev_actual_err)\n",
+           r->attained);
+    printf("  violations            %lld\n", r->violations);
+    printf("wrote %s\n", opath);
+    rc = 0;
+    if (r->violations) {
+        fprintf(stderr,
+                "prunebound %s: %lld state(s) where the deviation exceeds a bound by more "
+                "than its rounding error: this is a bug, please report it with the three "
+                "input files\n",
+                argv[0], r->violations);
+        rc = 1;
+    }
+    goto cleanup;
+fail:
+    rc = cli_fail(argv[0], &err);
 cleanup:
-    mlp_work_free(wo);
-    mlp_work_free(wp);
-    bounds_pair_free(pair);
-    bounds_model_free(bm);
+    certify_states_free(r);
     mlp_free(m);
     mlp_free(p);
     free(X);
-    free(buf);
-    free(changed);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* cmd_certify.c: `prunebound certify -m POLICY --eps E (--box ... | --radius R)`:
  * per layer the admissible ||dW_k||_2 that keeps ||pi - pi^|| <= eps on a
- * set of states (docs/BOUNDS.md section 5), and per pruning method the
- * largest sparsity whose perturbation meets it (single layer, and all
- * selected layers together through the telescoping sum). */
+ * set of states, and per pruning method the largest sparsity whose
+ * perturbation meets it (sim/certify/certify.h; docs/BOUNDS.md section 5).
+ * --json prints one document built with jansson. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -10,15 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include <hdf5.h>
+#include <jansson.h>
 
-#include "bounds.h"
+#include "certify.h"
 #include "cli_args.h"
-#include "mlp.h"
 #include "mlp_io.h"
-#include "prune.h"
 
 static const char *const certify_usage =
     "usage: prunebound certify -m POLICY.h5 --eps E (--box LO,HI,LO,HI,... | --radius R\n"
@@ -73,143 +69,121 @@ static int parse_list(const char *s, double v[], size_t cap, size_t *n)
     return *n > 0 ? 0 : -1;
 }
 
-/* n states drawn uniformly from X (box: per coordinate; ball: Gaussian
- * direction, radius R U^(1/dim)). */
-static void calib_sample(const bounds_set *X, size_t n, unsigned long seed, double x[])
+
+/* A JSON number, or null where JSON has none (inf, NaN). */
+static json_t *json_num(double v)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    for (size_t i = 0; i < n; i++) {
-        double *xi = x + i * X->n;
-        if (X->kind == BOUNDS_SET_BOX) {
-            for (size_t j = 0; j < X->n; j++)
-                xi[j] = X->lo[j] + gsl_rng_uniform(r) * (X->hi[j] - X->lo[j]);
-        } else {
-            double nrm = 0.0, rad = X->radius * pow(gsl_rng_uniform(r), 1.0 / (double)X->n);
-            for (size_t j = 0; j < X->n; j++) {
-                xi[j] = gsl_ran_gaussian(r, 1.0);
-                nrm += xi[j] * xi[j];
-            }
-            nrm = sqrt(nrm);
-            for (size_t j = 0; j < X->n; j++)
-                xi[j] = (X->center ? X->center[j] : 0.0) + (nrm > 0 ? rad * xi[j] / nrm : 0.0);
-        }
-    }
-    gsl_rng_free(r);
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* What one sparsity check needs. */
-typedef struct certify_ctx {
-    const mlp *m;
-    const prune_method *method;
-    const double *X; /* calibration */
-    size_t n_calib;
-    const size_t *layers; /* 1-based */
-    size_t n_sel;
-    const double *sup, *adm; /* [n_layers] */
-    double eps;
-    size_t nm_n, nm_m;
-    double *w;   /* spectral workspace */
-    double *dWn; /* [n_layers] scratch */
-} certify_ctx;
-
-/* Prunes the layers `sel` (n_sel of them, 1-based) at sparsity s (or N:M)
- * and reports whether the perturbation is certified: for one layer
- * ||dW_k|| <= adm[k]; for several the telescoping sum over X <= eps.
- * *value receives ||dW_k|| (one layer) or the sum (several). */
-static int certify_check(certify_ctx *c, const size_t *sel, size_t n_sel, double s, int *ok,
-                         double *value, pb_error *err)
+/* The per-layer table, on stdout or into doc. */
+static void report_layers(const certify *c, const char *mpath, const char *set, const size_t *layers,
+                          size_t n_sel, json_t *doc)
 {
-    prune_options o;
-    mlp *p = NULL;
-    bounds_model *bp = NULL;
+    const bounds_model *bm = c->bm;
+
+    if (doc) {
+        json_t *arr = json_array();
+        json_object_set_new(doc, "policy", json_string(mpath));
+        json_object_set_new(doc, "eps", json_real(c->eps));
+        json_object_set_new(doc, "set", json_string(set));
+        json_object_set_new(doc, "output_gain", json_real(bm->gain));
+        for (size_t i = 0; i < n_sel; i++) {
+            size_t k = layers[i] - 1;
+            json_array_append_new(
+                arr, json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o}", "layer",
+                               (json_int_t)(k + 1), "n_out", (json_int_t)bm->layers[k].n_out,
+                               "n_in", (json_int_t)bm->layers[k].n_in, "W_norm",
+                               bm->layers[k].W_norm, "D", bm->down[k], "sup_h_closed",
+                               c->sup_closed[k], "sup_h_ibp", c->sup_ibp[k], "sup_h", c->sup[k],
+                               "C_sup", bounds_forward_coeff(bm, k, c->sup[k]),
+                               "admissible_dW_norm", json_num(c->adm[k])));
+        }
+        json_object_set_new(doc, "layers", arr);
+        return;
+    }
+    printf("policy %s: %zu layers, output gain %.4g; eps %.4g over the %s\n", mpath,
+           c->m->n_layers, bm->gain, c->eps, set);
+    printf("%5s %9s %11s %11s %11s %11s %11s %13s\n", "layer", "shape", "||W_k||", "D_k",
+           "sup|h| cf", "sup|h| ibp", "C_sup", "adm ||dW_k||");
+    for (size_t i = 0; i < n_sel; i++) {
+        size_t k = layers[i] - 1;
+        char shape[32];
+        snprintf(shape, sizeof shape, "%zux%zu", bm->layers[k].n_out, bm->layers[k].n_in);
+        printf("%5zu %9s %11.4g %11.4g %11.4g %11.4g %11.4g %13.6g\n", k + 1, shape,
+               bm->layers[k].W_norm, bm->down[k], c->sup_closed[k], c->sup_ibp[k],
+               bounds_forward_coeff(bm, k, c->sup[k]), c->adm[k]);
+    }
+    printf("(sup|h|: guaranteed bounds of sup_X ||h_k||, closed form and interval "
+           "propagation; the smaller is used)\n");
+}
+
+/* One method: every selected layer alone, then all of them together (when
+ * there are several), on stdout or appended to methods. */
+static int report_method(certify *c, const certify_pruning *p, const size_t *layers, size_t n_sel,
+                         json_t *methods, pb_error *err)
+{
+    json_t *m = NULL, *per = NULL;
     int status;
 
-    prune_options_init(&o);
-    o.sparsity = s;
-    o.nm_n = c->nm_n;
-    o.nm_m = c->nm_m;
-    o.layers = sel;
-    o.n_sel = n_sel;
-    if ((status = prune_mlp(c->m, c->method, &o, c->method->needs_hessian ? c->X : NULL,
-                            c->method->needs_hessian ? c->n_calib : 0, &p, err)))
-        return pb_error_prefix(err, "%s at sparsity %.2f: ", c->method->name, s);
-    for (size_t k = 0; k < c->m->n_layers; k++) {
-        const mlp_layer *a = &c->m->layers[k], *b = &p->layers[k];
-        c->dWn[k] = 0.0; /* an unselected layer is bit-identical: no SVD needed */
-        if (memcmp(a->W, b->W, a->n_in * a->n_out * sizeof *a->W) != 0 &&
-            (status = pb_spectral_norm_diff(a->n_out, a->n_in, a->W, b->W, c->w, &c->dWn[k],
-                                                err)))
-            goto free_p;
-    }
-    if (n_sel == 1) {
-        size_t k = sel[0] - 1;
-        *value = c->dWn[k];
-        *ok = c->dWn[k] <= c->adm[k];
+    if (methods) {
+        m = json_pack("{s:s}", "method", p->method->name);
+        per = json_array();
+        json_object_set_new(m, "per_layer", per);
+        json_array_append_new(methods, m);
     } else {
-        /* Biases are unchanged by pruning; D^ from the pruned network. */
-        if (!(bp = bounds_model_alloc(p, err))) {
-            status = err ? err->code : PB_EINTERNAL;
-            goto free_p;
-        }
-        *value = bounds_multi_eval(bp, c->sup, c->dWn, NULL);
-        *ok = *value <= c->eps;
+        printf("  %-10s", p->method->name);
+        fflush(stdout);
     }
-    status = PB_SUCCESS;
-free_p:
-    bounds_model_free(bp);
-    mlp_free(p);
-    return status;
-}
-
-/* Largest certified sparsity on the 1% grid by bisection: lo is certified
- * (0 trivially), hi = 100% is not allowed.  *best_value: ||dW|| or the sum
- * at the sparsity found. */
-static int certify_search(certify_ctx *c, const size_t *sel, size_t n_sel, double *best,
-                          double *best_value, pb_error *err)
-{
-    int lo = 0, hi = 100, status, ok;
-    double v;
-
-    *best = 0.0;
-    *best_value = 0.0;
-    while (hi - lo > 1) {
-        int mid = (lo + hi) / 2;
-        if ((status = certify_check(c, sel, n_sel, mid / 100.0, &ok, &v, err)))
-            return status;
-        if (ok) {
-            lo = mid;
-            *best_value = v;
-        } else {
-            hi = mid;
-        }
-    }
-    *best = lo / 100.0;
-    return PB_SUCCESS;
-}
-
-/* A JSON string literal (quotes, backslashes and control characters escaped). */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
+    for (size_t i = 0; i <= n_sel; i++) {
+        /* i < n_sel: layer layers[i] alone; i == n_sel: all selected together */
+        const size_t *sel = i < n_sel ? &layers[i] : layers;
+        size_t ns = i < n_sel ? 1 : n_sel;
+        double best = 0.0, value = 0.0;
+        int ok = 1;
+        if (i == n_sel && n_sel == 1)
+            break;
+        if (p->nm_m)
+            status = certify_check(c, p, sel, ns, 0.0, &ok, &value, err);
         else
-            putchar(ch);
+            status = certify_search(c, p, sel, ns, &best, &value, err);
+        if (status) {
+            if (!methods)
+                printf("\n");
+            return status;
+        }
+        if (methods) {
+            json_t *r = json_object();
+            if (p->nm_m)
+                json_object_set_new(r, "certified", json_boolean(ok));
+            else
+                json_object_set_new(r, "sparsity", json_real(best));
+            json_object_set_new(r, ns == 1 ? "dW_norm" : "bound", json_num(value));
+            if (i < n_sel) {
+                json_object_set_new(r, "layer", json_integer((json_int_t)sel[0]));
+                json_array_append_new(per, r);
+            } else {
+                json_t *ls = json_array();
+                for (size_t j = 0; j < n_sel; j++)
+                    json_array_append_new(ls, json_integer((json_int_t)layers[j]));
+                json_object_set_new(r, "layers", ls);
+                json_object_set_new(m, "all_selected", r);
+            }
+        } else if (p->nm_m) {
+            if (i < n_sel)
+                printf(" layer %zu: %s (||dW|| %.3g)", sel[0], ok ? "yes" : "no", value);
+            else
+                printf(" | all: %s (bound %.3g)", ok ? "yes" : "no", value);
+        } else if (i < n_sel) {
+            printf(" layer %zu: %3.0f%%", sel[0], 100 * best);
+        } else {
+            printf(" | all selected layers: %3.0f%% (bound %.3g)", 100 * best, value);
+        }
+        fflush(stdout);
     }
-    putchar('"');
-}
-
-static void json_num(double v)
-{
-    if (isfinite(v))
-        printf("%.17g", v);
-    else
-        printf("null");
+    if (!methods)
+        printf("\n");
+    return PB_SUCCESS;
 }
 
 int cmd_certify(int argc, char **argv)
@@ -220,10 +194,12 @@ int cmd_certify(int argc, char **argv)
     size_t n_methods = 0, n_calib = 256;
     unsigned long seed = 1;
     double eps = NAN, radius = NAN;
-    int json = 0, rc = 1, status;
+    int json = 0, rc = 1;
     mlp *m = NULL;
-    bounds_model *bm = NULL;
-    double *pairs = NULL, *lo = NULL, *hi = NULL, *c = NULL, *work = NULL, *X = NULL, *vals = NULL;
+    certify *cert = NULL;
+    certify_pruning pr = {0};
+    json_t *doc = NULL, *jmethods = NULL;
+    double *pairs = NULL, *lo = NULL, *hi = NULL, *c = NULL, *X = NULL;
     size_t *layers = NULL, n_sel = 0;
     bounds_set set = {0};
     pb_error err;
@@ -292,9 +268,7 @@ int cmd_certify(int argc, char **argv)
     for (size_t i = 0; i < n_methods; i++)
         if (strcmp(methods[i], "all") && !prune_find(methods[i]))
             return cli_usage_error(argv[0], "unknown pruning method '%s'", methods[i]);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-    if ((status = mlp_read_h5(mpath, &m, &err))) {
+    if (mlp_read_h5(mpath, &m, &err)) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
@@ -340,191 +314,82 @@ int cmd_certify(int argc, char **argv)
             set.center = c;
         }
     }
-    if ((status = prune_layers_parse(layers_arg, m->n_layers, layers, m->n_layers, &n_sel,
-                                     &err)) ||
-        (status = bounds_set_validate(m, &set, &err))) {
+    if (prune_layers_parse(layers_arg, m->n_layers, layers, m->n_layers, &n_sel, &err) ||
+        (pattern && prune_pattern_parse(pattern, &pr.nm_n, &pr.nm_m, &err))) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
     if (n_sel == 0)
         for (n_sel = 0; n_sel < m->n_layers; n_sel++)
             layers[n_sel] = n_sel + 1;
-    if (!(bm = bounds_model_alloc(m, &err))) {
+    if (!(cert = certify_alloc(m, &set, eps, &err))) {
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
-    {
-        size_t L = m->n_layers, wsize = 2 * bounds_ibp_size(m);
-        for (size_t k = 0; k < L; k++) {
-            size_t s = pb_spectral_work_size(m->layers[k].n_out, m->layers[k].n_in);
-            wsize = s > wsize ? s : wsize;
-        }
-        work = malloc(wsize * sizeof *work);
-        vals = malloc(5 * L * sizeof *vals);
-        if (!work || !vals) {
+    if (json) {
+        doc = json_object();
+        if (!doc) {
             pb_error_set(&err, PB_ENOMEM, "out of memory");
             rc = cli_fail(argv[0], &err);
             goto cleanup;
         }
     }
-    {
-        size_t L = m->n_layers;
-        double *supc = vals, *supi = vals + L, *sup = vals + 2 * L, *adm = vals + 3 * L;
-        double *dWn = vals + 4 * L;
-        certify_ctx cx = {0};
-        size_t nm_n = 0, nm_m = 0;
+    report_layers(cert, mpath, box ? "box" : "ball", layers, n_sel, doc);
 
-        if ((status = bounds_set_hidden_sup(m, bm, &set, work, supc, supi, sup, &err)) ||
-            (status = bounds_admissible_eval(bm, sup, eps, adm, &err)) ||
-            (pattern && (status = prune_pattern_parse(pattern, &nm_n, &nm_m, &err)))) {
+    /* Methods: the calibration set once, then a search per method. */
+    if (n_methods) {
+        int all = 0, tty = cli_stderr_is_tty();
+        for (size_t i = 0; i < n_methods; i++)
+            all |= !strcmp(methods[i], "all");
+        if (calib) {
+            if (mlp_states_read_h5(calib, m->n_in, &X, &n_calib, &err)) {
+                rc = cli_fail(argv[0], &err);
+                goto cleanup;
+            }
+        } else if (!(X = malloc(n_calib * m->n_in * sizeof *X)) ||
+                   certify_sample_states(&set, n_calib, seed, X, &err)) {
+            if (!X)
+                pb_error_set(&err, PB_ENOMEM, "out of memory");
             rc = cli_fail(argv[0], &err);
             goto cleanup;
         }
-        if (json) {
-            printf("{\n  \"policy\": ");
-            json_str(mpath);
-            printf(",\n  \"eps\": %.17g,\n  \"set\": \"%s\",\n"
-                   "  \"output_gain\": %.17g,\n  \"layers\": [\n",
-                   eps, box ? "box" : "ball", bm->gain);
-            for (size_t i = 0; i < n_sel; i++) {
-                size_t k = layers[i] - 1;
-                printf("    {\"layer\": %zu, \"n_out\": %zu, \"n_in\": %zu, \"W_norm\": %.17g, "
-                       "\"D\": %.17g, \"sup_h_closed\": %.17g, \"sup_h_ibp\": %.17g, "
-                       "\"sup_h\": %.17g, \"C_sup\": %.17g, \"admissible_dW_norm\": ",
-                       k + 1, bm->layers[k].n_out, bm->layers[k].n_in, bm->layers[k].W_norm,
-                       bm->down[k], supc[k], supi[k], sup[k],
-                       bounds_forward_coeff(bm, k, sup[k]));
-                json_num(adm[k]);
-                printf("}%s\n", i + 1 < n_sel ? "," : "");
-            }
-            printf("  ]");
-        } else {
-            printf("policy %s: %zu layers, output gain %.4g; eps %.4g over the %s\n", mpath, L,
-                   bm->gain, eps, box ? "box" : "ball");
-            printf("%5s %9s %11s %11s %11s %11s %11s %13s\n", "layer", "shape", "||W_k||", "D_k",
-                   "sup|h| cf", "sup|h| ibp", "C_sup", "adm ||dW_k||");
-            for (size_t i = 0; i < n_sel; i++) {
-                size_t k = layers[i] - 1;
-                char shape[32];
-                snprintf(shape, sizeof shape, "%zux%zu", bm->layers[k].n_out, bm->layers[k].n_in);
-                printf("%5zu %9s %11.4g %11.4g %11.4g %11.4g %11.4g %13.6g\n", k + 1, shape,
-                       bm->layers[k].W_norm, bm->down[k], supc[k], supi[k],
-                       bounds_forward_coeff(bm, k, sup[k]), adm[k]);
-            }
-            printf("(sup|h|: guaranteed bounds of sup_X ||h_k||, closed form and interval "
-                   "propagation; the smaller is used)\n");
-        }
-
-        /* Methods: the calibration set once, then a search per method. */
-        if (n_methods) {
-            int all = 0;
+        certify_set_calibration(cert, X, n_calib);
+        if (doc)
+            json_object_set_new(doc, "methods", jmethods = json_array());
+        else
+            printf("\n%s per method (%s):\n",
+                   pattern ? "certified N:M pruning" : "largest certified sparsity",
+                   pattern ? pattern : "bisection on a 1% grid");
+        for (size_t mi = 0; prune_methods[mi]; mi++) {
+            int want = all;
+            pr.method = prune_methods[mi];
             for (size_t i = 0; i < n_methods; i++)
-                all |= !strcmp(methods[i], "all");
-            if (calib) {
-                if ((status = mlp_states_read_h5(calib, m->n_in, &X, &n_calib, &err))) {
-                    rc = cli_fail(argv[0], &err);
-                    goto cleanup;
-                }
-            } else {
-                if (!(X = malloc(n_calib * m->n_in * sizeof *X))) {
-                    pb_error_set(&err, PB_ENOMEM, "out of memory");
-                    rc = cli_fail(argv[0], &err);
-                    goto cleanup;
-                }
-                calib_sample(&set, n_calib, seed, X);
+                want |= !strcmp(methods[i], pr.method->name);
+            if (!want)
+                continue;
+            if (tty && doc)
+                fprintf(stderr, "\rcertify: %s ...", pr.method->name);
+            if (report_method(cert, &pr, layers, n_sel, jmethods, &err)) {
+                rc = cli_fail(argv[0], &err);
+                goto cleanup;
             }
-            cx.m = m, cx.X = X, cx.n_calib = n_calib, cx.sup = sup, cx.adm = adm;
-            cx.eps = eps, cx.w = work, cx.dWn = dWn;
-            cx.nm_n = nm_n, cx.nm_m = nm_m;
-            if (json)
-                printf(",\n  \"methods\": [\n");
-            else
-                printf("\n%s per method (%s):\n",
-                       pattern ? "certified N:M pruning" : "largest certified sparsity",
-                       pattern ? pattern : "bisection on a 1% grid");
-            for (size_t mi = 0, shown = 0; prune_methods[mi]; mi++) {
-                const prune_method *pm = prune_methods[mi];
-                int want = all;
-                for (size_t i = 0; i < n_methods; i++)
-                    want |= !strcmp(methods[i], pm->name);
-                if (!want)
-                    continue;
-                cx.method = pm;
-                if (json)
-                    printf("%s    {\"method\": \"%s\", \"per_layer\": [", shown ? ",\n" : "",
-                           pm->name);
-                else
-                    printf("  %-10s", pm->name);
-                shown++;
-                for (size_t i = 0; i <= n_sel; i++) {
-                    /* i < n_sel: layer layers[i] alone; i == n_sel: all selected together */
-                    const size_t *sel = i < n_sel ? &layers[i] : layers;
-                    size_t ns = i < n_sel ? 1 : n_sel;
-                    double best = 0.0, value = 0.0;
-                    int ok = 1;
-                    if (i == n_sel && n_sel == 1)
-                        break;
-                    if (pattern)
-                        status = certify_check(&cx, sel, ns, 0.0, &ok, &value, &err);
-                    else
-                        status = certify_search(&cx, sel, ns, &best, &value, &err);
-                    if (status) {
-                        if (json)
-                            printf("]}\n  ]\n}\n");
-                        else
-                            printf("\n");
-                        rc = cli_fail(argv[0], &err);
-                        goto cleanup;
-                    }
-                    if (json) {
-                        if (i == n_sel) {
-                            printf("], \"all_selected\": {\"layers\": [");
-                            for (size_t j = 0; j < n_sel; j++)
-                                printf("%s%zu", j ? ", " : "", layers[j]);
-                            printf("], ");
-                        } else {
-                            printf("%s{\"layer\": %zu, ", i ? ", " : "", sel[0]);
-                        }
-                        if (pattern)
-                            printf("\"certified\": %s, ", ok ? "true" : "false");
-                        else
-                            printf("\"sparsity\": %.2f, ", best);
-                        printf("\"%s\": %.17g}", ns == 1 ? "dW_norm" : "bound", value);
-                    } else if (pattern) {
-                        if (i < n_sel)
-                            printf(" layer %zu: %s (||dW|| %.3g)", sel[0], ok ? "yes" : "no", value);
-                        else
-                            printf(" | all: %s (bound %.3g)", ok ? "yes" : "no", value);
-                    } else {
-                        if (i < n_sel)
-                            printf(" layer %zu: %3.0f%%", sel[0], 100 * best);
-                        else
-                            printf(" | all selected layers: %3.0f%% (bound %.3g)", 100 * best,
-                                   value);
-                    }
-                }
-                if (json)
-                    printf("%s}", n_sel == 1 ? "]" : "");
-                else
-                    printf("\n");
-            }
-            if (json)
-                printf("\n  ]");
         }
-        if (json)
-            printf("\n}\n");
+        if (tty && doc)
+            fprintf(stderr, "\r%*s\r", 40, "");
     }
+    if (doc && json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17) |
+                                           JSON_PRESERVE_ORDER) == 0)
+        putchar('\n');
     rc = 0;
 cleanup:
-    bounds_model_free(bm);
+    json_decref(doc);
+    certify_free(cert);
     mlp_free(m);
     free(pairs);
     free(lo);
     free(hi);
     free(c);
     free(layers);
-    free(work);
-    free(vals);
     free(X);
     return rc;
 }
