@@ -23,8 +23,8 @@
  *
  * Everything here is a pure function of its arguments: no globals, no
  * allocation except in the `_alloc` constructors, workspaces from the caller. */
-#ifndef BOUNDS_H
-#define BOUNDS_H
+#ifndef PB_BOUNDS_BOUNDS_H
+#define PB_BOUNDS_BOUNDS_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* pb_error.h: the status codes every prunebound function returns, and the
  * caller-owned error object that carries the message for the user. */
-#ifndef PB_ERROR_H
-#define PB_ERROR_H
+#ifndef PB_COMMON_PB_ERROR_H
+#define PB_COMMON_PB_ERROR_H
 
 #include <stddef.h>
 

@@ -9,8 +9,8 @@
  * function returns a double that is never below the exact real value it
  * bounds, whatever the size or scale of its input; everything here is a pure
  * function of its arguments, with caller-owned workspace. */
-#ifndef PB_NORM_H
-#define PB_NORM_H
+#ifndef PB_COMMON_PB_NORM_H
+#define PB_COMMON_PB_NORM_H
 
 #include <stddef.h>
 

@@ -9,8 +9,8 @@
  * GCC vectorises these loops at -O3 (CMakeLists.txt compiles the batch
  * files so in every build type); at -O2 its "very cheap" cost model leaves
  * loops of unknown trip count scalar. */
-#ifndef PB_SIMD_H
-#define PB_SIMD_H
+#ifndef PB_COMMON_PB_SIMD_H
+#define PB_COMMON_PB_SIMD_H
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PB_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), noinline))

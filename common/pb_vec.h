@@ -15,8 +15,8 @@
  * A CPU without AVX2 takes libm and may differ in the last bits.  All are
  * within 4 ulp of the correctly rounded values (libmvec's documented
  * accuracy).  y may be x. */
-#ifndef PB_VEC_H
-#define PB_VEC_H
+#ifndef PB_COMMON_PB_VEC_H
+#define PB_COMMON_PB_VEC_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  *   u   = clip((h_L - out_offset) * out_scale, low, high)   (output map, optional)
  *
  * Matrices are flat row-major arrays; W_j is (n_out x n_in). */
-#ifndef MLP_H
-#define MLP_H
+#ifndef PB_CONTROLLER_MLP_H
+#define PB_CONTROLLER_MLP_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* mlp_kernel.h: the dense-layer kernel of every forward pass (mlp.c).  Not a
  * public header: the policy API is mlp.h. */
-#ifndef MLP_KERNEL_H
-#define MLP_KERNEL_H
+#ifndef PB_CONTROLLER_MLP_KERNEL_H
+#define PB_CONTROLLER_MLP_KERNEL_H
 
 #include <stddef.h>
 

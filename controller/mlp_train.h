@@ -9,8 +9,8 @@
  * gradient vector has mlp_train_n_params() entries in that order.
  * Training is deterministic for a seed: shuffling and initialisation draw
  * from a gsl_rng (mt19937) seeded with it. */
-#ifndef MLP_TRAIN_H
-#define MLP_TRAIN_H
+#ifndef PB_CONTROLLER_MLP_TRAIN_H
+#define PB_CONTROLLER_MLP_TRAIN_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* fuzz_cfg.c: libFuzzer harness of the experiment config loader
- * (sim/cfg.h cfg_run_load): any bytes must give PB_SUCCESS or an error
+ * (sim/config/cfg.h cfg_run_load): any bytes must give PB_SUCCESS or an error
  * code with a message, never a crash, leak or hang. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* fuzz_import.c: libFuzzer harness of one policy importer
- * (controller/import.h), chosen at compile time by FUZZ_IMPORTER ("nnet",
+ * (controller/import/import_type.h), chosen at compile time by FUZZ_IMPORTER ("nnet",
  * "polar", "onnx") with the file suffix FUZZ_SUFFIX.  A success must give a
  * network that mlp_validate accepts; a failure an error with a message. */
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* fuzz_results.c: libFuzzer harness of the results-file reader of
- * `prunebound info` (sim/results_info.h).  HDF5 itself is not instrumented. */
+ * `prunebound info` (sim/results/results_info.h).  HDF5 itself is not instrumented. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* fuzz_text.c: libFuzzer harness of the line reader all text importers
- * share (controller/import.h import_text_*): every line is split into
+ * share (controller/import/import_type.h import_text_*): every line is split into
  * numbers; no read outside the buffer, no crash. */
 #include <stdint.h>
 #include <stdio.h>

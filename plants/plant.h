@@ -2,8 +2,8 @@
  * parameter block (GSL gsl_odeiv2_step_type style), found by name in a
  * null-terminated registry.  Adding a plant is one file exporting one
  * `const plant_type` and one line in plant_registry.c. */
-#ifndef PLANT_H
-#define PLANT_H
+#ifndef PB_PLANTS_PLANT_H
+#define PB_PLANTS_PLANT_H
 
 #include <stddef.h>
 

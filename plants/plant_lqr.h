@@ -1,7 +1,7 @@
 /* plant_lqr.h: linearisation about an equilibrium, exact zero-order-hold
  * discretisation, and the discrete-time LQR expert. */
-#ifndef PLANT_LQR_H
-#define PLANT_LQR_H
+#ifndef PB_PLANTS_PLANT_LQR_H
+#define PB_PLANTS_PLANT_LQR_H
 
 #include <stddef.h>
 

@@ -12,8 +12,8 @@
  *   k1 = f(t, y), k2 = f(t + h/2, y + h/2 k1), k3 = f(t + h/2, y + h/2 k2),
  *   k4 = f(t + h, y + h k3),  y <- y + (h/6) (((k1 + 2 k2) + 2 k3) + k4).
  * Also plant_batch_eval, the batched right-hand side of any type. */
-#ifndef PLANT_RK4_H
-#define PLANT_RK4_H
+#ifndef PB_PLANTS_PLANT_RK4_H
+#define PB_PLANTS_PLANT_RK4_H
 
 #include <stddef.h>
 

@@ -2,8 +2,8 @@
  * hold) over one control period and the plant integrated across it with a
  * gsl_odeiv2 stepper chosen by name, adaptive (epsabs, epsrel, h0) or with a
  * fixed number of substeps. */
-#ifndef PLANT_STEP_H
-#define PLANT_STEP_H
+#ifndef PB_PLANTS_PLANT_STEP_H
+#define PB_PLANTS_PLANT_STEP_H
 
 #include <stddef.h>
 

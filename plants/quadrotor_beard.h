@@ -22,8 +22,8 @@
  * as the ARCH-COMP README states it (altitude up, h' and w' signs as above).
  * The suite's own MATLAB dynamics file differs from this form in several terms.
  * Hover, x = 0 with u1 = 0 and zero torques, is an equilibrium. */
-#ifndef QUADROTOR_BEARD_H
-#define QUADROTOR_BEARD_H
+#ifndef PB_PLANTS_QUADROTOR_BEARD_H
+#define PB_PLANTS_QUADROTOR_BEARD_H
 
 #include <math.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 """Shared parts of the Python peers of `prunebound montecarlo bench/mc_quad.cfg`
 (bench/README.md, docs/PERFORMANCE.md).
 
-The peers compute what that command computes (the engine of sim/sim.h): for each
+The peers compute what that command computes (the engine of sim/engine/sim.h): for each
 initial state, the ARCH-COMP QUAD controller and its pruned twin each close
 the loop around quadrotor_arch (Beard 2008 body-frame form, defaults of
 plants/quadrotor_arch.c) for 50 periods of 0.1 s, classic RK4 with 10

@@ -18,8 +18,8 @@
  * policy satisfies
  *   ||u_exported(x) - u_orig(x)||_2 <= pruning bound + dev
  * (triangle inequality; docs/EXPORT.md). */
-#ifndef EXPORT_C_H
-#define EXPORT_C_H
+#ifndef PB_CONTROLLER_EXPORT_EXPORT_C_H
+#define PB_CONTROLLER_EXPORT_EXPORT_C_H
 
 #include <stdio.h>
 

@@ -1,4 +1,4 @@
-/* import.c: the importer registry. */
+/* import_registry.c: the importer registry. */
 #define _POSIX_C_SOURCE 200809L
 #include "import_type.h"
 

@@ -1,11 +1,11 @@
-/* import.h: importers of policies written by other tools (NNet, POLAR text,
+/* import_type.h: importers of policies written by other tools (NNet, POLAR text,
  * ONNX), as a type table per format found by name in a null-terminated
  * registry (`import_find("nnet")`).  Each importer is one file
- * controller/import_<name>.c exporting one `const import_type`; adding a
+ * controller/import/import_<name>.c exporting one `const import_type`; adding a
  * format is that file plus one line in import.c.  docs/POLICY.md states each
  * format's conventions and limits. */
-#ifndef IMPORT_H
-#define IMPORT_H
+#ifndef PB_CONTROLLER_IMPORT_IMPORT_TYPE_H
+#define PB_CONTROLLER_IMPORT_IMPORT_TYPE_H
 
 #include <stddef.h>
 

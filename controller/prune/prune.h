@@ -6,8 +6,8 @@
  *
  * Each method is one file exporting one `const prune_method`, found by name
  * in the NULL-terminated registry prune_methods (prune_find("sparsegpt")). */
-#ifndef PRUNE_H
-#define PRUNE_H
+#ifndef PB_CONTROLLER_PRUNE_PRUNE_H
+#define PB_CONTROLLER_PRUNE_PRUNE_H
 
 #include <stddef.h>
 

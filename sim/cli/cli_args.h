@@ -1,9 +1,9 @@
-/* cli.h: the commands of the prunebound executable.  Each command is one
- * file sim/cmd_<name>.c with an entry `int cmd_<name>(int argc, char **argv)`
+/* cli_args.h: the commands of the prunebound executable.  Each command is one
+ * file sim/cli/cmd_<name>.c with an entry `int cmd_<name>(int argc, char **argv)`
  * (argv[0] is the command name) that returns the process exit code:
  * 0 success, 2 bad usage or bad input, 1 internal failure. */
-#ifndef CLI_H
-#define CLI_H
+#ifndef PB_SIM_CLI_CLI_ARGS_H
+#define PB_SIM_CLI_CLI_ARGS_H
 
 #include <stdio.h>
 

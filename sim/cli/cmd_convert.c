@@ -1,6 +1,6 @@
 /* cmd_convert.c: `prunebound convert IN -o OUT.h5 [--format F]
  * [--activations a,b,...]`: a policy from NNet, POLAR text or ONNX into the
- * HDF5 policy layout (controller/import.h, controller/mlp_io.h). */
+ * HDF5 policy layout (controller/import/import_type.h, controller/mlp_io.h). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* cmd_export_c.c: `prunebound export-c POLICY.h5 -o FILE.c [options]`: the
- * policy as one dependency-free C99 file (controller/export_c.h), with its
+ * policy as one dependency-free C99 file (controller/export/export_c.h), with its
  * footprint, MAC count and its deviation from the float64 policy. */
 #include <math.h>
 #include <stdio.h>

@@ -280,7 +280,7 @@ static int describe_generic(const char *path, hid_t f, FILE *out, pb_error *err)
 
 static const info_kind info_kinds[] = {
     {"policy", is_policy, describe_policy},
-    {"results", results_info_is_kind, results_info_describe}, /* sim/results_info.c */
+    {"results", results_info_is_kind, results_info_describe}, /* sim/results/results_info.c */
     {"hdf5", NULL, describe_generic},                         /* last: any HDF5 file */
 };
 

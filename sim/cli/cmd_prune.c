@@ -1,6 +1,6 @@
 /* cmd_prune.c: `prunebound prune -m POLICY.h5 -c CALIB.h5 --method M
  * --sparsity S [--pattern N:M] [--layers all|1,3] [--global] -o OUT.h5`:
- * prunes a policy file with one of the methods of controller/prune.h and
+ * prunes a policy file with one of the methods of controller/prune/prune.h and
  * writes the pruned twin with its mask, provenance and per-layer records
  * (docs/PRUNING.md). */
 #define _POSIX_C_SOURCE 200809L

@@ -3,8 +3,8 @@
  * only files that include it.  Every key is validated: an unknown key, a
  * wrong type, an out-of-range value or an inconsistent size gives PB_EINVAL
  * with the message "FILE:LINE: key.path: what is wrong". */
-#ifndef CFG_H
-#define CFG_H
+#ifndef PB_SIM_CONFIG_CFG_H
+#define PB_SIM_CONFIG_CFG_H
 
 #include <stddef.h>
 
@@ -45,7 +45,7 @@ typedef struct cfg_scenario {
 
 typedef enum cfg_policy_kind {
     CFG_POLICY_FILE = 0, /* policy.file: a prunebound policy file */
-    CFG_POLICY_IMPORT,   /* policy.import: a foreign format through controller/import.h */
+    CFG_POLICY_IMPORT,   /* policy.import: a foreign format through controller/import/import_type.h */
     CFG_POLICY_TRAIN     /* policy.train: imitation of the LQR expert (sim_train.h) */
 } cfg_policy_kind;
 
@@ -99,7 +99,7 @@ typedef struct cfg_run {
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;
-    struct mc_options *mc; /* the montecarlo section when given (owned; sim/cfg_mc.c, mc.h) */
+    struct mc_options *mc; /* the montecarlo section when given (owned; sim/config/cfg_mc.c, mc_study.h) */
 } cfg_run;
 
 /* Reads the config at path, applies the overrides sets[0..n_sets) ("key.path=value"),

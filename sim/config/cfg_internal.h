@@ -1,7 +1,7 @@
 /* cfg_internal.h: helpers shared by the cfg*.c files (which alone include
  * libconfig).  Every getter fails with "FILE:LINE: key.path: problem". */
-#ifndef CFG_INTERNAL_H
-#define CFG_INTERNAL_H
+#ifndef PB_SIM_CONFIG_CFG_INTERNAL_H
+#define PB_SIM_CONFIG_CFG_INTERNAL_H
 
 #include <libconfig.h>
 #include <stddef.h>

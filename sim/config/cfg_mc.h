@@ -1,8 +1,8 @@
 /* cfg_mc.h: the `montecarlo = { ... }` section of a config (docs/MONTECARLO.md)
- * read into an mc_options (mc.h).  Included only by the cfg*.c files, which
+ * read into an mc_options (mc_study.h).  Included only by the cfg*.c files, which
  * alone include libconfig. */
-#ifndef CFG_MC_H
-#define CFG_MC_H
+#ifndef PB_SIM_CONFIG_CFG_MC_H
+#define PB_SIM_CONFIG_CFG_MC_H
 
 #include "cfg_internal.h"
 

@@ -12,8 +12,8 @@
  *       validation = 0.2; q = [...]; r = [...]; pin_equilibrium = true; alpha = 0.01;
  *   }; };
  */
-#ifndef CFG_TRAIN_H
-#define CFG_TRAIN_H
+#ifndef PB_SIM_CONFIG_CFG_TRAIN_H
+#define PB_SIM_CONFIG_CFG_TRAIN_H
 
 #include "pb_error.h"
 #include "plant.h"

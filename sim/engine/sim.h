@@ -23,8 +23,8 @@
  * the fixed-step "rk4fixed" integrator every lane of a block advances in one
  * batched RK4 step over the plant type's batched right-hand side; the other
  * GSL steppers run lane by lane. */
-#ifndef SIM_H
-#define SIM_H
+#ifndef PB_SIM_ENGINE_SIM_H
+#define PB_SIM_ENGINE_SIM_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* reference.c: the references a closed loop tracks. */
+/* sim_ref.c: the references a closed loop tracks. */
 #include "sim_ref.h"
 
 #include <math.h>

@@ -1,8 +1,8 @@
-/* reference.h: the reference a closed loop tracks, r(t) in state space, and
+/* sim_ref.h: the reference a closed loop tracks, r(t) in state space, and
  * which state components count in the tracking error.  Plain data (no
  * allocation), filled by the config loader or by hand. */
-#ifndef REFERENCE_H
-#define REFERENCE_H
+#ifndef PB_SIM_ENGINE_SIM_REF_H
+#define PB_SIM_ENGINE_SIM_REF_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* mc.c: Monte Carlo samples and the thread pool (mc.h). */
+/* mc.c: Monte Carlo samples and the thread pool (mc_study.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mc_study.h"
 

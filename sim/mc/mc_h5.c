@@ -1,4 +1,4 @@
-/* mc_h5.c: the Monte Carlo results file (mc.h, docs/MONTECARLO.md).  Rows
+/* mc_h5.c: the Monte Carlo results file (mc_study.h, docs/MONTECARLO.md).  Rows
  * stream into extendible chunked datasets, one append and one H5Fflush per
  * chunk; the file lives at "path.part" until mc_file_finish computes the
  * aggregates from the rows and renames it.  (h5_write.h writes whole

@@ -1,4 +1,4 @@
-/* mc.h: Monte Carlo stability studies (docs/MONTECARLO.md).  Many closed
+/* mc_study.h: Monte Carlo stability studies (docs/MONTECARLO.md).  Many closed
  * loops of the original policy and of every pruned variant (the sim_model of
  * sim.h) from sampled initial states, optionally with randomised plant
  * parameters and input or measurement noise; each loop is classified
@@ -12,7 +12,7 @@
  *   mc_file_*      the results file (mc_h5.c): rows appended per chunk,
  *                  flushed, resumed, aggregated (Wilson intervals, quantiles).
  * The study loop (chunks, signals, progress, MPI) is owned by the caller
- * (sim/cmd_montecarlo.c).
+ * (sim/cli/cmd_montecarlo.c).
  *
  * Determinism: sample i draws everything random (its initial state, its
  * parameters, its noise sequences) from its own gsl_rng mt19937 seeded with
@@ -20,8 +20,8 @@
  * never on the thread or rank that ran it nor on the order of samples; and
  * the engine's rows of a sample do not depend on the other samples of its
  * block (sim.h), so neither do the results. */
-#ifndef MC_H
-#define MC_H
+#ifndef PB_SIM_MC_MC_STUDY_H
+#define PB_SIM_MC_MC_STUDY_H
 
 #include <stddef.h>
 

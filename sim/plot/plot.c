@@ -1,6 +1,6 @@
 /* plot.c: `prunebound plot` machinery shared by every kind of results file:
  * formats, finding gnuplot, folders, .dat files, HDF5 reading, running the
- * scripts and writing rerun.sh (plot.h). */
+ * scripts and writing rerun.sh (plot_plan.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "plot_internal.h"
 

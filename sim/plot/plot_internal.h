@@ -1,6 +1,6 @@
 /* plot_internal.h: what plot.c, plot_run.c and plot_mc.c share (not public). */
-#ifndef PLOT_INTERNAL_H
-#define PLOT_INTERNAL_H
+#ifndef PB_SIM_PLOT_PLOT_INTERNAL_H
+#define PB_SIM_PLOT_PLOT_INTERNAL_H
 
 #include <stdio.h>
 

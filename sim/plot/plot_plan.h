@@ -1,4 +1,4 @@
-/* plot.h: figures of a results file (`prunebound plot`, docs/PLOTS.md).
+/* plot_plan.h: figures of a results file (`prunebound plot`, docs/PLOTS.md).
  *
  * Two steps, each usable alone:
  *   plot_file_prepare  reads a results file of `prunebound run` (or of
@@ -13,8 +13,8 @@
  * The .dat files hold the datasets' numbers unchanged (%.17g, NaN for rows a
  * diverged loop did not reach); what a log axis cannot show (zeros) is
  * skipped by the scripts, not altered in the data. */
-#ifndef PLOT_H
-#define PLOT_H
+#ifndef PB_SIM_PLOT_PLOT_PLAN_H
+#define PB_SIM_PLOT_PLOT_PLAN_H
 
 #include <stddef.h>
 

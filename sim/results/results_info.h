@@ -1,8 +1,8 @@
-/* results_info.h: the results-file entry of `prunebound info` (sim/cmd_info.c's
+/* results_info.h: the results-file entry of `prunebound info` (sim/cli/cmd_info.c's
  * table of file kinds): recognise a results file of `prunebound run` and
  * print its summary. */
-#ifndef RESULTS_INFO_H
-#define RESULTS_INFO_H
+#ifndef PB_SIM_RESULTS_RESULTS_INFO_H
+#define PB_SIM_RESULTS_RESULTS_INFO_H
 
 #include <stdio.h>
 

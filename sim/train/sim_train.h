@@ -21,8 +21,8 @@
  * a limit where the expert saturates (mlp_trainer_set_output_limits).  With
  * pin_equilibrium the output bias is shifted after each phase so that the
  * policy returns u* at e = 0 (to rounding). */
-#ifndef SIM_TRAIN_H
-#define SIM_TRAIN_H
+#ifndef PB_SIM_TRAIN_SIM_TRAIN_H
+#define PB_SIM_TRAIN_SIM_TRAIN_H
 
 #include <stddef.h>
 

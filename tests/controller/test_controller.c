@@ -1,5 +1,5 @@
 /* test_controller.c: the MLP (controller/mlp.h), policy files
- * (controller/mlp_io.h) and the importers (controller/import.h).
+ * (controller/mlp_io.h) and the importers (controller/import/import_type.h).
  * Oracles: forward passes computed by hand in the test; difference
  * quotients for the activations' Lipschitz constants; the FIPS 180-4
  * example vectors and Python's hashlib for SHA-256; an independent NumPy

@@ -1,4 +1,4 @@
-/* test_speed_paths.c: the fixed-step RK4 (plant_rk4.h) against independent
+/* test_plant_rk4.c: the fixed-step RK4 (plant_rk4.h) against independent
  * oracles:
  *   - one rk4fixed step on y' = -y equals the degree-4 Taylor polynomial of
  *     exp(-h) (Butcher 2008, sec. 23: RK4 reproduces it on linear problems),

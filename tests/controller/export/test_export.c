@@ -1,4 +1,4 @@
-/* test_export.c: the C export (controller/export_c.h, `prunebound export-c`).
+/* test_export.c: the C export (controller/export/export_c.h, `prunebound export-c`).
  *
  * Oracles: the generated files are compiled by the system compiler with
  * `-std=c99 -Wall -Wextra -Werror -pedantic` (plus -Wshadow -Wconversion

@@ -1,4 +1,4 @@
-/* test_prune.c: the pruning methods and their driver (controller/prune.h).
+/* test_prune.c: the pruning methods and their driver (controller/prune/prune.h).
  * Oracles: least-squares refits by GSL's QR (OBS exactness, Hassibi & Stork
  * 1993), brute force over weight subsets (OBD), NumPy (SVD of dW, the
  * reconstruction error, an unblocked SparseGPT written from the paper's

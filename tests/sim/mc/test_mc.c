@@ -1,4 +1,4 @@
-/* test_mc.c: Monte Carlo studies (sim/mc.h, `prunebound montecarlo`).
+/* test_mc.c: Monte Carlo studies (sim/mc/mc_study.h, `prunebound montecarlo`).
  *
  * Oracles: SciPy's Wilson interval (binomtest(...).proportion_ci), NumPy
  * rates, quantiles and maxima recomputed from the rows of the file, closed

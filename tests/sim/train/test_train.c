@@ -1,4 +1,4 @@
-/* test_train.c: imitation training (controller/mlp_train, sim/sim_train).
+/* test_train.c: imitation training (controller/mlp_train, sim/train/sim_train).
  *
  * Oracles: central differences for the backpropagated gradient, a hand
  * computation of Adam's first two bias-corrected steps (Kingma & Ba 2015,
