@@ -14,6 +14,7 @@
  *    the defaults stated in docs/CONFIG.md (written below as literals).
  *  - --set overrides change exactly the field named (every other field is
  *    compared), and bad overrides are refused with a message.
+ *  - The montecarlo section: refusals with line and key, and its defaults.
  *  - Loading frees what it allocates (the suite runs under valgrind and ASan). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -1040,6 +1041,98 @@ static void test_train_load(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":4: policy.train.epochs: "));
 }
 
+
+/* ---- 6. The montecarlo section (docs/MONTECARLO.md) ---- */
+
+/* Lines 1-5 of every montecarlo config here; `montecarlo = {` is line 6. */
+static const char *const mc_head = "plant = { name = \"pendulum\"; };\n"
+                                   "simulation = { period = 0.05; horizon = 1.0; };\n"
+                                   "policy = { file = \"p.h5\"; };\n"
+                                   "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
+                                   "seed = 4; bounds = { eps = 0.3; };\n";
+
+static void test_montecarlo(void)
+{
+    /* body (line 7), the key refused and its line */
+    static const struct {
+        const char *body, *key;
+        int line;
+    } bad[] = {
+        {"sampler = { type = \"sobol\"; };", "montecarlo.sampler.type", 7},
+        {"sampler = { type = \"box\"; low = [0.0, 0.0]; high = [1.0, -1.0]; };",
+         "montecarlo.sampler.high", 7},
+        {"sampler = { type = \"box\"; low = [0.0]; high = [1.0, 1.0]; };", "montecarlo.sampler.low",
+         7},
+        {"sampler = { type = \"gaussian\"; mean = [0.0, 0.0]; std = [1.0, -1.0]; };",
+         "montecarlo.sampler.std", 7},
+        {"sampler = { type = \"grid\"; axes = [1, 1]; low = [0.0, 0.0]; high = [1.0, 1.0];"
+         " points = [3, 3]; };",
+         "montecarlo.sampler.axes", 7},
+        {"samples = 10; sampler = { type = \"grid\"; axes = [0, 1]; low = [0.0, 0.0];"
+         " high = [1.0, 1.0]; points = [3, 3]; };",
+         "montecarlo.samples", 7},
+        {"params = ( { name = \"mass\"; rel = 0.1; } ); sampler = { type = \"box\";"
+         " low = [0.0, 0.0]; high = [1.0, 1.0]; };",
+         "montecarlo.params[0].name", 7},
+        {"params = ( { name = \"m\"; rel = 1.0; } ); sampler = { type = \"box\";"
+         " low = [0.0, 0.0]; high = [1.0, 1.0]; };",
+         "montecarlo.params[0].rel", 7},
+        {"chunk = 0; sampler = { type = \"box\"; low = [0.0, 0.0]; high = [1.0, 1.0]; };",
+         "montecarlo.chunk", 7},
+        {"criterion = { tol = 0.1; };", "montecarlo.criterion", 7},
+        {"speed = 2;", "montecarlo.speed", 7},
+        {"samples = 10;", "montecarlo.sampler", 6}, /* missing: at its group */
+    };
+    const char *path = pb_test_path("mc.cfg");
+    char text[2048], want[1400];
+    pb_error err = {0};
+    cfg_run *r = NULL;
+
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(text, sizeof text, "%smontecarlo = {\n%s\n};\n", mc_head, bad[k].body);
+        CU_ASSERT_EQUAL_FATAL(write_text(path, text), 0);
+        snprintf(want, sizeof want, "%s:%d: %s: ", path, bad[k].line, bad[k].key);
+        memset(&err, 0, sizeof err);
+        CU_ASSERT_EQUAL(cfg_run_load(path, NULL, 0, &r, &err), PB_EINVAL);
+        CU_ASSERT_PTR_NULL(r);
+        if (strncmp(err.msg, want, strlen(want)) != 0)
+            fprintf(stderr, "\n%s: expected '%s...', got '%s'", bad[k].body, want, err.msg);
+        CU_ASSERT_EQUAL(strncmp(err.msg, want, strlen(want)), 0);
+    }
+
+    /* defaults: 1000 samples, chunk 256, seed = the top-level seed, eps =
+     * bounds.eps, no noise, no traces (docs/MONTECARLO.md, mc_study.h) */
+    snprintf(text, sizeof text,
+             "%smontecarlo = {\nsampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; };"
+             "\nparams = ( { name = \"m\"; rel = 0.2; } );\n};\n",
+             mc_head);
+    CU_ASSERT_EQUAL_FATAL(write_text(path, text), 0);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->mc);
+    CU_ASSERT_EQUAL(r->mc->samples, 1000);
+    CU_ASSERT_EQUAL(r->mc->chunk, 256);
+    CU_ASSERT_EQUAL(r->mc->seed, 4);
+    CU_ASSERT_EQUAL(r->mc->eps, 0.3);
+    CU_ASSERT_EQUAL(r->mc->input_noise, 0.0);
+    CU_ASSERT_EQUAL(r->mc->meas_noise, 0.0);
+    CU_ASSERT_EQUAL(r->mc->traces, 0);
+    CU_ASSERT_EQUAL(r->mc->sampler.kind, MC_SAMPLER_BOX);
+    CU_ASSERT(r->mc->sampler.low[1] == -2.0 && r->mc->sampler.high[1] == 2.0);
+    CU_ASSERT_EQUAL(r->mc->n_params, 1);
+    CU_ASSERT_STRING_EQUAL(r->mc->params[0].name, "m");
+    CU_ASSERT_EQUAL(r->mc->params[0].index, (size_t)plant_param_index(r->plant->type, "m"));
+    CU_ASSERT_EQUAL(r->mc->params[0].rel, 0.2);
+    cfg_run_free(r);
+
+    /* --set reaches the section like any other */
+    {
+        const char *sets[] = {"montecarlo.sampler.high=[3, 4]"};
+        CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, sets, 1, &r, &err), PB_SUCCESS);
+        CU_ASSERT(r->mc->sampler.high[0] == 3.0 && r->mc->sampler.high[1] == 4.0);
+        cfg_run_free(r);
+    }
+}
+
 static const pb_test_case cfg_tests[] = {
     {"malformed fixtures: PB_EINVAL, FILE:LINE: KEY from the fixture", test_malformed_fixtures},
     {"shipped configs equal libconfig's reading, docs defaults", test_shipped_configs},
@@ -1050,6 +1143,7 @@ static const pb_test_case cfg_tests[] = {
     {"missing file and folder: PB_EIO", test_unreadable},
     {"cfg_error_at: FILE:LINE: key: ", test_error_at},
     {"cfg_train_load: policy.train alone", test_train_load},
+    {"montecarlo section: refusals at FILE:LINE: KEY, defaults", test_montecarlo},
     {NULL, NULL},
 };
 
