@@ -118,8 +118,8 @@ static void check_array(const config_setting_t *s, const double *v, size_t n, co
  * policy or calibration file, or builds the variants (docs/CONFIG.md,
  * "Validation"), and is reported at the line the loader recorded. */
 static const char *const after_load[] = {"calibration_missing_file", "policy_dimension",
-                                         "policy_missing_file", "pruning_duplicate",
-                                         "pruning_layers", NULL};
+                                         "policy_missing_file",      "pruning_duplicate",
+                                         "pruning_layers",           NULL};
 
 static int is_after_load(const char *name)
 {
@@ -373,7 +373,8 @@ static void check_policy(const config_t *cf, const cfg_run *r, const char *dir)
         CU_ASSERT_STRING_EQUAL(r->policy_file, want);
         CU_ASSERT_STRING_EQUAL(r->import_format, str_or(cf, "policy.import.format", ""));
         CU_ASSERT_STRING_EQUAL(r->import_acts, str_or(cf, "policy.import.activations", ""));
-        CU_ASSERT_EQUAL(r->has_out_offset, config_lookup(cf, "policy.import.output_offset") != NULL);
+        CU_ASSERT_EQUAL(r->has_out_offset,
+                        config_lookup(cf, "policy.import.output_offset") != NULL);
         CU_ASSERT_EQUAL(r->has_out_scale, config_lookup(cf, "policy.import.output_scale") != NULL);
         if (r->has_out_offset)
             CU_ASSERT_EQUAL(r->out_offset, num_or(cf, "policy.import.output_offset", NAN));
@@ -686,15 +687,14 @@ static void test_defaults(void)
     cfg_run_free(r);
 
     /* seeds follow the root seed; disturbance entries not given are 0 */
-    CU_ASSERT_EQUAL_FATAL(
-        write_text(path, "plant = { name = \"pendulum\"; };\n"
-                         "simulation = { period = 0.05; horizon = 1.0;\n"
-                         "  disturbance = { bias = [0.5]; }; };\n"
-                         "policy = { file = \"/abs/p.h5\"; };\n"
-                         "calibration = { noise = 0.0; };\n"
-                         "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
-                         "seed = 9;\n"),
-        0);
+    CU_ASSERT_EQUAL_FATAL(write_text(path, "plant = { name = \"pendulum\"; };\n"
+                                           "simulation = { period = 0.05; horizon = 1.0;\n"
+                                           "  disturbance = { bias = [0.5]; }; };\n"
+                                           "policy = { file = \"/abs/p.h5\"; };\n"
+                                           "calibration = { noise = 0.0; };\n"
+                                           "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
+                                           "seed = 9;\n"),
+                          0);
     CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
     CU_ASSERT_EQUAL(r->seed, 9);
     CU_ASSERT_EQUAL(r->calib_seed, 9);
@@ -712,12 +712,13 @@ static void test_defaults(void)
 
     /* curves: centre [0, 0], components [0, 1, 2] (nx >= 3), altitude x*[2],
      * tracked: the curve's components */
-    CU_ASSERT_EQUAL_FATAL(write_text(path, "plant = { name = \"quadrotor\"; };\n"
-                                           "simulation = { period = 0.05; horizon = 1.0; };\n"
-                                           "reference = { type = \"circle\"; radius = 2.0;"
-                                           " period = 4.0; };\n"
-                                           "policy = { file = \"p.h5\"; };\n"
-                                           "scenarios = ( { x0 = [0,0,0,0,0,0,0,0,0,0,0,0]; } );\n"),
+    CU_ASSERT_EQUAL_FATAL(write_text(path,
+                                     "plant = { name = \"quadrotor\"; };\n"
+                                     "simulation = { period = 0.05; horizon = 1.0; };\n"
+                                     "reference = { type = \"circle\"; radius = 2.0;"
+                                     " period = 4.0; };\n"
+                                     "policy = { file = \"p.h5\"; };\n"
+                                     "scenarios = ( { x0 = [0,0,0,0,0,0,0,0,0,0,0,0]; } );\n"),
                           0);
     CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
     {
@@ -745,16 +746,16 @@ static void diff_runs(const cfg_run *a, const cfg_run *b, char *out, size_t len)
     size_t nx = a->plant->type->nx;
     char tmp[160];
 
-#define ADD(name)                                                       \
-    do {                                                                \
-        size_t u_ = strlen(out);                                        \
-        snprintf(out + u_, len - u_, "%s%s", u_ ? " " : "", (name));    \
+#define ADD(name)                                                                                  \
+    do {                                                                                           \
+        size_t u_ = strlen(out);                                                                   \
+        snprintf(out + u_, len - u_, "%s%s", u_ ? " " : "", (name));                               \
     } while (0)
-#define NUM(f)             \
-    if (a->f != b->f)      \
+#define NUM(f)                                                                                     \
+    if (a->f != b->f)                                                                              \
     ADD(#f)
-#define STR(f)                     \
-    if (strcmp(a->f, b->f) != 0)   \
+#define STR(f)                                                                                     \
+    if (strcmp(a->f, b->f) != 0)                                                                   \
     ADD(#f)
 
     out[0] = '\0';
@@ -790,10 +791,10 @@ static void diff_runs(const cfg_run *a, const cfg_run *b, char *out, size_t len)
     NUM(n_prune);
     for (size_t i = 0; i < a->n_prune && i < b->n_prune; i++) {
         const cfg_prune *p = &a->prune[i], *q = &b->prune[i];
-#define PF(cond, f)                                        \
-    if (cond) {                                            \
-        snprintf(tmp, sizeof tmp, "prune[%zu].%s", i, f);  \
-        ADD(tmp);                                          \
+#define PF(cond, f)                                                                                \
+    if (cond) {                                                                                    \
+        snprintf(tmp, sizeof tmp, "prune[%zu].%s", i, f);                                          \
+        ADD(tmp);                                                                                  \
     }
         PF(strcmp(p->method, q->method) != 0, "method");
         PF(p->n_sparsity != q->n_sparsity ||
@@ -823,8 +824,7 @@ static void diff_runs(const cfg_run *a, const cfg_run *b, char *out, size_t len)
     STR(output_file);
     NUM(traces);
     NUM(seed);
-    if ((a->mc == NULL) != (b->mc == NULL) ||
-        (a->mc && memcmp(a->mc, b->mc, sizeof *a->mc) != 0))
+    if ((a->mc == NULL) != (b->mc == NULL) || (a->mc && memcmp(a->mc, b->mc, sizeof *a->mc) != 0))
         ADD("mc");
 #undef ADD
 #undef NUM
@@ -878,9 +878,9 @@ static void test_overrides(void)
     }
     /* the values themselves, and the recorded text after the overrides */
     {
-        const char *sets[] = {"simulation.horizon=10", "scenarios[0].x0=[0.1, -0.2]",
-                              "scenarios[1].name=\"far\"", "calibration.trajectories=8",
-                              "output.traces=false", "policy.input=state",
+        const char *sets[] = {"simulation.horizon=10",         "scenarios[0].x0=[0.1, -0.2]",
+                              "scenarios[1].name=\"far\"",     "calibration.trajectories=8",
+                              "output.traces=false",           "policy.input=state",
                               "pruning[1].sparsity=[0.3, 0.4]"};
         config_t cf;
         CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, sets, sizeof sets / sizeof *sets, &r, &err),
@@ -1041,7 +1041,6 @@ static void test_train_load(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":4: policy.train.epochs: "));
 }
 
-
 /* ---- 6. The montecarlo section (docs/MONTECARLO.md) ---- */
 
 /* Lines 1-5 of every montecarlo config here; `montecarlo = {` is line 6. */
@@ -1102,10 +1101,11 @@ static void test_montecarlo(void)
 
     /* defaults: 1000 samples, chunk 256, seed = the top-level seed, eps =
      * bounds.eps, no noise, no traces (docs/MONTECARLO.md, mc_study.h) */
-    snprintf(text, sizeof text,
-             "%smontecarlo = {\nsampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; };"
-             "\nparams = ( { name = \"m\"; rel = 0.2; } );\n};\n",
-             mc_head);
+    snprintf(
+        text, sizeof text,
+        "%smontecarlo = {\nsampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; };"
+        "\nparams = ( { name = \"m\"; rel = 0.2; } );\n};\n",
+        mc_head);
     CU_ASSERT_EQUAL_FATAL(write_text(path, text), 0);
     CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r->mc);

@@ -18,8 +18,8 @@
 
 /* Times at which every kind is checked: before, at and after switching
  * points, and over several periods. */
-static const double times[] = {0.0, 1e-9, 0.1, 0.25, 0.4999999, 0.5, 0.5000001, 0.75, 1.0,
-                               1.3, 2.0, 2.999, 3.0, 3.5, 7.25, 12.0, 100.0, 1234.5};
+static const double times[] = {0.0, 1e-9, 0.1,   0.25, 0.4999999, 0.5,  0.5000001, 0.75,  1.0,
+                               1.3, 2.0,  2.999, 3.0,  3.5,       7.25, 12.0,      100.0, 1234.5};
 #define N_TIMES (sizeof times / sizeof *times)
 
 static void test_kind_names(void)

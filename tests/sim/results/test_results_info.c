@@ -70,7 +70,10 @@ typedef struct row {
 } row;
 
 /* label, actual, bound, tightness, violations, outcome orig, pruned, rms orig, pruned */
-#define R(l, a, b, t, v, oo, op, ro, rp) {0, rp, ro, op, oo, v, t, b, a, l}
+#define R(l, a, b, t, v, oo, op, ro, rp)                                                           \
+    {                                                                                              \
+        0, rp, ro, op, oo, v, t, b, a, l                                                           \
+    }
 static const row rows[] = {
     R("magnitude_s0.50", 0.1, 0.5, 0.2, 0, 0, 0, 0.01, 0.02),
     R("magnitude_s0.50", 0.3, 0.4, 0.75, 1, 0, 1, 0.03, 0.06),
@@ -180,8 +183,7 @@ static int table_line(const char *out, const char *label, line *l)
     if (!p)
         return -1;
     return sscanf(p + strlen(want), "%llu %lg %lg %lg %lld %31s %31s %31s %31s", &l->runs,
-                  &l->bound, &l->actual, &l->tight, &l->viol, l->rms_o, l->rms_p, l->oc,
-                  l->pc) == 9
+                  &l->bound, &l->actual, &l->tight, &l->viol, l->rms_o, l->rms_p, l->oc, l->pc) == 9
                ? 0
                : -1;
 }
