@@ -5,7 +5,8 @@
  * median and worst seconds per pair, and the median tightening dev_bound /
  * min(dev_bound_local, dev_bound) over 64 states of the box.
  *
- * Usage: bench_diff [SECONDS_PER_PAIR [MAX_SPLITS]]   (default 2 s, 20000 splits)
+ * Usage: bench_diff [SECONDS_PER_PAIR [MAX_SPLITS [POLICY]]]   (default 2 s, 20000 splits)
+ * With POLICY (a substring of a policy's name), only those policies, one line per pair.
  * Run from the repository root (reads configs/policies and ../shared). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 {
     double secs = argc > 1 ? atof(argv[1]) : 2.0;
     size_t max_splits = argc > 2 ? (size_t)atol(argv[2]) : 20000;
+    const char *only = argc > 3 ? argv[3] : NULL;
     const char *methods[] = {"magnitude", "sparsegpt"};
     double all_ratio[2000], all_time[2000];
     size_t n_all = 0, violations = 0;
@@ -112,6 +114,8 @@ int main(int argc, char **argv)
         bounds_model *bm;
         int rc;
 
+        if (only && !strstr(pc->name, only))
+            continue;
         if (pc->format) {
             import_options io;
             memset(&io, 0, sizeof io);
@@ -162,6 +166,11 @@ int main(int argc, char **argv)
                 } else {
                     ratios[n_r] = r.upper / r.lower;
                 }
+                if (only)
+                    printf("  %s %.1f: root %.4g upper %.4g lower %.4g ratio %.3f splits %zu open %zu "
+                           "%.2f s\n",
+                           methods[me], po.sparsity, r.root_upper, r.upper, r.lower, ratios[n_r],
+                           r.n_splits, r.n_open, times[n_r]);
                 all_ratio[n_all] = ratios[n_r];
                 all_time[n_all++] = times[n_r];
                 n_r++;
