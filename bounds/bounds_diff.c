@@ -1204,7 +1204,7 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
 {
     size_t L, tw = 0, mw, n_out, pos;
     double *S_lo, *S_hi, *Mag, *E, *hl, *hu, *zl, *zu, *t1, *t2, *ll, *lu, *spec, *coef;
-    double total = 0.0;
+    double total = 0.0, D, dmax = 0.0;
 
     if (!m || !x || !rho || !w || !local || !out)
         return pb_error_set(err, PB_EINVAL, "local bound: NULL argument");
@@ -1235,36 +1235,49 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
     coef = lu + mw;
     spec = coef + 4 * n_out;
 
-    /* Forward: intervals of the perturbed hidden vectors h'_k for every
-     * admissible perturbation at once; each entry of dW'_k h'_k + db'_k is at
-     * most E_k = rho_k sup ||h'_k|| + beta_k. */
+    /* Forward, centred on the unperturbed pass (docs/BOUNDS.md section 12):
+     * [zl, zu] encloses z_k, D >= ||delta_k|| = ||h'_k - h_k|| for every
+     * admissible perturbation, E_k = rho_k (||h_k|| + D) + beta_k >= ||e_k||,
+     * and entry r of z'_k - z_k = W_k delta_k + e_k is at most
+     * rad_r = ||row_r W_k|| D + E_k; the slopes are taken over
+     * [zl - rad, zu + rad].  Then ||delta_{k+1}|| <= min(||S_hi rad||,
+     * ||S_hi W_k||_F D + max S_hi E_k). */
     s_box(m, x, x, hl, hu);
     pos = 0;
+    D = 0.0;
     for (size_t k = 0; k < L; k++) {
         const mlp_layer *l = &m->layers[k];
-        double e = 0.0;
+        double e = 0.0, fro, smax = 0.0, d1, d2;
         if (rho[k] > 0.0 || (beta && beta[k] > 0.0)) {
-            e = pb_mul_up(rho[k], box_norm_upper(l->n_in, hl, hu, t1));
+            e = pb_mul_up(rho[k], pb_add_up(box_norm_upper(l->n_in, hl, hu, t1), D));
             if (beta)
                 e = pb_add_up(e, beta[k]);
         }
         E[k] = e;
         iv_affine(l->n_out, l->n_in, l->W, l->b, 0.0, hl, hu, zl, zu, t1, t2);
         for (size_t r = 0; r < l->n_out; r++) {
-            zl[r] = dn(zl[r] - e);
-            zu[r] = up(zu[r] + e);
-            iv_slope(l, zl[r], zu[r], &S_lo[pos + r], &S_hi[pos + r]);
+            double rad = pb_add_up(pb_mul_up(pb_norm2_upper(l->n_in, l->W + r * l->n_in), D), e);
+            iv_slope(l, dn(zl[r] - rad), up(zu[r] + rad), &S_lo[pos + r], &S_hi[pos + r]);
+            ll[r] = pb_mul_up(S_hi[pos + r], rad);
+            lu[r] = pb_mul_up(S_hi[pos + r], pb_norm2_upper(l->n_in, l->W + r * l->n_in));
+            smax = fmax(smax, S_hi[pos + r]);
             iv_act(l, zl[r], zu[r], &hl[r], &hu[r]);
         }
+        d1 = pb_norm2_upper(l->n_out, ll);
+        fro = pb_norm2_upper(l->n_out, lu);
+        d2 = pb_add_up(pb_mul_up(fro, D), pb_mul_up(smax, e));
+        D = fmin(d1, d2);
         pos += l->n_out;
     }
     /* Output rows: |out_scale_i|, or 0 where every perturbed output clips to
-     * the same limit (then u'_i = u_i). */
+     * the same limit (then u'_i = u_i); the perturbed output i lies within
+     * min(ll_i, D) of [hl_i, hu_i] (ll: the last layer's S_hi rad). */
     for (size_t i = 0; i < n_out; i++) {
         double sc = (m->out_offset && m->out_scale) ? m->out_scale[i] : 1.0;
         double off = (m->out_offset && m->out_scale) ? m->out_offset[i] : 0.0, vl, vu;
+        double rd = fmin(ll[i], D);
         coef[i] = fabs(sc);
-        iv_mul(dn(hl[i] - off), up(hu[i] - off), sc, sc, &vl, &vu);
+        iv_mul(dn(dn(hl[i] - rd) - off), up(up(hu[i] + rd) - off), sc, sc, &vl, &vu);
         if ((m->out_high && vl >= m->out_high[i]) || (m->out_low && vu <= m->out_low[i]))
             coef[i] = 0.0;
     }
@@ -1337,6 +1350,10 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
         }
         pos += nk;
     }
+    /* Or straight from the forward pass: ||u' - u|| <= max_i coef_i ||delta_L||. */
+    for (size_t i = 0; i < n_out; i++)
+        dmax = fmax(dmax, coef[i]);
+    total = fmin(total, pb_mul_up(dmax, D));
     *local = isnan(total) ? INFINITY : total;
     *out = fmin(*local, dev_bound);
     return PB_SUCCESS;
