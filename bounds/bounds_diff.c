@@ -321,6 +321,9 @@ struct bounds_diff_work {
     double *outl, *outu;     /* [n_out]: the deviation interval per output */
     double *keep[6];         /* [n_out] each: a box's output intervals (y, y^, delta) */
     double *x, *g, *xb, *uo, *up_, *v1, *v2; /* search */
+    double *F[2][6];         /* forms of h, h^, delta (F_ order), [mw (n_in + 1)] each, twice */
+    double *Z[6];            /* forms of z, z^, z^ - z, [mw (n_in + 1)] each */
+    double *smag, *fa, *fb;  /* [n_in], [n_in + 1], [n_in + 1] */
     mlp_work *wo, *wp;
     double *mem;
 };
@@ -349,7 +352,7 @@ bounds_diff_work *bounds_diff_work_alloc(const bounds_diff *d, size_t max_splits
     w->n_out = d->o->n_out;
     w->mw = mw;
     total = cap * (2 * n + 1) + 2 * V_COUNT * mw + 8 * mw * n + 8 * mw + 5 * n + 2 * w->n_out +
-            3 * n + 8 * w->n_out + 2 * mw;
+            3 * n + 8 * w->n_out + 2 * mw + 18 * mw * (n + 1) + 3 * n + 2;
     w->mem = malloc(total * sizeof *w->mem);
     w->dim = malloc(cap * sizeof *w->dim);
     w->heap = malloc(cap * sizeof *w->heap);
@@ -382,6 +385,14 @@ bounds_diff_work *bounds_diff_work_alloc(const bounds_diff *d, size_t max_splits
     w->up_ = TAKE(w->n_out);
     w->v1 = TAKE(mw);
     w->v2 = TAKE(mw);
+    for (int a = 0; a < 2; a++)
+        for (int v = 0; v < 6; v++)
+            w->F[a][v] = TAKE(mw * (n + 1));
+    for (int v = 0; v < 6; v++)
+        w->Z[v] = TAKE(mw * (n + 1));
+    w->smag = TAKE(n);
+    w->fa = TAKE(n + 1);
+    w->fb = TAKE(n + 1);
 #undef TAKE
     return w;
 free_w:
@@ -479,6 +490,327 @@ static int propagate(const bounds_diff *d, bounds_diff_work *w, const double *sl
     return a;
 }
 
+/* ------------------------------------------- symbolic (linear) bounds */
+
+/* A linear form of the s-box is n + 1 doubles: coefficients a[0..n-1] and a
+ * constant a[n], read as the exact real a . s + a[n].  A lower form of a
+ * quantity q means q(s) >= a . s + a[n] for every s of the box, an upper form
+ * q(s) <= .  Forms of h, h^ and delta are propagated layer by layer (symbolic
+ * intervals: Wang et al., ReluVal/Neurify, USENIX Security 2018 and NeurIPS
+ * 2018; of the difference: Paulsen et al., ReluDiff, ICSE 2020, and NeuroDiff,
+ * ASE 2020), every rounding of a coefficient moved into the constant over the
+ * box (|s_j| <= smag_j). */
+
+/* min (lower form) or max (upper form) of a form over [sl, su], rounded
+ * outward: gamma_{n+1} sum |terms| + (n + 2) eta. */
+static double form_extreme(size_t n, const double *a, const double *sl, const double *su, int upper)
+{
+    double sum = a[n], abs = fabs(a[n]), err;
+    for (size_t j = 0; j < n; j++) {
+        double t = (a[j] >= 0.0) == (upper != 0) ? a[j] * su[j] : a[j] * sl[j];
+        sum += t;
+        abs += fabs(t);
+    }
+    err = pb_add_up(pb_mul_up(pb_gamma(n + 1), pb_mul_up(abs, pb_add_up(1.0, pb_gamma(n + 1)))),
+                    4.0 * (double)(n + 2) * PB_ETA);
+    return upper ? up(sum + err) : dn(sum - err);
+}
+
+/* Rows r of out (lower forms L, upper forms U, (n + 1) each) get
+ *   (acc ? out : 0) + sum_c W_rc f_c + b_r,  f_c between Lin_c and Uin_c,
+ * W_rc >= 0 taking Lin_c for the lower form, Uin_c for the upper, and the
+ * other way round (Lf, Uf: the output rows).  The entries of W and b are known to within rel |entry|;
+ * that uncertainty times mag_c >= |f_c(s)| goes into the constant, as does
+ * the inner products' rounding (gamma_{n_in+2}, Higham 2002, section 3.1)
+ * times smag.  fa, fb: scratch of n + 1. */
+static void form_affine(size_t no, size_t ni, size_t n, const double *W, const double *b, double rel,
+                        const double *mag, const double *Lin, const double *Uin, int acc,
+                        double *Lf, double *Uf, const double *smag, double ssum, double *fa,
+                        double *fb)
+{
+    size_t m = n + 1;
+    double g = pb_gamma(ni + 2), g1 = pb_add_up(1.0, g);
+    double under = pb_mul_up(4.0 * (double)(ni + 3) * PB_ETA, pb_add_up(ssum, 1.0));
+    for (size_t r = 0; r < no; r++) {
+        double *Lr = Lf + r * m, *Ur = Uf + r * m, eL = 0.0, eU = 0.0, unc = 0.0;
+        if (!acc)
+            for (size_t j = 0; j < m; j++)
+                Lr[j] = Ur[j] = 0.0;
+        for (size_t j = 0; j < m; j++) {
+            fa[j] = fabs(Lr[j]);
+            fb[j] = fabs(Ur[j]);
+        }
+        if (b) {
+            Lr[n] += b[r];
+            Ur[n] += b[r];
+            fa[n] += fabs(b[r]);
+            fb[n] += fabs(b[r]);
+            unc = fabs(b[r]);
+        }
+        for (size_t c = 0; c < ni; c++) {
+            double wv = W[r * ni + c];
+            const double *lo = wv >= 0.0 ? Lin + c * m : Uin + c * m;
+            const double *hi = wv >= 0.0 ? Uin + c * m : Lin + c * m;
+            if (wv == 0.0)
+                continue;
+            for (size_t j = 0; j < m; j++) {
+                double tl = wv * lo[j], th = wv * hi[j];
+                Lr[j] += tl;
+                Ur[j] += th;
+                fa[j] += fabs(tl);
+                fb[j] += fabs(th);
+            }
+            if (rel > 0.0)
+                unc = pb_add_up(unc, pb_mul_up(fabs(wv), mag[c]));
+        }
+        for (size_t j = 0; j < n; j++) {
+            eL = pb_add_up(eL, pb_mul_up(fa[j], smag[j]));
+            eU = pb_add_up(eU, pb_mul_up(fb[j], smag[j]));
+        }
+        eL = pb_add_up(pb_mul_up(g, pb_mul_up(pb_add_up(eL, fa[n]), g1)), under);
+        eU = pb_add_up(pb_mul_up(g, pb_mul_up(pb_add_up(eU, fb[n]), g1)), under);
+        if (rel > 0.0) {
+            unc = pb_mul_up(pb_mul_up(unc, g1), pb_add_up(rel, rel * g1));
+            eL = pb_add_up(eL, unc);
+            eU = pb_add_up(eU, unc);
+        }
+        Lr[n] = dn(Lr[n] - eL);
+        Ur[n] = up(Ur[n] + eU);
+    }
+}
+
+/* out = lam f + mu (lam >= 0 and mu already rounded the right way), the
+ * products' rounding (2u |product| + 2 eta each) moved into the constant. */
+static void form_line(size_t n, double lam, double mu, const double *f, double *out, int upper,
+                      const double *smag, double ssum)
+{
+    double e = 0.0, c;
+    for (size_t j = 0; j < n; j++) {
+        out[j] = lam * f[j];
+        e = pb_add_up(e, pb_mul_up(fabs(out[j]), smag[j]));
+    }
+    c = lam * f[n];
+    e = pb_add_up(pb_mul_up(2.0 * U, pb_add_up(e, fabs(c))),
+                  pb_mul_up(2.0 * PB_ETA, pb_add_up(ssum, 1.0)));
+    out[n] = upper ? up(up(c + e) + mu) : dn(dn(c - e) + mu);
+}
+
+/* out = f - g (exact coefficients' rounding moved into the constant):
+ * a lower form minus an upper form is a lower form, and so on. */
+static void form_sub(size_t n, const double *f, const double *gf, double *out, int upper,
+                     const double *smag)
+{
+    double e = 0.0, c;
+    for (size_t j = 0; j < n; j++) {
+        out[j] = f[j] - gf[j];
+        e = pb_add_up(e, pb_mul_up(U * fabs(out[j]), smag[j]));
+    }
+    c = f[n] - gf[n];
+    e = pb_add_up(pb_mul_up(U, pb_add_up(e, fabs(c))), 0.0);
+    out[n] = upper ? up(c + e) : dn(c - e);
+}
+
+/* Sound lines lam_l z + mu_l <= sigma(z) <= lam_u z + mu_u on [zl, zu],
+ * lam >= 0.  The default uses the least slope sl of sigma' on the interval:
+ * sigma(z) - sl z is nondecreasing, so the lines through the ends with slope
+ * sl hold.  Where sigma is convex on the interval (ReLU, leaky ReLU, tanh
+ * and the sigmoid for zu <= 0, hardtanh for zu <= 1) the chord is an upper
+ * line; where concave, a lower line; a line of any slope is moved to pass
+ * the ends (a convex f - lam z is largest at an end).  ReLU and leaky ReLU
+ * also get the lower line z (DeepPoly, Singh et al., POPL 2019) when
+ * zu > -zl. */
+static void act_lines(const mlp_layer *l, double zl, double zu, double *ll, double *ml, double *lu,
+                      double *mu)
+{
+    double al, ah, bl, bh, sl, su, p0, p1, q0, q1;
+    int convex, concave;
+    if (l->act == MLP_ACT_LINEAR) {
+        *ll = *lu = 1.0;
+        *ml = *mu = 0.0;
+        return;
+    }
+    iv_act(l, zl, zl, &al, &ah);
+    iv_act(l, zu, zu, &bl, &bh);
+    iv_slope(l, zl, zu, &sl, &su);
+    iv_mul(sl, sl, zl, zl, &p0, &p1);
+    iv_mul(sl, sl, zu, zu, &q0, &q1);
+    *ll = *lu = sl;
+    *ml = dn(al - p1);
+    *mu = up(bh - q0);
+    switch (l->act) {
+    case MLP_ACT_RELU:
+    case MLP_ACT_LEAKY_RELU: convex = 1; concave = 0; break;
+    case MLP_ACT_HARDTANH: convex = zu <= 1.0; concave = zl >= -1.0; break;
+    default: convex = zu <= 0.0; concave = zl >= 0.0; break;
+    }
+    if (zu > zl && (convex || concave)) {
+        double lam = fmax(0.0, (bh - al) / (zu - zl)), m0, m1;
+        if (isfinite(lam)) {
+            iv_mul(lam, lam, zl, zl, &p0, &p1);
+            iv_mul(lam, lam, zu, zu, &q0, &q1);
+            if (convex) {
+                m0 = up(ah - p0);
+                m1 = up(bh - q0);
+                *lu = lam;
+                *mu = fmax(m0, m1);
+            } else {
+                m0 = dn(al - p1);
+                m1 = dn(bl - q1);
+                *ll = lam;
+                *ml = fmin(m0, m1);
+            }
+        }
+    }
+    if ((l->act == MLP_ACT_RELU || l->act == MLP_ACT_LEAKY_RELU) && zl < 0.0 && zu > 0.0 &&
+        zu > -zl) {
+        *ll = 1.0; /* relu(z) >= z, leaky(z) >= z for alpha <= 1: exact, no rounding */
+        *ml = 0.0;
+    }
+}
+
+/* Sound lines for delta' = s t, s in [sl, su] (sl >= 0), t in [tl, tu]:
+ * lam_l t + mu_l <= s t <= lam_u t + mu_u, lam >= 0.  On one side of 0 the
+ * product is between sl t and su t; across 0, min(sl t, su t) is concave and
+ * max(sl t, su t) convex, so their chords bound them (moved to pass the ends). */
+static void prod_lines(double sl, double su, double tl, double tu, double *ll, double *ml,
+                       double *lu, double *mu)
+{
+    *ml = *mu = 0.0;
+    if (tl >= 0.0) {
+        *ll = sl;
+        *lu = su;
+    } else if (tu <= 0.0) {
+        *ll = su;
+        *lu = sl;
+    } else {
+        double a0, a1, b0, b1, lam;
+        lam = fmin(su, fmax(sl, (sl * tu - su * tl) / (tu - tl)));
+        iv_mul(dn(su - lam), up(su - lam), tl, tl, &a0, &a1);
+        iv_mul(dn(sl - lam), up(sl - lam), tu, tu, &b0, &b1);
+        *ll = lam;
+        *ml = fmin(a0, b0);
+        lam = fmin(su, fmax(sl, (su * tu - sl * tl) / (tu - tl)));
+        iv_mul(dn(sl - lam), up(sl - lam), tl, tl, &a0, &a1);
+        iv_mul(dn(su - lam), up(su - lam), tu, tu, &b0, &b1);
+        *lu = lam;
+        *mu = fmax(a1, b1);
+    }
+}
+
+enum { F_HL, F_HU, F_PL, F_PU, F_DL, F_DU, F_COUNT };
+
+/* The symbolic pass over the s-box [sl, su]: forms of h, h^, delta layer by
+ * layer, each neuron's concrete interval the intersection of its forms' range
+ * with the interval pass (as in propagate), and the forms of delta from the
+ * slope lines of prod_lines over the forms of z^ - z = W^ delta + dW h + db, or
+ * from those of h^ - h where these are narrower.  The concrete intervals of
+ * the output layer stay in w->vec[a] (V_ order), a the returned index. */
+static int sym_propagate(const bounds_diff *d, bounds_diff_work *w, const double *sl,
+                         const double *su)
+{
+    const mlp *o = d->o, *p = d->p;
+    size_t n = o->n_in, m = n + 1;
+    double *smag = w->smag, ssum = 0.0, **t = w->t, *fa = w->fa, *fb = w->fb;
+    int a = 0;
+
+    for (size_t j = 0; j < n; j++) {
+        smag[j] = fmax(fabs(sl[j]), fabs(su[j]));
+        ssum = pb_add_up(ssum, smag[j]);
+    }
+    for (int v = 0; v < F_COUNT; v++)
+        memset(w->F[0][v], 0, n * m * sizeof *w->F[0][v]);
+    for (size_t c = 0; c < n; c++)
+        for (int v = 0; v < F_DL; v++)
+            w->F[0][v][c * m + c] = 1.0;
+    memcpy(w->vec[0][V_HL], sl, n * sizeof *sl);
+    memcpy(w->vec[0][V_HU], su, n * sizeof *su);
+    memcpy(w->vec[0][V_PL], sl, n * sizeof *sl);
+    memcpy(w->vec[0][V_PU], su, n * sizeof *su);
+    memset(w->vec[0][V_DL], 0, n * sizeof *sl);
+    memset(w->vec[0][V_DU], 0, n * sizeof *sl);
+    for (size_t k = 0; k < o->n_layers; k++) {
+        const mlp_layer *lo = &o->layers[k], *lp = &p->layers[k];
+        size_t ni = lo->n_in, no = lo->n_out;
+        double *const *A = w->vec[a], *const *B = w->vec[1 - a];
+        double *const *FA = w->F[a], *const *FB = w->F[1 - a], *const *Z = w->Z;
+
+        /* Intervals: t0,t1 [z]; t2,t3 [z^]; t4,t5 W^ [delta]; t6,t7 dW [h] + db. */
+        iv_affine(no, ni, lo->W, lo->b, 0.0, A[V_HL], A[V_HU], t[0], t[1], w->v1, w->v2);
+        iv_affine(no, ni, lp->W, lp->b, 0.0, A[V_PL], A[V_PU], t[2], t[3], w->v1, w->v2);
+        iv_affine(no, ni, lp->W, NULL, 0.0, A[V_DL], A[V_DU], t[4], t[5], w->v1, w->v2);
+        iv_affine(no, ni, d->dW[k], d->db[k], d->rel[k], A[V_HL], A[V_HU], t[6], t[7], w->v1,
+                  w->v2);
+        /* Forms: Z0,Z1 of z; Z2,Z3 of z^; Z4,Z5 of z^ - z. */
+        for (size_t c = 0; c < ni; c++)
+            w->v1[c] = fmax(fabs(A[V_HL][c]), fabs(A[V_HU][c]));
+        form_affine(no, ni, n, lo->W, lo->b, 0.0, NULL, FA[F_HL], FA[F_HU], 0, Z[0], Z[1], smag,
+                    ssum, fa, fb);
+        form_affine(no, ni, n, lp->W, lp->b, 0.0, NULL, FA[F_PL], FA[F_PU], 0, Z[2], Z[3], smag,
+                    ssum, fa, fb);
+        form_affine(no, ni, n, lp->W, NULL, 0.0, NULL, FA[F_DL], FA[F_DU], 0, Z[4], Z[5], smag,
+                    ssum, fa, fb);
+        form_affine(no, ni, n, d->dW[k], d->db[k], d->rel[k], w->v1, FA[F_HL], FA[F_HU], 1, Z[4],
+                    Z[5], smag, ssum, fa, fb);
+        for (size_t r = 0; r < no; r++) {
+            double zl, zu, ql, qu, dl, du, ll, ml, lu, mu, s0, s1, x0, x1, y0, y1;
+            const double *z0 = Z[0] + r * m, *z1 = Z[1] + r * m, *q0 = Z[2] + r * m,
+                         *q1 = Z[3] + r * m, *d0 = Z[4] + r * m, *d1 = Z[5] + r * m;
+            zl = fmax(t[0][r], form_extreme(n, z0, sl, su, 0));
+            zu = fmin(t[1][r], form_extreme(n, z1, sl, su, 1));
+            ql = fmax(t[2][r], form_extreme(n, q0, sl, su, 0));
+            qu = fmin(t[3][r], form_extreme(n, q1, sl, su, 1));
+            dl = fmax(dn(t[4][r] + t[6][r]), form_extreme(n, d0, sl, su, 0));
+            du = fmin(up(t[5][r] + t[7][r]), form_extreme(n, d1, sl, su, 1));
+            dl = fmax(dl, dn(ql - zu));
+            du = fmin(du, up(qu - zl));
+            if (zl > zu || ql > qu || dl > du) { /* only through a NaN or a bug: give up */
+                zl = ql = dl = -INFINITY;
+                zu = qu = du = INFINITY;
+            }
+            /* h' and h^' */
+            act_lines(lo, zl, zu, &ll, &ml, &lu, &mu);
+            form_line(n, ll, ml, z0, FB[F_HL] + r * m, 0, smag, ssum);
+            form_line(n, lu, mu, z1, FB[F_HU] + r * m, 1, smag, ssum);
+            iv_act(lo, zl, zu, &B[V_HL][r], &B[V_HU][r]);
+            B[V_HL][r] = fmax(B[V_HL][r], form_extreme(n, FB[F_HL] + r * m, sl, su, 0));
+            B[V_HU][r] = fmin(B[V_HU][r], form_extreme(n, FB[F_HU] + r * m, sl, su, 1));
+            act_lines(lp, ql, qu, &ll, &ml, &lu, &mu);
+            form_line(n, ll, ml, q0, FB[F_PL] + r * m, 0, smag, ssum);
+            form_line(n, lu, mu, q1, FB[F_PU] + r * m, 1, smag, ssum);
+            iv_act(lp, ql, qu, &B[V_PL][r], &B[V_PU][r]);
+            B[V_PL][r] = fmax(B[V_PL][r], form_extreme(n, FB[F_PL] + r * m, sl, su, 0));
+            B[V_PU][r] = fmin(B[V_PU][r], form_extreme(n, FB[F_PU] + r * m, sl, su, 1));
+            /* delta' = s (z^ - z), s a secant slope over the hull */
+            iv_slope(lo, fmin(zl, ql), fmax(zu, qu), &s0, &s1);
+            iv_mul(s0, s1, dl, du, &y0, &y1);
+            prod_lines(s0, s1, dl, du, &ll, &ml, &lu, &mu);
+            form_line(n, ll, ml, d0, FB[F_DL] + r * m, 0, smag, ssum);
+            form_line(n, lu, mu, d1, FB[F_DU] + r * m, 1, smag, ssum);
+            x0 = form_extreme(n, FB[F_DL] + r * m, sl, su, 0);
+            x1 = form_extreme(n, FB[F_DU] + r * m, sl, su, 1);
+            /* or h^' - h', where narrower */
+            form_sub(n, FB[F_PL] + r * m, FB[F_HU] + r * m, fa, 0, smag);
+            form_sub(n, FB[F_PU] + r * m, FB[F_HL] + r * m, fb, 1, smag);
+            s0 = form_extreme(n, fa, sl, su, 0);
+            s1 = form_extreme(n, fb, sl, su, 1);
+            if (s0 > x0) {
+                memcpy(FB[F_DL] + r * m, fa, m * sizeof *fa);
+                x0 = s0;
+            }
+            if (s1 < x1) {
+                memcpy(FB[F_DU] + r * m, fb, m * sizeof *fb);
+                x1 = s1;
+            }
+            B[V_DL][r] = fmax(x0, y0);
+            B[V_DU][r] = fmin(x1, y1);
+            B[V_DL][r] = fmax(B[V_DL][r], dn(B[V_PL][r] - B[V_HU][r]));
+            B[V_DU][r] = fmin(B[V_DU][r], up(B[V_PU][r] - B[V_HL][r]));
+        }
+        a = 1 - a;
+    }
+    return a;
+}
+
 /* The s-box of the x-box [xl, xh]. */
 static void s_box(const mlp *m, const double *xl, const double *xh, double *sl, double *su)
 {
@@ -537,8 +869,18 @@ static double box_upper(const bounds_diff *d, bounds_diff_work *w, const double 
     *split = best;
     b = propagate(d, w, sc, sc, 0);
     for (size_t i = 0; i < n_out; i++) {
-        double dl = fmax(w->keep[V_DL][i], dn(w->vec[b][V_DL][i] + w->outl[i]));
-        double du = fmin(w->keep[V_DU][i], up(w->vec[b][V_DU][i] + w->outu[i]));
+        w->keep[V_DL][i] = fmax(w->keep[V_DL][i], dn(w->vec[b][V_DL][i] + w->outl[i]));
+        w->keep[V_DU][i] = fmin(w->keep[V_DU][i], up(w->vec[b][V_DU][i] + w->outu[i]));
+    }
+    /* The symbolic pass; its output intervals intersected with the others. */
+    b = sym_propagate(d, w, sl, su);
+    for (size_t i = 0; i < n_out; i++) {
+        double dl = fmax(w->keep[V_DL][i], w->vec[b][V_DL][i]);
+        double du = fmin(w->keep[V_DU][i], w->vec[b][V_DU][i]);
+        for (int v = 0; v < 4; v += 2) {
+            w->keep[v][i] = fmax(w->keep[v][i], w->vec[b][v][i]);
+            w->keep[v + 1][i] = fmin(w->keep[v + 1][i], w->vec[b][v + 1][i]);
+        }
         out_dev_interval(o, i, w->keep[V_HL][i], w->keep[V_HU][i], w->keep[V_PL][i],
                          w->keep[V_PU][i], dl, du, &w->outl[i], &w->outu[i]);
     }
@@ -862,7 +1204,7 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
 {
     size_t L, tw = 0, mw, n_out, pos;
     double *S_lo, *S_hi, *Mag, *E, *hl, *hu, *zl, *zu, *t1, *t2, *ll, *lu, *spec, *coef;
-    double total = 0.0;
+    double total = 0.0, D, dmax = 0.0;
 
     if (!m || !x || !rho || !w || !local || !out)
         return pb_error_set(err, PB_EINVAL, "local bound: NULL argument");
@@ -893,36 +1235,49 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
     coef = lu + mw;
     spec = coef + 4 * n_out;
 
-    /* Forward: intervals of the perturbed hidden vectors h'_k for every
-     * admissible perturbation at once; each entry of dW'_k h'_k + db'_k is at
-     * most E_k = rho_k sup ||h'_k|| + beta_k. */
+    /* Forward, centred on the unperturbed pass (docs/BOUNDS.md section 12):
+     * [zl, zu] encloses z_k, D >= ||delta_k|| = ||h'_k - h_k|| for every
+     * admissible perturbation, E_k = rho_k (||h_k|| + D) + beta_k >= ||e_k||,
+     * and entry r of z'_k - z_k = W_k delta_k + e_k is at most
+     * rad_r = ||row_r W_k|| D + E_k; the slopes are taken over
+     * [zl - rad, zu + rad].  Then ||delta_{k+1}|| <= min(||S_hi rad||,
+     * ||S_hi W_k||_F D + max S_hi E_k). */
     s_box(m, x, x, hl, hu);
     pos = 0;
+    D = 0.0;
     for (size_t k = 0; k < L; k++) {
         const mlp_layer *l = &m->layers[k];
-        double e = 0.0;
+        double e = 0.0, fro, smax = 0.0, d1, d2;
         if (rho[k] > 0.0 || (beta && beta[k] > 0.0)) {
-            e = pb_mul_up(rho[k], box_norm_upper(l->n_in, hl, hu, t1));
+            e = pb_mul_up(rho[k], pb_add_up(box_norm_upper(l->n_in, hl, hu, t1), D));
             if (beta)
                 e = pb_add_up(e, beta[k]);
         }
         E[k] = e;
         iv_affine(l->n_out, l->n_in, l->W, l->b, 0.0, hl, hu, zl, zu, t1, t2);
         for (size_t r = 0; r < l->n_out; r++) {
-            zl[r] = dn(zl[r] - e);
-            zu[r] = up(zu[r] + e);
-            iv_slope(l, zl[r], zu[r], &S_lo[pos + r], &S_hi[pos + r]);
+            double rad = pb_add_up(pb_mul_up(pb_norm2_upper(l->n_in, l->W + r * l->n_in), D), e);
+            iv_slope(l, dn(zl[r] - rad), up(zu[r] + rad), &S_lo[pos + r], &S_hi[pos + r]);
+            ll[r] = pb_mul_up(S_hi[pos + r], rad);
+            lu[r] = pb_mul_up(S_hi[pos + r], pb_norm2_upper(l->n_in, l->W + r * l->n_in));
+            smax = fmax(smax, S_hi[pos + r]);
             iv_act(l, zl[r], zu[r], &hl[r], &hu[r]);
         }
+        d1 = pb_norm2_upper(l->n_out, ll);
+        fro = pb_norm2_upper(l->n_out, lu);
+        d2 = pb_add_up(pb_mul_up(fro, D), pb_mul_up(smax, e));
+        D = fmin(d1, d2);
         pos += l->n_out;
     }
     /* Output rows: |out_scale_i|, or 0 where every perturbed output clips to
-     * the same limit (then u'_i = u_i). */
+     * the same limit (then u'_i = u_i); the perturbed output i lies within
+     * min(ll_i, D) of [hl_i, hu_i] (ll: the last layer's S_hi rad). */
     for (size_t i = 0; i < n_out; i++) {
         double sc = (m->out_offset && m->out_scale) ? m->out_scale[i] : 1.0;
         double off = (m->out_offset && m->out_scale) ? m->out_offset[i] : 0.0, vl, vu;
+        double rd = fmin(ll[i], D);
         coef[i] = fabs(sc);
-        iv_mul(dn(hl[i] - off), up(hu[i] - off), sc, sc, &vl, &vu);
+        iv_mul(dn(dn(hl[i] - rd) - off), up(up(hu[i] + rd) - off), sc, sc, &vl, &vu);
         if ((m->out_high && vl >= m->out_high[i]) || (m->out_low && vu <= m->out_low[i]))
             coef[i] = 0.0;
     }
@@ -995,6 +1350,10 @@ int bounds_local_eval(const mlp *m, const double x[], const double rho[], const 
         }
         pos += nk;
     }
+    /* Or straight from the forward pass: ||u' - u|| <= max_i coef_i ||delta_L||. */
+    for (size_t i = 0; i < n_out; i++)
+        dmax = fmax(dmax, coef[i]);
+    total = fmin(total, pb_mul_up(dmax, D));
     *local = isnan(total) ? INFINITY : total;
     *out = fmin(*local, dev_bound);
     return PB_SUCCESS;

@@ -8,15 +8,18 @@
  * weights are the stored doubles.  Both networks and their difference
  * delta_k = h^_k - h_k are propagated jointly with intervals (ReluDiff,
  * Paulsen et al., ICSE 2020), intersected with a mean-value (centred) form
- * built from interval Jacobians of both networks, every operation rounded
- * outward; then the box is split (best first) within a budget.  *lower is the
+ * built from interval Jacobians of both networks and with symbolic (linear)
+ * bounds of h, h^ and delta in the input (ReluDiff, NeuroDiff), every
+ * operation rounded outward; then the box is split (best first) within a
+ * budget.  *lower is the
  * largest computed deviation found by projected gradient ascent from seeded
  * starts, the centre, the corners (few inputs) and the centres of the boxes.
  *
  * Local bound: at one state, a bound valid for EVERY perturbation dW'_k with
  * ||dW'_k||_2 <= rho_k (one ball per changed layer; bias changes
- * ||db'_k|| <= beta_k), from intervals of the perturbed hidden vectors, the
- * secant slopes of the activations over them, and a CROWN-style backward
+ * ||db'_k|| <= beta_k), from the unperturbed pass widened entrywise by the
+ * layer-by-layer radius of the hidden deviation, the secant slopes of the
+ * activations over those intervals, and a CROWN-style backward
  * pass (Zhang et al., NeurIPS 2018) of interval row vectors.
  *
  * Pure functions over the borrowed networks and caller workspaces; the only

@@ -211,6 +211,57 @@ static void test_random_every_activation(void)
     gsl_rng_free(r);
 }
 
+/* A compensated twin: every weight moved by scale * N(0, 1) (differences
+ * inexact in binary64: the uncertain-entry path of the certificate), and
+ * sparsity of the weights zeroed on top. */
+static mlp *perturb_dense(const mlp *m, double scale, double sparsity, gsl_rng *r)
+{
+    mlp *p = sparsity > 0.0 ? prune_magnitude(m, sparsity) : mlp_clone(m, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    for (size_t k = 0; k < p->n_layers; k++) {
+        mlp_layer *l = &p->layers[k];
+        for (size_t e = 0; e < l->n_out * l->n_in; e++)
+            l->W[e] += scale * gsl_ran_gaussian(r, 1.0);
+    }
+    return p;
+}
+
+/* The worst finite ratio (an infinite one: nothing found above 0, e.g. both
+ * outputs clipped over the whole box; soundness is asserted regardless). */
+static double fold(double worst, double ratio)
+{
+    return isfinite(ratio) ? fmax(worst, ratio) : worst;
+}
+
+/* Small differences, where the symbolic pass of the difference carries the
+ * correlation of both networks: the root certificate alone (no split) and
+ * with splits, every activation, against grids, samples and pattern search. */
+static void test_small_difference(void)
+{
+    gsl_rng *r = rng_new(15);
+    double worst_root = 0.0, worst = 0.0;
+    for (int act = 0; act < MLP_ACT_COUNT; act++)
+        for (int maps = 0; maps < 2; maps++) {
+            size_t s3[] = {3, 32, 32, 2}, s4[] = {4, 64, 64, 64, 1};
+            double lo3[] = {-0.3, 0.1, -0.2}, hi3[] = {0.3, 0.4, 0.2};
+            double lo4[] = {-0.2, -0.1, 0.3, -0.2}, hi4[] = {0.2, 0.1, 0.4, 0.1};
+            mlp *m = rand_net(r, 3, s3, (mlp_act)act, maps), *p = perturb_dense(m, 1e-3, 0.0, r);
+            worst_root = fold(worst_root, check_pair(m, p, lo3, hi3, 0, 25, 2000, r));
+            worst = fold(worst, check_pair(m, p, lo3, hi3, 100, 25, 2000, r));
+            mlp_free(m);
+            mlp_free(p);
+            m = rand_net(r, 4, s4, (mlp_act)act, maps);
+            p = perturb_dense(m, 1e-4, 0.2, r);
+            worst_root = fold(worst_root, check_pair(m, p, lo4, hi4, 0, 8, 3000, r));
+            worst = fold(worst, check_pair(m, p, lo4, hi4, 100, 8, 3000, r));
+            mlp_free(m);
+            mlp_free(p);
+        }
+    printf("\n  small differences: worst finite upper / best found %.3g at the root, %.3g after 100 splits",
+           worst_root, worst);
+    gsl_rng_free(r);
+}
+
 static void test_random_wide(void)
 {
     gsl_rng *r = rng_new(12);
@@ -589,6 +640,7 @@ static void test_errors(void)
 }
 
 static const pb_test_case diff_tests[] = {{"random_every_activation", test_random_every_activation},
+                                          {"small_difference", test_small_difference},
                                           {"random_512_wide", test_random_wide},
                                           {"pendulum_1000x1000", test_pendulum_grid},
                                           {"linear_exact", test_linear_exact},
