@@ -24,8 +24,8 @@
  *
  * Pure functions over the borrowed networks and caller workspaces; the only
  * allocation is in the `_alloc` constructors. */
-#ifndef BOUNDS_DIFF_H
-#define BOUNDS_DIFF_H
+#ifndef PB_BOUNDS_BOUNDS_DIFF_H
+#define PB_BOUNDS_BOUNDS_DIFF_H
 
 #include <stddef.h>
 

@@ -2,9 +2,10 @@
  * through the HDF5 C API, and the SHA-256 of a file (FIPS 180-4) for the
  * provenance's parent_sha256.
  *
- * Every HDF5 call runs with HDF5's automatic error printing switched off
- * (H5Eset_auto2), so the user sees only our message, which names the file
- * and the problem. */
+ * Files are created, opened and read through the HDF5 layer (h5_io.h):
+ * every HDF5 call runs with HDF5's automatic error printing switched off and
+ * restored afterwards, so the user sees only our message, which names the
+ * file and the problem. */
 #define _POSIX_C_SOURCE 200809L
 #include "mlp_io.h"
 
@@ -17,27 +18,10 @@
 
 #include <hdf5.h>
 
+#include "h5_io.h"
+
 #define POLICY_FORMAT         "prunebound-mlp"
 #define POLICY_FORMAT_VERSION 1
-
-/* ---- HDF5 error printing ---------------------------------------------- */
-
-typedef struct h5_quiet {
-    H5E_auto2_t func;
-    void *data;
-} h5_quiet;
-
-/* Saves HDF5's automatic error handler and turns it off. */
-static void h5_quiet_begin(h5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void h5_quiet_end(const h5_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
 
 /* ---- writing ----------------------------------------------------------- */
 
@@ -54,9 +38,8 @@ static int write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memt
     /* No object timestamps: the same policy gives the same file bytes.  One
      * chunk with a Fletcher-32 checksum: a damaged weight is refused on
      * reading rather than read silently. */
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 && H5Pset_chunk(dcpl, rank, dims) >= 0 &&
-        H5Pset_fletcher32(dcpl) >= 0)
+    dcpl = h5_dcpl_create(rank, dims, 0);
+    if (dcpl >= 0)
         dset = H5Dcreate2(loc, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     else
         dset = -1;
@@ -239,7 +222,7 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
     char *tmp;
     size_t len = strlen(path);
     h5_quiet q;
-    hid_t f, fapl, fcpl;
+    hid_t f;
     int ok, status;
 
     status = mlp_validate(m, err);
@@ -251,26 +234,13 @@ int mlp_write_h5(const mlp *m, const char *path, pb_error *err)
     memcpy(tmp, path, len);
     memcpy(tmp + len, ".tmp", 5);
 
-    h5_quiet_begin(&q);
-    /* The HDF5 1.8 object format: its metadata carries checksums, so a
-     * damaged file is refused on reading (readable by HDF5 1.8 and later). */
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    fcpl = H5Pcreate(H5P_FILE_CREATE); /* also the root group's: no timestamps */
-    if (fapl >= 0 && fcpl >= 0 &&
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0 &&
-        H5Pset_obj_track_times(fcpl, 0) >= 0)
-        f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    else
-        f = -1;
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    /* The HDF5 1.8 object format (checksummed metadata), no timestamps. */
+    f = h5_create(tmp, err);
     if (f < 0) {
-        h5_quiet_end(&q);
-        status = pb_error_set(err, PB_EIO, "%s: cannot create %s", path, tmp);
+        status = pb_error_prefix(err, "%s: ", path);
         goto free_tmp;
     }
+    h5_quiet_begin(&q);
     ok = write_policy(f, m);
     ok = H5Fclose(f) >= 0 && ok;
     h5_quiet_end(&q);
@@ -294,75 +264,11 @@ free_tmp:
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* Reads a scalar string attribute (fixed or variable length) into buf;
- * PB_EFORMAT when absent, not a string or longer than len - 1. */
+/* A scalar string attribute of loc (h5_attr_read_str): PB_EFORMAT when
+ * absent, not a string or longer than len - 1. */
 static int read_attr_string(hid_t loc, const char *name, char *buf, size_t len, pb_error *err)
 {
-    hid_t attr, ftype = -1, mtype = -1, space = -1;
-    int status = PB_EFORMAT;
-
-    attr = H5Aopen(loc, name, H5P_DEFAULT);
-    if (attr < 0)
-        return pb_error_set(err, PB_EFORMAT, "attribute '%s' is missing", name);
-    ftype = H5Aget_type(attr);
-    space = H5Aget_space(attr);
-    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
-        H5Sget_simple_extent_npoints(space) != 1) {
-        pb_error_set(err, PB_EFORMAT, "attribute '%s' is not a single string", name);
-        goto close;
-    }
-    /* Same character set as the file's, or HDF5 refuses the conversion. */
-    mtype = H5Tcopy(H5T_C_S1);
-    if (mtype < 0 || H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0)
-        goto h5fail;
-    if (H5Tis_variable_str(ftype) > 0) {
-        char *s = NULL;
-        if (H5Tset_size(mtype, H5T_VARIABLE) < 0 || H5Aread(attr, mtype, &s) < 0)
-            goto h5fail;
-        if (!s || strlen(s) >= len) {
-            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
-                         len - 1);
-        } else {
-            strcpy(buf, s);
-            status = PB_SUCCESS;
-        }
-        H5free_memory(s);
-        goto close;
-    } else {
-        size_t n = H5Tget_size(ftype);
-        char *s;
-        if (n == 0 || H5Tset_size(mtype, n) < 0 || H5Tset_strpad(mtype, H5T_STR_NULLPAD) < 0)
-            goto h5fail;
-        s = calloc(n + 1, 1);
-        if (!s) {
-            status = pb_error_set(err, PB_ENOMEM, "out of memory");
-            goto close;
-        }
-        if (H5Aread(attr, mtype, s) < 0) {
-            free(s);
-            goto h5fail;
-        }
-        if (strlen(s) >= len) {
-            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
-                         len - 1);
-        } else {
-            strcpy(buf, s);
-            status = PB_SUCCESS;
-        }
-        free(s);
-        goto close;
-    }
-h5fail:
-    pb_error_set(err, PB_EFORMAT, "attribute '%s' cannot be read", name);
-close:
-    if (mtype >= 0)
-        H5Tclose(mtype);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    H5Aclose(attr);
-    return status;
+    return h5_attr_read_str(loc, ".", name, buf, len, err);
 }
 
 /* Reads a scalar numeric attribute as a double; *present = 0 (and
@@ -763,22 +669,14 @@ int mlp_read_h5(const char *path, mlp **out, pb_error *err)
 {
     h5_quiet q;
     hid_t f;
-    FILE *probe;
     int status;
 
     *out = NULL;
-    /* Tell "cannot open" (PB_EIO) from "not HDF5" (PB_EFORMAT). */
-    probe = fopen(path, "rb");
-    if (!probe)
-        return pb_error_set(err, PB_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-
+    /* PB_EIO when the file cannot be opened, PB_EFORMAT when it is not HDF5. */
+    f = h5_open(path, H5F_ACC_RDONLY, err);
+    if (f < 0)
+        return err ? err->code : PB_EIO;
     h5_quiet_begin(&q);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        h5_quiet_end(&q);
-        return pb_error_set(err, PB_EFORMAT, "%s: not an HDF5 file (or truncated)", path);
-    }
     status = read_policy(f, out, err);
     H5Fclose(f);
     h5_quiet_end(&q);
@@ -904,12 +802,10 @@ int mlp_states_read_h5(const char *path, size_t n_in, double **out, size_t *n, p
     h5_quiet q;
 
     *out = NULL;
+    f = h5_open(path, H5F_ACC_RDONLY, err);
+    if (f < 0)
+        return err ? err->code : PB_EIO;
     h5_quiet_begin(&q);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        h5_quiet_end(&q);
-        return pb_error_set(err, PB_EIO, "%s: cannot open as an HDF5 file", path);
-    }
     if (H5Lexists(f, "states", H5P_DEFAULT) <= 0) {
         status = pb_error_set(err, PB_EFORMAT, "%s: no dataset `states`", path);
         goto close_f;

@@ -1,6 +1,6 @@
 /* mlp_io.h: policy files in the HDF5 layout of DESIGN.md ("Policy file"). */
-#ifndef MLP_IO_H
-#define MLP_IO_H
+#ifndef PB_CONTROLLER_MLP_IO_H
+#define PB_CONTROLLER_MLP_IO_H
 
 #include <hdf5.h>
 

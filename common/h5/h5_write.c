@@ -1,5 +1,7 @@
-/* h5_write.c: the results writer over the HDF5 C API (chunked, deflate
- * compressed datasets; compound tables; write to a temporary name, rename). */
+/* h5_write.c: the results writer over the HDF5 layer (h5_io.h): chunked,
+ * deflate compressed, Fletcher-32 checksummed datasets; compound tables;
+ * write to a temporary name, rename.  Each public call runs with HDF5's
+ * error printing off and restores it before returning. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5_write.h"
 
@@ -32,13 +34,8 @@ int h5_file_create(const char *path, h5_file **out, pb_error *err)
         return pb_error_set(err, PB_ENOMEM, "out of memory opening %s", path);
     snprintf(f->path, sizeof f->path, "%s", path);
     snprintf(f->tmp, sizeof f->tmp, "%s.tmp", path);
-    /* Messages reach the user through err, not HDF5's error stack printout. */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    f->fid = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    f->fid = h5_create(f->tmp, err);
     if (f->fid < 0) {
-        int e = errno;
-        pb_error_set(err, PB_EIO, "%s: cannot create file (%s)", f->tmp,
-                     e ? strerror(e) : "HDF5 error");
         free(f);
         return PB_EIO;
     }
@@ -59,8 +56,13 @@ const char *h5_file_tmp_path(const h5_file *f)
 int h5_file_commit(h5_file *f, pb_error *err)
 {
     int rc = PB_SUCCESS;
+    h5_quiet q;
+    herr_t closed;
 
-    if (H5Fclose(f->fid) < 0) {
+    h5_quiet_begin(&q);
+    closed = H5Fclose(f->fid);
+    h5_quiet_end(&q);
+    if (closed < 0) {
         rc = pb_error_set(err, PB_EIO, "%s: cannot close file", f->tmp);
         remove(f->tmp);
     } else if (rename(f->tmp, f->path) != 0) {
@@ -74,9 +76,13 @@ int h5_file_commit(h5_file *f, pb_error *err)
 
 void h5_file_discard(h5_file *f)
 {
+    h5_quiet q;
+
     if (!f)
         return;
+    h5_quiet_begin(&q);
     H5Fclose(f->fid);
+    h5_quiet_end(&q);
     remove(f->tmp);
     free(f);
 }
@@ -114,18 +120,27 @@ static int make_groups(h5_file *f, const char *path, int last, pb_error *err)
 
 int h5_group_make(h5_file *f, const char *path, pb_error *err)
 {
-    return make_groups(f, path, 1, err);
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = make_groups(f, path, 1, err);
+    h5_quiet_end(&q);
+    return rc;
 }
 
 hid_t h5_group_open(h5_file *f, const char *path, pb_error *err)
 {
-    hid_t g;
+    h5_quiet q;
+    hid_t g = H5I_INVALID_HID;
 
-    if (make_groups(f, path, 1, err) != PB_SUCCESS)
-        return H5I_INVALID_HID;
-    g = H5Gopen2(f->fid, path, H5P_DEFAULT);
-    if (g < 0)
-        pb_error_set(err, PB_EIO, "%s: cannot open group %s", f->tmp, path);
+    h5_quiet_begin(&q);
+    if (make_groups(f, path, 1, err) == PB_SUCCESS) {
+        g = H5Gopen2(f->fid, path, H5P_DEFAULT);
+        if (g < 0)
+            pb_error_set(err, PB_EIO, "%s: cannot open group %s", f->tmp, path);
+    }
+    h5_quiet_end(&q);
     return g;
 }
 
@@ -157,28 +172,20 @@ static hid_t file_type(h5_kind kind)
     }
 }
 
-/* A dataset-creation property list chunked along the first dimension and
- * deflate-compressed; rows of `dims`. */
+/* A dataset-creation property list chunked along the first dimension (up
+ * to H5W_CHUNK_ROWS rows), deflate-compressed and checksummed; rows of `dims`. */
 static hid_t chunked_plist(size_t rank, const hsize_t dims[])
 {
     hsize_t chunk[2];
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
 
-    if (dcpl < 0)
-        return -1;
     for (size_t i = 0; i < rank; i++)
         chunk[i] = dims[i] ? dims[i] : 1;
     if (chunk[0] > H5W_CHUNK_ROWS)
         chunk[0] = H5W_CHUNK_ROWS;
-    if (H5Pset_chunk(dcpl, (int)rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-        H5Pset_deflate(dcpl, H5W_DEFLATE) < 0) {
-        H5Pclose(dcpl);
-        return -1;
-    }
-    return dcpl;
+    return h5_dcpl_create((int)rank, chunk, H5W_DEFLATE);
 }
 
-int h5_dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
+static int dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
                      const void *data, pb_error *err)
 {
     hsize_t hd[2];
@@ -240,7 +247,7 @@ static int attr_write(h5_file *f, const char *obj_path, const char *name, hid_t 
     return rc;
 }
 
-int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t n,
+static int attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t n,
                       const double v[], pb_error *err)
 {
     hsize_t dim = n;
@@ -254,7 +261,7 @@ int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t
     return rc;
 }
 
-int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
+static int attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
                       pb_error *err)
 {
     hid_t space = H5Screate(H5S_SCALAR);
@@ -267,8 +274,8 @@ int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long l
     return rc;
 }
 
-int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, size_t n,
-                          const long long v[], pb_error *err)
+static int attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, size_t n,
+                              const long long v[], pb_error *err)
 {
     hsize_t dim = n;
     hid_t space = H5Screate_simple(1, &dim, NULL);
@@ -281,7 +288,7 @@ int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, si
     return rc;
 }
 
-int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
+static int attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err)
 {
     hid_t space = H5Screate(H5S_SCALAR);
@@ -301,39 +308,7 @@ int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const 
     return rc;
 }
 
-/* The compound type of a table; string members get their own types,
- * released with the compound. */
-static hid_t table_type(const h5_column cols[], size_t n_cols, size_t size, int for_file)
-{
-    hid_t t = H5Tcreate(H5T_COMPOUND, size);
-
-    if (t < 0)
-        return -1;
-    for (size_t i = 0; i < n_cols; i++) {
-        hid_t mt;
-        herr_t st;
-        if (cols[i].kind == H5W_STR) {
-            mt = H5Tcopy(H5T_C_S1);
-            if (mt < 0 || H5Tset_size(mt, cols[i].size) < 0 ||
-                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
-                H5Tclose(t);
-                return -1;
-            }
-            st = H5Tinsert(t, cols[i].name, cols[i].offset, mt);
-            H5Tclose(mt);
-        } else {
-            mt = for_file ? file_type(cols[i].kind) : mem_type(cols[i].kind);
-            st = H5Tinsert(t, cols[i].name, cols[i].offset, mt);
-        }
-        if (st < 0) {
-            H5Tclose(t);
-            return -1;
-        }
-    }
-    return t;
-}
-
-int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
+static int table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
                    size_t row_size, size_t n_rows, const void *rows, pb_error *err)
 {
     hsize_t dim = n_rows;
@@ -344,7 +319,7 @@ int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t 
         return rc;
     rc = PB_EIO;
     /* Memory and file layouts agree here (native little-endian row struct). */
-    mt = table_type(cols, n_cols, row_size, 0);
+    mt = h5_table_type(cols, n_cols, row_size);
     if (mt < 0)
         goto fail;
     space = H5Screate_simple(1, &dim, NULL);
@@ -368,5 +343,79 @@ close_mt:
 fail:
     if (rc)
         pb_error_set(err, PB_EIO, "%s: cannot write table %s", f->tmp, path);
+    return rc;
+}
+
+/* ---- The public calls: each with HDF5's error printing off ---- */
+
+int h5_dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
+                     const void *data, pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = dataset_write(f, path, rank, dims, kind, data, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_write_f64(h5_file *f, const char *obj_path, const char *name, size_t n,
+                      const double v[], pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = attr_write_f64(f, obj_path, name, n, v, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_write_i64(h5_file *f, const char *obj_path, const char *name, long long v,
+                      pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = attr_write_i64(f, obj_path, name, v, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, size_t n,
+                          const long long v[], pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = attr_write_i64_vec(f, obj_path, name, n, v, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
+                      pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = attr_write_str(f, obj_path, name, s, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
+                   size_t row_size, size_t n_rows, const void *rows, pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = table_write(f, path, cols, n_cols, row_size, n_rows, rows, err);
+    h5_quiet_end(&q);
     return rc;
 }

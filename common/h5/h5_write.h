@@ -1,24 +1,19 @@
 /* h5_write.h: the results writer.  It takes arrays, shapes and names and
- * knows nothing of plants or policies.  Datasets are chunked and deflate
- * compressed; the file is written under "path.tmp" and renamed to path only
+ * knows nothing of plants or policies.  Files come from h5_create and
+ * datasets are chunked, deflate compressed and Fletcher-32 checksummed
+ * (h5_dcpl_create, h5_io.h); each call keeps HDF5's error printing as the
+ * caller had it (h5_quiet_begin/end); the file is written under "path.tmp" and renamed to path only
  * by h5_file_commit, so an interrupted or failed run leaves no file at path
  * (DESIGN.md "Principles: nothing lost"). */
-#ifndef H5_WRITE_H
-#define H5_WRITE_H
+#ifndef PB_COMMON_H5_H5_WRITE_H
+#define PB_COMMON_H5_H5_WRITE_H
 
 #include <stddef.h>
 
 #include <hdf5.h>
 
+#include "h5_io.h"
 #include "pb_error.h"
-
-/* Element kinds of datasets and table columns. */
-typedef enum h5_kind {
-    H5W_F64 = 0, /* double */
-    H5W_I64,     /* long long */
-    H5W_U8,      /* unsigned char */
-    H5W_STR      /* fixed-length NUL-padded string (table columns only) */
-} h5_kind;
 
 /* An open results file being written. */
 typedef struct h5_file h5_file;
@@ -65,16 +60,9 @@ int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, si
 int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err);
 
-/* One column of a table: a field of the caller's row struct. */
-typedef struct h5_column {
-    const char *name;
-    h5_kind kind;
-    size_t offset; /* offsetof(row struct, field) */
-    size_t size;   /* H5W_STR: the char array's size; ignored otherwise */
-} h5_column;
-
 /* Writes n_rows rows of row_size bytes as a compound dataset (one field per
- * column; h5py reads it as a structured array), chunked and compressed.
+ * column; h5py reads it as a structured array), chunked, compressed and
+ * checksummed; readers read it back with h5_table_read and the same cols.
  * PB_EIO on failure. */
 int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
                    size_t row_size, size_t n_rows, const void *rows, pb_error *err);

@@ -10,6 +10,7 @@
 #include <hdf5.h>
 
 #include "cli_args.h"
+#include "h5_io.h"
 #include "mlp_io.h"
 #include "results_info.h"
 
@@ -24,33 +25,7 @@ typedef struct info_kind {
 /* The root attribute `format` as a string, or "" (buf of len bytes). */
 static void root_format(hid_t f, char *buf, size_t len)
 {
-    hid_t a, t, mt;
-
-    buf[0] = '\0';
-    if (H5Aexists(f, "format") <= 0 || (a = H5Aopen(f, "format", H5P_DEFAULT)) < 0)
-        return;
-    t = H5Aget_type(a);
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        mt = H5Tcopy(H5T_C_S1);
-        H5Tset_cset(mt, H5Tget_cset(t));
-        if (H5Tis_variable_str(t) > 0) {
-            char *s = NULL;
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &s) >= 0 && s)
-                snprintf(buf, len, "%s", s);
-            H5free_memory(s);
-        } else if (H5Tget_size(t) < len) {
-            H5Tset_size(mt, H5Tget_size(t));
-            if (H5Aread(a, mt, buf) >= 0)
-                buf[H5Tget_size(t)] = '\0';
-            else
-                buf[0] = '\0';
-        }
-        H5Tclose(mt);
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
+    h5_attr_read_str(f, "/", "format", buf, len, NULL);
 }
 
 static int is_policy(hid_t f)
@@ -286,11 +261,9 @@ static const info_kind info_kinds[] = {
 
 int cmd_info(int argc, char **argv)
 {
-    H5E_auto2_t efunc;
-    void *edata;
     pb_error err;
     int status = PB_SUCCESS;
-    FILE *probe;
+    hid_t f;
 
     if (cli_wants_help(argc, argv)) {
         printf("usage: prunebound info FILE.h5\n\n"
@@ -305,19 +278,13 @@ int cmd_info(int argc, char **argv)
     if (argv[1][0] == '-')
         return cli_usage_error(argv[0], "unknown option '%s'", argv[1]);
     pb_error_clear(&err);
-    probe = fopen(argv[1], "rb");
-    if (!probe) {
-        pb_error_set(&err, PB_EIO, "%s: cannot open", argv[1]);
-        return cli_fail(argv[0], &err);
-    }
-    fclose(probe);
-
-    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
+    /* PB_EIO when the file cannot be opened, PB_EFORMAT when it is not HDF5. */
+    f = h5_open(argv[1], H5F_ACC_RDONLY, &err);
     if (f < 0) {
-        status = pb_error_set(&err, PB_EFORMAT, "%s: not an HDF5 file (or truncated)", argv[1]);
+        status = err.code;
     } else {
+        h5_quiet q;
+        h5_quiet_begin(&q);
         for (size_t i = 0; i < sizeof info_kinds / sizeof info_kinds[0]; i++) {
             const info_kind *k = &info_kinds[i];
             if (k->is_kind && !k->is_kind(f))
@@ -326,8 +293,8 @@ int cmd_info(int argc, char **argv)
             break;
         }
         H5Fclose(f);
+        h5_quiet_end(&q);
     }
-    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
     if (status != PB_SUCCESS)
         return cli_fail(argv[0], &err);
     return 0;

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hdf5.h>
-
 #include "cli_args.h"
 #include "mlp.h"
 #include "mlp_io.h"
@@ -193,7 +191,6 @@ int cmd_prune(int argc, char **argv)
     if (method->needs_hessian && !cpath)
         return cli_usage_error(argv[0], "method %s needs calibration states: -c CALIB.h5",
                                method->name);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
     if ((status = mlp_read_h5(mpath, &m, &err)) != PB_SUCCESS) {
         rc = cli_fail(argv[0], &err);

@@ -60,7 +60,7 @@ static void print_table(const run_job *s, const char *out_path)
         long long viol = 0, oc[3] = {0, 0, 0}, pc[3] = {0, 0, 0}, n_both = 0;
         char co[32], cp[32], sro[32], srp[32];
         for (size_t i = 0; i < ns; i++) {
-            const run_row *row = &s->rows[v * ns + i];
+            const results_row *row = &s->rows[v * ns + i];
             mb = fmax(mb, row->max_dev_bound);
             ma = fmax(ma, row->max_dev_actual);
             tt = fmax(tt, row->tightness);

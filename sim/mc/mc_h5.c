@@ -18,7 +18,7 @@
 
 #include <hdf5.h>
 
-#include "h5_write.h"
+#include "h5_io.h"
 
 #define MC_DEFLATE    4
 #define MC_READ_BLOCK 4096 /* rows per read in the aggregate passes */
@@ -34,7 +34,9 @@ struct mc_file {
     const sim_variant *variants;
 };
 
-static const h5_column row_cols[] = {
+/* The layout of /summary (mc_study.h): written here, read by plot and by
+ * the aggregate passes below. */
+const h5_column mc_row_cols[] = {
     {"sample", H5W_I64, offsetof(mc_row, sample), 0},
     {"variant", H5W_I64, offsetof(mc_row, variant), 0},
     {"outcome_orig", H5W_I64, offsetof(mc_row, outcome_orig), 0},
@@ -55,7 +57,7 @@ static const h5_column row_cols[] = {
     {"violations", H5W_I64, offsetof(mc_row, violations), 0},
     {"certified", H5W_I64, offsetof(mc_row, certified), 0},
 };
-#define N_ROW_COLS (sizeof row_cols / sizeof row_cols[0])
+const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
 
 /* One row of /variants. */
 typedef struct variant_row {
@@ -117,31 +119,33 @@ static const h5_column agg_cols[] = {
 
 /* ---- Small HDF5 helpers ---- */
 
+/* The compound type of a table (memory = file layout: native types). */
 static hid_t compound_make(const h5_column *cols, size_t n, size_t size)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, size);
-    for (size_t i = 0; t >= 0 && i < n; i++) {
-        hid_t m;
-        switch (cols[i].kind) {
-        case H5W_F64:
-            H5Tinsert(t, cols[i].name, cols[i].offset, H5T_NATIVE_DOUBLE);
-            break;
-        case H5W_I64:
-            H5Tinsert(t, cols[i].name, cols[i].offset, H5T_NATIVE_LLONG);
-            break;
-        case H5W_U8:
-            H5Tinsert(t, cols[i].name, cols[i].offset, H5T_NATIVE_UCHAR);
-            break;
-        case H5W_STR:
-            m = H5Tcopy(H5T_C_S1);
-            H5Tset_size(m, cols[i].size);
-            H5Tset_strpad(m, H5T_STR_NULLPAD);
-            H5Tinsert(t, cols[i].name, cols[i].offset, m);
-            H5Tclose(m);
-            break;
-        }
+    return h5_table_type(cols, n, size);
+}
+
+/* A compound dataset of n rows of type t from rows, in one checksummed,
+ * compressed chunk (replacing an existing one). */
+static int table_write(hid_t loc, const char *name, hid_t t, size_t n, const void *rows)
+{
+    hsize_t d[1] = {n}, ch[1] = {n ? n : 1};
+    hid_t sp = H5Screate_simple(1, d, NULL), dcpl = h5_dcpl_create(1, ch, MC_DEFLATE), ds = -1;
+    int ok = 0;
+
+    if (sp >= 0 && dcpl >= 0) {
+        if (H5Lexists(loc, name, H5P_DEFAULT) > 0)
+            H5Ldelete(loc, name, H5P_DEFAULT);
+        ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        ok = ds >= 0 && (n == 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0);
     }
-    return t;
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return ok ? 0 : -1;
 }
 
 static int attr_str(hid_t obj, const char *name, const char *s)
@@ -218,7 +222,7 @@ static char *attr_read_str(hid_t obj, const char *name)
 }
 
 /* An extendible dataset of `type` with dims [0, tail...] and chunk
- * [chunk_rows, tail...], deflate-compressed. */
+ * [chunk_rows, tail...], deflate-compressed and checksummed. */
 static hid_t ds_create(hid_t loc, const char *name, hid_t type, size_t rank, const size_t tail[],
                        size_t chunk_rows, hid_t dapl)
 {
@@ -227,12 +231,12 @@ static hid_t ds_create(hid_t loc, const char *name, hid_t type, size_t rank, con
     for (size_t i = 1; i < rank; i++)
         dims[i] = maxd[i] = ch[i] = tail[i - 1];
     sp = H5Screate_simple((int)rank, dims, maxd);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, (int)rank, ch);
-    H5Pset_deflate(dcpl, MC_DEFLATE);
-    ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl);
-    H5Pclose(dcpl);
-    H5Sclose(sp);
+    dcpl = h5_dcpl_create((int)rank, ch, MC_DEFLATE);
+    ds = sp >= 0 && dcpl >= 0 ? H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl) : -1;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
     return ds;
 }
 
@@ -326,8 +330,7 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     f->np = s->opts->n_params;
     f->traj = mc_traj_size(s);
     f->variants = h->variants;
-    f->row_type = compound_make(row_cols, N_ROW_COLS, sizeof(mc_row));
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f->row_type = compound_make(mc_row_cols, mc_row_n_cols, sizeof(mc_row));
     /* Rows are appended in whole chunks and never read back while writing:
      * a chunk cache (1 MiB per dataset by default) would only hold memory
      * that grows with the first chunks written (bench_mc_memory). */
@@ -406,20 +409,15 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     }
     {
         hid_t t = compound_make(variant_cols, 4, sizeof(variant_row));
-        hsize_t d[1] = {h->n_variants};
-        hid_t sp = H5Screate_simple(1, d, NULL);
-        hid_t ds = H5Dcreate2(root, "variants", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        bad |= ds < 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, vr) < 0;
-        if (ds >= 0)
-            H5Dclose(ds);
-        H5Sclose(sp);
-        H5Tclose(t);
+        bad |= t < 0 || table_write(root, "variants", t, h->n_variants, vr);
+        if (t >= 0)
+            H5Tclose(t);
     }
     free(vr);
     return bad ? -1 : 0;
 }
 
-int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+static int file_create_body(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
                    pb_error *err)
 {
     const mc_options *o = s->opts;
@@ -430,9 +428,11 @@ int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_f
     *out = NULL;
     if (!(f = file_new(path, s, h, err)))
         return err ? err->code : PB_ENOMEM;
-    f->file = H5Fcreate(f->part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f->file < 0)
-        goto io;
+    f->file = h5_create(f->part, err);
+    if (f->file < 0) {
+        file_free(f);
+        return PB_EIO;
+    }
     if (write_header(f, s, h))
         goto io;
     f->summary =
@@ -478,7 +478,7 @@ io:
 
 /* ---- Resuming ---- */
 
-int mc_file_resume(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+static int file_resume_body(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
                    size_t *done, pb_error *err)
 {
     const mc_options *o = s->opts;
@@ -499,9 +499,9 @@ int mc_file_resume(const char *path, const mc_study *s, const mc_header *h, mc_f
                  : pb_error_set(err, PB_EIO, "%s: no partial file to resume", f->part);
         goto fail;
     }
-    f->file = H5Fopen(f->part, H5F_ACC_RDWR, H5P_DEFAULT);
+    f->file = h5_open(f->part, H5F_ACC_RDWR, err);
     if (f->file < 0) {
-        rc = pb_error_set(err, PB_EIO, "%s: cannot open as HDF5", f->part);
+        rc = err ? err->code : PB_EIO;
         goto fail;
     }
     text = attr_read_str(f->file, "config");
@@ -556,7 +556,7 @@ fail:
 
 /* ---- Appending ---- */
 
-int mc_file_append(mc_file *f, size_t count, const mc_row rows[], const double x0s[],
+static int file_append_body(mc_file *f, size_t count, const mc_row rows[], const double x0s[],
                    const double ps[], const double trajs[], pb_error *err)
 {
     if (ds_append(f->summary, f->row_type, f->done * f->nv, count * f->nv, rows) ||
@@ -586,7 +586,7 @@ const char *mc_file_part_path(const mc_file *f)
     return f->part;
 }
 
-void mc_file_close(mc_file *f)
+static void file_close_body(mc_file *f)
 {
     if (f && f->file >= 0)
         H5Fflush(f->file, H5F_SCOPE_GLOBAL);
@@ -631,7 +631,7 @@ static size_t bin_of(const select_target *t, uint64_t k)
     return (size_t)((k - t->klo) / w);
 }
 
-int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
+static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
 {
     size_t nv = f->nv, nrows = f->done * f->nv, nt = nv * 2 * MC_QUANTILES * 2;
     mc_aggregate *a = calloc(nv + 1, sizeof *a);
@@ -825,12 +825,10 @@ int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
     }
     {
         hid_t t = compound_make(agg_cols, sizeof agg_cols / sizeof agg_cols[0], sizeof(agg_row));
-        hsize_t d[1] = {nv};
-        hid_t sp = H5Screate_simple(1, d, NULL), ds;
-        if (H5Lexists(f->file, "aggregates", H5P_DEFAULT) > 0)
-            H5Ldelete(f->file, "aggregates", H5P_DEFAULT);
-        ds = H5Dcreate2(f->file, "aggregates", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (ds < 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ar) < 0 ||
+        hid_t ds = -1;
+        if (t >= 0 && table_write(f->file, "aggregates", t, nv, ar) == 0)
+            ds = H5Dopen2(f->file, "aggregates", H5P_DEFAULT);
+        if (ds < 0 ||
             attr_str(ds, "quantiles",
                      "q05 q25 q50 q75 q95 of the finite RMS tracking errors, "
                      "linear interpolation between order statistics") ||
@@ -838,8 +836,8 @@ int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
             rc = pb_error_set(err, PB_EIO, "%s: cannot write the aggregates", f->part);
         if (ds >= 0)
             H5Dclose(ds);
-        H5Sclose(sp);
-        H5Tclose(t);
+        if (t >= 0)
+            H5Tclose(t);
     }
 done:
     for (size_t i = 0; tg && i < nt; i++) {
@@ -864,4 +862,62 @@ done:
             rc = pb_error_set(err, PB_EIO, "cannot rename %s to %s", part, path);
     }
     return rc;
+}
+
+/* ---- The public calls: each with HDF5's error printing off (h5_io.h) ---- */
+
+int mc_file_create(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+                   pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = file_create_body(path, s, h, out, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int mc_file_resume(const char *path, const mc_study *s, const mc_header *h, mc_file **out,
+                   size_t *done, pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = file_resume_body(path, s, h, out, done, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int mc_file_append(mc_file *f, size_t count, const mc_row rows[], const double x0s[],
+                   const double ps[], const double trajs[], pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = file_append_body(f, count, rows, x0s, ps, trajs, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int mc_file_finish(mc_file *f, mc_aggregate agg[], pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = file_finish_body(f, agg, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+void mc_file_close(mc_file *f)
+{
+    h5_quiet q;
+
+    h5_quiet_begin(&q);
+    file_close_body(f);
+    h5_quiet_end(&q);
 }

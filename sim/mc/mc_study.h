@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "h5_io.h"
 #include "pb_error.h"
 #include "plant.h"
 #include "sim.h"
@@ -106,6 +107,11 @@ typedef struct mc_row {
     long long violations; /* deviations above a bound: must be 0 */
     long long certified;  /* max_dev_bound <= eps */
 } mc_row;
+
+/* The layout of the file's /summary table: one column per mc_row field, in
+ * the order above.  The writer (mc_h5.c) and every reader (plot) use it. */
+extern const h5_column mc_row_cols[];
+extern const size_t mc_row_n_cols;
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {

@@ -215,121 +215,13 @@ void plot_dat_num(FILE *fp, double v, char sep)
     fputc(sep, fp);
 }
 
-int plot_h5_exists(hid_t f, const char *path)
-{
-    char buf[1024];
-    size_t n = strlen(path);
-
-    if (n >= sizeof buf)
-        return 0;
-    memcpy(buf, path, n + 1);
-    /* H5Lexists needs every intermediate link to exist: check each prefix */
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (H5Lexists(f, buf, H5P_DEFAULT) <= 0)
-            return 0;
-        buf[i] = c;
-    }
-    return 1;
-}
-
-int plot_h5_read(hid_t f, const char *file, const char *dset, int rank, size_t dims[2],
-                 double **out, pb_error *err)
-{
-    hid_t ds = -1, sp = -1;
-    hsize_t d[2] = {0, 1};
-    int rc = PB_SUCCESS;
-
-    *out = NULL;
-    if (!plot_h5_exists(f, dset) || (ds = H5Dopen2(f, dset, H5P_DEFAULT)) < 0)
-        return pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, dset);
-    sp = H5Dget_space(ds);
-    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != rank) {
-        rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not of rank %d", file, dset, rank);
-        goto close_ds;
-    }
-    H5Sget_simple_extent_dims(sp, d, NULL);
-    dims[0] = (size_t)d[0];
-    dims[1] = rank == 2 ? (size_t)d[1] : 1;
-    *out = malloc((dims[0] * dims[1] + 1) * sizeof **out);
-    if (!*out) {
-        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", dset);
-        goto close_ds;
-    }
-    if (dims[0] * dims[1] > 0 &&
-        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-        free(*out);
-        *out = NULL;
-        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read dataset %s as float64", file, dset);
-    }
-close_ds:
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(ds);
-    return rc;
-}
-
-void plot_h5_attr_str(hid_t f, const char *obj_path, const char *name, char *buf, size_t len)
-{
-    hid_t a, t, mt;
-
-    buf[0] = '\0';
-    if (!plot_h5_exists(f, obj_path) && strcmp(obj_path, "/") != 0)
-        return;
-    if (H5Aexists_by_name(f, obj_path, name, H5P_DEFAULT) <= 0)
-        return;
-    if ((a = H5Aopen_by_name(f, obj_path, name, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        return;
-    t = H5Aget_type(a);
-    if (H5Tget_class(t) == H5T_STRING) {
-        mt = H5Tcopy(H5T_C_S1);
-        H5Tset_cset(mt, H5Tget_cset(t));
-        if (H5Tis_variable_str(t) > 0) {
-            char *s = NULL;
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(buf, len, "%s", s);
-                H5free_memory(s);
-            }
-        } else {
-            H5Tset_size(mt, len);
-            H5Tset_strpad(mt, H5T_STR_NULLTERM);
-            if (H5Aread(a, mt, buf) < 0)
-                buf[0] = '\0';
-        }
-        H5Tclose(mt);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-}
-
-double plot_h5_attr_f64(hid_t f, const char *obj_path, const char *name)
-{
-    double v = NAN;
-    hid_t a;
-
-    if (!plot_h5_exists(f, obj_path) && strcmp(obj_path, "/") != 0)
-        return v;
-    if (H5Aexists_by_name(f, obj_path, name, H5P_DEFAULT) <= 0)
-        return v;
-    if ((a = H5Aopen_by_name(f, obj_path, name, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        return v;
-    if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
-        v = NAN;
-    H5Aclose(a);
-    return v;
-}
-
 int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char *const names[],
                          pb_error *err)
 {
     hid_t ds, t;
     int rc = PB_SUCCESS;
 
-    if (!plot_h5_exists(f, dset) || (ds = H5Dopen2(f, dset, H5P_DEFAULT)) < 0)
+    if (!h5_has_object(f, dset) || (ds = H5Dopen2(f, dset, H5P_DEFAULT)) < 0)
         return pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, dset);
     t = H5Dget_type(ds);
     if (H5Tget_class(t) != H5T_COMPOUND) {
@@ -349,32 +241,24 @@ int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char
 
 int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_error *err)
 {
-    H5E_auto2_t old_fn;
-    void *old_data;
+    h5_quiet q;
     char fmt[64];
     hid_t f;
     int rc;
 
+    f = h5_open(path, H5F_ACC_RDONLY, err);
+    if (f < 0)
+        return err ? err->code : PB_EIO;
     /* HDF5 would print its error stack on stderr: our messages say it better */
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (access(path, R_OK) != 0) {
-        rc = pb_error_set(err, PB_EIO, "cannot open %s: %s", path, strerror(errno));
-        goto restore;
-    }
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        rc = pb_error_set(err, PB_EIO, "cannot open %s as an HDF5 file", path);
-        goto restore;
-    }
-    plot_h5_attr_str(f, "/", "format", fmt, sizeof fmt);
+    h5_quiet_begin(&q);
+    h5_attr_read_str(f, "/", "format", fmt, sizeof fmt, NULL);
     if ((strcmp(fmt, "prunebound-results") == 0 || strcmp(fmt, "prunebound-montecarlo") == 0) &&
-        !(plot_h5_attr_f64(f, "/", "format_version") >= 2))
+        !(h5_attr_read_f64(f, "/", "format_version") >= 2))
         rc = pb_error_set(err, PB_EFORMAT,
                           "%s: written by an older prunebound (format_version %g; this one "
                           "reads 2, whose outcomes follow the top-level criterion): run the "
                           "config again",
-                          path, plot_h5_attr_f64(f, "/", "format_version"));
+                          path, h5_attr_read_f64(f, "/", "format_version"));
     else if (strcmp(fmt, "prunebound-results") == 0)
         rc = plot_run_prepare(f, path, dir, plan, err);
     else if (strcmp(fmt, "prunebound-montecarlo") == 0)
@@ -385,8 +269,7 @@ int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_err
                           "expected prunebound-results or prunebound-montecarlo)",
                           path, fmt);
     H5Fclose(f);
-restore:
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    h5_quiet_end(&q);
     return rc;
 }
 

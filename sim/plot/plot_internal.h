@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 
+#include "h5_io.h"
 #include "plot_plan.h"
 
 /* A growable NUL-terminated string (zero-initialise; free s). */
@@ -46,20 +47,8 @@ int plot_dat_close(FILE *fp, const char *dir, const char *name, pb_error *err);
 /* Writes v as %.17g (NaN for a NaN, inf/-inf as gnuplot reads them) and sep. */
 void plot_dat_num(FILE *fp, double v, char sep);
 
-/* Non-zero when the object at path (every component of it) exists in f. */
-int plot_h5_exists(hid_t f, const char *path);
-
-/* Reads the float64 dataset `dset` of rank 1 or 2 (rank 1 has dims[1] = 1)
- * into a new array *out (caller frees).  PB_EFORMAT naming file and dataset
- * when it is missing or of another rank; PB_ENOMEM. */
-int plot_h5_read(hid_t f, const char *file, const char *dset, int rank, size_t dims[2],
-                 double **out, pb_error *err);
-
-/* A string attribute of object obj_path into buf ("" when absent). */
-void plot_h5_attr_str(hid_t f, const char *obj_path, const char *name, char *buf, size_t len);
-
-/* A numeric scalar attribute of obj_path (NAN when absent). */
-double plot_h5_attr_f64(hid_t f, const char *obj_path, const char *name);
+/* HDF5 reading goes through the layer: h5_has_object, h5_dataset_read_f64,
+ * h5_attr_read_str, h5_attr_read_f64, h5_table_read (common/h5/h5_io.h). */
 
 /* Checks that compound dataset dset of f has every field of names[]
  * (NULL-terminated); PB_EFORMAT naming file, dataset and field otherwise. */

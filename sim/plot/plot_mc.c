@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_study.h"
 #include "plant.h"
 
 /* One /variants row joined with its /aggregates row. */
@@ -21,10 +22,8 @@ typedef struct mc_var {
     size_t key;
 } mc_var;
 
-/* The /summary fields the maps use. */
-typedef struct mc_srow {
-    long long sample, variant, outcome_orig, outcome_pruned, still_orig, still_pruned;
-} mc_srow;
+/* A row of /summary: its layout is mc_study.h's, shared with the writer. */
+typedef mc_row mc_srow;
 
 /* A map cell: 0 converged, 1 bounded and still converging, 2 bounded, 3
  * diverged (sim_outcome and the still-converging flag). */
@@ -49,14 +48,6 @@ static const char *const agg_fields[] = {"label",
                                          "rate_pruned_lo",
                                          "rate_pruned_hi",
                                          NULL};
-static const char *const sum_fields[] = {"sample",
-                                         "variant",
-                                         "outcome_orig",
-                                         "outcome_pruned",
-                                         "still_converging_orig",
-                                         "still_converging_pruned",
-                                         NULL};
-
 /* Reads a compound dataset into rows of the memory type mt; *out (caller
  * frees) has *n rows. */
 static int table_read(hid_t f, const char *path, const char *dset, const char *const fields[],
@@ -119,7 +110,7 @@ static int variants_read(hid_t f, const char *path, mc_var **out, size_t *nv, pb
     AGG_F(rate_pruned_hi);
 #undef AGG_F
     rc = table_read(f, path, "/variants", var_fields, vt, sizeof(mc_var), (void **)&v, nv, err);
-    if (rc == PB_SUCCESS && !plot_h5_exists(f, "/aggregates"))
+    if (rc == PB_SUCCESS && !h5_has_object(f, "/aggregates"))
         rc = pb_error_set(err, PB_EFORMAT,
                           "%s: dataset /aggregates is missing (an unfinished study: run "
                           "prunebound montecarlo --resume to complete it)",
@@ -264,20 +255,16 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     mc_point *pts = NULL;
     size_t dims[2], n_rows = 0, ax[2] = {0, 0}, n_ax = 0;
     plot_buf titles = {0}, vars = {0};
-    hid_t st = H5Tcreate(H5T_COMPOUND, sizeof(mc_srow));
+    void *rows_read = NULL;
     FILE *fp;
     int rc;
 
-    H5Tinsert(st, "sample", offsetof(mc_srow, sample), H5T_NATIVE_LLONG);
-    H5Tinsert(st, "variant", offsetof(mc_srow, variant), H5T_NATIVE_LLONG);
-    H5Tinsert(st, "outcome_orig", offsetof(mc_srow, outcome_orig), H5T_NATIVE_LLONG);
-    H5Tinsert(st, "outcome_pruned", offsetof(mc_srow, outcome_pruned), H5T_NATIVE_LLONG);
-    H5Tinsert(st, "still_converging_orig", offsetof(mc_srow, still_orig), H5T_NATIVE_LLONG);
-    H5Tinsert(st, "still_converging_pruned", offsetof(mc_srow, still_pruned), H5T_NATIVE_LLONG);
-    if ((rc = plot_h5_read(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
+    if ((rc = h5_dataset_read_f64(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
         goto done;
-    if ((rc = table_read(f, path, "/summary", sum_fields, st, sizeof(mc_srow), (void **)&rows,
-                         &n_rows, err)) != PB_SUCCESS)
+    rc = h5_table_read(f, path, "/summary", mc_row_cols, mc_row_n_cols, sizeof *rows, &rows_read,
+                       &n_rows, err);
+    rows = rows_read;
+    if (rc != PB_SUCCESS)
         goto done;
     /* the grid's axes: the state components that vary over the samples */
     for (size_t j = 0; j < dims[1]; j++) {
@@ -307,9 +294,9 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
         if (s->sample < 0 || (size_t)s->sample >= dims[0] || s->variant < 0 ||
             (size_t)s->variant >= nv)
             continue;
-        out[(size_t)s->sample * (nv + 1)] = map_value(s->outcome_orig, s->still_orig);
+        out[(size_t)s->sample * (nv + 1)] = map_value(s->outcome_orig, s->still_converging_orig);
         out[(size_t)s->sample * (nv + 1) + 1 + (size_t)s->variant] =
-            map_value(s->outcome_pruned, s->still_pruned);
+            map_value(s->outcome_pruned, s->still_converging_pruned);
     }
     for (size_t i = 0; i < dims[0]; i++) {
         pts[i].a = x0[i * dims[1] + ax[0]];
@@ -365,7 +352,6 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(plan, "roa.gp", "roa", vars.s, err);
 done:
-    H5Tclose(st);
     free(x0);
     free(rows);
     free(pts);
@@ -381,13 +367,13 @@ int plot_mc_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan,
     mc_var *v = NULL;
     size_t nv = 0;
     int rc;
-    double tol = plot_h5_attr_f64(f, "/", "criterion_tol"),
-           tail = plot_h5_attr_f64(f, "/", "criterion_tail"),
-           radius = plot_h5_attr_f64(f, "/", "criterion_radius"),
-           horizon = plot_h5_attr_f64(f, "/", "horizon");
+    double tol = h5_attr_read_f64(f, "/", "criterion_tol"),
+           tail = h5_attr_read_f64(f, "/", "criterion_tail"),
+           radius = h5_attr_read_f64(f, "/", "criterion_radius"),
+           horizon = h5_attr_read_f64(f, "/", "horizon");
 
-    plot_h5_attr_str(f, "/plant", "name", plant_name, sizeof plant_name);
-    plot_h5_attr_str(f, "/", "sampler", sampler, sizeof sampler);
+    h5_attr_read_str(f, "/plant", "name", plant_name, sizeof plant_name, NULL);
+    h5_attr_read_str(f, "/", "sampler", sampler, sizeof sampler, NULL);
     if (!plant_name[0])
         return pb_error_set(err, PB_EFORMAT, "%s: group /plant lacks attribute name", path);
     plot_text_clean(plant_name, clean, sizeof clean);

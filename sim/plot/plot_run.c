@@ -11,20 +11,10 @@
 #include <string.h>
 
 #include "plant.h"
+#include "results_layout.h"
 
-/* The /summary fields the figures use (matched by name). */
-typedef struct run_row {
-    char label[64], method[32], pattern[16], scen_name[64];
-    double sparsity, max_dev_actual, max_dev_bound, rms_orig, rms_pruned;
-    long long scenario, outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 2 diverged */
-    long long div_orig, div_pruned;                  /* first row not reached, -1 if none */
-} run_row;
-
-static const char *const run_fields[] = {
-    "label",          "method",           "pattern",        "sparsity",
-    "scenario",       "scenario_name",    "max_dev_actual", "max_dev_bound",
-    "rms_track_orig", "rms_track_pruned", "outcome_orig",   "outcome_pruned", "diverged_step_orig",
-    "diverged_step_pruned", NULL};
+/* A row of /summary: its layout is results_layout.h's, shared with the writer. */
+typedef results_row run_row;
 
 /* What every figure of one file shares. */
 typedef struct run_ctx {
@@ -85,52 +75,20 @@ static void run_file_name(const run_row *r, char *out, size_t len)
 
 static int summary_read(run_ctx *c, pb_error *err)
 {
-    hid_t ds, sp, mt, s64, s32, s16;
-    hsize_t n = 0;
+    void *rows;
     int rc;
 
-    if ((rc = plot_h5_fields_check(c->f, c->path, "/summary", run_fields, err)) != PB_SUCCESS)
+    rc = h5_table_read(c->f, c->path, "/summary", results_row_cols, results_row_n_cols,
+                       sizeof *c->rows, &rows, &c->n_rows, err);
+    if (rc != PB_SUCCESS)
         return rc;
-    ds = H5Dopen2(c->f, "/summary", H5P_DEFAULT);
-    sp = H5Dget_space(ds);
-    H5Sget_simple_extent_dims(sp, &n, NULL);
-    c->n_rows = (size_t)n;
-    c->rows = calloc(c->n_rows + 1, sizeof *c->rows);
+    c->rows = rows;
     c->row_key = calloc(c->n_rows + 1, sizeof *c->row_key);
     c->keys = calloc(c->n_rows + 1, sizeof *c->keys);
-    mt = H5Tcreate(H5T_COMPOUND, sizeof(run_row));
-    s64 = H5Tcopy(H5T_C_S1);
-    H5Tset_size(s64, 64);
-    s32 = H5Tcopy(H5T_C_S1);
-    H5Tset_size(s32, 32);
-    s16 = H5Tcopy(H5T_C_S1);
-    H5Tset_size(s16, 16);
-    H5Tinsert(mt, "label", offsetof(run_row, label), s64);
-    H5Tinsert(mt, "method", offsetof(run_row, method), s32);
-    H5Tinsert(mt, "pattern", offsetof(run_row, pattern), s16);
-    H5Tinsert(mt, "scenario_name", offsetof(run_row, scen_name), s64);
-    H5Tinsert(mt, "sparsity", offsetof(run_row, sparsity), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mt, "max_dev_actual", offsetof(run_row, max_dev_actual), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mt, "max_dev_bound", offsetof(run_row, max_dev_bound), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mt, "rms_track_orig", offsetof(run_row, rms_orig), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mt, "rms_track_pruned", offsetof(run_row, rms_pruned), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mt, "scenario", offsetof(run_row, scenario), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "outcome_orig", offsetof(run_row, outcome_orig), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "outcome_pruned", offsetof(run_row, outcome_pruned), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "diverged_step_orig", offsetof(run_row, div_orig), H5T_NATIVE_LLONG);
-    H5Tinsert(mt, "diverged_step_pruned", offsetof(run_row, div_pruned), H5T_NATIVE_LLONG);
-    if (!c->rows || !c->row_key || !c->keys)
+    if (!c->row_key || !c->keys)
         rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", c->path);
-    else if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, c->rows) < 0)
-        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read the /summary table", c->path);
-    else if (n == 0)
+    else if (c->n_rows == 0)
         rc = pb_error_set(err, PB_EFORMAT, "%s: the /summary table is empty", c->path);
-    H5Tclose(s16);
-    H5Tclose(s32);
-    H5Tclose(s64);
-    H5Tclose(mt);
-    H5Sclose(sp);
-    H5Dclose(ds);
     if (rc != PB_SUCCESS)
         return rc;
     /* method keys in order of first appearance */
@@ -164,14 +122,14 @@ static int summary_write(const run_ctx *c, pb_error *err)
         const run_row *r = &c->rows[i];
         char a[64], b[64];
         plot_name_clean(r->label, a, sizeof a);
-        plot_name_clean(r->scen_name, b, sizeof b);
+        plot_name_clean(r->scenario_name, b, sizeof b);
         fprintf(fp, "%s %s %s ", a, r->method, r->pattern);
         plot_dat_num(fp, r->sparsity, ' ');
         fprintf(fp, "%lld %s ", r->scenario, b);
         plot_dat_num(fp, r->max_dev_actual, ' ');
         plot_dat_num(fp, r->max_dev_bound, ' ');
-        plot_dat_num(fp, r->rms_orig, ' ');
-        plot_dat_num(fp, r->rms_pruned, ' ');
+        plot_dat_num(fp, r->rms_track_orig, ' ');
+        plot_dat_num(fp, r->rms_track_pruned, ' ');
         fprintf(fp, "%lld\n", r->outcome_pruned);
     }
     return plot_dat_close(fp, c->dir, "summary.dat", err);
@@ -213,8 +171,8 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
                 if (c->row_key[i] != k || r->sparsity != s)
                     continue;
                 if (r->outcome_orig != 2 && r->outcome_pruned != 2) {
-                    ro += r->rms_orig;
-                    rp += r->rms_pruned;
+                    ro += r->rms_track_orig;
+                    rp += r->rms_track_pruned;
                     n_both++;
                 }
                 ma = fmax(ma, r->max_dev_actual);
@@ -241,7 +199,7 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
                          "plant='%s'; track_unit='%s'; dev_unit='%s'; horizon=%.17g; n=%zu; "
                          "array keys[%zu] = [",
                          c->plant, c->track_unit, c->dev_unit,
-                         plot_h5_attr_f64(c->f, "/plant", "horizon"), c->n_keys, c->n_keys);
+                         h5_attr_read_f64(c->f, "/plant", "horizon"), c->n_keys, c->n_keys);
     for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
         char t[160];
         size_t i = 0;
@@ -299,7 +257,7 @@ static int trace_read(const run_ctx *c, const run_row *r, int with_states, run_t
     memset(tr, 0, sizeof *tr);
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
         snprintf(ds, sizeof ds, "/runs/%s/%lld/%s", r->label, r->scenario, vec[i]);
-        if ((rc = plot_h5_read(c->f, c->path, ds, 1, dims, vp[i], err)) != PB_SUCCESS)
+        if ((rc = h5_dataset_read_f64(c->f, c->path, ds, 1, dims, vp[i], err)) != PB_SUCCESS)
             goto fail;
         if (i == 0)
             tr->n = dims[0];
@@ -312,7 +270,7 @@ static int trace_read(const run_ctx *c, const run_row *r, int with_states, run_t
     tr->nx = c->nx;
     for (size_t i = 0; with_states && i < sizeof mat / sizeof mat[0]; i++) {
         snprintf(ds, sizeof ds, "/runs/%s/%lld/%s", r->label, r->scenario, mat[i]);
-        if ((rc = plot_h5_read(c->f, c->path, ds, 2, dims, mp[i], err)) != PB_SUCCESS)
+        if ((rc = h5_dataset_read_f64(c->f, c->path, ds, 2, dims, mp[i], err)) != PB_SUCCESS)
             goto fail;
         if (dims[0] != tr->n || dims[1] != c->nx) {
             rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is [%zu, %zu], expected [%zu, %zu]",
@@ -352,7 +310,7 @@ static int run_write(run_ctx *c, const run_row *r, pb_error *err)
     fprintf(fp,
             "# /runs/%s/%lld of %s (scenario %s)\n# t dev_actual dev_bound dev_bound_closed "
             "track_err_orig track_err_pruned traj_dev x_orig[%zu] x_pruned[%zu] ref[%zu]\n",
-            r->label, r->scenario, c->path, r->scen_name, c->nx, c->nx, c->nx);
+            r->label, r->scenario, c->path, r->scenario_name, c->nx, c->nx, c->nx);
     for (size_t k = 0; k < tr.n; k++) {
         const double v[] = {tr.t[k],       tr.dev_actual[k], tr.dev_bound[k], tr.dev_closed[k],
                             tr.te_orig[k], tr.te_pruned[k],  tr.traj_dev[k]};
@@ -449,7 +407,7 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
      * limits or beyond criterion.radius) has nothing to draw over time. */
     for (size_t i = 0; i < c->n_rows; i++)
         if (c->rows[i].scenario == s)
-            reached |= c->rows[i].div_orig != 0 || c->rows[i].div_pruned != 0;
+            reached |= c->rows[i].diverged_step_orig != 0 || c->rows[i].diverged_step_pruned != 0;
     if (!reached) {
         size_t used = strlen(c->plan->note);
         snprintf(c->plan->note + used, sizeof c->plan->note - used,
@@ -477,7 +435,7 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
     }
     if (rc != PB_SUCCESS || !first)
         goto done;
-    plot_text_clean(first->scen_name, scen, sizeof scen);
+    plot_text_clean(first->scenario_name, scen, sizeof scen);
     run_file_name(first, orig, sizeof orig);
     if (n > 0) {
         size_t cols = (size_t)ceil(sqrt((double)n)), rows = (n + cols - 1) / cols;
@@ -530,9 +488,9 @@ static int plant_read(run_ctx *c, pb_error *err)
     const plant_type *type;
     double nx;
 
-    plot_h5_attr_str(c->f, "/plant", "name", c->plant, sizeof c->plant);
-    plot_h5_attr_str(c->f, "/plant", "states", states, sizeof states);
-    nx = plot_h5_attr_f64(c->f, "/plant", "nx");
+    h5_attr_read_str(c->f, "/plant", "name", c->plant, sizeof c->plant, NULL);
+    h5_attr_read_str(c->f, "/plant", "states", states, sizeof states, NULL);
+    nx = h5_attr_read_f64(c->f, "/plant", "nx");
     if (!c->plant[0] || !(nx >= 1 && nx <= PLANT_NX_MAX))
         return pb_error_set(err, PB_EFORMAT, "%s: group /plant lacks attribute name or nx",
                             c->path);
@@ -583,7 +541,7 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan
         goto free_ctx;
     if ((rc = summary_write(&c, err)) != PB_SUCCESS)
         goto free_ctx;
-    if (!plot_h5_exists(f, "/runs")) {
+    if (!h5_has_object(f, "/runs")) {
         snprintf(plan->note, sizeof plan->note,
                  "%s has no /runs traces (output.traces = false): only the sparsity figure", path);
         rc = sparsity_write(&c, err);

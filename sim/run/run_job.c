@@ -14,31 +14,7 @@
 #include "mlp_io.h"
 #include "run_job.h"
 
-const h5_column run_row_columns[] = {
-    {"label", H5W_STR, offsetof(run_row, label), SIM_LABEL_MAX},
-    {"method", H5W_STR, offsetof(run_row, method), 32},
-    {"sparsity", H5W_F64, offsetof(run_row, sparsity), 0},
-    {"pattern", H5W_STR, offsetof(run_row, pattern), 16},
-    {"scenario", H5W_I64, offsetof(run_row, scenario), 0},
-    {"scenario_name", H5W_STR, offsetof(run_row, scenario_name), 64},
-    {"max_dev_actual", H5W_F64, offsetof(run_row, max_dev_actual), 0},
-    {"max_dev_bound", H5W_F64, offsetof(run_row, max_dev_bound), 0},
-    {"tightness", H5W_F64, offsetof(run_row, tightness), 0},
-    {"violations", H5W_I64, offsetof(run_row, violations), 0},
-    {"attained_to_rounding", H5W_I64, offsetof(run_row, attained), 0},
-    {"max_traj_dev", H5W_F64, offsetof(run_row, max_traj_dev), 0},
-    {"rms_track_orig", H5W_F64, offsetof(run_row, rms_track_orig), 0},
-    {"rms_track_pruned", H5W_F64, offsetof(run_row, rms_track_pruned), 0},
-    {"tail_err_orig", H5W_F64, offsetof(run_row, tail_err_orig), 0},
-    {"tail_err_pruned", H5W_F64, offsetof(run_row, tail_err_pruned), 0},
-    {"outcome_orig", H5W_I64, offsetof(run_row, outcome_orig), 0},
-    {"outcome_pruned", H5W_I64, offsetof(run_row, outcome_pruned), 0},
-    {"still_converging_orig", H5W_I64, offsetof(run_row, still_converging_orig), 0},
-    {"still_converging_pruned", H5W_I64, offsetof(run_row, still_converging_pruned), 0},
-    {"diverged_step_orig", H5W_I64, offsetof(run_row, diverged_step_orig), 0},
-    {"diverged_step_pruned", H5W_I64, offsetof(run_row, diverged_step_pruned), 0},
-};
-const size_t run_row_n_columns = sizeof run_row_columns / sizeof run_row_columns[0];
+_Static_assert(RESULTS_LABEL_MAX == SIM_LABEL_MAX, "a /summary label holds a variant label");
 
 /* ---- Writing ---- */
 
@@ -208,7 +184,7 @@ static double max_finite(const double *a, size_t n)
     return m;
 }
 
-static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, run_row *row)
+static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, results_row *row)
 {
     const sim_compare *c = &r->cmp[v];
 
@@ -352,8 +328,8 @@ int run_job_commit(run_job *j, pb_error *err)
                           j->csup + (v + 1) * L, err);
     }
     if (rc == PB_SUCCESS)
-        rc = h5_table_write(j->file, "/summary", run_row_columns, run_row_n_columns,
-                            sizeof(run_row), j->v.n * ns, j->rows, err);
+        rc = h5_table_write(j->file, "/summary", results_row_cols, results_row_n_cols,
+                            sizeof(results_row), j->v.n * ns, j->rows, err);
     if (rc)
         return rc;
     rc = h5_file_commit(j->file, err);

@@ -21,6 +21,7 @@
 #include "h5_write.h"
 #include "mlp.h"
 #include "pb_error.h"
+#include "results_layout.h"
 #include "sim.h"
 
 /* ---- Variants ---- */
@@ -47,31 +48,6 @@ int run_variants_build(cfg_run *c, run_variants *out, pb_error *err);
 /* Frees what run_variants_build made; a zeroed struct is a no-op. */
 void run_variants_free(run_variants *v);
 
-/* ---- The summary row ---- */
-
-/* One row of /summary: one per (variant, scenario).  run_row_columns is the
- * one definition of its HDF5 layout, for the writer and every reader. */
-typedef struct run_row {
-    char label[SIM_LABEL_MAX];
-    char method[32];
-    double sparsity;
-    char pattern[16];
-    long long scenario;
-    char scenario_name[64];
-    double max_dev_actual, max_dev_bound, tightness;
-    long long violations;
-    long long attained;
-    double max_traj_dev;
-    double rms_track_orig, rms_track_pruned;
-    double tail_err_orig, tail_err_pruned;
-    long long outcome_orig, outcome_pruned; /* sim_outcome */
-    long long still_converging_orig, still_converging_pruned;
-    long long diverged_step_orig, diverged_step_pruned;
-} run_row;
-
-extern const h5_column run_row_columns[];
-extern const size_t run_row_n_columns;
-
 /* ---- A run ---- */
 
 typedef struct run_job {
@@ -81,7 +57,7 @@ typedef struct run_job {
     sim_data *data;
     size_t block;          /* scenarios per step (traces within 256 MiB) */
     sim_result **results;  /* [block] */
-    run_row *rows;         /* [v.n x cfg->n_scenarios], row v * n_scenarios + i */
+    results_row *rows;     /* [v.n x cfg->n_scenarios], row v * n_scenarios + i: /summary */
     size_t done;           /* scenarios simulated so far */
     h5_file *file;         /* the results file being written (NULL before open) */
     double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */

@@ -59,20 +59,27 @@ static void attr_f64(hid_t obj, const char *name, double v)
     H5Sclose(sp);
 }
 
-/* A /summary row as this test writes it: the fields results_info reads, in
- * another order, with a label of another length and an extra field. */
+/* A /summary row as this test writes it: every column of docs/RESULTS.md,
+ * in another order and with strings of other lengths than prunebound's
+ * writer uses; the columns results_info aggregates come first. */
 typedef struct row {
-    long long scenario; /* not read by results_info */
+    long long scenario;
     double rms_track_pruned, rms_track_orig;
     long long outcome_pruned, outcome_orig, violations;
     double tightness, max_dev_bound, max_dev_actual;
     char label[40];
+    /* not aggregated by results_info: zero */
+    char method[20], pattern[20], scenario_name[20];
+    double sparsity, max_traj_dev, tail_err_orig, tail_err_pruned;
+    long long attained, still_orig, still_pruned, div_orig, div_pruned;
 } row;
 
 /* label, actual, bound, tightness, violations, outcome orig, pruned, rms orig, pruned */
 #define R(l, a, b, t, v, oo, op, ro, rp)                                                           \
     {                                                                                              \
-        0, rp, ro, op, oo, v, t, b, a, l                                                           \
+        .scenario = 0, .rms_track_pruned = rp, .rms_track_orig = ro, .outcome_pruned = op,        \
+        .outcome_orig = oo, .violations = v, .tightness = t, .max_dev_bound = b,                   \
+        .max_dev_actual = a, .label = l                                                            \
     }
 static const row rows[] = {
     R("magnitude_s0.50", 0.1, 0.5, 0.2, 0, 0, 0, 0.01, 0.02),
@@ -123,7 +130,9 @@ static int write_results(const char *path, double format_version, int with_summa
         hsize_t n = sizeof rows / sizeof *rows;
         hid_t st = H5Tcopy(H5T_C_S1), t = H5Tcreate(H5T_COMPOUND, sizeof(row));
         hid_t sp = H5Screate_simple(1, &n, NULL), ds;
+        hid_t st20 = H5Tcopy(H5T_C_S1);
         H5Tset_size(st, sizeof rows[0].label);
+        H5Tset_size(st20, 20);
         H5Tinsert(t, "scenario", offsetof(row, scenario), H5T_NATIVE_LLONG);
         H5Tinsert(t, "rms_track_pruned", offsetof(row, rms_track_pruned), H5T_NATIVE_DOUBLE);
         H5Tinsert(t, "rms_track_orig", offsetof(row, rms_track_orig), H5T_NATIVE_DOUBLE);
@@ -134,12 +143,25 @@ static int write_results(const char *path, double format_version, int with_summa
         H5Tinsert(t, "max_dev_bound", offsetof(row, max_dev_bound), H5T_NATIVE_DOUBLE);
         H5Tinsert(t, "max_dev_actual", offsetof(row, max_dev_actual), H5T_NATIVE_DOUBLE);
         H5Tinsert(t, "label", offsetof(row, label), st);
+        H5Tinsert(t, "method", offsetof(row, method), st20);
+        H5Tinsert(t, "pattern", offsetof(row, pattern), st20);
+        H5Tinsert(t, "scenario_name", offsetof(row, scenario_name), st20);
+        H5Tinsert(t, "sparsity", offsetof(row, sparsity), H5T_NATIVE_DOUBLE);
+        H5Tinsert(t, "max_traj_dev", offsetof(row, max_traj_dev), H5T_NATIVE_DOUBLE);
+        H5Tinsert(t, "tail_err_orig", offsetof(row, tail_err_orig), H5T_NATIVE_DOUBLE);
+        H5Tinsert(t, "tail_err_pruned", offsetof(row, tail_err_pruned), H5T_NATIVE_DOUBLE);
+        H5Tinsert(t, "attained_to_rounding", offsetof(row, attained), H5T_NATIVE_LLONG);
+        H5Tinsert(t, "still_converging_orig", offsetof(row, still_orig), H5T_NATIVE_LLONG);
+        H5Tinsert(t, "still_converging_pruned", offsetof(row, still_pruned), H5T_NATIVE_LLONG);
+        H5Tinsert(t, "diverged_step_orig", offsetof(row, div_orig), H5T_NATIVE_LLONG);
+        H5Tinsert(t, "diverged_step_pruned", offsetof(row, div_pruned), H5T_NATIVE_LLONG);
         ds = H5Dcreate2(f, "/summary", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows);
         H5Dclose(ds);
         H5Sclose(sp);
         H5Tclose(t);
         H5Tclose(st);
+        H5Tclose(st20);
     }
     return H5Fclose(f) < 0 ? -1 : 0;
 }
@@ -244,7 +266,7 @@ static void test_refusals(void)
     /* no /summary */
     CU_ASSERT_EQUAL_FATAL(write_results(nosum, 2, 0), 0);
     CU_ASSERT_EQUAL(describe(nosum, out, sizeof out, &err), PB_EFORMAT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no /summary"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "/summary is missing"));
 
     /* a plain HDF5 file and a policy file are not results files */
     f = H5Fcreate(bare, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);

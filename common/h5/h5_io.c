@@ -1,0 +1,397 @@
+/* h5_io.c: the HDF5 layer (h5_io.h): file creation and opening, dataset
+ * properties, error printing, and the readers every file kind shares. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5_io.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H5IO_PATH_MAX 1024
+
+void h5_quiet_begin(h5_quiet *q)
+{
+    if (H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) < 0) {
+        q->func = NULL;
+        q->data = NULL;
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void h5_quiet_end(const h5_quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+hid_t h5_dcpl_create(int rank, const hsize_t chunk[], int deflate)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+
+    if (dcpl < 0)
+        return H5I_INVALID_HID;
+    /* Filters run in the order set: shuffle, deflate, then the checksum over
+     * the stored bytes, which HDF5 verifies on every read of the chunk. */
+    if (H5Pset_obj_track_times(dcpl, 0) < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+        (deflate > 0 && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)deflate) < 0)) ||
+        H5Pset_fletcher32(dcpl) < 0) {
+        H5Pclose(dcpl);
+        return H5I_INVALID_HID;
+    }
+    return dcpl;
+}
+
+hid_t h5_create(const char *path, pb_error *err)
+{
+    h5_quiet q;
+    hid_t f = H5I_INVALID_HID, fapl, fcpl;
+
+    h5_quiet_begin(&q);
+    /* The HDF5 1.8 object format: its metadata carries checksums, so a
+     * damaged file is refused on reading.  No timestamps on the root group. */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    fcpl = H5Pcreate(H5P_FILE_CREATE);
+    errno = 0;
+    if (fapl >= 0 && fcpl >= 0 &&
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0 &&
+        H5Pset_obj_track_times(fcpl, 0) >= 0)
+        f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    if (f < 0) {
+        int e = errno;
+        pb_error_set(err, PB_EIO, "%s: cannot create file (%s)", path,
+                     e ? strerror(e) : "HDF5 error");
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    h5_quiet_end(&q);
+    return f;
+}
+
+hid_t h5_open(const char *path, unsigned flags, pb_error *err)
+{
+    h5_quiet q;
+    FILE *probe;
+    hid_t f;
+
+    /* Tell "the system refuses the file" (PB_EIO) from "not HDF5" (PB_EFORMAT). */
+    probe = fopen(path, flags == H5F_ACC_RDWR ? "r+b" : "rb");
+    if (!probe) {
+        pb_error_set(err, PB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return H5I_INVALID_HID;
+    }
+    fclose(probe);
+    h5_quiet_begin(&q);
+    f = H5Fopen(path, flags, H5P_DEFAULT);
+    h5_quiet_end(&q);
+    if (f < 0)
+        pb_error_set(err, PB_EFORMAT, "%s: not an HDF5 file (or truncated)", path);
+    return f;
+}
+
+/* h5_has_object without the quiet pair. */
+static int has_object(hid_t loc, const char *path)
+{
+    char buf[H5IO_PATH_MAX];
+    size_t n = strlen(path);
+
+    if (strcmp(path, "/") == 0 || strcmp(path, ".") == 0)
+        return 1;
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, path, n + 1);
+    /* H5Lexists needs every intermediate link to exist: check each prefix. */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (H5Lexists(loc, buf, H5P_DEFAULT) <= 0)
+            return 0;
+        buf[i] = c;
+    }
+    return 1;
+}
+
+int h5_has_object(hid_t loc, const char *path)
+{
+    h5_quiet q;
+    int yes;
+
+    h5_quiet_begin(&q);
+    yes = has_object(loc, path);
+    h5_quiet_end(&q);
+    return yes;
+}
+
+/* Opens attribute `name` of obj_path, or a negative id when it is absent. */
+static hid_t attr_open(hid_t loc, const char *obj_path, const char *name)
+{
+    if (!has_object(loc, obj_path) || H5Aexists_by_name(loc, obj_path, name, H5P_DEFAULT) <= 0)
+        return H5I_INVALID_HID;
+    return H5Aopen_by_name(loc, obj_path, name, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+/* The body of h5_attr_read_str, on an open attribute. */
+static int attr_read_str(hid_t attr, const char *name, char *buf, size_t len, pb_error *err)
+{
+    hid_t ftype, mtype = H5I_INVALID_HID, space;
+    int status = PB_EFORMAT;
+
+    ftype = H5Aget_type(attr);
+    space = H5Aget_space(attr);
+    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(space) != 1) {
+        pb_error_set(err, PB_EFORMAT, "attribute '%s' is not a single string", name);
+        goto close;
+    }
+    /* Same character set as the file's, or HDF5 refuses the conversion. */
+    mtype = H5Tcopy(H5T_C_S1);
+    if (mtype < 0 || H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0)
+        goto h5fail;
+    if (H5Tis_variable_str(ftype) > 0) {
+        char *s = NULL;
+        if (H5Tset_size(mtype, H5T_VARIABLE) < 0 || H5Aread(attr, mtype, &s) < 0)
+            goto h5fail;
+        if (!s || strlen(s) >= len) {
+            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
+                         len - 1);
+        } else {
+            strcpy(buf, s);
+            status = PB_SUCCESS;
+        }
+        H5free_memory(s);
+    } else {
+        size_t n = H5Tget_size(ftype);
+        char *s;
+        if (n == 0 || H5Tset_size(mtype, n) < 0 || H5Tset_strpad(mtype, H5T_STR_NULLPAD) < 0)
+            goto h5fail;
+        s = calloc(n + 1, 1);
+        if (!s) {
+            status = pb_error_set(err, PB_ENOMEM, "out of memory");
+            goto close;
+        }
+        if (H5Aread(attr, mtype, s) < 0) {
+            free(s);
+            goto h5fail;
+        }
+        if (strlen(s) >= len) {
+            pb_error_set(err, PB_EFORMAT, "attribute '%s' is longer than %zu characters", name,
+                         len - 1);
+        } else {
+            strcpy(buf, s);
+            status = PB_SUCCESS;
+        }
+        free(s);
+    }
+    goto close;
+h5fail:
+    pb_error_set(err, PB_EFORMAT, "attribute '%s' cannot be read", name);
+close:
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return status;
+}
+
+int h5_attr_read_str(hid_t loc, const char *obj_path, const char *name, char *buf, size_t len,
+                     pb_error *err)
+{
+    h5_quiet q;
+    hid_t attr;
+    int status;
+
+    if (len == 0)
+        return pb_error_set(err, PB_EINVAL, "attribute '%s': no room to read it", name);
+    buf[0] = '\0';
+    h5_quiet_begin(&q);
+    attr = attr_open(loc, obj_path, name);
+    if (attr < 0) {
+        status = pb_error_set(err, PB_EFORMAT, "attribute '%s' is missing", name);
+    } else {
+        status = attr_read_str(attr, name, buf, len, err);
+        H5Aclose(attr);
+    }
+    if (status)
+        buf[0] = '\0';
+    h5_quiet_end(&q);
+    return status;
+}
+
+double h5_attr_read_f64(hid_t loc, const char *obj_path, const char *name)
+{
+    h5_quiet q;
+    double v = NAN;
+    hid_t attr, space;
+
+    h5_quiet_begin(&q);
+    attr = attr_open(loc, obj_path, name);
+    if (attr >= 0) {
+        space = H5Aget_space(attr);
+        if (space < 0 || H5Sget_simple_extent_npoints(space) != 1 ||
+            H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0)
+            v = NAN;
+        if (space >= 0)
+            H5Sclose(space);
+        H5Aclose(attr);
+    }
+    h5_quiet_end(&q);
+    return v;
+}
+
+int h5_dataset_read_f64(hid_t loc, const char *file, const char *path, int rank, size_t dims[2],
+                        double **out, pb_error *err)
+{
+    h5_quiet q;
+    hid_t ds = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    hsize_t d[2] = {0, 1};
+    int rc = PB_SUCCESS;
+
+    *out = NULL;
+    if (rank < 1 || rank > 2)
+        return pb_error_set(err, PB_EINVAL, "%s: dataset %s: rank %d is not 1 or 2", file, path,
+                            rank);
+    h5_quiet_begin(&q);
+    if (!has_object(loc, path) || (ds = H5Dopen2(loc, path, H5P_DEFAULT)) < 0) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, path);
+        goto done;
+    }
+    sp = H5Dget_space(ds);
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != rank ||
+        H5Sget_simple_extent_dims(sp, d, NULL) != rank) {
+        rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not of rank %d", file, path, rank);
+        goto close_ds;
+    }
+    dims[0] = (size_t)d[0];
+    dims[1] = rank == 2 ? (size_t)d[1] : 1;
+    *out = malloc((dims[0] * dims[1] + 1) * sizeof **out);
+    if (!*out) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close_ds;
+    }
+    if (dims[0] * dims[1] > 0 &&
+        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+        free(*out);
+        *out = NULL;
+        rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read dataset %s as float64", file, path);
+    }
+close_ds:
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(ds);
+done:
+    h5_quiet_end(&q);
+    return rc;
+}
+
+static hid_t native_type(h5_kind kind)
+{
+    switch (kind) {
+    case H5W_F64:
+        return H5T_NATIVE_DOUBLE;
+    case H5W_I64:
+        return H5T_NATIVE_LLONG;
+    case H5W_U8:
+        return H5T_NATIVE_UCHAR;
+    default:
+        return H5I_INVALID_HID;
+    }
+}
+
+hid_t h5_table_type(const h5_column cols[], size_t n_cols, size_t row_size)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, row_size);
+
+    if (t < 0)
+        return H5I_INVALID_HID;
+    for (size_t i = 0; i < n_cols; i++) {
+        herr_t st;
+        if (cols[i].kind == H5W_STR) {
+            hid_t s = H5Tcopy(H5T_C_S1);
+            st = s < 0 || H5Tset_size(s, cols[i].size) < 0 ||
+                         H5Tset_strpad(s, H5T_STR_NULLTERM) < 0
+                     ? -1
+                     : H5Tinsert(t, cols[i].name, cols[i].offset, s);
+            if (s >= 0)
+                H5Tclose(s);
+        } else {
+            hid_t m = native_type(cols[i].kind);
+            st = m < 0 ? -1 : H5Tinsert(t, cols[i].name, cols[i].offset, m);
+        }
+        if (st < 0) {
+            H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+    }
+    return t;
+}
+
+int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column cols[],
+                  size_t n_cols, size_t row_size, void **rows, size_t *n_rows, pb_error *err)
+{
+    h5_quiet q;
+    hid_t ds = H5I_INVALID_HID, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID;
+    hsize_t n = 0;
+    int rc = PB_EFORMAT;
+
+    *rows = NULL;
+    *n_rows = 0;
+    h5_quiet_begin(&q);
+    if (!has_object(loc, path) || (ds = H5Dopen2(loc, path, H5P_DEFAULT)) < 0) {
+        pb_error_set(err, PB_EFORMAT, "%s: dataset %s is missing", file, path);
+        goto done;
+    }
+    ft = H5Dget_type(ds);
+    if (ft < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
+        pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not a table", file, path);
+        goto close;
+    }
+    for (size_t i = 0; i < n_cols; i++)
+        if (H5Tget_member_index(ft, cols[i].name) < 0) {
+            pb_error_set(err, PB_EFORMAT, "%s: table %s has no field '%s'", file, path,
+                         cols[i].name);
+            goto close;
+        }
+    sp = H5Dget_space(ds);
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+        H5Sget_simple_extent_dims(sp, &n, NULL) != 1) {
+        pb_error_set(err, PB_EFORMAT, "%s: table %s is not one-dimensional", file, path);
+        goto close;
+    }
+    mt = h5_table_type(cols, n_cols, row_size);
+    if (mt < 0) {
+        rc = pb_error_set(err, PB_EINTERNAL, "%s: cannot build the row type of %s", file, path);
+        goto close;
+    }
+    /* Zeroed rows: fields the column table leaves out read as 0. */
+    *rows = calloc((size_t)n + 1, row_size);
+    if (!*rows) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close;
+    }
+    if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
+        free(*rows);
+        *rows = NULL;
+        pb_error_set(err, PB_EFORMAT, "%s: cannot read %s", file, path);
+        goto close;
+    }
+    *n_rows = (size_t)n;
+    rc = PB_SUCCESS;
+close:
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Dclose(ds);
+done:
+    h5_quiet_end(&q);
+    return rc;
+}
