@@ -7,22 +7,27 @@
 # Data: sparsity.dat, one block per method: 1 sparsity, 2 degradation,
 # 3 rms_orig_mean, 4 rms_pruned_mean, 5 max_dev_actual, 6 max_dev_bound,
 # 7 converged_pruned, 8 n_scenarios, 9 diverged_pruned.
-# Variables: plant, track_unit, dev_unit, horizon, n, array keys[n].
+# A line's colour is its method's (common.gp mcol); lines of one method
+# differ in point type and dash pattern.  Legend right of the
+# right panel.
+# Variables: plant, crit, track_unit, dev_unit, horizon, n, array keys[n],
+# methods[n], sub[n].
 if (!exists("w")) w = 1300
-if (!exists("h")) h = 560
+if (!exists("h")) h = 640
 load scripts.'/common.gp'
 
-set multiplot layout 1, 2 title sprintf('%s: what pruning costs, per method and sparsity', plant)
+set multiplot layout 1, 2 title sprintf("%s: what pruning costs, per method and sparsity\n%s", plant, crit)
 set xlabel 'sparsity (fraction of weights removed)'
 set xrange [-0.02:1]
-set key top left font ',9'
+set key off
 set title sprintf('tracking degradation over the %g s horizon (mean over scenarios without a divergence)', horizon)
 set ylabel sprintf('RMS ||x - r||, pruned - original (%s)', track_unit)
-plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:2 with linespoints lw 2 pt 7 lc rgb col(i) title keys[i]
-set title 'action deviation: actual (solid) and bound (dashed)'
+plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:2 with linespoints lw 2 pt mpt(sub[i]) dt mdash(sub[i]) lc rgb mcol(methods[i]) title keys[i]
+set key outside right top vertical font ',9'
+set title 'action deviation: actual (filled, solid) and forward-pass bound (open, dashed)'
 set ylabel sprintf('largest ||pi(s) - pi^(s)|| (%s)', dev_unit)
 set logscale y
 set format y '%.0e'
-plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:(pos($5)) with linespoints lw 2 pt 7 lc rgb col(i) title keys[i], \
-     for [i=1:n] 'sparsity.dat' index (i-1) using 1:(pos($6)) with linespoints lw 1.5 dt 2 pt 6 lc rgb col(i) notitle
+plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:(pos($5)) with linespoints lw 2 pt mpt(sub[i]) lc rgb mcol(methods[i]) title keys[i], \
+     for [i=1:n] 'sparsity.dat' index (i-1) using 1:(pos($6)) with linespoints lw 1.5 dt 2 pt (mpt(sub[i]) - 1) lc rgb mcol(methods[i]) notitle
 unset multiplot

@@ -1,4 +1,5 @@
-/* cmd_plot.c: `prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf]`:
+/* cmd_plot.c: `prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf]
+ * [--variants LABEL,...] [--scenarios I,...]`:
  * the figures of a results file, drawn by gnuplot from .dat files written
  * next to them (plot_plan.h, docs/PLOTS.md). */
 #define _XOPEN_SOURCE 700
@@ -15,7 +16,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf] [--scripts DIR]\n\n"
+            "usage: prunebound plot RESULT.h5 [-o DIR] [--format png|svg|pdf] [--scripts DIR]\n"
+            "                       [--variants LABEL,...] [--scenarios I,...]\n\n"
             "Draws the figures of a results file of `prunebound run` (action deviation and\n"
             "bounds over time, tracking error, x-y path, degradation against sparsity,\n"
             "tightness) or of `prunebound montecarlo` (stability rate with Wilson intervals,\n"
@@ -25,9 +27,13 @@ static void usage(FILE *out)
             "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else the\n"
             "                  installed PREFIX/" PB_INSTALL_PLOTDIR " beside\n"
             "                  PREFIX/" PB_INSTALL_BINDIR "/prunebound, else the source tree's\n"
-            "                  results/plots for a binary run from its build folder)\n\n"
+            "                  results/plots for a binary run from its build folder)\n"
+            "  --variants L,.. draw only these variants (labels as in `prunebound info`)\n"
+            "  --scenarios I,.. draw only these scenarios (indices; `run` files only)\n\n"
             "The folder gets the figures, the .dat files they are drawn from and rerun.sh,\n"
             "which redraws them after a script is edited: sh DIR/rerun.sh [png|svg|pdf].\n"
+            "Everything is written into DIR.tmp-XXXXXX beside DIR and moved into DIR at the\n"
+            "end: a plot that fails leaves nothing behind.\n"
             "gnuplot must be on PATH.  Exit status 0, 2 on bad usage or input (missing\n"
             "dataset, no gnuplot), 1 when gnuplot fails.\n");
 }
@@ -62,6 +68,8 @@ static void default_scripts(char *dir, size_t len)
 int cmd_plot(int argc, char **argv)
 {
     const char *input = NULL, *outdir = NULL, *scripts_arg = NULL;
+    plot_select sel = {NULL, NULL};
+    plot_out out;
     char dir[4096], gnuplot[4096], scripts[PATH_MAX], check[PATH_MAX + 32], deflt[PATH_MAX];
     plot_format fmt = PLOT_PNG;
     plot_plan plan = {0};
@@ -75,7 +83,8 @@ int cmd_plot(int argc, char **argv)
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if ((strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--scripts") == 0) &&
+        if ((strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--scripts") == 0 ||
+             strcmp(a, "--variants") == 0 || strcmp(a, "--scenarios") == 0) &&
             i + 1 >= argc)
             return cli_usage_error("plot", "%s needs a value", a);
         if (strcmp(a, "-o") == 0)
@@ -85,6 +94,10 @@ int cmd_plot(int argc, char **argv)
                 return cli_usage_error("plot", "%s", err.msg);
         } else if (strcmp(a, "--scripts") == 0)
             scripts_arg = argv[++i];
+        else if (strcmp(a, "--variants") == 0)
+            sel.variants = argv[++i];
+        else if (strcmp(a, "--scenarios") == 0)
+            sel.scenarios = argv[++i];
         else if (a[0] == '-' && a[1] != '\0')
             return cli_usage_error("plot", "unknown option '%s'", a);
         else if (input)
@@ -121,11 +134,16 @@ int cmd_plot(int argc, char **argv)
     else
         plot_default_dir(input, dir, sizeof dir);
 
-    if ((rc = plot_dir_make(dir, &err)) != PB_SUCCESS ||
-        (rc = plot_file_prepare(input, dir, &plan, &err)) != PB_SUCCESS ||
-        (rc = plot_rerun_write(&plan, scripts, dir, &err)) != PB_SUCCESS ||
-        (rc = plot_plan_render(&plan, gnuplot, scripts, dir, fmt, &err)) != PB_SUCCESS)
+    /* everything goes into out.tmp, which becomes dir at the end */
+    if ((rc = plot_out_begin(&out, dir, &err)) != PB_SUCCESS)
         goto fail;
+    if ((rc = plot_file_prepare_select(input, out.tmp, &sel, &plan, &err)) != PB_SUCCESS ||
+        (rc = plot_rerun_write(&plan, scripts, out.tmp, &err)) != PB_SUCCESS ||
+        (rc = plot_plan_render(&plan, gnuplot, scripts, out.tmp, fmt, &err)) != PB_SUCCESS ||
+        (rc = plot_out_commit(&out, &err)) != PB_SUCCESS) {
+        plot_out_abort(&out);
+        goto fail;
+    }
     if (plan.note[0])
         fprintf(stderr, "prunebound plot: note: %s\n", plan.note);
     printf("%s: %zu figures (%s) in %s\n", input, plan.n, plot_format_ext(fmt), dir);

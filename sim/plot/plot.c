@@ -239,16 +239,128 @@ int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char
     return rc;
 }
 
+int plot_list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k == n && strncmp(p, item, n) == 0)
+            return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+int plot_select_check(const char *list, const char *opt, const char *names, size_t stride,
+                      size_t n, const char *path, pb_error *err)
+{
+    char item[256], known[PB_ERRMSG_MAX / 2];
+
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t k = e ? (size_t)(e - p) : strlen(p), i = 0;
+        snprintf(item, sizeof item, "%.*s", (int)k, p);
+        while (i < n && strcmp(names + i * stride, item) != 0)
+            i++;
+        if (i == n) {
+            /* the names, each once, in order of first appearance */
+            known[0] = '\0';
+            for (i = 0; i < n; i++) {
+                const char *nm = names + i * stride;
+                size_t j = 0, used = strlen(known);
+                while (j < i && strcmp(names + j * stride, nm) != 0)
+                    j++;
+                if (j == i)
+                    snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "", nm);
+            }
+            return pb_error_set(err, PB_EINVAL, "%s '%s': %s has no such one (it has: %s)", opt,
+                                item, path, known);
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return PB_SUCCESS;
+}
+
+void plot_criterion_text(hid_t f, char *out, size_t len)
+{
+    double tol = h5_attr_read_f64(f, "/", "criterion_tol"),
+           tail = h5_attr_read_f64(f, "/", "criterion_tail"),
+           radius = h5_attr_read_f64(f, "/", "criterion_radius"),
+           horizon = h5_attr_read_f64(f, "/", "horizon");
+    int k = snprintf(out, len, "converged: ||x - r|| <= %g over the last %g%% of the %g s horizon",
+                     tol, 100.0 * tail, horizon);
+    if (isfinite(radius) && k > 0 && (size_t)k < len)
+        snprintf(out + k, len - (size_t)k, "; diverged beyond %g", radius);
+}
+
+int plot_style_append(plot_buf *b, const char *const methods[], size_t n, pb_error *err)
+{
+    char m[64];
+    int rc = plot_buf_printf(b, err, "; array methods[%zu] = [", n ? n : 1);
+
+    for (size_t i = 0; i < n && rc == PB_SUCCESS; i++) {
+        plot_text_clean(methods[i], m, sizeof m);
+        rc = plot_buf_printf(b, err, "%s'%s'", i ? ", " : "", m);
+    }
+    if (rc == PB_SUCCESS)
+        rc = plot_buf_printf(b, err, "%s]; array sub[%zu] = [", n ? "" : "''", n ? n : 1);
+    /* sub[i]: 1 + the number of earlier lines of the same method */
+    for (size_t i = 0; i < n && rc == PB_SUCCESS; i++) {
+        int k = 1;
+        for (size_t j = 0; j < i; j++)
+            k += strcmp(methods[j], methods[i]) == 0;
+        rc = plot_buf_printf(b, err, "%s%d", i ? ", " : "", k);
+    }
+    if (rc == PB_SUCCESS)
+        rc = plot_buf_printf(b, err, "%s]", n ? "" : "1");
+    return rc;
+}
+
 int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_error *err)
 {
+    return plot_file_prepare_select(path, dir, NULL, plan, err);
+}
+
+/* 1 when the file at path begins like a text file (a config given by
+ * mistake), not like HDF5. */
+static int looks_like_text(const char *path)
+{
+    unsigned char b[256];
+    FILE *fp = fopen(path, "rb");
+    size_t n;
+
+    if (!fp)
+        return 0;
+    n = fread(b, 1, sizeof b, fp);
+    fclose(fp);
+    for (size_t i = 0; i < n; i++)
+        if (b[i] == 0 || (b[i] < 0x20 && !strchr("\t\r\n", b[i])))
+            return 0;
+    return n > 0;
+}
+
+int plot_file_prepare_select(const char *path, const char *dir, const plot_select *sel,
+                             plot_plan *plan, pb_error *err)
+{
+    static const plot_select all = {NULL, NULL};
     h5_quiet q;
     char fmt[64];
     hid_t f;
     int rc;
 
+    if (!sel)
+        sel = &all;
     f = h5_open(path, H5F_ACC_RDONLY, err);
-    if (f < 0)
+    if (f < 0) {
+        if (err && err->code == PB_EFORMAT && looks_like_text(path))
+            return pb_error_set(err, PB_EFORMAT,
+                                "%s is a text file (a config?), not a results file: plot takes "
+                                "the HDF5 file of `prunebound run CONFIG -o RESULT.h5` or "
+                                "`prunebound montecarlo`",
+                                path);
         return err ? err->code : PB_EIO;
+    }
     /* HDF5 would print its error stack on stderr: our messages say it better */
     h5_quiet_begin(&q);
     h5_attr_read_str(f, "/", "format", fmt, sizeof fmt, NULL);
@@ -260,9 +372,9 @@ int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_err
                           "config again",
                           path, h5_attr_read_f64(f, "/", "format_version"));
     else if (strcmp(fmt, "prunebound-results") == 0)
-        rc = plot_run_prepare(f, path, dir, plan, err);
+        rc = plot_run_prepare(f, path, dir, sel, plan, err);
     else if (strcmp(fmt, "prunebound-montecarlo") == 0)
-        rc = plot_mc_prepare(f, path, dir, plan, err);
+        rc = plot_mc_prepare(f, path, dir, sel, plan, err);
     else
         rc = pb_error_set(err, PB_EFORMAT,
                           "%s: not a prunebound results file (root attribute format is '%s', "
@@ -316,6 +428,39 @@ static int job_command(const plot_job *j, const char *scripts, const char *term,
                            j->vars);
 }
 
+/* The last lines of gnuplot's log (its complaint), newlines as " | ": the
+ * log itself goes with the temporary folder when plot fails. */
+static void log_tail(const char *log, char *out, size_t len)
+{
+    char buf[1024];
+    size_t n = 0, k = 0;
+    FILE *fp = fopen(log, "rb");
+
+    out[0] = '\0';
+    if (!fp)
+        return;
+    if (fseek(fp, -(long)(sizeof buf - 1), SEEK_END) != 0)
+        rewind(fp);
+    n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    /* from the start of the third line from the end */
+    size_t from = n;
+    for (int lines = 0; from > 0 && lines < 3; from--)
+        if (buf[from - 1] == '\n' && ++lines == 3)
+            break;
+    for (size_t i = from; i < n && k + 4 < len; i++) {
+        if (buf[i] == '\n') {
+            memcpy(out + k, " | ", 3);
+            k += 3;
+        } else if (buf[i] != ' ' || (k > 0 && out[k - 1] != ' '))
+            out[k++] = buf[i]; /* runs of blanks (gnuplot's ^ marker line) as one */
+    }
+    out[k] = '\0';
+}
+
 int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
                      const char *dir, plot_format fmt, pb_error *err)
 {
@@ -367,9 +512,12 @@ int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scr
         snprintf(out, sizeof out, "%s/%s.%s", dir, j->name, plot_format_ext(fmt));
         if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
             rc = pb_error_set(err, PB_EIO, "cannot run %s", gnuplot);
-        else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0)
-            rc = pb_error_set(err, PB_EINTERNAL, "gnuplot failed on %s for %s (exit %d; see %s)",
-                              script, out, WEXITSTATUS(status), log);
+        else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0) {
+            char tail[400];
+            log_tail(log, tail, sizeof tail);
+            rc = pb_error_set(err, PB_EINTERNAL, "gnuplot failed on %s for %s.%s (exit %d): %s",
+                              script, j->name, plot_format_ext(fmt), WEXITSTATUS(status), tail);
+        }
     }
     close(logfd);
     free(cmd.s);

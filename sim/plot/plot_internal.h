@@ -55,10 +55,33 @@ void plot_dat_num(FILE *fp, double v, char sep);
 int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char *const names[],
                          pb_error *err);
 
+/* 1 when the comma-separated list has item as one of its entries. */
+int plot_list_has(const char *list, const char *item);
+
+/* Checks that every entry of the comma-separated list (NULL: none) is one of
+ * the n names at names + i * stride; PB_EINVAL "OPT 'x': PATH has no such
+ * one (it has: a, b)" otherwise. */
+int plot_select_check(const char *list, const char *opt, const char *names, size_t stride,
+                      size_t n, const char *path, pb_error *err);
+
+/* Appends "; array methods[n] = ['magnitude', ...]; array sub[n] = [1, 2,
+ * ...]" to b: each line's pruning method, whose colour common.gp's mcol()
+ * gives in every figure, and its rank among the lines of that method (its
+ * dash pattern or point type).  n may be 0 (one-element arrays then). */
+int plot_style_append(plot_buf *b, const char *const methods[], size_t n, pb_error *err);
+
+/* What "converged" meant, for titles, from the root attributes
+ * criterion_tol, criterion_tail, criterion_radius and horizon:
+ * "converged: ||x - r|| <= 0.05 over the last 25% of the 5 s horizon;
+ * diverged beyond 20" (the last part only with a finite radius). */
+void plot_criterion_text(hid_t f, char *out, size_t len);
+
 /* The figures of a `prunebound run` results file (plot_run.c). */
-int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err);
+int plot_run_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
+                     plot_plan *plan, pb_error *err);
 
 /* The figures of a `prunebound montecarlo` results file (plot_mc.c). */
-int plot_mc_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err);
+int plot_mc_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
+                    plot_plan *plan, pb_error *err);
 
 #endif

@@ -20,6 +20,7 @@ typedef struct mc_var {
     long long n;
     double rate_orig, rate_orig_lo, rate_orig_hi, rate_pruned, rate_pruned_lo, rate_pruned_hi;
     size_t key;
+    size_t index; /* its row in /variants (the variant column of /summary) */
 } mc_var;
 
 /* A row of /summary: its layout is mc_study.h's, shared with the writer. */
@@ -157,13 +158,17 @@ static int stability_write(const char *path, const char *dir, const char *plant_
                            const char *crit, mc_var *v, size_t nv, plot_plan *plan, pb_error *err)
 {
     char(*keys)[64] = calloc(nv + 1, sizeof *keys);
+    const char **methods = calloc(nv + 1, sizeof *methods);
     plot_buf titles = {0}, vars = {0};
     size_t nk = 0;
     FILE *fp = NULL;
     int rc = PB_SUCCESS;
 
-    if (!keys)
+    if (!keys || !methods) {
+        free(keys);
+        free(methods);
         return pb_error_set(err, PB_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < nv; i++) {
         char key[64];
         const char *suffix;
@@ -188,6 +193,7 @@ static int stability_write(const char *path, const char *dir, const char *plant_
             first++;
         plot_variant_title(v[first].label, v[first].method, v[first].pattern, v[first].sparsity, 0,
                            t, sizeof t);
+        methods[k] = v[first].method;
         if ((rc = plot_buf_printf(&titles, err, "%s'%s'", k ? ", " : "", t)) != PB_SUCCESS)
             break;
         fprintf(fp,
@@ -225,9 +231,12 @@ static int stability_write(const char *path, const char *dir, const char *plant_
                          plant_name, crit, v[0].n, v[0].rate_orig, v[0].rate_orig_lo,
                          v[0].rate_orig_hi, nk, nk, titles.s);
     if (rc == PB_SUCCESS)
+        rc = plot_style_append(&vars, methods, nk, err);
+    if (rc == PB_SUCCESS)
         rc = plot_plan_add(plan, "stability.gp", "stability", vars.s, err);
 done:
     free(keys);
+    free(methods);
     free(titles.s);
     free(vars.s);
     return rc;
@@ -291,12 +300,16 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
         out[i] = NAN;
     for (size_t r = 0; r < n_rows; r++) {
         const mc_srow *s = &rows[r];
-        if (s->sample < 0 || (size_t)s->sample >= dims[0] || s->variant < 0 ||
-            (size_t)s->variant >= nv)
+        size_t k = 0;
+        if (s->sample < 0 || (size_t)s->sample >= dims[0])
             continue;
+        /* the original loop is the same in every variant's row */
         out[(size_t)s->sample * (nv + 1)] = map_value(s->outcome_orig, s->still_converging_orig);
-        out[(size_t)s->sample * (nv + 1) + 1 + (size_t)s->variant] =
-            map_value(s->outcome_pruned, s->still_converging_pruned);
+        while (k < nv && (long long)v[k].index != s->variant)
+            k++;
+        if (k < nv)
+            out[(size_t)s->sample * (nv + 1) + 1 + k] =
+                map_value(s->outcome_pruned, s->still_converging_pruned);
     }
     for (size_t i = 0; i < dims[0]; i++) {
         pts[i].a = x0[i * dims[1] + ax[0]];
@@ -361,35 +374,39 @@ done:
     return rc;
 }
 
-int plot_mc_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err)
+int plot_mc_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
+                    plot_plan *plan, pb_error *err)
 {
     char plant_name[64], sampler[32], clean[64], crit[200];
     mc_var *v = NULL;
-    size_t nv = 0;
+    size_t nv = 0, kept = 0;
     int rc;
-    double tol = h5_attr_read_f64(f, "/", "criterion_tol"),
-           tail = h5_attr_read_f64(f, "/", "criterion_tail"),
-           radius = h5_attr_read_f64(f, "/", "criterion_radius"),
-           horizon = h5_attr_read_f64(f, "/", "horizon");
 
     h5_attr_read_str(f, "/plant", "name", plant_name, sizeof plant_name, NULL);
     h5_attr_read_str(f, "/", "sampler", sampler, sizeof sampler, NULL);
     if (!plant_name[0])
         return pb_error_set(err, PB_EFORMAT, "%s: group /plant lacks attribute name", path);
+    if (sel->scenarios && sel->scenarios[0])
+        return pb_error_set(err, PB_EINVAL,
+                            "--scenarios: %s is a Monte Carlo file, which has samples, not "
+                            "scenarios (--variants selects its variants)",
+                            path);
     plot_text_clean(plant_name, clean, sizeof clean);
-    /* What "converged" meant, for the titles (the figures depend on it). */
-    {
-        int k = snprintf(crit, sizeof crit,
-                         "converged: ||x - r|| <= %g over the last %g%% of the %g s horizon", tol,
-                         100.0 * tail, horizon);
-        if (isfinite(radius) && k > 0 && (size_t)k < sizeof crit)
-            snprintf(crit + k, sizeof crit - (size_t)k, "; diverged beyond %g", radius);
-    }
+    /* what "converged" meant, for the titles (the figures depend on it) */
+    plot_criterion_text(f, crit, sizeof crit);
     if ((rc = variants_read(f, path, &v, &nv, err)) != PB_SUCCESS)
         return rc;
-    rc = stability_write(path, dir, clean, crit, v, nv, plan, err);
+    /* --variants: the selected rows, in /variants order */
+    rc = plot_select_check(sel->variants, "--variants", v[0].label, sizeof *v, nv, path, err);
+    for (size_t i = 0; i < nv && rc == PB_SUCCESS; i++) {
+        v[i].index = i;
+        if (!sel->variants || !sel->variants[0] || plot_list_has(sel->variants, v[i].label))
+            v[kept++] = v[i];
+    }
+    if (rc == PB_SUCCESS)
+        rc = stability_write(path, dir, clean, crit, v, kept, plan, err);
     if (rc == PB_SUCCESS && strcmp(sampler, "grid") == 0)
-        rc = roa_write(f, path, dir, clean, crit, v, nv, plan, err);
+        rc = roa_write(f, path, dir, clean, crit, v, kept, plan, err);
     else if (rc == PB_SUCCESS)
         snprintf(plan->note, sizeof plan->note,
                  "%s: sampler '%s' is not a grid: no region-of-attraction map", path, sampler);

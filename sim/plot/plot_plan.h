@@ -81,6 +81,43 @@ int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scr
  * ($PB_PLOT_SCRIPTS overrides).  PB_EIO on failure. */
 int plot_rerun_write(const plot_plan *plan, const char *scripts, const char *dir, pb_error *err);
 
+/* The output folder of one `prunebound plot`: files are written into tmp,
+ * DIR.tmp-XXXXXX beside DIR, which becomes DIR only when every figure is
+ * drawn, so that a failed plot leaves nothing behind. */
+#define PLOT_PATH_MAX 4096
+typedef struct plot_out {
+    char dir[PLOT_PATH_MAX];  /* DIR, without trailing '/' */
+    char tmp[PLOT_PATH_MAX];  /* the folder to write into; "" once committed */
+    char made[PLOT_PATH_MAX]; /* the first missing parent of DIR this call made, "" if none */
+} plot_out;
+
+/* Creates the missing parents of dir (mkdir -p) and the temporary folder
+ * o->tmp beside it (mkdtemp).  PB_EIO (nothing left behind) on failure. */
+int plot_out_begin(plot_out *o, const char *dir, pb_error *err);
+
+/* Moves the files of o->tmp into DIR: one rename when DIR is missing or
+ * empty; otherwise file by file, each replacing the file of its name in DIR
+ * (DIR's other files stay).  PB_EIO on failure (then call plot_out_abort). */
+int plot_out_commit(plot_out *o, pb_error *err);
+
+/* Removes o->tmp with its files and the parents plot_out_begin made;
+ * a no-op after plot_out_commit. */
+void plot_out_abort(plot_out *o);
+
+/* What to draw: comma-separated variant labels and scenario indices, NULL
+ * (or "") for all of them. */
+typedef struct plot_select {
+    const char *variants;  /* "magnitude_s0.50,obs_s0.75" */
+    const char *scenarios; /* "0,2" */
+} plot_select;
+
+/* plot_file_prepare drawing only the variants and scenarios of sel (NULL:
+ * all).  PB_EINVAL with the list of the file's labels (or scenarios) when
+ * sel names one the file does not have; --scenarios on a Monte Carlo file
+ * is PB_EINVAL too (it has samples, not scenarios). */
+int plot_file_prepare_select(const char *path, const char *dir, const plot_select *sel,
+                             plot_plan *plan, pb_error *err);
+
 /* Appends a job (copies of the strings); PB_ENOMEM on failure. */
 int plot_plan_add(plot_plan *plan, const char *script, const char *name, const char *vars,
                   pb_error *err);

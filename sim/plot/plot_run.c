@@ -34,6 +34,12 @@ typedef struct run_ctx {
     char (*keys)[64];
     size_t n_keys;
     size_t *row_key; /* [n_rows] */
+    /* per row, where each loop diverged ([0] original, [1] pruned): the last
+     * row it reached (diverged_step - 1): t, track_err, dev_actual, then the
+     * path coordinates; NaN when it did not diverge after row 0 */
+    double (*div)[2][5];
+    char crit[200]; /* the criterion and horizon in words (plot_criterion_text) */
+    const plot_select *sel;
     plot_plan *plan;
 } run_ctx;
 
@@ -73,6 +79,53 @@ static void run_file_name(const run_row *r, char *out, size_t len)
     snprintf(out, len, "run_%s_%lld.dat", clean, r->scenario);
 }
 
+/* --variants and --scenarios: checks that every label and scenario named is
+ * in /summary, then keeps only the selected rows. */
+static int rows_select(run_ctx *c, pb_error *err)
+{
+    const char *scen = c->sel->scenarios;
+    size_t kept = 0;
+    int rc;
+
+    if ((rc = plot_select_check(c->sel->variants, "--variants", c->rows[0].label,
+                                sizeof *c->rows, c->n_rows, c->path, err)) != PB_SUCCESS)
+        return rc;
+    for (const char *p = scen; p && *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        size_t i = 0;
+        while (i < c->n_rows && !(end != p && (*end == ',' || !*end) && c->rows[i].scenario == v))
+            i++;
+        if (i == c->n_rows) {
+            char known[512] = "";
+            for (i = 0; i < c->n_rows; i++) {
+                size_t j = 0, used = strlen(known);
+                while (j < i && c->rows[j].scenario != c->rows[i].scenario)
+                    j++;
+                if (j == i)
+                    snprintf(known + used, sizeof known - used, "%s%lld (%s)", used ? ", " : "",
+                             c->rows[i].scenario, c->rows[i].scenario_name);
+            }
+            return pb_error_set(err, PB_EINVAL,
+                                "--scenarios '%.*s': %s has no such scenario (it has: %s)",
+                                (int)strcspn(p, ","), p, c->path, known);
+        }
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    for (size_t i = 0; i < c->n_rows; i++) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%lld", c->rows[i].scenario);
+        if ((c->sel->variants && c->sel->variants[0] &&
+             !plot_list_has(c->sel->variants, c->rows[i].label)) ||
+            (scen && scen[0] && !plot_list_has(scen, idx)))
+            continue;
+        c->rows[kept++] = c->rows[i];
+    }
+    c->n_rows = kept;
+    return PB_SUCCESS;
+}
+
 static int summary_read(run_ctx *c, pb_error *err)
 {
     void *rows;
@@ -91,6 +144,14 @@ static int summary_read(run_ctx *c, pb_error *err)
         rc = pb_error_set(err, PB_EFORMAT, "%s: the /summary table is empty", c->path);
     if (rc != PB_SUCCESS)
         return rc;
+    if ((rc = rows_select(c, err)) != PB_SUCCESS)
+        return rc;
+    c->div = malloc((c->n_rows + 1) * sizeof *c->div);
+    if (!c->div)
+        return pb_error_set(err, PB_ENOMEM, "out of memory reading %s", c->path);
+    for (size_t i = 0; i < c->n_rows; i++)
+        for (size_t j = 0; j < 2 * 5; j++)
+            (&c->div[i][0][0])[j] = NAN;
     /* method keys in order of first appearance */
     for (size_t i = 0; i < c->n_rows; i++) {
         char key[64];
@@ -133,6 +194,29 @@ static int summary_write(const run_ctx *c, pb_error *err)
         fprintf(fp, "%lld\n", r->outcome_pruned);
     }
     return plot_dat_close(fp, c->dir, "summary.dat", err);
+}
+
+/* The methods of the method keys (of those with has[k] != 0 when has is not
+ * NULL), appended as plot_style_append does. */
+static int key_methods_append(const run_ctx *c, plot_buf *b, const unsigned char *has,
+                              pb_error *err)
+{
+    const char **m = calloc(c->n_keys + 1, sizeof *m);
+    size_t n = 0;
+    int rc;
+
+    if (!m)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    for (size_t k = 0; k < c->n_keys; k++) {
+        size_t i = 0;
+        while (c->row_key[i] != k)
+            i++;
+        if (!has || has[k])
+            m[n++] = c->rows[i].method;
+    }
+    rc = plot_style_append(b, m, n, err);
+    free(m);
+    return rc;
 }
 
 /* sparsity.dat: per method key (one gnuplot index block each, in key order)
@@ -196,9 +280,9 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
 
     /* the job: method titles (first row of each key) */
     rc = plot_buf_printf(&v, err,
-                         "plant='%s'; track_unit='%s'; dev_unit='%s'; horizon=%.17g; n=%zu; "
-                         "array keys[%zu] = [",
-                         c->plant, c->track_unit, c->dev_unit,
+                         "plant='%s'; crit='%s'; track_unit='%s'; dev_unit='%s'; horizon=%.17g; "
+                         "n=%zu; array keys[%zu] = [",
+                         c->plant, c->crit, c->track_unit, c->dev_unit,
                          h5_attr_read_f64(c->f, "/plant", "horizon"), c->n_keys, c->n_keys);
     for (size_t k = 0; k < c->n_keys && rc == PB_SUCCESS; k++) {
         char t[160];
@@ -210,6 +294,8 @@ static int sparsity_write(const run_ctx *c, pb_error *err)
     }
     if (rc == PB_SUCCESS)
         rc = plot_buf_printf(&v, err, "]");
+    if (rc == PB_SUCCESS)
+        rc = key_methods_append(c, &v, NULL, err);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(c->plan, "sparsity.gp", "sparsity", v.s, err);
     free(v.s);
@@ -286,8 +372,9 @@ fail:
 
 /* run_<label>_<i>.dat: columns t, dev_actual, dev_bound, dev_bound_closed,
  * track_err_orig, track_err_pruned, traj_dev, x_orig[nx], x_pruned[nx], ref[nx]. */
-static int run_write(run_ctx *c, const run_row *r, pb_error *err)
+static int run_write(run_ctx *c, size_t row, pb_error *err)
 {
+    const run_row *r = &c->rows[row];
     char name[128];
     run_trace tr;
     FILE *fp;
@@ -304,6 +391,20 @@ static int run_write(run_ctx *c, const run_row *r, pb_error *err)
                 ep * ep > tr.te_pruned[k] * tr.te_pruned[k] * (1 + 1e-9) + 1e-300)
                 c->untracked[j] = 1;
         }
+    /* where each loop diverged: its last row before diverged_step */
+    for (int p = 0; p < 2; p++) {
+        long long k = p ? r->diverged_step_pruned : r->diverged_step_orig;
+        const double *x = p ? tr.x_pruned : tr.x_orig;
+        if (k < 1 || (size_t)k > tr.n)
+            continue;
+        k--;
+        c->div[row][p][0] = tr.t[k];
+        c->div[row][p][1] = p ? tr.te_pruned[k] : tr.te_orig[k];
+        c->div[row][p][2] = p ? tr.dev_actual[k] : NAN;
+        for (int a = 0; a < 2; a++)
+            if (c->path_axes[a] >= 0)
+                c->div[row][p][3 + a] = x[(size_t)k * c->nx + (size_t)c->path_axes[a]];
+    }
     run_file_name(r, name, sizeof name);
     if ((rc = plot_dat_open(c->dir, name, &fp, err)) != PB_SUCCESS)
         goto free_trace;
@@ -337,12 +438,17 @@ free_trace:
 static int tightness_write(const run_ctx *c, pb_error *err)
 {
     plot_buf titles = {0}, v = {0};
+    unsigned char *has = calloc(c->n_keys + 1, 1);
     FILE *fp;
     size_t blocks = 0;
     int rc;
 
-    if ((rc = plot_dat_open(c->dir, "tightness.dat", &fp, err)) != PB_SUCCESS)
+    if (!has)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    if ((rc = plot_dat_open(c->dir, "tightness.dat", &fp, err)) != PB_SUCCESS) {
+        free(has);
         return rc;
+    }
     fprintf(fp,
             "# actual deviation against its bounds, per method (one block each), of %s\n"
             "# every stride-th row (stride = ceil(n / %d)) where dev_actual > 0 and "
@@ -367,6 +473,7 @@ static int tightness_write(const run_ctx *c, pb_error *err)
                     fprintf(fp, "%s# %s\n# dev_bound dev_bound_closed dev_actual t scenario\n",
                             blocks ? "\n\n" : "", c->keys[k]);
                     rc = plot_buf_printf(&titles, err, "%s'%s'", blocks ? ", " : "", t);
+                    has[k] = 1;
                     blocks++;
                 }
                 plot_dat_num(fp, tr.dev_bound[j], ' ');
@@ -384,25 +491,73 @@ static int tightness_write(const run_ctx *c, pb_error *err)
     }
     if ((rc = plot_dat_close(fp, c->dir, "tightness.dat", err)) != PB_SUCCESS || blocks == 0)
         goto done;
-    rc = plot_buf_printf(&v, err, "plant='%s'; dev_unit='%s'; n=%zu; array keys[%zu] = [%s]",
-                         c->plant, c->dev_unit, blocks, blocks, titles.s);
+    rc = plot_buf_printf(&v, err,
+                         "plant='%s'; crit='%s'; dev_unit='%s'; n=%zu; array keys[%zu] = [%s]",
+                         c->plant, c->crit, c->dev_unit, blocks, blocks, titles.s);
+    if (rc == PB_SUCCESS)
+        rc = key_methods_append(c, &v, has, err);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(c->plan, "tightness.gp", "tightness", v.s, err);
 done:
+    free(has);
     free(titles.s);
     free(v.s);
     return rc;
 }
 
+/* diverged_<s>.dat: one line per loop of scenario s that diverged after
+ * row 0, at the last row it reached: its line in the figures (0 the
+ * original, i the i-th of files[]), t, track_err, dev_actual (NaN for the
+ * original) and the two path coordinates.  *nd: how many lines. */
+static int diverged_write(const run_ctx *c, long long s, const size_t *fig_rows, size_t n,
+                          const char *name, size_t *nd, pb_error *err)
+{
+    FILE *fp;
+    int rc;
+
+    *nd = 0;
+    if ((rc = plot_dat_open(c->dir, name, &fp, err)) != PB_SUCCESS)
+        return rc;
+    fprintf(fp,
+            "# loops of scenario %lld of %s that diverged: their last row before diverged_step\n"
+            "# line (0 original, i the i-th pruned loop in the figures) t track_err dev_actual "
+            "path_x path_y\n",
+            s, c->path);
+    for (size_t i = 0; i <= n; i++) {
+        size_t row = i ? fig_rows[i - 1] : 0;
+        const double *d = NULL;
+        if (i == 0) {
+            /* the original loop: from the first row of the scenario */
+            while (row < c->n_rows && c->rows[row].scenario != s)
+                row++;
+            d = c->div[row][0];
+        } else
+            d = c->div[row][1];
+        if (isnan(d[0]))
+            continue;
+        fprintf(fp, "%zu ", i);
+        for (int j = 0; j < 5; j++)
+            plot_dat_num(fp, d[j], j < 4 ? ' ' : '\n');
+        (*nd)++;
+    }
+    return plot_dat_close(fp, c->dir, name, err);
+}
+
 /* The jobs of scenario s: deviation panels, tracking error, x-y path. */
 static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
 {
-    plot_buf files = {0}, titles = {0}, v = {0};
+    plot_buf files = {0}, titles = {0}, v = {0}, style = {0};
     const run_row *first = NULL;
-    char name[128], orig[128], scen[64], t[160];
-    size_t n = 0;
+    const char **methods = calloc(c->n_rows + 1, sizeof *methods);
+    size_t *fig_rows = calloc(c->n_rows + 1, sizeof *fig_rows);
+    char name[128], orig[128], scen[64], t[160], div[64];
+    size_t n = 0, nd = 0;
     int rc = PB_SUCCESS, reached = 0;
 
+    if (!methods || !fig_rows) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory");
+        goto done;
+    }
     /* A scenario whose every loop failed at row 0 (its start outside the
      * limits or beyond criterion.radius) has nothing to draw over time. */
     for (size_t i = 0; i < c->n_rows; i++)
@@ -414,7 +569,7 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
                  "%sscenario %lld: every loop left at row 0 (its initial state is outside the "
                  "plant's limits or beyond criterion.radius): no figures over time",
                  used ? "; " : "", s);
-        return PB_SUCCESS;
+        goto done;
     }
     for (size_t i = 0; i < c->n_rows && rc == PB_SUCCESS; i++) {
         const run_row *r = &c->rows[i];
@@ -431,19 +586,34 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
         rc = plot_buf_printf(&files, err, "%s'%s'", n ? ", " : "", name);
         if (rc == PB_SUCCESS)
             rc = plot_buf_printf(&titles, err, "%s'%s'", n ? ", " : "", t);
-        n++;
+        methods[n] = r->method;
+        fig_rows[n++] = i;
     }
     if (rc != PB_SUCCESS || !first)
         goto done;
     plot_text_clean(first->scenario_name, scen, sizeof scen);
     run_file_name(first, orig, sizeof orig);
+    snprintf(div, sizeof div, "diverged_%lld.dat", s);
+    if ((rc = diverged_write(c, s, fig_rows, n, div, &nd, err)) != PB_SUCCESS ||
+        (rc = plot_style_append(&style, methods, n, err)) != PB_SUCCESS ||
+        (rc = plot_buf_printf(&style, err, "; crit='%s'; div='%s'; ndiv=%zu; array divs[%zu] = [",
+                              c->crit, div, nd, n ? n : 1)) != PB_SUCCESS)
+        goto done;
+    /* divs[i]: 1 when the i-th pruned loop diverged after row 0 */
+    for (size_t i = 0; i < n && rc == PB_SUCCESS; i++)
+        rc = plot_buf_printf(&style, err, "%s%d", i ? ", " : "", !isnan(c->div[fig_rows[i]][1][0]));
+    if (rc == PB_SUCCESS)
+        rc = plot_buf_printf(&style, err, "%s]", n ? "" : "0");
+    if (rc != PB_SUCCESS)
+        goto done;
     if (n > 0) {
+        /* at least 1200 px wide: the legend sits left of the two-line title */
         size_t cols = (size_t)ceil(sqrt((double)n)), rows = (n + cols - 1) / cols;
         rc = plot_buf_printf(&v, err,
                              "plant='%s'; scen='%s'; dev_unit='%s'; n=%zu; cols=%zu; rows=%zu; "
-                             "w=%zu; h=%zu; array files[%zu] = [%s]; array titles[%zu] = [%s]",
-                             c->plant, scen, c->dev_unit, n, cols, rows, 460 * cols,
-                             320 * rows + 60, n, files.s, n, titles.s);
+                             "w=%zu; h=%zu; array files[%zu] = [%s]; array titles[%zu] = [%s]%s",
+                             c->plant, scen, c->dev_unit, n, cols, rows,
+                             cols < 3 ? (size_t)1200 : 460 * cols, 320 * rows + 110, n, files.s, n, titles.s, style.s);
         snprintf(name, sizeof name, "deviation_%lld", s);
         if (rc == PB_SUCCESS)
             rc = plot_plan_add(c->plan, "deviation.gp", name, v.s, err);
@@ -453,9 +623,9 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
     if (rc == PB_SUCCESS)
         rc = plot_buf_printf(&v, err,
                              "plant='%s'; scen='%s'; track_unit='%s'; orig='%s'; n=%zu; "
-                             "array files[%zu] = [%s]; array titles[%zu] = [%s]",
+                             "array files[%zu] = [%s]; array titles[%zu] = [%s]%s",
                              c->plant, scen, c->track_unit, orig, n, n ? n : 1, n ? files.s : "''",
-                             n ? n : 1, n ? titles.s : "''");
+                             n ? n : 1, n ? titles.s : "''", style.s);
     snprintf(name, sizeof name, "tracking_%lld", s);
     if (rc == PB_SUCCESS)
         rc = plot_plan_add(c->plan, "tracking.gp", name, v.s, err);
@@ -465,18 +635,21 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
         rc = plot_buf_printf(&v, err,
                              "plant='%s'; scen='%s'; xlab='%s'; ylab='%s'; orig='%s'; "
                              "cx=%zu; cy=%zu; px=%zu; py=%zu; rx=%zu; ry=%zu; n=%zu; "
-                             "array files[%zu] = [%s]; array titles[%zu] = [%s]",
+                             "array files[%zu] = [%s]; array titles[%zu] = [%s]%s",
                              c->plant, scen, c->path_label[0], c->path_label[1], orig, 8 + ax,
                              8 + ay, 8 + c->nx + ax, 8 + c->nx + ay, 8 + 2 * c->nx + ax,
                              8 + 2 * c->nx + ay, n, n ? n : 1, n ? files.s : "''", n ? n : 1,
-                             n ? titles.s : "''");
+                             n ? titles.s : "''", style.s);
         snprintf(name, sizeof name, "path_%lld", s);
         if (rc == PB_SUCCESS)
             rc = plot_plan_add(c->plan, "path.gp", name, v.s, err);
     }
 done:
+    free(methods);
+    free(fig_rows);
     free(files.s);
     free(titles.s);
+    free(style.s);
     free(v.s);
     return rc;
 }
@@ -527,7 +700,8 @@ static int plant_read(run_ctx *c, pb_error *err)
     return PB_SUCCESS;
 }
 
-int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan, pb_error *err)
+int plot_run_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
+                     plot_plan *plan, pb_error *err)
 {
     run_ctx c;
     int rc;
@@ -537,6 +711,8 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan
     c.path = path;
     c.dir = dir;
     c.plan = plan;
+    c.sel = sel;
+    plot_criterion_text(f, c.crit, sizeof c.crit);
     if ((rc = plant_read(&c, err)) != PB_SUCCESS || (rc = summary_read(&c, err)) != PB_SUCCESS)
         goto free_ctx;
     if ((rc = summary_write(&c, err)) != PB_SUCCESS)
@@ -548,7 +724,7 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, plot_plan *plan
         goto free_ctx;
     }
     for (size_t i = 0; i < c.n_rows && rc == PB_SUCCESS; i++)
-        rc = run_write(&c, &c.rows[i], err);
+        rc = run_write(&c, i, err);
     /* the tracking error's units: those of the states it can include */
     if (c.type)
         units_join(c.type->states, c.nx, c.untracked, c.track_unit, sizeof c.track_unit);
@@ -568,5 +744,6 @@ free_ctx:
     free(c.rows);
     free(c.keys);
     free(c.row_key);
+    free(c.div);
     return rc;
 }

@@ -12,8 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "pb_test.h"
 #include "plot_plan.h"
+#include "prune.h"
 
 /* Runs "prunebound ARGS" (stderr merged into the captured output) with an
  * optional environment prefix ("PATH=/x"); returns the exit status or -1. */
@@ -480,6 +483,26 @@ static void test_montecarlo(void)
     assert_png(f);
     snprintf(f, sizeof f, "%s/roa.png", dir);
     assert_png(f);
+    /* --variants: the maps of the selected ones (the original's, then theirs) */
+    {
+        char sel[1100];
+        snprintf(sel, sizeof sel, "%s", pb_test_path("roa_sel"));
+        snprintf(args, sizeof args, "plot '%s' -o '%s' --variants magnitude_s0.90", h5, sel);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+        snprintf(args, sizeof args, "awk '!/^#/ && NF { print NF }' '%s/roa.dat' | sort -u", sel);
+        FILE *p = popen(args, "r");
+        int nf = -1;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        CU_ASSERT_EQUAL(fscanf(p, "%d", &nf), 1);
+        pclose(p);
+        CU_ASSERT_EQUAL(nf, 4); /* two coordinates, the original, one variant */
+        snprintf(args, sizeof args, "plot '%s' -o '%s' --variants bogus", h5, sel);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "magnitude_s0.90"));
+        snprintf(args, sizeof args, "plot '%s' -o '%s' --scenarios 0", h5, sel);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "not scenarios"));
+    }
     if (pb_test_have_python()) {
         snprintf(args, sizeof args, "'%s' '%s'", h5, dir);
         CU_ASSERT_EQUAL(pb_test_python(check_mc_dat, args, out, sizeof out), 0);
@@ -639,6 +662,52 @@ static void test_divergence_figures(void)
         snprintf(args, sizeof args, "'%s' '%s'", h5, dir);
         CU_ASSERT_EQUAL(pb_test_python(py, args, out, sizeof out), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, "ok"));
+        /* the markers: every loop that diverged after row 0, at its last row
+         * (diverged_step - 1 of the group's attributes), nothing else */
+        CU_ASSERT_EQUAL(pb_test_python(
+                            "import sys, h5py, numpy as np\n"
+                            "f = h5py.File(sys.argv[1], 'r'); d = sys.argv[2]\n"
+                            "for sc in (0, 1, 2):\n"
+                            "    exp = []\n"
+                            "    labs = [l for l in ('magnitude_s0.50', 'magnitude_s0.90')]\n"
+                            "    for line, lab in enumerate([None] + labs):\n"
+                            "        g = f['runs/%s/%d' % (lab or labs[0], sc)]\n"
+                            "        k = int(g.attrs['diverged_step_orig' if lab is None else "
+                            "'diverged_step'])\n"
+                            "        if k < 1: continue\n"
+                            "        te = g['track_err_orig' if lab is None else "
+                            "'track_err_pruned'][k - 1]\n"
+                            "        exp.append([line, g['t'][k - 1], te])\n"
+                            "    m = np.loadtxt('%s/diverged_%d.dat' % (d, sc), ndmin=2)\n"
+                            "    m = m[:, :3] if m.size else np.zeros((0, 3))\n"
+                            "    assert np.array_equal(m, np.array(exp).reshape(-1, 3)), (sc, m, exp)\n"
+                            "print('markers ok')\n",
+                            args, out, sizeof out),
+                        0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "markers ok"));
+    }
+    /* every figure's title states the criterion and horizon of the config
+     * written above (tol 0.05, tail 0.25, horizon 2 s, radius 1) */
+    {
+        long n;
+        size_t jobs = 0, with = 0;
+        snprintf(f, sizeof f, "%s/rerun.sh", dir);
+        char *sh = (char *)slurp(f, &n), *line = sh;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
+        while ((line = strstr(line, "\ngnuplot ")) != NULL) {
+            char *end = strchr(line + 1, '\n');
+            if (end)
+                *end = '\0';
+            jobs++;
+            with += strstr(line, "crit='converged: ||x - r|| <= 0.05 over the last 25% of the "
+                                 "2 s horizon; diverged beyond 1'") != NULL;
+            line = end ? end : line + 1;
+            if (end)
+                *end = '\n';
+        }
+        CU_ASSERT_EQUAL(jobs, 8);
+        CU_ASSERT_EQUAL(with, jobs);
+        free(sh);
     }
     /* a file of the old layout (format_version 1) is refused by plot and info */
     if (pb_test_have_python()) {
@@ -656,6 +725,169 @@ static void test_divergence_figures(void)
     }
 }
 
+
+/* How many entries of folder dir begin with prefix. */
+static int entries_with(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* A plot that fails leaves nothing behind: not the output folder, not its
+ * DIR.tmp-XXXXXX, not the parents it would have made.  Three failures: a
+ * missing file, a config given in place of a results file, and a results
+ * file with a dataset removed (its figures half written when it fails). */
+static void test_nothing_left(void)
+{
+    const char *h5 = pendulum_h5();
+    char base[1024], parent[1100], dir[1300], bad[1024], args[8400], out[8192];
+    struct stat st;
+
+    CU_ASSERT_FATAL(h5[0] != '\0');
+    snprintf(base, sizeof base, "%s", pb_test_path("left"));
+    mkdir(base, 0777);
+    snprintf(parent, sizeof parent, "%s/new", base);
+    snprintf(dir, sizeof dir, "%s/sub/plots", parent);
+    snprintf(bad, sizeof bad, "%s", pb_test_path("left_bad.h5"));
+
+    const char *inputs[3];
+    char missing[1100], cfg[1100];
+    snprintf(missing, sizeof missing, "%s/none.h5", base);
+    snprintf(cfg, sizeof cfg, "%s/configs/pendulum.cfg", PB_SOURCE_DIR);
+    inputs[0] = missing;
+    inputs[1] = cfg;
+    inputs[2] = bad;
+    if (pb_test_have_python()) {
+        /* the last scenario's trace of one variant: the figures before it are written */
+        snprintf(args, sizeof args, "'%s' '%s'", h5, bad);
+        CU_ASSERT_EQUAL_FATAL(pb_test_python("import sys, shutil, h5py\n"
+                                             "shutil.copy(sys.argv[1], sys.argv[2])\n"
+                                             "with h5py.File(sys.argv[2], 'r+') as f:\n"
+                                             "    del f['runs/sparsegpt_2:4/3/track_err_pruned']\n",
+                                             args, NULL, 0),
+                              0);
+    } else
+        pb_test_skip("no python3 with h5py: the removed-dataset case is not run");
+    for (int i = 0; i < (pb_test_have_python() ? 3 : 2); i++) {
+        snprintf(args, sizeof args, "plot '%s' -o '%s'", inputs[i], dir);
+        CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, inputs[i]));
+        /* nothing: the folder, its parents made for it, a temporary folder */
+        CU_ASSERT_NOT_EQUAL(stat(parent, &st), 0);
+        CU_ASSERT_EQUAL(entries_with(base, "new"), 0);
+        if (i == 1)
+            CU_ASSERT_PTR_NOT_NULL(strstr(out, "a config?"));
+        if (i == 2)
+            CU_ASSERT_PTR_NOT_NULL(strstr(out, "/runs/sparsegpt_2:4/3/track_err_pruned"));
+    }
+    /* into an existing folder: the same failures leave its files as they were */
+    snprintf(dir, sizeof dir, "%s/keep", base);
+    mkdir(dir, 0777);
+    snprintf(args, sizeof args, "echo mine > '%s/notes.txt'", dir);
+    CU_ASSERT_EQUAL_FATAL(system(args), 0);
+    snprintf(args, sizeof args, "plot '%s' -o '%s'", inputs[1], dir);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_EQUAL(entries_with(dir, ""), 3); /* ., .., notes.txt */
+    CU_ASSERT_EQUAL(entries_with(base, "keep.tmp-"), 0);
+    /* a successful plot into it adds the figures and keeps the user's file */
+    snprintf(args, sizeof args, "plot '%s' -o '%s' --scenarios 0", h5, dir);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "%s/notes.txt", dir);
+    CU_ASSERT(file_size(args) > 0);
+    snprintf(args, sizeof args, "%s/sparsity.png", dir);
+    assert_png(args);
+    CU_ASSERT_EQUAL(entries_with(base, "keep.tmp-"), 0);
+}
+
+/* --variants and --scenarios: only the selected figures and rows; an unknown
+ * label or scenario is refused (exit 2) with the file's list. */
+static void test_select(void)
+{
+    const char *h5 = pendulum_h5();
+    char dir[1024], args[8400], out[16384], f[4200];
+
+    CU_ASSERT_FATAL(h5[0] != '\0');
+    snprintf(dir, sizeof dir, "%s", pb_test_path("select"));
+    snprintf(args, sizeof args,
+             "plot '%s' -o '%s' --variants magnitude_s0.50,obs_s0.75 --scenarios 1,3", h5, dir);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "6 figures (png)"));
+    static const char *const there[] = {"sparsity", "tightness", "deviation_1", "tracking_1",
+                                        "deviation_3", "tracking_3", NULL};
+    static const char *const absent[] = {"deviation_0", "tracking_2", NULL};
+    for (size_t i = 0; there[i]; i++) {
+        snprintf(f, sizeof f, "%s/%s.png", dir, there[i]);
+        assert_png(f);
+    }
+    for (size_t i = 0; absent[i]; i++) {
+        snprintf(f, sizeof f, "%s/%s.png", dir, absent[i]);
+        CU_ASSERT_EQUAL(file_size(f), -1);
+    }
+    /* summary.dat: the 2 x 2 selected rows, no other */
+    snprintf(args, sizeof args, "grep -v '^#' '%s/summary.dat' | wc -l", dir);
+    FILE *p = popen(args, "r");
+    int rows = -1;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(fscanf(p, "%d", &rows), 1);
+    pclose(p);
+    CU_ASSERT_EQUAL(rows, 4);
+    snprintf(args, sizeof args, "%s/run_magnitude_s0.25_1.dat", dir);
+    CU_ASSERT_EQUAL(file_size(args), -1);
+    /* refusals name the wrong one and list the file's */
+    snprintf(args, sizeof args, "plot '%s' -o '%s' --variants magnitude_s0.5", h5, dir);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--variants 'magnitude_s0.5'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "magnitude_s0.50, magnitude_s0.75"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "sparsegpt_2:4"));
+    snprintf(args, sizeof args, "plot '%s' -o '%s' --scenarios 0,7", h5, dir);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--scenarios '7'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 ("));
+    snprintf(args, sizeof args, "plot '%s' -o '%s' --scenarios x", h5, dir);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 2);
+    CU_ASSERT_EQUAL(run("plot x.h5 --variants", out, sizeof out), 2);
+}
+
+/* Every pruning method of the registry has its own colour in common.gp
+ * (gnuplot evaluates mcol(); the fallback grey is no method's), and the
+ * figures pass each line's method: the quadrotor's tracking figure lists
+ * the methods of its pruned variants in order. */
+static void test_method_colours(void)
+{
+    char out[4096], cmd[8192];
+    char seen[16][16];
+    size_t n = 0;
+
+    for (size_t i = 0; prune_methods[i]; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "gnuplot -e \"scripts='%s/results/plots'; term='svg'; name='/dev/null'\" "
+                 "-e \"load scripts.'/common.gp'; print mcol('%s')\" 2>&1",
+                 PB_SOURCE_DIR, prune_methods[i]->name);
+        FILE *p = popen(cmd, "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        out[0] = '\0';
+        CU_ASSERT_PTR_NOT_NULL(fgets(out, sizeof out, p));
+        pclose(p);
+        out[strcspn(out, "\n")] = '\0';
+        CU_ASSERT_EQUAL(strlen(out), 7);
+        CU_ASSERT(out[0] == '#');
+        CU_ASSERT_STRING_NOT_EQUAL(out, "#7f7f7f");
+        for (size_t j = 0; j < n; j++)
+            CU_ASSERT_STRING_NOT_EQUAL(out, seen[j]);
+        if (n < 16)
+            snprintf(seen[n++], sizeof seen[0], "%s", out);
+    }
+    CU_ASSERT(n >= 4);
+}
+
 static const pb_test_case plot_tests[] = {
     {"no traces: sparsity only", test_no_traces},
 
@@ -671,6 +903,9 @@ static const pb_test_case plot_tests[] = {
     {"no gnuplot: exit 2", test_no_gnuplot},
     {"usage errors", test_usage},
     {"Monte Carlo figures", test_montecarlo},
+    {"a failed plot leaves nothing behind", test_nothing_left},
+    {"--variants and --scenarios", test_select},
+    {"one colour per pruning method", test_method_colours},
     {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {{"plot", plot_tests}, {NULL, NULL}};
