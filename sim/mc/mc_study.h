@@ -106,6 +106,7 @@ typedef struct mc_row {
     double tightness;                                           /* max dev_actual / dev_bound */
     long long violations; /* deviations above a bound: must be 0 */
     long long certified;  /* max_dev_bound <= eps */
+    double max_dev_bound_local; /* max min(dev_bound_local, dev_bound); NaN with bounds.local off */
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in

@@ -25,6 +25,7 @@
 
 #include "certify.h"
 #include "certify_pair.h"
+#include "certify_states.h"
 #include "mlp.h"
 #include "mlp_io.h"
 #include "pb_test.h"
@@ -431,7 +432,39 @@ static void test_cmd_certify_pair(void)
     gsl_rng_free(r);
 }
 
+/* `bound`'s dev_bound_local: never above dev_bound, never below the pair's
+ * own deviation (the actual dW has the norms it is valid for), on random
+ * states of networks of every activation. */
+static void test_states_local(void)
+{
+    const mlp_act acts[] = {MLP_ACT_RELU, MLP_ACT_TANH, MLP_ACT_SIGMOID};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    double X[200 * 3];
+    size_t below = 0;
+    gsl_rng_set(r, 8);
+    for (size_t i = 0; i < 200 * 3; i++)
+        X[i] = gsl_ran_gaussian(r, 1.0);
+    for (size_t a = 0; a < 3; a++) {
+        mlp *m = rand_net(r, 3, 2, acts[a]), *p = prune_at(m, "magnitude", 0.2 + 0.3 * a);
+        certify_states *st = certify_states_alloc(m, p, 200, X, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        certify_states_step(st, 200);
+        for (size_t i = 0; i < 200; i++) {
+            CU_ASSERT(st->local[i] <= st->bound[i]);
+            CU_ASSERT(st->actual[i] - st->actual_err[i] <= st->local[i]);
+            below += st->local[i] < st->bound[i];
+        }
+        CU_ASSERT(st->max_local <= st->max_bound);
+        certify_states_free(st);
+        mlp_free(m);
+        mlp_free(p);
+    }
+    fprintf(stderr, "\n  dev_bound_local < dev_bound at %zu of 600 states\n", below);
+    gsl_rng_free(r);
+}
+
 static const pb_test_case certify_tests[] = {
+    {"states_local", test_states_local},
     {"grid_soundness", test_grid_soundness},
     {"sparsity_brute_force", test_sparsity_brute_force},
     {"sparsity_monotone", test_sparsity_monotone},
