@@ -59,6 +59,7 @@ const h5_column mc_row_cols[] = {
     {"max_dev_bound_local", H5W_F64, offsetof(mc_row, max_dev_bound_local), 0},
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
+const size_t mc_row_n_cols_read = sizeof mc_row_cols / sizeof mc_row_cols[0] - 1;
 
 /* One row of /variants. */
 typedef struct variant_row {

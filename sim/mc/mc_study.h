@@ -113,6 +113,9 @@ typedef struct mc_row {
  * the order above.  The writer (mc_h5.c) and every reader (plot) use it. */
 extern const h5_column mc_row_cols[];
 extern const size_t mc_row_n_cols;
+/* The leading columns every Monte Carlo file has (before max_dev_bound_local):
+ * what the readers read, so that older files still read. */
+extern const size_t mc_row_n_cols_read;
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {

@@ -38,5 +38,8 @@ typedef struct results_row {
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
+/* The leading columns every results file has (before max_dev_bound_local):
+ * what the readers read, so that older files still read. */
+extern const size_t results_row_n_cols_read;
 
 #endif
