@@ -95,14 +95,11 @@ int certify_sample_states(const bounds_set *X, size_t n, unsigned long seed, dou
     return PB_SUCCESS;
 }
 
-int certify_check(certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
-                  double s, int *ok, double *value, pb_error *err)
+int certify_prune(const certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
+                  double s, mlp **q, pb_error *err)
 {
     const prune_method *pm = p->method;
     prune_options o;
-    mlp *q = NULL;
-    bounds_model *bq = NULL;
-    int status;
 
     prune_options_init(&o);
     o.sparsity = s;
@@ -110,11 +107,24 @@ int certify_check(certify *c, const certify_pruning *p, const size_t sel[], size
     o.nm_m = p->nm_m;
     o.layers = sel;
     o.n_sel = n_sel;
+    *q = NULL;
     if (pm->needs_hessian && !c->X)
         return pb_error_set(err, PB_EINVAL, "%s needs calibration states", pm->name);
-    if ((status = prune_mlp(c->m, pm, &o, pm->needs_hessian ? c->X : NULL,
-                            pm->needs_hessian ? c->n_calib : 0, &q, err)))
+    if (prune_mlp(c->m, pm, &o, pm->needs_hessian ? c->X : NULL, pm->needs_hessian ? c->n_calib : 0,
+                  q, err))
         return pb_error_prefix(err, "%s at sparsity %.2f: ", pm->name, s);
+    return PB_SUCCESS;
+}
+
+int certify_check(certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
+                  double s, int *ok, double *value, pb_error *err)
+{
+    mlp *q = NULL;
+    bounds_model *bq = NULL;
+    int status;
+
+    if ((status = certify_prune(c, p, sel, n_sel, s, &q, err)))
+        return status;
     for (size_t k = 0; k < c->m->n_layers; k++) {
         const mlp_layer *a = &c->m->layers[k], *b = &q->layers[k];
         c->dWn[k] = 0.0; /* an unselected layer is bit-identical: no norm needed */

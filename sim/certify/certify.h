@@ -52,6 +52,13 @@ typedef struct certify_pruning {
     size_t nm_n, nm_m; /* 0, 0: unstructured */
 } certify_pruning;
 
+/* *q = c's policy with the layers sel[0..n_sel) (1-based) pruned at
+ * sparsity s (ignored for N:M), exactly as `prune` prunes them (the
+ * calibration states of certify_set_calibration for methods with a Hessian).
+ * The caller frees *q.  PB_EINVAL without the calibration a method needs. */
+int certify_prune(const certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
+                  double s, mlp **q, pb_error *err);
+
 /* Prunes the layers sel[0..n_sel) (1-based) at sparsity s (ignored for N:M)
  * and checks the certificate: one layer, ||dW_k||_2 <= adm[k]; several, the
  * telescoping sum over X (with the pruned network's D^) <= eps.  *ok is the

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds_diff.h"
 #include "certify_states.h"
 #include "h5_write.h"
 
@@ -40,7 +41,9 @@ certify_states *certify_states_alloc(const mlp *orig, const mlp *pruned, size_t 
         !(r->wo = mlp_work_alloc(orig, 1, err)) || !(r->wp = mlp_work_alloc(pruned, 1, err)))
         goto fail;
     if (!(r->hptr = malloc(2 * (L + 1) * sizeof *r->hptr)) ||
-        !(r->changed = malloc(L * sizeof *r->changed))) {
+        !(r->changed = malloc(L * sizeof *r->changed)) ||
+        !(r->local = malloc((n + 1) * sizeof *r->local)) ||
+        !(r->lw = malloc(bounds_local_work_size(orig) * sizeof *r->lw))) {
         pb_error_set(err, PB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -83,6 +86,14 @@ void certify_states_step(certify_states *r, size_t count)
         r->max_bound = fmax(r->max_bound, pt.bound);
         r->max_closed = fmax(r->max_closed, pt.bound_closed);
         r->max_tight = fmax(r->max_tight, r->tight[i]);
+        {
+            double loc;
+            if (bounds_local_eval(r->orig, r->X + i * n_in, r->pair->dW_norm, r->pair->db_norm,
+                                  pt.bound, r->lw, &loc, &r->local[i], NULL))
+                r->local[i] = NAN;
+            else
+                r->max_local = fmax(r->max_local, r->local[i]);
+        }
     }
     r->done = end;
 }
@@ -123,7 +134,8 @@ int certify_states_write(const certify_states *r, const char *path,
               {"/dev_actual_err", r->actual_err},
               {"/dev_bound", r->bound},
               {"/dev_bound_closed", r->closed},
-              {"/tightness", r->tight}};
+              {"/tightness", r->tight},
+              {"/dev_bound_local", r->local}};
     h5_file *f = NULL;
     int rc;
 
@@ -148,6 +160,7 @@ int certify_states_write(const certify_states *r, const char *path,
         (rc = h5_attr_write_f64(f, "/", "max_dev_actual", 1, &r->max_actual, err)) ||
         (rc = h5_attr_write_f64(f, "/", "max_dev_bound", 1, &r->max_bound, err)) ||
         (rc = h5_attr_write_f64(f, "/", "max_dev_bound_closed", 1, &r->max_closed, err)) ||
+        (rc = h5_attr_write_f64(f, "/", "max_dev_bound_local", 1, &r->max_local, err)) ||
         (rc = h5_attr_write_f64(f, "/", "median_tightness", 1, &r->median_tight, err)) ||
         (rc = h5_attr_write_f64(f, "/", "max_tightness", 1, &r->max_tight, err)) ||
         (rc = h5_attr_write_i64(f, "/", "violations", r->violations, err)) ||
@@ -171,5 +184,7 @@ void certify_states_free(certify_states *r)
     free(r->actual);
     free(r->hptr);
     free(r->changed);
+    free(r->local);
+    free(r->lw);
     free(r);
 }

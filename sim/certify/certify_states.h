@@ -32,10 +32,16 @@ typedef struct certify_states {
     long long violations;     /* actual - actual_err > a bound (a bug) */
     long long attained;       /* above a bound by less than the rounding error */
     long long *changed;       /* [n_layers] 1 where the weights or biases differ */
+    /* [n] dev_bound_local: min(the activation-aware bound of every perturbation
+     * of the pair's layer norms, bounds_local_eval, dev_bound), never above
+     * bound; NaN where it failed (a non-finite state) */
+    double *local;
+    double max_local;
     /* private */
     mlp_work *wo, *wp;
     double *scratch;
     const double **hptr;
+    double *lw; /* bounds_local_work_size doubles */
 } certify_states;
 
 /* Checks that pruned has orig's shape (bounds_pair_check) and allocates the
@@ -44,7 +50,8 @@ certify_states *certify_states_alloc(const mlp *orig, const mlp *pruned, size_t 
                                      const double X[], pb_error *err);
 
 /* Evaluates the next count states (fewer at the end): two forward passes
- * each and the bounds from their norms.  No allocation. */
+ * each, the bounds from their norms and the local bound (at most 2 + n_out
+ * passes, docs/BOUNDS.md section 12).  No allocation. */
 void certify_states_step(certify_states *r, size_t count);
 
 /* After the last step: the median tightness. */

@@ -23,6 +23,8 @@ static const char *const bound_usage =
     "  dev_bound         forward-pass bound g sum_k D^_k (||dW_k|| ||h_k(s)|| + ||db_k||)\n"
     "  dev_bound_closed  the same with ||h_k(s)|| replaced by its closed-form bound eta_k(||s||)\n"
     "  tightness         dev_actual / dev_bound\n"
+    "  dev_bound_local   activation-aware bound of every perturbation with the pair's\n"
+    "                    layer norms (docs/BOUNDS.md section 12), min'd with dev_bound\n"
     "and writes them (datasets of length n) with per-layer attributes to OUT.h5\n"
     "(written to OUT.h5.tmp, renamed when complete).  The changed layers are\n"
     "found by comparing weights: dW_k = W^_k - W_k is the full difference,\n"
@@ -116,6 +118,8 @@ int cmd_bound(int argc, char **argv)
     printf("  max dev_bound         %.6g   (forward pass%s)\n", r->max_bound,
            r->pair->n_changed > 1 ? ", telescoping sum over the changed layers" : "");
     printf("  max dev_bound_closed  %.6g\n", r->max_closed);
+    printf("  max dev_bound_local   %.6g   (activation-aware, never above dev_bound)\n",
+           r->max_local);
     printf("  tightness actual/bound: median %.4g, max %.4g\n", r->median_tight, r->max_tight);
     printf("  attained to rounding  %lld   (dev_actual above a bound by less than its rounding "
            "error dev_actual_err)\n",

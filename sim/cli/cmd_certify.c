@@ -1,8 +1,12 @@
 /* cmd_certify.c: `prunebound certify -m POLICY --eps E (--box ... | --radius R)`:
  * per layer the admissible ||dW_k||_2 that keeps ||pi - pi^|| <= eps on a
  * set of states, and per pruning method the largest sparsity whose
- * perturbation meets it (sim/certify/certify.h; docs/BOUNDS.md section 5).
- * --json prints one document built with jansson. */
+ * perturbation meets it (sim/certify/certify.h; docs/BOUNDS.md section 5);
+ * with --differential also the largest sparsity the differential certificate
+ * of the actually pruned policy certifies, and with -p PRUNED the
+ * differential certificate of one pair (sim/certify/certify_pair.h;
+ * docs/BOUNDS.md sections 11 and 14).  --json prints one document built with
+ * jansson. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -13,13 +17,25 @@
 #include <jansson.h>
 
 #include "certify.h"
+#include "certify_pair.h"
 #include "cli_args.h"
 #include "mlp_io.h"
 
 static const char *const certify_usage =
     "usage: prunebound certify -m POLICY.h5 --eps E (--box LO,HI,LO,HI,... | --radius R\n"
     "                          [--center C,C,...]) [--layers all|k,...] [--method M]...\n"
-    "                          [--pattern N:M] [-c CALIB.h5 | --calib-samples N] [--seed S] [--json]\n"
+    "                          [--pattern N:M] [-c CALIB.h5 | --calib-samples N] [--seed S]\n"
+    "                          [--differential [--budget SPLITS]] [--json]\n"
+    "       prunebound certify -m ORIGINAL.h5 -p PRUNED.h5 (--box ... | --radius R [--center ...])\n"
+    "                          [--eps E] [--budget SPLITS] [--json]\n"
+    "\n"
+    "With -p: the differential certificate of the pair over X (docs/BOUNDS.md\n"
+    "section 11): max_deviation_upper >= sup_X ||pi(x) - pi^(x)|| (certified, after\n"
+    "the output map) and max_deviation_lower, the largest deviation a gradient\n"
+    "search found, with the state attaining it.  A ball is certified over its\n"
+    "bounding box (a superset: the upper bound holds for the ball; the lower\n"
+    "bound and its state are the box's).  --budget: box splits of the branch and\n"
+    "bound (default 1000).  With --eps, says whether max_deviation_upper <= eps.\n"
     "\n"
     "The state set X is in the policy's state space (before the input map): a box\n"
     "with one LO,HI pair per input, or the ball ||x - C||_2 <= R (C = 0 by default).\n"
@@ -39,8 +55,16 @@ static const char *const certify_usage =
     "dataset `states` of CALIB.h5, or on N states drawn uniformly from X\n"
     "(default 256, seed 1).\n"
     "\n"
+    "With --differential, per method (all selected layers pruned together) three\n"
+    "sparsities side by side, each the largest on the 1% grid: the paper form\n"
+    "above; the differential one, whose actually pruned policy (pruned as `prune`\n"
+    "prunes it) has max_deviation_upper <= eps; the empirical one, whose\n"
+    "max_deviation_lower <= eps.  Every grid sparsity is certified (no\n"
+    "monotonicity assumed): up to 100 certificates per method.\n"
+    "\n"
     "options:\n"
     "  -m, --model FILE    policy\n"
+    "  -p, --pruned FILE   pruned policy: the differential certificate of the pair\n"
     "  --eps E             control-error threshold, > 0 (after the output map)\n"
     "  --json              machine-readable output on stdout\n"
     "\n"
@@ -186,16 +210,109 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
     return PB_SUCCESS;
 }
 
+/* A JSON array of n numbers. */
+static json_t *json_vec(const double v[], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_num(v[i]));
+    return a;
+}
+
+/* -p: the differential certificate of the pair over X, on stdout or into doc. */
+static int report_pair(const mlp *m, const mlp *q, const char *mpath, const char *ppath,
+                       const bounds_set *set, double eps, const bounds_diff_opts *o, json_t *doc,
+                       pb_error *err)
+{
+    const char *region = set->kind == BOUNDS_SET_BOX ? "box" : "bounding box of the ball";
+    bounds_diff_result r;
+    double *xl = malloc(m->n_in * sizeof *xl);
+    int status;
+
+    if (!xl)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    if ((status = certify_pair_eval(m, q, set, o, xl, &r, err))) {
+        free(xl);
+        return status;
+    }
+    if (doc) {
+        json_object_set_new(doc, "policy", json_string(mpath));
+        json_object_set_new(doc, "pruned", json_string(ppath));
+        json_object_set_new(doc, "set", json_string(set->kind == BOUNDS_SET_BOX ? "box" : "ball"));
+        json_object_set_new(doc, "region", json_string(region));
+        json_object_set_new(doc, "max_deviation_upper", json_num(r.upper));
+        json_object_set_new(doc, "max_deviation_lower", json_num(r.lower));
+        json_object_set_new(doc, "max_deviation_lower_err", json_num(r.lower_err));
+        json_object_set_new(doc, "state", json_vec(xl, m->n_in));
+        json_object_set_new(doc, "root_upper", json_num(r.root_upper));
+        json_object_set_new(doc, "splits", json_integer((json_int_t)r.n_splits));
+        json_object_set_new(doc, "open_boxes", json_integer((json_int_t)r.n_open));
+        json_object_set_new(doc, "budget_splits", json_integer((json_int_t)o->max_splits));
+        if (!isnan(eps)) {
+            json_object_set_new(doc, "eps", json_real(eps));
+            json_object_set_new(doc, "certified", json_boolean(r.upper <= eps));
+        }
+    } else {
+        printf("pair %s -> %s, differential certificate over the %s\n", mpath, ppath, region);
+        printf("  max_deviation_upper  %.6g   (certified; %zu splits of %zu, %zu boxes open; "
+               "before splitting %.6g)\n",
+               r.upper, r.n_splits, o->max_splits, r.n_open, r.root_upper);
+        printf("  max_deviation_lower  %.6g   (found by search, +- %.2g) at state", r.lower,
+               r.lower_err);
+        for (size_t i = 0; i < m->n_in; i++)
+            printf("%s%.6g", i ? ", " : " (", xl[i]);
+        printf(")\n");
+        if (!isnan(eps))
+            printf("  eps %.6g: %s\n", eps,
+                   r.upper <= eps   ? "certified (max_deviation_upper <= eps)"
+                   : r.lower > eps ? "violated (max_deviation_lower > eps)"
+                                   : "not certified (undecided within the budget)");
+    }
+    free(xl);
+    return PB_SUCCESS;
+}
+
+/* --differential: the paper-form, differential and empirical certified
+ * sparsities of one method, all selected layers pruned together. */
+static int report_differential(certify *c, const certify_pruning *p, const size_t *layers,
+                               size_t n_sel, const double lo[], const double hi[],
+                               const bounds_diff_opts *o, json_t *mobj, pb_error *err)
+{
+    double prof[2 * CERTIFY_GRID], paper, value, diff, emp;
+    int status;
+
+    if ((status = certify_search(c, p, layers, n_sel, &paper, &value, err)) ||
+        (status = certify_diff_profile(c, p, layers, n_sel, lo, hi, o, prof, prof + CERTIFY_GRID,
+                                       err)))
+        return status;
+    diff = certify_diff_sparsity(prof, c->eps);
+    emp = certify_diff_sparsity(prof + CERTIFY_GRID, c->eps);
+    if (mobj) {
+        json_t *r = json_object();
+        json_object_set_new(r, "paper_sparsity", json_real(paper));
+        json_object_set_new(r, "sparsity", json_real(diff));
+        json_object_set_new(r, "empirical_sparsity", json_real(emp));
+        json_object_set_new(r, "max_deviation_upper", json_vec(prof, CERTIFY_GRID));
+        json_object_set_new(r, "max_deviation_lower", json_vec(prof + CERTIFY_GRID, CERTIFY_GRID));
+        json_object_set_new(mobj, "differential", r);
+    } else {
+        printf("  %-10s %14.0f%% %14.0f%% %14.0f%%\n", p->method->name, 100 * paper, 100 * diff,
+               100 * emp);
+    }
+    return PB_SUCCESS;
+}
+
 int cmd_certify(int argc, char **argv)
 {
     const char *mpath = NULL, *box = NULL, *center = NULL, *layers_arg = "all", *calib = NULL;
-    const char *pattern = NULL;
+    const char *pattern = NULL, *ppath = NULL;
     const char *methods[16];
     size_t n_methods = 0, n_calib = 256;
     unsigned long seed = 1;
     double eps = NAN, radius = NAN;
-    int json = 0, rc = 1;
-    mlp *m = NULL;
+    int json = 0, rc = 1, differential = 0;
+    mlp *m = NULL, *q = NULL;
+    bounds_diff_opts dopts;
     certify *cert = NULL;
     certify_pruning pr = {0};
     json_t *doc = NULL, *jmethods = NULL;
@@ -205,6 +322,7 @@ int cmd_certify(int argc, char **argv)
     pb_error err;
 
     pb_error_clear(&err);
+    bounds_diff_opts_init(&dopts);
     if (cli_wants_help(argc, argv)) {
         fputs(certify_usage, stdout);
         return 0;
@@ -217,11 +335,24 @@ int cmd_certify(int argc, char **argv)
             json = 1;
             continue;
         }
+        if (!strcmp(a, "--differential")) {
+            differential = 1;
+            continue;
+        }
         if (!v)
             return cli_usage_error(argv[0], "%s needs a value", a);
         i++;
         if (!strcmp(a, "-m") || !strcmp(a, "--model"))
             mpath = v;
+        else if (!strcmp(a, "-p") || !strcmp(a, "--pruned"))
+            ppath = v;
+        else if (!strcmp(a, "--budget")) {
+            long long n = strtoll(v, &end, 10);
+            if (*end || n < 0 || n > 100000000)
+                return cli_usage_error(argv[0], "--budget '%s' must be a number of splits in 0..1e8",
+                                       v);
+            dopts.max_splits = (size_t)n;
+        }
         else if (!strcmp(a, "--eps")) {
             eps = strtod(v, &end);
             if (*end || !(eps > 0.0) || !isfinite(eps))
@@ -259,8 +390,13 @@ int cmd_certify(int argc, char **argv)
     }
     if (!mpath)
         return cli_usage_error(argv[0], "-m POLICY is required");
-    if (isnan(eps))
+    if (isnan(eps) && !ppath)
         return cli_usage_error(argv[0], "--eps is required");
+    if (ppath && (n_methods || differential || pattern))
+        return cli_usage_error(argv[0], "-p certifies one pair: it goes without --method, "
+                                        "--pattern and --differential");
+    if (differential && (!n_methods || pattern))
+        return cli_usage_error(argv[0], "--differential needs --method and no --pattern");
     if ((box != NULL) == !isnan(radius)) /* neither or both */
         return cli_usage_error(argv[0], "give exactly one of --box and --radius");
     if (center && box)
@@ -313,6 +449,19 @@ int cmd_certify(int argc, char **argv)
             memcpy(c, pairs, m->n_in * sizeof *c);
             set.center = c;
         }
+    }
+    if (ppath) {
+        if (json && !(doc = json_object())) {
+            pb_error_set(&err, PB_ENOMEM, "out of memory");
+            rc = cli_fail(argv[0], &err);
+            goto cleanup;
+        }
+        if (mlp_read_h5(ppath, &q, &err) ||
+            report_pair(m, q, mpath, ppath, &set, eps, &dopts, doc, &err)) {
+            rc = cli_fail(argv[0], &err);
+            goto cleanup;
+        }
+        goto print;
     }
     if (prune_layers_parse(layers_arg, m->n_layers, layers, m->n_layers, &n_sel, &err) ||
         (pattern && prune_pattern_parse(pattern, &pr.nm_n, &pr.nm_m, &err))) {
@@ -377,6 +526,34 @@ int cmd_certify(int argc, char **argv)
         if (tty && doc)
             fprintf(stderr, "\r%*s\r", 40, "");
     }
+    if (differential) {
+        /* the certificate's box: X, or the bounding box of the ball */
+        if (certify_set_box(m, &set, pairs, pairs + m->n_in, &err)) {
+            rc = cli_fail(argv[0], &err);
+            goto cleanup;
+        }
+        if (!doc)
+            printf("\ncertified sparsity of all selected layers pruned together (eps %.4g, %s, "
+                   "%zu splits per certificate):\n  %-10s %15s %15s %15s\n",
+                   eps, box ? "box" : "bounding box of the ball", dopts.max_splits, "method",
+                   "paper form", "differential", "empirical");
+        for (size_t mi = 0, jm = 0; prune_methods[mi]; mi++) {
+            int want = 0;
+            pr.method = prune_methods[mi];
+            for (size_t i = 0; i < n_methods; i++)
+                want |= !strcmp(methods[i], "all") || !strcmp(methods[i], pr.method->name);
+            if (!want)
+                continue;
+            /* this method's JSON object is entry jm of "methods" (same order) */
+            if (report_differential(cert, &pr, layers, n_sel, pairs, pairs + m->n_in, &dopts,
+                                    doc ? json_array_get(jmethods, jm++) : NULL, &err)) {
+                rc = cli_fail(argv[0], &err);
+                goto cleanup;
+            }
+            fflush(stdout);
+        }
+    }
+print:
     if (doc && json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17) |
                                            JSON_PRESERVE_ORDER) == 0)
         putchar('\n');
@@ -385,6 +562,7 @@ cleanup:
     json_decref(doc);
     certify_free(cert);
     mlp_free(m);
+    mlp_free(q);
     free(pairs);
     free(lo);
     free(hi);

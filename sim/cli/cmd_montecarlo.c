@@ -255,6 +255,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     if (!s->model)
         return err->code;
     s->model->dev_at_orig = c->bound_at_orig;
+    s->model->bound_local = c->bound_local;
     if (c->dist.on && (rc = sim_model_set_disturbance(s->model, &c->dist, err)))
         return rc;
     st.model = s->model;

@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "bounds_diff.h"
 #include "pb_simd.h"
 #include "plant_rk4.h"
 
@@ -242,6 +243,10 @@ struct sim_lanes {
     double *U0, *hc0;                  /* nu x ld, (L + 1) x ld: the original at every lane */
     double *Sv, *Uv, *hcv;             /* n_in x ldv, nu x ldv, (L + 1) x ldv: one variant */
     double *scratch;                   /* 4 (L + 1) */
+    /* With m->bound_local: dev_bound_local at each lane's own state and at
+     * the original lane's (NULL otherwise), and its workspace. */
+    double *local, *local_orig;        /* [ld] each */
+    double *lw;                        /* bounds_local_work_size(orig) */
 };
 
 void sim_lanes_free(sim_lanes *d)
@@ -260,6 +265,8 @@ void sim_lanes_free(sim_lanes *d)
     free(d->dev);
     free(d->dev_orig);
     free(d->tracks);
+    free(d->local);
+    free(d->lw);
     free(d);
 }
 
@@ -297,6 +304,13 @@ sim_lanes *sim_lanes_alloc(const sim_model *m, size_t max_samples, pb_error *err
     d->tracks = calloc(ld, sizeof *d->tracks);
     if (!d->X || !d->fail || !d->reached || !d->dev || !d->dev_orig || !d->tracks)
         goto free_d;
+    if (m->bound_local && m->orig && m->n_variants) {
+        d->local = calloc(2 * ld, sizeof *d->local);
+        d->lw = malloc(bounds_local_work_size(m->orig) * sizeof *d->lw);
+        if (!d->local || !d->lw)
+            goto free_d;
+        d->local_orig = d->local + ld;
+    }
     p = d->X + T->nx * ld;
     d->Xbak = p, p += T->nx * ld;
     d->Ua = p, p += T->nu * ld;
@@ -439,6 +453,19 @@ static void pair_point(const sim_model *m, sim_lanes *d, size_t v, const double 
     bounds_pair_eval(m->pair[v], hco, uo, hcp, up, hnorm, d->scratch + 2 * (d->L + 1), pt);
 }
 
+/* min(dev_bound_local, bound) of variant v at the policy state of lane l
+ * (docs/BOUNDS.md section 12); NaN where the state is not finite. */
+static double lane_local(const sim_model *m, sim_lanes *d, size_t v, size_t l, double bound)
+{
+    double s[PLANT_NX_MAX], loc, out;
+    for (size_t i = 0; i < d->n_in; i++)
+        s[i] = d->S[i * d->ld + l];
+    if (bounds_local_eval(m->orig, s, m->pair[v]->dW_norm, m->pair[v]->db_norm, bound, d->lw,
+                          &loc, &out, NULL))
+        return NAN;
+    return out;
+}
+
 /* s[l] += (x[l] - r)^2 for l < n. */
 PB_SIMD_CLONES static void sq_dist_add(size_t n, const double *restrict x, double r,
                                        double *restrict s)
@@ -553,8 +580,12 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
                 lane_norms(L, d->hcv, ldv, j, hcp);
                 pair_point(m, d, v, hco, d->U0, ld, l, hcp, d->Uv, ldv, j, d->hn_orig + l * L,
                            &d->dev[l]);
+                if (d->local)
+                    d->local[l] = lane_local(m, d, v, l, d->dev[l].bound);
             } else {
                 lane_nan_point(&d->dev[l]);
+                if (d->local)
+                    d->local[l] = NAN;
             }
             if (m->dev_at_orig && d->reached[j]) {
                 double hn[L ? L : 1];
@@ -562,8 +593,12 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
                 lane_norms(L, d->hcv, ldv, n + j, hcp);
                 pair_point(m, d, v, hco, d->U0, ld, j, hcp, d->Uv, ldv, n + j, hn,
                            &d->dev_orig[l]);
+                if (d->local)
+                    d->local_orig[l] = lane_local(m, d, v, j, d->dev_orig[l].bound);
             } else {
                 lane_nan_point(&d->dev_orig[l]);
+                if (d->local)
+                    d->local_orig[l] = NAN;
             }
         }
     }
@@ -595,6 +630,8 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     d->row.hn_orig = d->hn_orig;
     d->row.hc_orig = m->orig ? d->hc0 : NULL;
     d->row.tracks = d->tracks;
+    d->row.dev_local = d->local;
+    d->row.dev_local_orig = d->local_orig;
 }
 
 const sim_row *sim_lanes_row(const sim_lanes *d)
@@ -799,6 +836,7 @@ static void compare_free(sim_compare *c)
     free(c->dev_actual_at_orig);
     free(c->dev_bound_at_orig);
     free(c->dev_bound_closed_at_orig);
+    free(c->dev_bound_local);
 }
 
 sim_result *sim_result_alloc(const sim_model *m, pb_error *err)
@@ -829,6 +867,10 @@ sim_result *sim_result_alloc(const sim_model *m, pb_error *err)
         c->dev_actual_at_orig = calloc(n, sizeof(double));
         c->dev_bound_at_orig = calloc(n, sizeof(double));
         c->dev_bound_closed_at_orig = calloc(n, sizeof(double));
+        c->dev_bound_local = calloc(2 * n, sizeof(double)); /* and _at_orig */
+        if (!c->dev_bound_local)
+            goto free_r;
+        c->dev_bound_local_at_orig = c->dev_bound_local + n;
         if (!c->traj_dev || !c->dev_actual || !c->dev_bound || !c->dev_bound_closed ||
             !c->dev_actual_at_orig || !c->dev_bound_at_orig || !c->dev_bound_closed_at_orig)
             goto free_r;
@@ -928,6 +970,7 @@ int sim_run(const sim_model *m, sim_data *d, size_t n, size_t first, const doubl
         for (size_t v = 0; v < m->n_variants; v++) {
             sim_compare *c = &r[j]->cmp[v];
             c->max_dev_actual = c->max_dev_bound = c->tightness = 0.0;
+            c->max_dev_bound_local = d->lanes->local ? 0.0 : NAN;
             c->violations = c->attained = 0;
         }
     }
@@ -961,6 +1004,11 @@ int sim_run(const sim_model *m, sim_data *d, size_t n, size_t first, const doubl
                 c->dev_actual_at_orig[k] = row->dev_orig[l].actual;
                 c->dev_bound_at_orig[k] = row->dev_orig[l].bound;
                 c->dev_bound_closed_at_orig[k] = row->dev_orig[l].bound_closed;
+                c->dev_bound_local[k] = row->dev_local ? row->dev_local[l] : NAN;
+                c->dev_bound_local_at_orig[k] = row->dev_local ? row->dev_local_orig[l] : NAN;
+                if (row->dev_local) /* fmax: NaN where a loop did not reach the row */
+                    c->max_dev_bound_local = fmax(c->max_dev_bound_local,
+                                                  fmax(row->dev_local[l], row->dev_local_orig[l]));
                 summary_add(c, &row->dev[l]);
                 summary_add(c, &row->dev_orig[l]);
                 if (row->reached[l])

@@ -150,6 +150,8 @@ typedef struct sim_model {
     sim_disturbance dist;   /* none unless sim_model_set_disturbance */
     int dev_at_orig;        /* evaluate each variant at the original loop's states too (default 1) */
     int batched;            /* "rk4fixed" with substeps: every lane in one batched RK4 step */
+    int bound_local;        /* also evaluate dev_bound_local (bounds_local_eval) at every
+                               variant lane's state, and at_orig's (default 0: no cost) */
 } sim_model;
 
 /* Builds a model.  Checks that the original maps nx inputs to nu outputs
@@ -232,6 +234,10 @@ typedef struct sim_row {
                                       with dev_at_orig or sim_lanes_orig_norms); NULL for a
                                       callback policy */
     const sim_track *tracks;       /* [ld] tracking statistics up to this row */
+    const double *dev_local;       /* [ld] lane (j, v > 0): min(dev_bound_local, dev_bound) at
+                                      its own state (docs/BOUNDS.md section 12); NULL unless
+                                      m->bound_local, NaN where dev is */
+    const double *dev_local_orig;  /* [ld] the same at lane (j, 0)'s state, beside dev_orig */
 } sim_row;
 
 const sim_row *sim_lanes_row(const sim_lanes *d);
@@ -278,6 +284,10 @@ typedef struct sim_compare {
     double *dev_actual_at_orig; /* [n_rows] the same three at the original loop's s */
     double *dev_bound_at_orig;
     double *dev_bound_closed_at_orig;
+    double *dev_bound_local;         /* [n_rows] min(dev_bound_local, dev_bound) at s (NaN when
+                                        the model's bound_local is off) */
+    double *dev_bound_local_at_orig; /* [n_rows] the same at the original loop's s */
+    double max_dev_bound_local;      /* over both sets of states (NaN when off) */
     /* Summary over both sets of states. */
     double max_dev_actual, max_dev_bound, tightness;
     long violations; /* states where the exact deviation exceeds a bound (bounds_check): 0 */

@@ -279,6 +279,7 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
             memset(r, 0, sizeof *r);
             r->sample = (long long)(first + j);
             r->variant = (long long)v;
+            r->max_dev_bound_local = m->bound_local ? 0.0 : NAN;
         }
     for (size_t k = 0; k < n; k++) {
         sim_lanes_eval(m, w->lanes);
@@ -296,6 +297,9 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
                 }
                 row_add_point(r, &row->dev[l]);
                 row_add_point(r, &row->dev_orig[l]);
+                if (row->dev_local) /* fmax: NaN where a loop did not reach the row */
+                    r->max_dev_bound_local = fmax(r->max_dev_bound_local,
+                                                  fmax(row->dev_local[l], row->dev_local_orig[l]));
             }
             if (trajs)
                 for (size_t p = 0; p <= nv; p++)

@@ -106,12 +106,16 @@ typedef struct mc_row {
     double tightness;                                           /* max dev_actual / dev_bound */
     long long violations; /* deviations above a bound: must be 0 */
     long long certified;  /* max_dev_bound <= eps */
+    double max_dev_bound_local; /* max min(dev_bound_local, dev_bound); NaN with bounds.local off */
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in
  * the order above.  The writer (mc_h5.c) and every reader (plot) use it. */
 extern const h5_column mc_row_cols[];
 extern const size_t mc_row_n_cols;
+/* The leading columns every Monte Carlo file has (before max_dev_bound_local):
+ * what the readers read, so that older files still read. */
+extern const size_t mc_row_n_cols_read;
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {

@@ -31,11 +31,15 @@ typedef struct results_row {
     long long outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 1 bounded, 2 diverged */
     long long still_converging_orig, still_converging_pruned;
     long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
+    double max_dev_bound_local; /* max min(dev_bound_local, dev_bound); NaN with bounds.local off */
 } results_row;
 
 /* The columns of /summary, one per results_row field, for h5_table_write
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
+/* The leading columns every results file has (before max_dev_bound_local):
+ * what the readers read, so that older files still read. */
+extern const size_t results_row_n_cols_read;
 
 #endif

@@ -73,7 +73,8 @@ static int write_header(h5_file *f, const run_job *s, pb_error *err)
         (rc = h5_attr_write_f64(f, "/", "criterion_tail", 1, &c->crit.tail, err)) ||
         (rc = h5_attr_write_f64(f, "/", "criterion_radius", 1, &c->crit.radius, err)) ||
         (rc = h5_attr_write_f64(f, "/", "horizon", 1, &c->horizon, err)) ||
-        (rc = h5_attr_write_i64(f, "/", "bound_at_orig", s->model->dev_at_orig, err)))
+        (rc = h5_attr_write_i64(f, "/", "bound_at_orig", s->model->dev_at_orig, err)) ||
+        (rc = h5_attr_write_i64(f, "/", "bound_local", s->model->bound_local, err)))
         return rc;
     if ((rc = h5_group_make(f, "/plant", err)) ||
         (rc = h5_attr_write_str(f, "/plant", "name", t->name, err)) ||
@@ -140,6 +141,8 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
         {"dev_actual_at_orig", 0, c->dev_actual_at_orig},
         {"dev_bound_at_orig", 0, c->dev_bound_at_orig},
         {"dev_bound_closed_at_orig", 0, c->dev_bound_closed_at_orig},
+        {"dev_bound_local", 0, c->dev_bound_local},
+        {"dev_bound_local_at_orig", 0, c->dev_bound_local_at_orig},
     };
     char g[256], path[320];
     int rc;
@@ -197,6 +200,7 @@ static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, 
     row->scenario = (long long)i;
     row->max_dev_actual = c->max_dev_actual;
     row->max_dev_bound = c->max_dev_bound;
+    row->max_dev_bound_local = c->max_dev_bound_local;
     row->tightness = c->tightness;
     row->violations = c->violations;
     row->attained = c->attained;
@@ -234,6 +238,7 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
     if (!j->model)
         goto fail;
     j->model->dev_at_orig = c->bound_at_orig;
+    j->model->bound_local = c->bound_local;
     if (c->dist.on && sim_model_set_disturbance(j->model, &c->dist, err))
         goto fail;
     /* Results of one block of scenarios, within 256 MiB of traces. */
