@@ -31,11 +31,30 @@ typedef struct results_row {
     long long outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 1 bounded, 2 diverged */
     long long still_converging_orig, still_converging_pruned;
     long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
+    /* The spec (sim/spec/spec.h): robustness of the conjunction of its properties and
+     * the satisfied flag (robustness > 0) of each loop; NaN and -1 without a spec.  Each
+     * property's values are in the /spec table (results_spec_row). */
+    double spec_rob_orig, spec_rob_pruned;
+    long long spec_sat_orig, spec_sat_pruned;
 } results_row;
 
 /* The columns of /summary, one per results_row field, for h5_table_write
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
+
+/* One row of /spec (only in files of a config with a spec): one per variant,
+ * scenario and property, in the order of /summary, properties in the
+ * config's order. */
+typedef struct results_spec_row {
+    char label[RESULTS_LABEL_MAX];
+    long long scenario;
+    char property[32]; /* SPEC_NAME_MAX */
+    double rob_orig, rob_pruned;
+    long long sat_orig, sat_pruned;
+} results_spec_row;
+
+extern const h5_column results_spec_cols[];
+extern const size_t results_spec_n_cols;
 
 #endif
