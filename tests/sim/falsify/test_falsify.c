@@ -269,12 +269,76 @@ static void test_refusals(void)
     fixture_free(&f);
 }
 
+/* Through the command line on the ARCH single pendulum (skipped without the
+ * benchmarks): the montecarlo aggregates equal a recount of the rows
+ * (numpy over /summary), on 1 and 2 threads alike; `falsify --json` reports
+ * the published verdicts. */
+static void test_cli_recount(void)
+{
+    static const char script[] =
+        "import sys, h5py, numpy as np\n"
+        "f = h5py.File(sys.argv[1], 'r'); s = f['summary'][:]; a = f['aggregates'][:]\n"
+        "ok = True\n"
+        "for v in range(len(a)):\n"
+        "    r = s[s['variant'] == v]; n = len(r)\n"
+        "    so = int(np.sum(r['spec_satisfied_orig'] == 1)); sp = int(np.sum(r['spec_satisfied_pruned'] == 1))\n"
+        "    br = int(np.sum((r['spec_satisfied_orig'] == 1) & (r['spec_satisfied_pruned'] == 0)))\n"
+        "    rp = int(np.sum((r['spec_satisfied_orig'] == 0) & (r['spec_satisfied_pruned'] == 1)))\n"
+        "    ok &= bool(np.all((r['spec_robustness_orig'] > 0) == (r['spec_satisfied_orig'] == 1)))\n"
+        "    ok &= bool(np.all((r['spec_robustness_pruned'] > 0) == (r['spec_satisfied_pruned'] == 1)))\n"
+        "    g = a[v]\n"
+        "    ok &= (g['spec_satisfied_orig'], g['spec_satisfied_pruned'], g['spec_broken'], g['spec_repaired']) == (so, sp, br, rp)\n"
+        "    ok &= abs(g['spec_rate_pruned'] - sp / n) < 1e-15 and abs(g['spec_broken_rate'] - br / n) < 1e-15\n"
+        "    ok &= g['spec_rate_pruned_lo'] - 1e-12 <= sp / n <= g['spec_rate_pruned_hi'] + 1e-12  # Wilson (rounded)\n"
+        "print('broken', int(np.sum(a['spec_broken'])))\n"
+        "sys.exit(0 if ok else 1)\n";
+    char out[8192], args[1600], cmd[1600];
+    const char *f1 = pb_test_path("sp1.h5"), *f2 = pb_test_path("sp2.h5");
+
+    if (!pb_test_arch_dir()) {
+        pb_test_skip("the ARCH-COMP benchmarks are absent");
+        return;
+    }
+    if (!pb_test_have_python()) {
+        pb_test_skip("python3 with numpy and h5py is absent");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "montecarlo %s/configs/arch/single_pendulum.cfg --samples 300 --threads 1 -o %s",
+             PB_SOURCE_DIR, f1);
+    CU_ASSERT_EQUAL_FATAL(pb_test_run(NULL, cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "montecarlo %s/configs/arch/single_pendulum.cfg --samples 300 --threads 2 -o %s",
+             PB_SOURCE_DIR, f2);
+    CU_ASSERT_EQUAL_FATAL(pb_test_run(NULL, cmd, out, sizeof out), 0);
+    snprintf(args, sizeof args, "%s", f1);
+    CU_ASSERT_EQUAL(pb_test_python(script, args, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "broken"));
+    /* the rows of 1 and 2 threads are the same bits */
+    snprintf(args, sizeof args, "%s %s", f1, f2);
+    CU_ASSERT_EQUAL(pb_test_python("import sys, h5py, numpy as np\n"
+                                   "a = h5py.File(sys.argv[1], 'r')['summary'][:]\n"
+                                   "b = h5py.File(sys.argv[2], 'r')['summary'][:]\n"
+                                   "sys.exit(0 if a.tobytes() == b.tobytes() else 1)\n",
+                                   args, NULL, 0),
+                    0);
+    /* the published verdicts of the single pendulum */
+    snprintf(cmd, sizeof cmd, "falsify %s/configs/arch/single_pendulum.cfg --budget 300 --json",
+             PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL(pb_test_run(NULL, cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"found\": false"));
+    snprintf(cmd, sizeof cmd,
+             "falsify %s/configs/arch/single_pendulum.cfg --box 1.0,1.2,0,0.2 --budget 300 --json",
+             PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL(pb_test_run(NULL, cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"found\": true"));
+}
+
 static const pb_test_case falsify_tests[] = {
     {"a planted violation in a 1e-4 corner, within the budget", test_planted_corner},
     {"deterministic for a seed", test_deterministic},
     {"two threads at once = serial", test_threads},
     {"--broken: original satisfies, pruned violates", test_broken},
     {"refusals", test_refusals},
+    {"CLI: rates = recount of the rows; single pendulum verdicts", test_cli_recount},
     {NULL, NULL},
 };
 
