@@ -5,7 +5,7 @@
  * Optimiser: GSL's Nelder-Mead simplex (gsl_multimin_fminimizer_nmsimplex2)
  * with seeded random restarts.  GSL is already a dependency and its simplex
  * needs no gradient (robustness is only piecewise smooth); Debian packages
- * no maintained CMA-ES library for C (`apt-cache search cmaes` finds none).
+ * no CMA-ES library for C (`apt-cache search cmaes`: only python3-cmaes).
  * Each restart first evaluates a batch of up to SIM_BLOCK uniform points of
  * the box as the lanes of one engine block, then runs the simplex from the
  * best of them (step 0.25 of the box per free axis, one evaluation per

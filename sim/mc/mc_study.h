@@ -117,6 +117,9 @@ typedef struct mc_row {
  * the order above.  The writer (mc_h5.c) and every reader (plot) use it. */
 extern const h5_column mc_row_cols[];
 extern const size_t mc_row_n_cols;
+/* The trailing spec columns (a reader that does not need them skips them, so
+ * that files written before them still read). */
+#define MC_ROW_SPEC_COLS 4
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {

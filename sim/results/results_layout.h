@@ -42,6 +42,10 @@ typedef struct results_row {
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
+/* The trailing spec columns; a reader that does not need them reads the first
+ * results_row_n_cols - RESULTS_ROW_SPEC_COLS, so that files written before
+ * them still read. */
+#define RESULTS_ROW_SPEC_COLS 4
 
 /* One row of /spec (only in files of a config with a spec): one per variant,
  * scenario and property, in the order of /summary, properties in the
