@@ -332,11 +332,14 @@ hid_t h5_table_type(const h5_column cols[], size_t n_cols, size_t row_size)
 }
 
 int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column cols[],
-                  size_t n_cols, size_t row_size, void **rows, size_t *n_rows, pb_error *err)
+                  size_t n_cols, size_t n_required, size_t row_size, void **rows, size_t *n_rows,
+                  pb_error *err)
 {
     h5_quiet q;
     hid_t ds = H5I_INVALID_HID, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
     hid_t mt = H5I_INVALID_HID;
+    h5_column *present = NULL;
+    size_t n_present = 0;
     hsize_t n = 0;
     int rc = PB_EFORMAT;
 
@@ -352,19 +355,28 @@ int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column
         pb_error_set(err, PB_EFORMAT, "%s: dataset %s is not a table", file, path);
         goto close;
     }
-    for (size_t i = 0; i < n_cols; i++)
-        if (H5Tget_member_index(ft, cols[i].name) < 0) {
+    /* The required columns must be there; an optional one the file lacks (a
+     * column appended after it was written) stays zero. */
+    if (!(present = malloc((n_cols + 1) * sizeof *present))) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
+        goto close;
+    }
+    for (size_t i = 0; i < n_cols; i++) {
+        if (H5Tget_member_index(ft, cols[i].name) >= 0)
+            present[n_present++] = cols[i];
+        else if (i < n_required) {
             pb_error_set(err, PB_EFORMAT, "%s: table %s has no field '%s'", file, path,
                          cols[i].name);
             goto close;
         }
+    }
     sp = H5Dget_space(ds);
     if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
         H5Sget_simple_extent_dims(sp, &n, NULL) != 1) {
         pb_error_set(err, PB_EFORMAT, "%s: table %s is not one-dimensional", file, path);
         goto close;
     }
-    mt = h5_table_type(cols, n_cols, row_size);
+    mt = h5_table_type(present, n_present, row_size);
     if (mt < 0) {
         rc = pb_error_set(err, PB_EINTERNAL, "%s: cannot build the row type of %s", file, path);
         goto close;
@@ -384,6 +396,7 @@ int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column
     *n_rows = (size_t)n;
     rc = PB_SUCCESS;
 close:
+    free(present);
     if (mt >= 0)
         H5Tclose(mt);
     if (sp >= 0)

@@ -98,9 +98,12 @@ hid_t h5_table_type(const h5_column cols[], size_t n_cols, size_t row_size);
 /* Reads the compound dataset at path into a new array *rows (freed by the
  * caller, at least one row allocated) of *n_rows rows of row_size bytes,
  * filling the fields cols[] names: the file's members are matched by name.
+ * The first n_required columns must be in the file; a later one it lacks
+ * (a column appended to the layout after the file was written) reads as 0.
  * PB_EFORMAT naming file, table and field when the table is missing, not a
- * table, lacks a column or cannot be read; PB_ENOMEM. */
+ * table, lacks a required column or cannot be read; PB_ENOMEM. */
 int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column cols[],
-                  size_t n_cols, size_t row_size, void **rows, size_t *n_rows, pb_error *err);
+                  size_t n_cols, size_t n_required, size_t row_size, void **rows, size_t *n_rows,
+                  pb_error *err);
 
 #endif

@@ -149,6 +149,21 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
     }
     printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
            c->mc->samples, s->v.n, viol, path);
+    if (c->spec) {
+        /* the spec (docs/SAFETY.md): satisfied fractions, broken and repaired by pruning */
+        printf("spec (%zu propert%s, satisfied when robustness > 0):\n", c->spec->n,
+               c->spec->n == 1 ? "y" : "ies");
+        printf("%-24s %9s %17s %9s %17s %8s %7s %8s %7s\n", "variant", "sat_orig", "95% CI",
+               "sat_prn", "95% CI", "broken", "rate", "repaired", "rate");
+        for (size_t v = 0; v < s->v.n; v++) {
+            const mc_aggregate *g = &a[v];
+            printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %8lld %7.4f %8lld %7.4f\n",
+                   s->v.variants[v].label, g->spec_rate_orig, g->spec_rate_orig_lo,
+                   g->spec_rate_orig_hi, g->spec_rate_pruned, g->spec_rate_pruned_lo,
+                   g->spec_rate_pruned_hi, g->spec_broken, g->spec_broken_rate, g->spec_repaired,
+                   g->spec_repaired_rate);
+        }
+    }
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",
@@ -161,7 +176,7 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
 static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
 {
     size_t nv = s->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
-    size_t traj = mc_traj_size(&(mc_study){s->model, s->cfg->mc});
+    size_t traj = mc_traj_size(&(mc_study){s->model, s->cfg->mc, s->cfg->spec});
 #ifdef PB_MPI
     size_t base = count / (size_t)s->size, extra = count % (size_t)s->size;
     size_t my_first = (size_t)s->rank * base + ((size_t)s->rank < extra ? (size_t)s->rank : extra);
@@ -260,6 +275,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
         return rc;
     st.model = s->model;
     st.opts = o;
+    st.spec = c->spec;
     traj = mc_traj_size(&st);
     s->rows = calloc(o->chunk * s->v.n, sizeof *s->rows);
     s->x0s = calloc(o->chunk * nx, sizeof *s->x0s);

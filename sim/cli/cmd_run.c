@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "cli_args.h"
 #include "run_job.h"
+#include "spec.h"
 
 #define RUN_SETS_MAX 256
 
@@ -90,6 +91,32 @@ static void print_table(const run_job *s, const char *out_path)
     }
     printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
            s->v.n, ns, total, out_path);
+    if (s->cfg->spec) {
+        /* the spec (docs/SAFETY.md): loops that satisfy it, and scenarios broken
+         * (original satisfies, pruned violates) or repaired by pruning */
+        printf("spec (%zu propert%s, satisfied when robustness > 0):\n", s->cfg->spec->n,
+               s->cfg->spec->n == 1 ? "y" : "ies");
+        printf("%-24s %9s %9s %7s %9s %12s %12s\n", "variant", "sat_orig", "sat_prn", "broken",
+               "repaired", "min_rob_orig", "min_rob_prn");
+        for (size_t v = 0; v < s->v.n; v++) {
+            long long so = 0, sp = 0, br = 0, rp = 0;
+            double mo = INFINITY, mp = INFINITY;
+            char a[32], b[32];
+            for (size_t i = 0; i < ns; i++) {
+                const results_row *row = &s->rows[v * ns + i];
+                so += row->spec_sat_orig == 1;
+                sp += row->spec_sat_pruned == 1;
+                br += row->spec_sat_orig == 1 && row->spec_sat_pruned == 0;
+                rp += row->spec_sat_orig == 0 && row->spec_sat_pruned == 1;
+                mo = fmin(mo, row->spec_rob_orig);
+                mp = fmin(mp, row->spec_rob_pruned);
+            }
+            snprintf(a, sizeof a, "%lld/%zu", so, ns);
+            snprintf(b, sizeof b, "%lld/%zu", sp, ns);
+            printf("%-24s %9s %9s %7lld %9lld %12.4g %12.4g\n", s->v.variants[v].label, a, b, br, rp,
+                   mo, mp);
+        }
+    }
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",

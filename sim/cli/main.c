@@ -21,6 +21,7 @@ int cmd_certify(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_montecarlo(int argc, char **argv);
+int cmd_falsify(int argc, char **argv);
 
 const cli_command cli_commands[] = {
     {"run", "simulate original and pruned policies side by side, write bounds and errors", cmd_run},
@@ -28,6 +29,7 @@ const cli_command cli_commands[] = {
     {"train", "imitate the plant's LQR expert with an MLP policy", cmd_train},
     {"prune", "prune a policy (magnitude, OBD, OBS, SparseGPT; unstructured or N:M)", cmd_prune},
     {"bound", "actual deviation and bounds of a policy pair on logged states", cmd_bound},
+    {"falsify", "search initial states where a loop violates the config's spec", cmd_falsify},
     {"certify", "admissible perturbation per layer and largest certified sparsity", cmd_certify},
     {"convert", "import a policy from NNet, POLAR text or ONNX", cmd_convert},
     {"export-c", "write a pruned policy as dependency-free C", cmd_export_c},

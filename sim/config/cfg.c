@@ -16,6 +16,7 @@
 
 #include "cfg_internal.h"
 #include "cfg_mc.h"
+#include "cfg_spec.h"
 #include "cfg_train.h"
 #include "import_type.h"
 #include "prune.h"
@@ -1002,7 +1003,7 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     static const char *const keys[] = {"plant",       "simulation", "reference",  "policy",
                                        "calibration", "pruning",    "scenarios",  "bounds",
                                        "output",      "seed",       "montecarlo", "criterion",
-                                       NULL};
+                                       "spec",        NULL};
     config_t cf;
     config_setting_t *root;
     cfg_ctx c = {path, err};
@@ -1064,7 +1065,7 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
         (rc = load_calibration(&c, root, r, seed)) || (rc = load_pruning(&c, root, r)) ||
         (rc = load_scenarios(&c, root, r)) || (rc = load_criterion(&c, root, r)) ||
         (rc = load_rest(&c, root, r)) ||
-        (rc = cfg_mc_load(&c, root, r)))
+        (rc = cfg_mc_load(&c, root, r)) || (rc = cfg_spec_load(&c, root, r)))
         goto fail;
     /* The config as run, after the overrides, for the results file. */
     {
@@ -1096,5 +1097,6 @@ void cfg_run_free(cfg_run *c)
     free(c->prune);
     free(c->scenarios);
     free(c->mc);
+    free(c->spec);
     free(c);
 }

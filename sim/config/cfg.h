@@ -101,6 +101,8 @@ typedef struct cfg_run {
     int traces;
     unsigned long seed;
     struct mc_options *mc; /* the montecarlo section when given (owned; sim/config/cfg_mc.c, mc_study.h) */
+    struct spec *spec;     /* the spec section when given (owned; sim/config/cfg_spec.c, spec.h), else NULL */
+    cfg_where where_spec;
 } cfg_run;
 
 /* Reads the config at path, applies the overrides sets[0..n_sets) ("key.path=value"),

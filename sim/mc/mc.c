@@ -128,6 +128,7 @@ struct mc_work {
     double *params; /* [SIM_BLOCK x np] each sample's plant parameters */
     double *x_meas; /* [SIM_BLOCK x (N + 1) x nx] measurement noise */
     double *u_add;  /* [SIM_BLOCK x (N + 1) x nu] input noise and disturbance */
+    spec_monitor *mon; /* [SIM_BLOCK x (1 + nv)] the spec of every lane, or NULL */
 };
 
 size_t mc_traj_size(const mc_study *s)
@@ -149,6 +150,8 @@ mc_work *mc_work_alloc(const mc_study *s, pb_error *err)
     w->params = calloc(SIM_BLOCK * (np ? np : 1), sizeof *w->params);
     w->x_meas = calloc(SIM_BLOCK * n * nx, sizeof *w->x_meas);
     w->u_add = calloc(SIM_BLOCK * n * nu, sizeof *w->u_add);
+    if (s->spec && !(w->mon = calloc(SIM_BLOCK * (1 + m->n_variants), sizeof *w->mon)))
+        goto free_w;
     if (!w->rng || !w->params || !w->x_meas || !w->u_add)
         goto free_w;
     if (!(w->lanes = sim_lanes_alloc(m, SIM_BLOCK, err))) {
@@ -173,6 +176,7 @@ void mc_work_free(mc_work *w)
     free(w->params);
     free(w->x_meas);
     free(w->u_add);
+    free(w->mon);
     free(w);
 }
 
@@ -281,8 +285,18 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
             r->variant = (long long)v;
             r->max_dev_bound_local = m->bound_local ? 0.0 : NAN;
         }
+    if (s->spec)
+        for (size_t l = 0; l < (1 + nv) * count; l++)
+            spec_monitor_init(&w->mon[l], s->spec, m->period, m->n_steps);
     for (size_t k = 0; k < n; k++) {
         sim_lanes_eval(m, w->lanes);
+        /* the spec of every lane (lane p * count + j: policy p, sample j), row by row */
+        for (size_t l = 0; s->spec && l < (1 + nv) * count; l++) {
+            double x[PLANT_NX_MAX];
+            for (size_t i = 0; i < nx; i++)
+                x[i] = row->x[i * row->ld + l];
+            spec_monitor_fold(&w->mon[l], k, row->reached[l] ? x : NULL);
+        }
         for (size_t j = 0; j < count; j++) {
             for (size_t v = 0; v < nv; v++) {
                 mc_row *r = &rows[j * nv + v];
@@ -324,6 +338,14 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
             r->tail_err_orig = sim_track_tail_err(to);
             r->tail_err_pruned = sim_track_tail_err(tp);
             r->certified = r->max_dev_bound <= o->eps;
+            r->spec_rob_orig = r->spec_rob_pruned = NAN;
+            r->spec_sat_orig = r->spec_sat_pruned = -1;
+            if (s->spec) {
+                r->spec_rob_orig = spec_monitor_robustness(&w->mon[j]);
+                r->spec_rob_pruned = spec_monitor_robustness(&w->mon[(v + 1) * count + j]);
+                r->spec_sat_orig = spec_is_satisfied(r->spec_rob_orig);
+                r->spec_sat_pruned = spec_is_satisfied(r->spec_rob_pruned);
+            }
         }
     return PB_SUCCESS;
 }

@@ -57,9 +57,13 @@ const h5_column mc_row_cols[] = {
     {"violations", H5W_I64, offsetof(mc_row, violations), 0},
     {"certified", H5W_I64, offsetof(mc_row, certified), 0},
     {"max_dev_bound_local", H5W_F64, offsetof(mc_row, max_dev_bound_local), 0},
+    {"spec_robustness_orig", H5W_F64, offsetof(mc_row, spec_rob_orig), 0},
+    {"spec_robustness_pruned", H5W_F64, offsetof(mc_row, spec_rob_pruned), 0},
+    {"spec_satisfied_orig", H5W_I64, offsetof(mc_row, spec_sat_orig), 0},
+    {"spec_satisfied_pruned", H5W_I64, offsetof(mc_row, spec_sat_pruned), 0},
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
-const size_t mc_row_n_cols_read = sizeof mc_row_cols / sizeof mc_row_cols[0] - 1;
+const size_t mc_row_n_cols_base = 27; /* up to certified: every Monte Carlo file */
 
 /* One row of /variants. */
 typedef struct variant_row {
@@ -117,6 +121,18 @@ static const h5_column agg_cols[] = {
     {"max_tightness", H5W_F64, AGG(max_tightness), 0},
     {"violations", H5W_I64, AGG(violations), 0},
     {"certified_fraction", H5W_F64, AGG(certified_fraction), 0},
+    {"spec_satisfied_orig", H5W_I64, AGG(spec_sat_orig), 0},
+    {"spec_satisfied_pruned", H5W_I64, AGG(spec_sat_pruned), 0},
+    {"spec_broken", H5W_I64, AGG(spec_broken), 0},
+    {"spec_repaired", H5W_I64, AGG(spec_repaired), 0},
+    {"spec_rate_orig", H5W_F64, AGG(spec_rate_orig), 0},
+    {"spec_rate_orig_lo", H5W_F64, AGG(spec_rate_orig_lo), 0},
+    {"spec_rate_orig_hi", H5W_F64, AGG(spec_rate_orig_hi), 0},
+    {"spec_rate_pruned", H5W_F64, AGG(spec_rate_pruned), 0},
+    {"spec_rate_pruned_lo", H5W_F64, AGG(spec_rate_pruned_lo), 0},
+    {"spec_rate_pruned_hi", H5W_F64, AGG(spec_rate_pruned_hi), 0},
+    {"spec_broken_rate", H5W_F64, AGG(spec_broken_rate), 0},
+    {"spec_repaired_rate", H5W_F64, AGG(spec_repaired_rate), 0},
 };
 
 /* ---- Small HDF5 helpers ---- */
@@ -642,7 +658,7 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
     select_target *tg = calloc(nt + 1, sizeof *tg);
     mc_row *buf = malloc(MC_READ_BLOCK * sizeof *buf);
     agg_row *ar = calloc(nv + 1, sizeof *ar);
-    int rc = PB_SUCCESS, pending;
+    int rc = PB_SUCCESS, pending, has_spec = 0;
 
     if (!a || !n_fin || !kmin || !kmax || !tg || !buf || !ar) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory for the aggregates");
@@ -677,6 +693,13 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
             g->max_tightness = fmax(g->max_tightness, r->tightness);
             g->violations += r->violations;
             g->certified_fraction += (double)r->certified;
+            if (r->spec_sat_orig >= 0) {
+                g->spec_sat_orig += r->spec_sat_orig == 1;
+                g->spec_sat_pruned += r->spec_sat_pruned == 1;
+                g->spec_broken += r->spec_sat_orig == 1 && r->spec_sat_pruned == 0;
+                g->spec_repaired += r->spec_sat_orig == 0 && r->spec_sat_pruned == 1;
+                has_spec = 1;
+            }
             for (int c = 0; c < 2; c++)
                 if (isfinite(rms[c])) {
                     uint64_t k = key_of(rms[c]);
@@ -806,6 +829,21 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
         mc_wilson((size_t)g->converged_pruned, (size_t)g->n, 1.959963984540054, &g->rate_pruned_lo,
                   &g->rate_pruned_hi);
         g->certified_fraction = g->n ? g->certified_fraction / (double)g->n : NAN;
+        if (has_spec && g->n) {
+            double nn = (double)g->n;
+            g->spec_rate_orig = (double)g->spec_sat_orig / nn;
+            g->spec_rate_pruned = (double)g->spec_sat_pruned / nn;
+            g->spec_broken_rate = (double)g->spec_broken / nn;
+            g->spec_repaired_rate = (double)g->spec_repaired / nn;
+            mc_wilson((size_t)g->spec_sat_orig, (size_t)g->n, 1.959963984540054,
+                      &g->spec_rate_orig_lo, &g->spec_rate_orig_hi);
+            mc_wilson((size_t)g->spec_sat_pruned, (size_t)g->n, 1.959963984540054,
+                      &g->spec_rate_pruned_lo, &g->spec_rate_pruned_hi);
+        } else {
+            g->spec_rate_orig = g->spec_rate_orig_lo = g->spec_rate_orig_hi = NAN;
+            g->spec_rate_pruned = g->spec_rate_pruned_lo = g->spec_rate_pruned_hi = NAN;
+            g->spec_broken_rate = g->spec_repaired_rate = NAN;
+        }
         for (int c = 0; c < 2; c++)
             for (size_t q = 0; q < MC_QUANTILES; q++) {
                 size_t vq = c ? v : 0;

@@ -29,6 +29,7 @@
 #include "pb_error.h"
 #include "plant.h"
 #include "sim.h"
+#include "spec.h"
 
 #define MC_PARAMS_MAX 16
 #define MC_QUANTILES  5 /* 0.05, 0.25, 0.5, 0.75, 0.95 */
@@ -107,20 +108,26 @@ typedef struct mc_row {
     long long violations; /* deviations above a bound: must be 0 */
     long long certified;  /* max_dev_bound <= eps */
     double max_dev_bound_local; /* max min(dev_bound_local, dev_bound); NaN with bounds.local off */
+    /* The spec (sim/spec/spec.h) of each loop: the robustness of the conjunction of
+     * its properties and the satisfied flag (robustness > 0); NaN and -1 without a spec. */
+    double spec_rob_orig, spec_rob_pruned;
+    long long spec_sat_orig, spec_sat_pruned;
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in
  * the order above.  The writer (mc_h5.c) and every reader (plot) use it. */
 extern const h5_column mc_row_cols[];
 extern const size_t mc_row_n_cols;
-/* The leading columns every Monte Carlo file has (before max_dev_bound_local):
- * what the readers read, so that older files still read. */
-extern const size_t mc_row_n_cols_read;
+/* The leading columns every Monte Carlo file has (before max_dev_bound_local);
+ * the columns after them were appended since and are optional to a reader
+ * (h5_table_read leaves them zero in an older file). */
+extern const size_t mc_row_n_cols_base;
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {
     const sim_model *model;
     const mc_options *opts;
+    const spec *spec; /* the safety spec folded over every loop, or NULL */
 } mc_study;
 
 /* Per-sample outputs besides the rows: x0 [nx], p [n_params] (the drawn
@@ -213,6 +220,14 @@ typedef struct mc_aggregate {
     double max_dev_actual, max_dev_bound, max_dev_bound_closed, max_tightness;
     long long violations;
     double certified_fraction;
+    /* The spec (NaN rates and zero counts without one): satisfied loops, their
+     * fraction with its Wilson 95 % interval; samples broken by pruning (the
+     * original satisfies, the pruned loop does not) and repaired by pruning
+     * (the converse), counts and fractions of n. */
+    long long spec_sat_orig, spec_sat_pruned, spec_broken, spec_repaired;
+    double spec_rate_orig, spec_rate_orig_lo, spec_rate_orig_hi;
+    double spec_rate_pruned, spec_rate_pruned_lo, spec_rate_pruned_hi;
+    double spec_broken_rate, spec_repaired_rate;
 } mc_aggregate;
 
 /* Writes /aggregates (one row per variant, plus the returned array agg[nv]

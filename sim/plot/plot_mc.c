@@ -270,7 +270,8 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
 
     if ((rc = h5_dataset_read_f64(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
         goto done;
-    rc = h5_table_read(f, path, "/summary", mc_row_cols, mc_row_n_cols_read, sizeof *rows, &rows_read,
+    rc = h5_table_read(f, path, "/summary", mc_row_cols, mc_row_n_cols, mc_row_n_cols_base,
+                       sizeof *rows, &rows_read,
                        &n_rows, err);
     rows = rows_read;
     if (rc != PB_SUCCESS)

@@ -131,7 +131,8 @@ static int summary_read(run_ctx *c, pb_error *err)
     void *rows;
     int rc;
 
-    rc = h5_table_read(c->f, c->path, "/summary", results_row_cols, results_row_n_cols_read,
+    rc = h5_table_read(c->f, c->path, "/summary", results_row_cols, results_row_n_cols,
+                       results_row_n_cols_base,
                        sizeof *c->rows, &rows, &c->n_rows, err);
     if (rc != PB_SUCCESS)
         return rc;

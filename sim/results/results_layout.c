@@ -25,7 +25,23 @@ const h5_column results_row_cols[] = {
     {"diverged_step_orig", H5W_I64, offsetof(results_row, diverged_step_orig), 0},
     {"diverged_step_pruned", H5W_I64, offsetof(results_row, diverged_step_pruned), 0},
     {"max_dev_bound_local", H5W_F64, offsetof(results_row, max_dev_bound_local), 0},
+    {"spec_robustness_orig", H5W_F64, offsetof(results_row, spec_rob_orig), 0},
+    {"spec_robustness_pruned", H5W_F64, offsetof(results_row, spec_rob_pruned), 0},
+    {"spec_satisfied_orig", H5W_I64, offsetof(results_row, spec_sat_orig), 0},
+    {"spec_satisfied_pruned", H5W_I64, offsetof(results_row, spec_sat_pruned), 0},
 };
 
 const size_t results_row_n_cols = sizeof results_row_cols / sizeof results_row_cols[0];
-const size_t results_row_n_cols_read = sizeof results_row_cols / sizeof results_row_cols[0] - 1;
+const size_t results_row_n_cols_base = 22; /* label .. diverged_step_pruned */
+
+const h5_column results_spec_cols[] = {
+    {"label", H5W_STR, offsetof(results_spec_row, label), RESULTS_LABEL_MAX},
+    {"scenario", H5W_I64, offsetof(results_spec_row, scenario), 0},
+    {"property", H5W_STR, offsetof(results_spec_row, property), 32},
+    {"robustness_orig", H5W_F64, offsetof(results_spec_row, rob_orig), 0},
+    {"robustness_pruned", H5W_F64, offsetof(results_spec_row, rob_pruned), 0},
+    {"satisfied_orig", H5W_I64, offsetof(results_spec_row, sat_orig), 0},
+    {"satisfied_pruned", H5W_I64, offsetof(results_spec_row, sat_pruned), 0},
+};
+
+const size_t results_spec_n_cols = sizeof results_spec_cols / sizeof results_spec_cols[0];

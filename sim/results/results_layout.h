@@ -32,14 +32,34 @@ typedef struct results_row {
     long long still_converging_orig, still_converging_pruned;
     long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
     double max_dev_bound_local; /* max min(dev_bound_local, dev_bound); NaN with bounds.local off */
+    /* The spec (sim/spec/spec.h): robustness of the conjunction of its properties and
+     * the satisfied flag (robustness > 0) of each loop; NaN and -1 without a spec.  Each
+     * property's values are in the /spec table (results_spec_row). */
+    double spec_rob_orig, spec_rob_pruned;
+    long long spec_sat_orig, spec_sat_pruned;
 } results_row;
 
 /* The columns of /summary, one per results_row field, for h5_table_write
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
-/* The leading columns every results file has (before max_dev_bound_local):
- * what the readers read, so that older files still read. */
-extern const size_t results_row_n_cols_read;
+/* The leading columns every results file of format_version 2 has (label ..
+ * diverged_step_pruned); the columns after them were appended since
+ * (max_dev_bound_local, the spec columns) and are optional to a reader:
+ * h5_table_read leaves them zero in a file written before them. */
+extern const size_t results_row_n_cols_base;
+/* One row of /spec (only in files of a config with a spec): one per variant,
+ * scenario and property, in the order of /summary, properties in the
+ * config's order. */
+typedef struct results_spec_row {
+    char label[RESULTS_LABEL_MAX];
+    long long scenario;
+    char property[32]; /* SPEC_NAME_MAX */
+    double rob_orig, rob_pruned;
+    long long sat_orig, sat_pruned;
+} results_spec_row;
+
+extern const h5_column results_spec_cols[];
+extern const size_t results_spec_n_cols;
 
 #endif

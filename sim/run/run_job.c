@@ -13,8 +13,10 @@
 #include "bounds.h"
 #include "mlp_io.h"
 #include "run_job.h"
+#include "spec.h"
 
 _Static_assert(RESULTS_LABEL_MAX == SIM_LABEL_MAX, "a /summary label holds a variant label");
+_Static_assert(SPEC_NAME_MAX <= 32, "a /spec property column holds a property name");
 
 /* ---- Writing ---- */
 
@@ -215,6 +217,29 @@ static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, 
     row->still_converging_pruned = c->pruned.still_converging;
     row->diverged_step_orig = r->orig.diverged_step;
     row->diverged_step_pruned = c->pruned.diverged_step;
+    row->spec_rob_orig = row->spec_rob_pruned = NAN;
+    row->spec_sat_orig = row->spec_sat_pruned = -1;
+    if (s->cfg->spec) {
+        /* the spec folded over both loops' rows (NaN rows: not reached) */
+        const spec *sp = s->cfg->spec;
+        size_t nx = r->orig.nx, ns = s->cfg->n_scenarios;
+        double po[SPEC_PROPS_MAX], pp[SPEC_PROPS_MAX];
+        row->spec_rob_orig = spec_eval_traj(sp, s->cfg->period, s->model->n_steps, r->orig.x, nx, po);
+        row->spec_rob_pruned = spec_eval_traj(sp, s->cfg->period, s->model->n_steps, c->pruned.x, nx, pp);
+        row->spec_sat_orig = spec_is_satisfied(row->spec_rob_orig);
+        row->spec_sat_pruned = spec_is_satisfied(row->spec_rob_pruned);
+        for (size_t q = 0; q < sp->n; q++) {
+            results_spec_row *sr = &s->spec_rows[((v * ns) + i) * sp->n + q];
+            memset(sr, 0, sizeof *sr);
+            snprintf(sr->label, sizeof sr->label, "%s", row->label);
+            snprintf(sr->property, sizeof sr->property, "%s", sp->props[q].name);
+            sr->scenario = (long long)i;
+            sr->rob_orig = po[q];
+            sr->rob_pruned = pp[q];
+            sr->sat_orig = spec_is_satisfied(po[q]);
+            sr->sat_pruned = spec_is_satisfied(pp[q]);
+        }
+    }
 }
 
 /* ---- The job ---- */
@@ -251,7 +276,9 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
     j->results = calloc(j->block, sizeof *j->results);
     j->rows = calloc(j->v.n * c->n_scenarios + 1, sizeof *j->rows);
     j->csup = calloc((j->v.n + 1) * L + 1, sizeof *j->csup);
-    if (!j->results || !j->rows || !j->csup) {
+    if (c->spec)
+        j->spec_rows = calloc(j->v.n * c->n_scenarios * c->spec->n + 1, sizeof *j->spec_rows);
+    if (!j->results || !j->rows || !j->csup || (c->spec && !j->spec_rows)) {
         pb_error_set(err, PB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -335,6 +362,10 @@ int run_job_commit(run_job *j, pb_error *err)
     if (rc == PB_SUCCESS)
         rc = h5_table_write(j->file, "/summary", results_row_cols, results_row_n_cols,
                             sizeof(results_row), j->v.n * ns, j->rows, err);
+    if (rc == PB_SUCCESS && j->cfg->spec)
+        rc = h5_table_write(j->file, "/spec", results_spec_cols, results_spec_n_cols,
+                            sizeof(results_spec_row), j->v.n * ns * j->cfg->spec->n, j->spec_rows,
+                            err);
     if (rc)
         return rc;
     rc = h5_file_commit(j->file, err);
@@ -360,6 +391,7 @@ void run_job_free(run_job *j)
     free(j->results);
     free(j->rows);
     free(j->csup);
+    free(j->spec_rows);
     sim_data_free(j->data);
     sim_model_free(j->model);
     run_variants_free(&j->v);

@@ -61,6 +61,7 @@ typedef struct run_job {
     size_t done;           /* scenarios simulated so far */
     h5_file *file;         /* the results file being written (NULL before open) */
     double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */
+    results_spec_row *spec_rows; /* [v.n x n_scenarios x spec->n], /spec (NULL without a spec) */
 } run_job;
 
 /* Builds the variants (run_variants_build), the engine model and its data.

@@ -276,7 +276,7 @@ static void test_error_printing_restored(void)
     CU_ASSERT_EQUAL(h5_dataset_read_f64(f, good, "/a/b", 1, dims, &v, &err), PB_EFORMAT);
     CU_ASSERT_PTR_NULL(v);
     assert_handler_kept("h5_dataset_read_f64 of a missing dataset");
-    CU_ASSERT_EQUAL(h5_table_read(f, good, "/summary", mc_row_cols, mc_row_n_cols, sizeof(mc_row),
+    CU_ASSERT_EQUAL(h5_table_read(f, good, "/summary", mc_row_cols, mc_row_n_cols, mc_row_n_cols, sizeof(mc_row),
                                   &rows, &n_rows, &err),
                     PB_EFORMAT);
     CU_ASSERT_PTR_NULL(rows);
@@ -326,7 +326,7 @@ static void test_round_trip(void)
     fid = h5_open(path, H5F_ACC_RDONLY, NULL);
     CU_ASSERT_TRUE_FATAL(fid >= 0);
     CU_ASSERT_TRUE(h5_has_object(fid, "/g/t"));
-    CU_ASSERT_EQUAL(h5_table_read(fid, path, "/g/t", trip_cols, 4, sizeof(trip_row), &rv, &n, NULL),
+    CU_ASSERT_EQUAL(h5_table_read(fid, path, "/g/t", trip_cols, 4, 4, sizeof(trip_row), &rv, &n, NULL),
                     0);
     r = rv;
     CU_ASSERT_EQUAL_FATAL(n, 3);

@@ -29,6 +29,7 @@
 #include "mc_study.h"
 #include "pb_test.h"
 #include "sim_train.h"
+#include "spec.h"
 
 /* ---- Defaults stated in docs/CONFIG.md ---- */
 #define DOC_METHOD      "rk8pd"
@@ -596,6 +597,68 @@ static void test_shipped_configs(void)
     CU_ASSERT(n >= 18);
 }
 
+/* The spec sections of two shipped ARCH configs, written by hand from the
+ * README of the benchmarks (docs/SAFETY.md), and infinite bounds. */
+static void test_spec_by_hand(void)
+{
+    char path[CFG_PATH_MAX];
+    const char *set_inf[] = {"seed=1"};
+    pb_error err = {0};
+    cfg_run *r = NULL;
+
+    snprintf(path, sizeof path, "%s/configs/arch/single_pendulum.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->spec);
+    CU_ASSERT_EQUAL(r->spec->n, 1);
+    CU_ASSERT_STRING_EQUAL(r->spec->props[0].name, "theta_band");
+    CU_ASSERT_EQUAL(r->spec->props[0].op, SPEC_ALWAYS);
+    CU_ASSERT(r->spec->props[0].a == 0.5 && r->spec->props[0].b == 1.0);
+    CU_ASSERT(r->spec->props[0].pred.nx == 2);
+    CU_ASSERT(r->spec->props[0].pred.lo[0] == 0.0 && r->spec->props[0].pred.hi[0] == 1.0);
+    /* omega is not named: unbounded */
+    CU_ASSERT(isinf(r->spec->props[0].pred.lo[1]) && r->spec->props[0].pred.lo[1] < 0);
+    CU_ASSERT(isinf(r->spec->props[0].pred.hi[1]) && r->spec->props[0].pred.hi[1] > 0);
+    CU_ASSERT_EQUAL(r->where_spec.line > 0, 1);
+    cfg_run_free(r);
+    r = NULL;
+
+    snprintf(path, sizeof path, "%s/configs/arch/attitude_control.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, set_inf, 1, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->spec);
+    CU_ASSERT_EQUAL(r->spec->props[0].op, SPEC_AVOID);
+    CU_ASSERT(r->spec->props[0].pred.lo[4] == 0.7 && r->spec->props[0].pred.hi[4] == 0.8);
+    cfg_run_free(r);
+    r = NULL;
+
+    /* a config without a spec has none */
+    snprintf(path, sizeof path, "%s/configs/arch/docking.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NULL(r->spec);
+    cfg_run_free(r);
+    r = NULL;
+
+    /* "inf" and "-inf" in a list */
+    {
+        static const char text[] =
+            "plant = { name = \"pendulum\"; };\n"
+            "simulation = { period = 0.05; horizon = 1.0; };\n"
+            "policy = { file = \"pendulum_policy.h5\"; };\n"
+            "pruning = ( { method = \"magnitude\"; sparsity = [0.5]; } );\n"
+            "scenarios = ( { x0 = [0.3, 0.0]; } );\n"
+            "spec = ( { name = \"a\"; eventually = (0.0, \"inf\"); box = { theta = (\"-inf\", 0.1); }; },\n"
+            "         { name = \"b\"; avoid = [0.1, 0.2]; box = { omega = (2.0, \"+inf\"); }; } );\n";
+        const char *p = pb_test_path("spec_inf.cfg");
+        CU_ASSERT_EQUAL_FATAL(write_text(p, text), 0);
+        CU_ASSERT_EQUAL_FATAL(cfg_run_load(p, NULL, 0, &r, &err), PB_SUCCESS);
+        CU_ASSERT_EQUAL(r->spec->n, 2);
+        CU_ASSERT_EQUAL(r->spec->props[0].op, SPEC_EVENTUALLY);
+        CU_ASSERT(isinf(r->spec->props[0].b));
+        CU_ASSERT(r->spec->props[0].pred.lo[0] == -INFINITY && r->spec->props[0].pred.hi[0] == 0.1);
+        CU_ASSERT(r->spec->props[1].pred.lo[1] == 2.0 && r->spec->props[1].pred.hi[1] == INFINITY);
+        cfg_run_free(r);
+    }
+}
+
 /* A few values written by hand from configs/pendulum.cfg. */
 static void test_pendulum_by_hand(void)
 {
@@ -1136,6 +1199,7 @@ static void test_montecarlo(void)
 static const pb_test_case cfg_tests[] = {
     {"malformed fixtures: PB_EINVAL, FILE:LINE: KEY from the fixture", test_malformed_fixtures},
     {"shipped configs equal libconfig's reading, docs defaults", test_shipped_configs},
+    {"spec sections by hand", test_spec_by_hand},
     {"configs/pendulum.cfg: values written by hand", test_pendulum_by_hand},
     {"absent keys take docs/CONFIG.md's defaults", test_defaults},
     {"--set changes exactly its field", test_overrides},

@@ -541,6 +541,7 @@ static void test_outcomes_known(void)
         memcpy(o.sampler.mean, cases[c].x0, sizeof cases[c].x0);
         s.model = m;
         s.opts = &o;
+        s.spec = NULL;
         w = mc_work_alloc(&s, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(w);
         CU_ASSERT_EQUAL(sample_run(&s, w, 0, &row, x0, p, NULL), 0);
@@ -1081,6 +1082,7 @@ static void test_disturbance_applied(void)
     o.sampler.kind = MC_SAMPLER_GAUSSIAN;
     s.model = m;
     s.opts = &o;
+    s.spec = NULL;
     w = mc_work_alloc(&s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_EQUAL(sample_run(&s, w, 0, &row, x0, p, NULL), 0);
