@@ -506,7 +506,7 @@ static int load_reference(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     size_t track[PLANT_NX_MAX], n_track = 0;
     int rc;
 
-    pt->equilibrium(r->plant->p, xeq, ueq);
+    plant_type_equilibrium(pt, r->plant->p, xeq, ueq);
     sim_ref_init_setpoint(ref, nx, xeq);
     if ((rc = cfg_get_group(c, root, "", "reference", 0, &g)))
         return rc;

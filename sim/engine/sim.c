@@ -151,7 +151,9 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
     m->n_variants = n_variants;
     m->n_policies = 1 + n_variants;
     m->dev_at_orig = 1;
-    m->batched = strcmp(integ->method, "rk4fixed") == 0 && integ->substeps > 0;
+    /* A type with an exact sampled map steps lane by lane through it (plant_step.c). */
+    m->batched = strcmp(integ->method, "rk4fixed") == 0 && integ->substeps > 0 &&
+                 !p->type->map_d;
     m->variants = calloc(n_variants ? n_variants : 1, sizeof *m->variants);
     m->pair = calloc(n_variants ? n_variants : 1, sizeof *m->pair);
     if (!m->variants || !m->pair)
@@ -372,8 +374,8 @@ int sim_lanes_start(const sim_model *m, sim_lanes *d, const sim_block *b, pb_err
         const double *pj = b->params ? b->params + j * T->np : m->plant->p;
         double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX], ulo[PLANT_NU_MAX], uhi[PLANT_NU_MAX];
         int ok = 1;
-        T->state_limits(pj, lo, hi);
-        T->input_limits(pj, ulo, uhi);
+        plant_type_state_limits(T, pj, lo, hi);
+        plant_type_input_limits(T, pj, ulo, uhi);
         for (size_t i = 0; i < T->nx; i++) {
             d->X[i * ld + l] = x0[i];
             d->lo[i * ld + l] = lo[i];
