@@ -90,7 +90,7 @@ int plant_validate(const plant *m, pb_error *err)
 
 int plant_eval(const plant *m, double t, const double x[], const double u[], double dxdt[])
 {
-    return m->type->f(t, x, u, m->p, dxdt);
+    return plant_type_f(m->type, t, x, u, m->p, dxdt);
 }
 
 void plant_saturate(const plant *m, double u[])
@@ -98,7 +98,7 @@ void plant_saturate(const plant *m, double u[])
     double lo[PLANT_NU_MAX], hi[PLANT_NU_MAX];
     size_t nu = m->type->nu;
 
-    m->type->input_limits(m->p, lo, hi);
+    plant_type_input_limits(m->type, m->p, lo, hi);
     for (size_t i = 0; i < nu; i++)
         u[i] = u[i] < lo[i] ? lo[i] : (u[i] > hi[i] ? hi[i] : u[i]);
 }
@@ -108,9 +108,54 @@ int plant_state_is_valid(const plant *m, const double x[])
     double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX];
     size_t nx = m->type->nx;
 
-    m->type->state_limits(m->p, lo, hi);
+    plant_type_state_limits(m->type, m->p, lo, hi);
     for (size_t i = 0; i < nx; i++)
         if (!isfinite(x[i]) || x[i] < lo[i] || x[i] > hi[i])
             return 0;
     return 1;
+}
+
+/* ---- Dispatch between a type's slots and their *_d twins (plant.h) ---- */
+
+int plant_type_f(const plant_type *t, double time, const double x[], const double u[],
+                 const double p[], double dxdt[])
+{
+    return t->f_d ? t->f_d(t->data, time, x, u, p, dxdt) : t->f(time, x, u, p, dxdt);
+}
+
+int plant_type_has_jac(const plant_type *t)
+{
+    return t->jac_d || t->jac;
+}
+
+int plant_type_jac(const plant_type *t, double time, const double x[], const double u[],
+                   const double p[], double dfdx[], double dfdu[])
+{
+    if (t->jac_d)
+        return t->jac_d(t->data, time, x, u, p, dfdx, dfdu);
+    return t->jac ? t->jac(time, x, u, p, dfdx, dfdu) : PB_EUNSUPPORTED;
+}
+
+void plant_type_equilibrium(const plant_type *t, const double p[], double x[], double u[])
+{
+    if (t->equilibrium_d)
+        t->equilibrium_d(t->data, p, x, u);
+    else
+        t->equilibrium(p, x, u);
+}
+
+void plant_type_input_limits(const plant_type *t, const double p[], double lo[], double hi[])
+{
+    if (t->input_limits_d)
+        t->input_limits_d(t->data, p, lo, hi);
+    else
+        t->input_limits(p, lo, hi);
+}
+
+void plant_type_state_limits(const plant_type *t, const double p[], double lo[], double hi[])
+{
+    if (t->state_limits_d)
+        t->state_limits_d(t->data, p, lo, hi);
+    else
+        t->state_limits(p, lo, hi);
 }

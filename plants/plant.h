@@ -97,7 +97,46 @@ typedef struct plant_type {
     /* Suggested control period (s) of the source benchmark, for demos and
      * config defaults; 0 means "none given" (callers then use 0.05). (optional) */
     double period;
+
+    /* ---- Types built at run time (plant_user.h: name = "linear" or "expr",
+     * and compiled plugins may use them too) ----
+     * A built-in type is a static table whose slots read only p; a run-time
+     * type carries its own data (matrices, compiled expressions, limits) in
+     * `data` and provides the *_d twins, which receive it.  Where a *_d slot
+     * is set it is used and its twin above may be NULL; call the slots
+     * through plant_type_f() and the helpers below, which dispatch.  A
+     * built-in type leaves all of these NULL. (optional) */
+    const void *data;
+    int (*f_d)(const void *data, double t, const double x[], const double u[], const double p[],
+               double dxdt[]);
+    void (*f_batch_d)(const void *data, double t, size_t n, size_t ld, const double X[],
+                      const double U[], const double P[], double dX[], double w[]);
+    int (*jac_d)(const void *data, double t, const double x[], const double u[], const double p[],
+                 double dfdx[], double dfdu[]);
+    void (*equilibrium_d)(const void *data, const double p[], double x[], double u[]);
+    void (*input_limits_d)(const void *data, const double p[], double lo[], double hi[]);
+    void (*state_limits_d)(const void *data, const double p[], double lo[], double hi[]);
+    /* The exact sampled map over one control period of length map_period
+     * with u held: xnext = Ad x + Bd u + cd for a linear type (its exact
+     * zero-order hold, or its own matrices when discrete).  When set, the
+     * steppers use it in place of integrating f, and only for that period
+     * (plant_stepper_alloc refuses another).  PB_EDIVERGED on a non-finite
+     * result. (optional) */
+    int (*map_d)(const void *data, const double x[], const double u[], const double p[],
+                 double xnext[]);
+    double map_period;
 } plant_type;
+
+/* The slots of a type, through its *_d twin when it has one (above).
+ * plant_type_jac returns PB_EUNSUPPORTED when the type has no Jacobian. */
+int plant_type_f(const plant_type *t, double time, const double x[], const double u[],
+                 const double p[], double dxdt[]);
+int plant_type_jac(const plant_type *t, double time, const double x[], const double u[],
+                   const double p[], double dfdx[], double dfdu[]);
+int plant_type_has_jac(const plant_type *t);
+void plant_type_equilibrium(const plant_type *t, const double p[], double x[], double u[]);
+void plant_type_input_limits(const plant_type *t, const double p[], double lo[], double hi[]);
+void plant_type_state_limits(const plant_type *t, const double p[], double lo[], double hi[]);
 
 /* A plant model: a type and its parameter values.  Read-only during a run,
  * so that threads share it. */

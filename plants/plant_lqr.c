@@ -37,8 +37,8 @@ int plant_linearise(const plant *m, const double x[], const double u[], double A
     if (!all_finite(x, nx) || !all_finite(u, nu))
         return pb_error_set(err, PB_EINVAL, "plant '%s': cannot linearise at a non-finite point",
                             T->name);
-    if (T->jac) {
-        rc = T->jac(0.0, x, u, m->p, A, B);
+    if (plant_type_has_jac(T)) {
+        rc = plant_type_jac(T, 0.0, x, u, m->p, A, B);
         if (rc != PB_SUCCESS)
             return pb_error_set(err, rc, "plant '%s': Jacobian failed at the linearisation point",
                                 T->name);
@@ -50,10 +50,10 @@ int plant_linearise(const plant *m, const double x[], const double u[], double A
             double *v = j < nx ? &xp[j] : &up[j - nx];
             double v0 = *v, h = 6e-6 * fmax(1.0, fabs(v0));
             *v = v0 + h;
-            rc = T->f(0.0, xp, up, m->p, fp);
+            rc = plant_type_f(T, 0.0, xp, up, m->p, fp);
             *v = v0 - h;
             if (rc == PB_SUCCESS)
-                rc = T->f(0.0, xp, up, m->p, fm);
+                rc = plant_type_f(T, 0.0, xp, up, m->p, fm);
             *v = v0;
             if (rc != PB_SUCCESS)
                 return pb_error_set(err, rc, "plant '%s': f failed near the linearisation point",
@@ -395,6 +395,39 @@ out:
     return rc;
 }
 
+/* Ad (nx x nx) and Bd (nx x nu) of a type's affine sampled map (plant.h
+ * map_d) at period T, by its differences from (x, u) along each unit vector
+ * (exact for an affine map up to rounding). */
+static int map_matrices(const plant *m, double T, const double x[], const double u[], double Ad[],
+                        double Bd[], pb_error *err)
+{
+    const plant_type *t = m->type;
+    size_t nx = t->nx, nu = t->nu;
+    double xp[PLANT_NX_MAX], up[PLANT_NU_MAX], y0[PLANT_NX_MAX], y1[PLANT_NX_MAX];
+
+    if (T != t->map_period)
+        return pb_error_set(err, PB_EINVAL, "its sampled map is built for period %g, not %g",
+                            t->map_period, T);
+    memcpy(xp, x, nx * sizeof *x);
+    memcpy(up, u, nu * sizeof *u);
+    if (t->map_d(t->data, xp, up, m->p, y0) != PB_SUCCESS)
+        return pb_error_set(err, PB_ENUMERIC, "its sampled map failed at the equilibrium");
+    for (size_t j = 0; j < nx + nu; j++) {
+        double *v = j < nx ? &xp[j] : &up[j - nx];
+        *v += 1.0;
+        if (t->map_d(t->data, xp, up, m->p, y1) != PB_SUCCESS)
+            return pb_error_set(err, PB_ENUMERIC, "its sampled map failed near the equilibrium");
+        *v -= 1.0;
+        for (size_t i = 0; i < nx; i++) {
+            if (j < nx)
+                Ad[i * nx + j] = y1[i] - y0[i];
+            else
+                Bd[i * nu + (j - nx)] = y1[i] - y0[i];
+        }
+    }
+    return PB_SUCCESS;
+}
+
 void plant_lqr_free(plant_lqr *c)
 {
     if (!c)
@@ -466,9 +499,16 @@ plant_lqr *plant_lqr_alloc(const plant *m, double T, const double q[], const dou
     for (size_t i = 0; i < nu; i++)
         R[i * nu + i] = r[i];
 
-    t->equilibrium(m->p, c->x_eq, c->u_eq);
-    t->input_limits(m->p, c->u_lo, c->u_hi);
-    if (plant_linearise(m, c->x_eq, c->u_eq, A, B, err) != PB_SUCCESS ||
+    plant_type_equilibrium(t, m->p, c->x_eq, c->u_eq);
+    plant_type_input_limits(t, m->p, c->u_lo, c->u_hi);
+    if (t->map_d) {
+        /* A type with an exact sampled map (plant.h) is its own discretisation. */
+        if (map_matrices(m, T, c->x_eq, c->u_eq, Ad, Bd, err) != PB_SUCCESS ||
+            plant_dlqr(nx, nu, Ad, Bd, Q, R, c->K, NULL, err) != PB_SUCCESS) {
+            pb_error_prefix(err, "LQR expert of plant '%s': ", t->name);
+            goto fail;
+        }
+    } else if (plant_linearise(m, c->x_eq, c->u_eq, A, B, err) != PB_SUCCESS ||
         plant_discretise(nx, nu, A, B, T, Ad, Bd, err) != PB_SUCCESS ||
         plant_dlqr(nx, nu, Ad, Bd, Q, R, c->K, NULL, err) != PB_SUCCESS) {
         pb_error_prefix(err, "LQR expert of plant '%s': ", t->name);

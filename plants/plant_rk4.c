@@ -130,7 +130,7 @@ static void batch_eval_generic(const plant_type *t, double time, size_t n, size_
             u[j] = U[j * ld + s];
         for (size_t q = 0; q < t->np; q++)
             p[q] = P[q * ld + s];
-        if (t->f(time, x, u, p, dx) != PB_SUCCESS)
+        if (plant_type_f(t, time, x, u, p, dx) != PB_SUCCESS)
             for (size_t i = 0; i < t->nx; i++)
                 dx[i] = NAN; /* the caller's state check sees the divergence */
         for (size_t i = 0; i < t->nx; i++)
@@ -141,7 +141,9 @@ static void batch_eval_generic(const plant_type *t, double time, size_t n, size_
 void plant_batch_eval(const plant_type *t, double time, size_t n, size_t ld, const double X[],
                       const double U[], const double P[], double dX[], double w[])
 {
-    if (t->f_batch)
+    if (t->f_batch_d)
+        t->f_batch_d(t->data, time, n, ld, X, U, P, dX, w);
+    else if (t->f_batch)
         t->f_batch(time, n, ld, X, U, P, dX, w);
     else
         batch_eval_generic(t, time, n, ld, X, U, P, dX, w);

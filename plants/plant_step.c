@@ -98,7 +98,7 @@ static int sys_f(double t, const double y[], double dydt[], void *params)
             s->status = PB_EDIVERGED;
             return GSL_EBADFUNC;
         }
-    s->status = s->m->type->f(t, y, s->u, s->m->p, dydt);
+    s->status = plant_type_f(s->m->type, t, y, s->u, s->m->p, dydt);
     return s->status == PB_SUCCESS ? GSL_SUCCESS : GSL_EBADFUNC;
 }
 
@@ -113,18 +113,18 @@ static int sys_jac(double t, const double y[], double *dfdy, double dfdt[], void
 
     for (size_t i = 0; i < nx; i++)
         dfdt[i] = 0.0;
-    if (T->jac) {
-        s->status = T->jac(t, y, s->u, s->m->p, dfdy, NULL);
+    if (plant_type_has_jac(T)) {
+        s->status = plant_type_jac(T, t, y, s->u, s->m->p, dfdy, NULL);
         return s->status == PB_SUCCESS ? GSL_SUCCESS : GSL_EBADFUNC;
     }
     memcpy(s->fd_x, y, nx * sizeof *y);
     for (size_t j = 0; j < nx; j++) {
         double hj = 6e-6 * fmax(1.0, fabs(y[j]));
         s->fd_x[j] = y[j] + hj;
-        s->status = T->f(t, s->fd_x, s->u, s->m->p, s->fd_fp);
+        s->status = plant_type_f(T, t, s->fd_x, s->u, s->m->p, s->fd_fp);
         if (s->status == PB_SUCCESS) {
             s->fd_x[j] = y[j] - hj;
-            s->status = T->f(t, s->fd_x, s->u, s->m->p, s->fd_fm);
+            s->status = plant_type_f(T, t, s->fd_x, s->u, s->m->p, s->fd_fm);
         }
         if (s->status != PB_SUCCESS)
             return GSL_EBADFUNC;
@@ -156,6 +156,12 @@ plant_stepper *plant_stepper_alloc(const plant *m, const plant_integrator *opts,
     if (nx == 0 || nx > PLANT_NX_MAX || m->type->nu > PLANT_NU_MAX) {
         pb_error_set(err, PB_EINTERNAL, "plant '%s': nx = %zu, nu = %zu out of range",
                      m->type->name, nx, m->type->nu);
+        return NULL;
+    }
+    if (m->type->map_d && period != m->type->map_period) {
+        pb_error_set(err, PB_EINVAL,
+                     "plant '%s' steps by its exact sampled map, built for period %g, not %g",
+                     m->type->name, m->type->map_period, period);
         return NULL;
     }
     T = stepper_type(opts->method);
@@ -212,7 +218,7 @@ void plant_stepper_reset(plant_stepper *s)
 {
     /* The limits from the model's parameters as they are now: a caller may
      * change them between trajectories (Monte Carlo randomises them). */
-    s->m->type->state_limits(s->m->p, s->lo, s->hi);
+    plant_type_state_limits(s->m->type, s->m->p, s->lo, s->hi);
     gsl_odeiv2_driver_reset(s->d);
     s->h = fmin(s->opts.h0 > 0 ? s->opts.h0 : s->period, s->period);
     s->status = PB_SUCCESS;
@@ -250,6 +256,14 @@ int plant_stepper_apply(plant_stepper *s, double t, double x[], const double u[]
             return PB_EDIVERGED;
     if (!state_ok(s, x))
         return PB_EDIVERGED;
+    /* A type with an exact sampled map steps by it (plant.h map_d). */
+    if (T->map_d) {
+        double y[PLANT_NX_MAX];
+        if (T->map_d(T->data, x, s->u, s->m->p, y) != PB_SUCCESS)
+            return PB_EDIVERGED;
+        memcpy(x, y, nx * sizeof *x);
+        return state_ok(s, x) ? PB_SUCCESS : PB_EDIVERGED;
+    }
     /* The held input jumps at every period boundary: restart the method's
      * memory (multistep history, Newton Jacobians) but keep the step size. */
     gsl_odeiv2_step_reset(d->s);

@@ -264,9 +264,10 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
                             "%s: pruning: montecarlo needs at least one variant "
                             "(sparsity 0.0 gives the original's twin)",
                             c->path);
-    s->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               &c->crit, &(sim_policy){s->v.orig, NULL, NULL}, s->v.n,
-                               s->v.variants, err);
+    s->model = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref,
+                                        c->input, c->obs, &c->crit,
+                                        &(sim_policy){s->v.orig, NULL, NULL}, s->v.n,
+                                        s->v.variants, err);
     if (!s->model)
         return err->code;
     s->model->dev_at_orig = c->bound_at_orig;

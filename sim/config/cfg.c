@@ -18,6 +18,7 @@
 #include "cfg_mc.h"
 #include "cfg_spec.h"
 #include "cfg_train.h"
+#include "cfg_user.h"
 #include "import_type.h"
 #include "prune.h"
 #include "sim_train.h"
@@ -281,7 +282,10 @@ int cfg_get_nums(const cfg_ctx *c, const config_setting_t *g, const char *prefix
 
 static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const keys[] = {"name", "params", NULL};
+    static const char *const keys[] = {"name",  "params", "plugin", "A",     "B",     "c",
+                                       "discrete", "states", "inputs", "rhs", "x_eq", "u_eq",
+                                       "x_min", "x_max", "u_min", "u_max", "lqr_q", "lqr_r",
+                                       NULL};
     config_setting_t *g, *params;
     char name[PLANT_NAME_MAX], key[128];
     const plant_type *t;
@@ -291,9 +295,26 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
         (rc = cfg_check_keys(c, g, "plant", keys)))
         return rc;
     cfg_where_set(c, g, "plant", &r->where_plant);
-    if ((rc = cfg_get_str(c, g, "plant", "name", 1, name, sizeof name)))
+    name[0] = '\0';
+    if ((rc = cfg_get_str(c, g, "plant", "name", !member(g, "plugin"), name, sizeof name)))
         return rc;
-    t = plant_find(name);
+    if (cfg_plant_is_user(g, name)) {
+        if ((rc = cfg_plant_user_load(c, root, g, name, r, &t)))
+            return rc;
+    } else {
+        static const char *const builtin[] = {"plugin", "A",     "B",     "c",     "discrete",
+                                              "states", "inputs", "rhs",  "x_eq",  "u_eq",
+                                              "x_min",  "x_max",  "u_min", "u_max", "lqr_q",
+                                              "lqr_r",  NULL};
+        for (size_t i = 0; builtin[i]; i++)
+            if (member(g, builtin[i]))
+                return cfg_fail(c, member(g, builtin[i]), cfg_key(key, sizeof key, "plant",
+                                                                  builtin[i]),
+                                "a key of user-defined plants (name = \"linear\" or \"expr\", "
+                                "or plugin), not of the built-in '%s'",
+                                name);
+        t = plant_find(name);
+    }
     if (!t) {
         char list[512] = "";
         for (const plant_type *const *p = plant_types; *p; p++) {
@@ -301,6 +322,8 @@ static int load_plant(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
             snprintf(list + used, sizeof list - used, "%s%s", p == plant_types ? "" : ", ",
                      (*p)->name);
         }
+        strncat(list, "; user-defined: linear, expr, or plugin = \"lib.so\"",
+                sizeof list - strlen(list) - 1);
         return cfg_fail(c, member(g, "name"), "plant.name", "unknown plant '%s' (known: %s)", name,
                         list);
     }
@@ -507,7 +530,7 @@ static int load_reference(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     size_t track[PLANT_NX_MAX], n_track = 0;
     int rc;
 
-    pt->equilibrium(r->plant->p, xeq, ueq);
+    plant_type_equilibrium(pt, r->plant->p, xeq, ueq);
     sim_ref_init_setpoint(ref, nx, xeq);
     if ((rc = cfg_get_group(c, root, "", "reference", 0, &g)))
         return rc;
@@ -632,7 +655,7 @@ static int resolve(const cfg_ctx *c, const config_setting_t *s, const char *key,
 
 static int load_policy(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const keys[] = {"file", "import", "train", "input", NULL};
+    static const char *const keys[] = {"file", "import", "train", "input", "observation", NULL};
     static const char *const ikeys[] = {"file",          "format",       "activations",
                                         "output_offset", "output_scale", NULL};
     config_setting_t *g, *ig, *tg;
@@ -1062,6 +1085,7 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     r->seed = (unsigned long)seed;
     if ((rc = load_plant(&c, root, r)) || (rc = load_simulation(&c, root, r)) ||
         (rc = load_reference(&c, root, r)) || (rc = load_policy(&c, root, r)) ||
+        (rc = cfg_observation_load(&c, root, r)) ||
         (rc = load_calibration(&c, root, r, seed)) || (rc = load_pruning(&c, root, r)) ||
         (rc = load_scenarios(&c, root, r)) || (rc = load_criterion(&c, root, r)) ||
         (rc = load_rest(&c, root, r)) ||
@@ -1092,6 +1116,8 @@ void cfg_run_free(cfg_run *c)
     if (!c)
         return;
     plant_free(c->plant);
+    plant_user_free(c->user); /* after the model: it holds the type */
+    plant_expr_map_free(c->obs);
     free(c->text);
     free(c->train);
     free(c->prune);

@@ -103,6 +103,8 @@ typedef struct cfg_run {
     struct mc_options *mc; /* the montecarlo section when given (owned; sim/config/cfg_mc.c, mc_study.h) */
     struct spec *spec;     /* the spec section when given (owned; sim/config/cfg_spec.c, spec.h), else NULL */
     cfg_where where_spec;
+    plant_user *user;      /* owned: the type of a user-defined plant (cfg_user.c), or NULL */
+    plant_expr_map *obs;   /* owned: policy.observation (sim_model_alloc_observed), or NULL */
 } cfg_run;
 
 /* Reads the config at path, applies the overrides sets[0..n_sets) ("key.path=value"),

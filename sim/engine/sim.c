@@ -102,6 +102,16 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
                            const sim_criterion *crit, const sim_policy *orig, size_t n_variants,
                            const sim_variant variants[], pb_error *err)
 {
+    return sim_model_alloc_observed(p, integ, period, horizon, ref, input, NULL, crit, orig,
+                                    n_variants, variants, err);
+}
+
+sim_model *sim_model_alloc_observed(const plant *p, const plant_integrator *integ, double period,
+                                    double horizon, const sim_ref *ref, sim_input input,
+                                    const plant_expr_map *obs, const sim_criterion *crit,
+                                    const sim_policy *orig, size_t n_variants,
+                                    const sim_variant variants[], pb_error *err)
+{
     size_t nx = p->type->nx, nu = p->type->nu;
     sim_model *m;
 
@@ -122,7 +132,20 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
         return NULL;
     if (!orig || (!orig->net && !orig->eval))
         return pb_error_set(err, PB_EINVAL, "no original policy"), NULL;
-    if (orig->net && (orig->net->n_in != nx || orig->net->n_out != nu))
+    if (obs && (plant_expr_map_n_vars(obs) != 2 * nx + 1 ||
+                      plant_expr_map_n_out(obs) > SIM_OBS_MAX))
+        return pb_error_set(err, PB_EINVAL,
+                            "the observation map must read 2 nx + 1 = %zu names and give at most "
+                            "%d outputs (it reads %zu, gives %zu)",
+                            2 * nx + 1, SIM_OBS_MAX, plant_expr_map_n_vars(obs),
+                            plant_expr_map_n_out(obs)),
+               NULL;
+    if (obs && orig->net && orig->net->n_in != plant_expr_map_n_out(obs))
+        return pb_error_set(err, PB_EINVAL,
+                            "the policy takes %zu inputs but its observation map gives %zu",
+                            orig->net->n_in, plant_expr_map_n_out(obs)),
+               NULL;
+    if (orig->net && ((!obs && orig->net->n_in != nx) || orig->net->n_out != nu))
         return pb_error_set(err, PB_EINVAL,
                             "the policy maps %zu inputs to %zu outputs but plant '%s' has %zu "
                             "states and %zu inputs",
@@ -149,10 +172,14 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
     m->crit = *crit;
     m->orig_policy = *orig;
     m->orig = orig->net;
+    m->obs = obs;
+    m->n_in = obs ? plant_expr_map_n_out(obs) : nx;
     m->n_variants = n_variants;
     m->n_policies = 1 + n_variants;
     m->dev_at_orig = 1;
-    m->batched = strcmp(integ->method, "rk4fixed") == 0 && integ->substeps > 0;
+    /* A type with an exact sampled map steps lane by lane through it (plant_step.c). */
+    m->batched = strcmp(integ->method, "rk4fixed") == 0 && integ->substeps > 0 &&
+                 !p->type->map_d;
     m->variants = calloc(n_variants ? n_variants : 1, sizeof *m->variants);
     m->pair = calloc(n_variants ? n_variants : 1, sizeof *m->pair);
     if (!m->variants || !m->pair)
@@ -275,7 +302,7 @@ sim_lanes *sim_lanes_alloc(const sim_model *m, size_t max_samples, pb_error *err
     const plant_type *T = m->plant->type;
     size_t cap_n = max_samples < 1 ? 1 : max_samples > SIM_BLOCK ? SIM_BLOCK : max_samples;
     size_t cap = cap_n * m->n_policies, ld = (cap + 7) / 8 * 8;
-    size_t L = m->orig ? m->orig->n_layers : 0, n_in = T->nx, ldv = (2 * cap_n + 7) / 8 * 8;
+    size_t L = m->orig ? m->orig->n_layers : 0, n_in = m->n_in, ldv = (2 * cap_n + 7) / 8 * 8;
     size_t rk, total;
     sim_lanes *d = calloc(1, sizeof *d);
     double *p;
@@ -386,8 +413,8 @@ int sim_lanes_start(const sim_model *m, sim_lanes *d, const sim_block *b, pb_err
         const double *pj = b->params ? b->params + j * T->np : m->plant->p;
         double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX], ulo[PLANT_NU_MAX], uhi[PLANT_NU_MAX];
         int ok = 1;
-        T->state_limits(pj, lo, hi);
-        T->input_limits(pj, ulo, uhi);
+        plant_type_state_limits(T, pj, lo, hi);
+        plant_type_input_limits(T, pj, ulo, uhi);
         for (size_t i = 0; i < T->nx; i++) {
             d->X[i * ld + l] = x0[i];
             d->lo[i * ld + l] = lo[i];
@@ -492,7 +519,8 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
 {
     const plant_type *T = m->plant->type;
     size_t n = d->n, nl = d->n_lanes, ld = d->ld, nx = d->nx, nu = d->nu, L = d->L, k = d->k;
-    size_t rows = m->n_steps + 1;
+    size_t rows = m->n_steps + 1, n_in = d->n_in;
+    const plant_expr_map *obs = m->obs;
     double t = (double)k * m->period;
 
     sim_ref_eval(&m->ref, t, d->ref);
@@ -503,7 +531,7 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     for (size_t i = 0; i < nx; i++)
         if (m->ref.tracked[i])
             sq_dist_add(nl, d->X + i * ld, d->ref[i], d->track);
-    if (!d->x_meas)
+    if (!d->x_meas && !obs)
         for (size_t i = 0; i < nx; i++)
             input_lanes(nl, d->X + i * ld, m->input == SIM_INPUT_ERROR ? d->ref[i] : 0.0,
                         d->S + i * ld, d->Xr + i * ld);
@@ -516,11 +544,31 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
             sim_track_diverge(tr, k);
             reached = 0;
         }
+        /* An observation map: s = g(x + meas, r, t); a non-finite feature
+         * ends the loop like a non-finite state. */
+        if (reached && obs) {
+            double v[2 * PLANT_NX_MAX + 1], s[SIM_OBS_MAX];
+            const double *meas = d->x_meas ? d->x_meas + (j * rows + k) * nx : NULL;
+            for (size_t i = 0; i < nx; i++) {
+                v[i] = d->X[i * ld + l] + (meas ? meas[i] : 0.0);
+                v[nx + i] = d->ref[i];
+            }
+            v[2 * nx] = t;
+            if (plant_expr_map_eval(obs, v, s, NULL) != PB_SUCCESS) {
+                sim_track_diverge(tr, k);
+                reached = 0;
+            } else {
+                for (size_t i = 0; i < n_in; i++)
+                    d->S[i * ld + l] = s[i];
+                for (size_t i = 0; i < nx; i++)
+                    d->Xr[i * ld + l] = d->X[i * ld + l];
+            }
+        }
         d->reached[l] = (unsigned char)reached;
         if (reached) {
             sim_track_add(tr, &m->crit, m->n_steps, k, e);
             d->track[l] = e;
-            if (d->x_meas) {
+            if (d->x_meas && !obs) {
                 const double *meas = d->x_meas + (j * rows + k) * nx;
                 for (size_t i = 0; i < nx; i++) {
                     double xi = d->X[i * ld + l], si = xi + meas[i];
@@ -530,10 +578,10 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
             }
         } else {
             d->track[l] = NAN;
-            for (size_t i = 0; i < nx; i++) {
+            for (size_t i = 0; i < n_in; i++)
                 d->S[i * ld + l] = 0.0; /* finite for the batched pass; reported as NaN */
+            for (size_t i = 0; i < nx; i++)
                 d->Xr[i * ld + l] = NAN;
-            }
         }
     }
 
@@ -549,8 +597,8 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
                 d->Uo[i * ld + j] = d->U0[i * ld + j];
     } else {
         for (size_t j = 0; j < n; j++) {
-            double s[PLANT_NX_MAX], u[PLANT_NU_MAX];
-            for (size_t i = 0; i < nx; i++)
+            double s[SIM_OBS_MAX > PLANT_NX_MAX ? SIM_OBS_MAX : PLANT_NX_MAX], u[PLANT_NU_MAX];
+            for (size_t i = 0; i < n_in; i++)
                 s[i] = d->S[i * ld + j];
             if (d->reached[j])
                 m->orig_policy.eval(m->orig_policy.ctx, s, u);
@@ -563,7 +611,7 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     for (size_t v = 0; v < m->n_variants; v++) {
         size_t l0 = (v + 1) * n, nv = m->dev_at_orig ? 2 * n : n, ldv = d->ldv;
         const mlp *net = m->variants[v].net;
-        for (size_t i = 0; i < nx; i++) {
+        for (size_t i = 0; i < n_in; i++) {
             memcpy(d->Sv + i * ldv, d->S + i * ld + l0, n * sizeof *d->Sv);
             if (m->dev_at_orig)
                 memcpy(d->Sv + i * ldv + n, d->S + i * ld, n * sizeof *d->Sv);
@@ -606,7 +654,7 @@ void sim_lanes_eval(const sim_model *m, sim_lanes *d)
     /* What a lane that did not reach the row saw and did: nothing. */
     for (size_t l = 0; l < nl; l++)
         if (!d->reached[l]) {
-            for (size_t i = 0; i < nx; i++)
+            for (size_t i = 0; i < n_in; i++)
                 d->S[i * ld + l] = NAN;
             for (size_t i = 0; i < nu; i++)
                 d->Uo[i * ld + l] = NAN;
@@ -798,7 +846,7 @@ int sim_trace_init(sim_trace *tr, const sim_model *m, pb_error *err)
     tr->n_rows = n;
     tr->nx = nx;
     tr->nu = nu;
-    tr->n_in = nx;
+    tr->n_in = m->n_in;
     tr->t = calloc(n, sizeof *tr->t);
     tr->x = calloc(n * nx, sizeof *tr->x);
     tr->s = calloc(n * tr->n_in, sizeof *tr->s);
@@ -903,13 +951,13 @@ void sim_result_free(sim_result *r)
 /* Row k of lane l into a trace. */
 static void trace_row(const sim_row *row, size_t l, size_t nx, size_t nu, sim_trace *tr)
 {
-    size_t k = row->k, ld = row->ld;
+    size_t k = row->k, ld = row->ld, ni = tr->n_in;
     tr->t[k] = row->t;
     memcpy(tr->ref + k * nx, row->ref, nx * sizeof *tr->ref);
-    for (size_t i = 0; i < nx; i++) {
+    for (size_t i = 0; i < nx; i++)
         tr->x[k * nx + i] = row->x[i * ld + l];
-        tr->s[k * nx + i] = row->s[i * ld + l];
-    }
+    for (size_t i = 0; i < ni; i++)
+        tr->s[k * ni + i] = row->s[i * ld + l];
     for (size_t i = 0; i < nu; i++)
         tr->u[k * nu + i] = row->u[i * ld + l];
     tr->track_err[k] = row->track[l];
@@ -1043,7 +1091,7 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
                   size_t trajectories, double noise, unsigned long seed, double **X, size_t *n,
                   pb_error *err)
 {
-    size_t nx = m->plant->type->nx, rows = m->n_steps + 1, kept = 0;
+    size_t nx = m->plant->type->nx, ni = m->n_in, rows = m->n_steps + 1, kept = 0;
     double x0[SIM_BLOCK * PLANT_NX_MAX];
     const sim_row *row = sim_lanes_row(d->lanes);
     gsl_rng *rng;
@@ -1056,7 +1104,7 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
     if (!(noise >= 0.0) || !isfinite(noise))
         return pb_error_set(err, PB_EINVAL, "calibration noise must be finite and >= 0");
     rng = gsl_rng_alloc(gsl_rng_mt19937);
-    *X = malloc(trajectories * rows * nx * sizeof **X);
+    *X = malloc(trajectories * rows * ni * sizeof **X);
     if (!rng || !*X) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory for calibration states");
         goto free_all;
@@ -1066,7 +1114,7 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
     for (size_t i0 = 0; i0 < trajectories; i0 += d->lanes->cap_n) {
         size_t nb = trajectories - i0 < d->lanes->cap_n ? trajectories - i0 : d->lanes->cap_n;
         sim_block b = {nb, x0, NULL, NULL, NULL};
-        double *blk = *X + kept * nx; /* room for nb trajectories of `rows` states */
+        double *blk = *X + kept * ni; /* room for nb trajectories of `rows` inputs */
         size_t cnt[SIM_BLOCK];
         for (size_t j = 0; j < nb; j++) {
             const double *base = x0s + ((i0 + j) % n_x0) * nx;
@@ -1080,8 +1128,8 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
             sim_lanes_eval(m, d->lanes);
             for (size_t j = 0; j < nb; j++)
                 if (row->reached[j]) {
-                    for (size_t q = 0; q < nx; q++)
-                        blk[(j * rows + cnt[j]) * nx + q] = row->s[q * row->ld + j];
+                    for (size_t q = 0; q < ni; q++)
+                        blk[(j * rows + cnt[j]) * ni + q] = row->s[q * row->ld + j];
                     cnt[j]++;
                 }
             if (k < m->n_steps && (rc = sim_lanes_advance(m, d->lanes, err)))
@@ -1089,7 +1137,7 @@ int sim_calibrate(const sim_model *m, sim_data *d, size_t n_x0, const double x0s
         }
         /* Close the gaps trajectories that diverged left. */
         for (size_t j = 0; j < nb; j++) {
-            memmove(*X + kept * nx, blk + j * rows * nx, cnt[j] * nx * sizeof **X);
+            memmove(*X + kept * ni, blk + j * rows * ni, cnt[j] * ni * sizeof **X);
             kept += cnt[j];
         }
     }

@@ -33,6 +33,7 @@
 #include "pb_error.h"
 #include "plant.h"
 #include "plant_step.h"
+#include "plant_user.h"
 #include "sim_ref.h"
 
 #define SIM_LABEL_MAX 64
@@ -107,6 +108,8 @@ typedef struct sim_policy {
     void *ctx;
 } sim_policy;
 
+#define SIM_OBS_MAX PLANT_NX_MAX /* outputs of an observation map */
+
 /* A pruned policy to compare with the original (borrowed network). */
 typedef struct sim_variant {
     char label[SIM_LABEL_MAX]; /* "magnitude_s0.50", "sparsegpt_2:4" */
@@ -142,6 +145,8 @@ typedef struct sim_model {
     sim_criterion crit;
     sim_policy orig_policy; /* policy 0 */
     const mlp *orig;        /* orig_policy.net (NULL for a callback) */
+    const plant_expr_map *obs; /* the observation map (sim_model_alloc_observed) or NULL */
+    size_t n_in;            /* what the policies see: nx, or the observation map's outputs */
     size_t n_variants;      /* policies 1..n_variants */
     sim_variant *variants;  /* [n_variants] copies */
     size_t n_policies;      /* 1 + n_variants */
@@ -165,6 +170,19 @@ sim_model *sim_model_alloc(const plant *p, const plant_integrator *integ, double
                            const sim_criterion *crit, const sim_policy *orig, size_t n_variants,
                            const sim_variant variants[], pb_error *err);
 void sim_model_free(sim_model *m);
+
+/* The same with an observation map: when obs is not NULL (borrowed, it must
+ * outlive the model) every policy sees s = g(x, r, t) instead of x - r or x
+ * (input is then not used), where g is an expression map (plant_user.h)
+ * over the names [states..., r_<state> for each state..., t] in that order
+ * with at most SIM_OBS_MAX outputs, and the networks take that many
+ * inputs.  A non-finite feature ends the loop at that row (diverged).
+ * sim_model_alloc is this with obs = NULL. */
+sim_model *sim_model_alloc_observed(const plant *p, const plant_integrator *integ, double period,
+                                    double horizon, const sim_ref *ref, sim_input input,
+                                    const plant_expr_map *obs, const sim_criterion *crit,
+                                    const sim_policy *orig, size_t n_variants,
+                                    const sim_variant variants[], pb_error *err);
 
 /* Sets the input disturbance of the model's scenarios (before any workspace).
  * PB_EINVAL for a non-finite entry, a negative frequency, noise or start. */

@@ -48,7 +48,13 @@ static int load_policy(cfg_run *c, run_variants *s, pb_error *err)
     }
     if (rc)
         return cfg_error_at(err, &c->where_policy);
-    if (s->orig->n_in != pt->nx || s->orig->n_out != pt->nu) {
+    if (c->obs && s->orig->n_in != plant_expr_map_n_out(c->obs)) {
+        pb_error_set(err, PB_EINVAL,
+                     "the policy takes %zu inputs but policy.observation gives %zu features",
+                     s->orig->n_in, plant_expr_map_n_out(c->obs));
+        return cfg_error_at(err, &c->where_policy);
+    }
+    if ((!c->obs && s->orig->n_in != pt->nx) || s->orig->n_out != pt->nu) {
         pb_error_set(err, PB_EINVAL,
                      "the policy takes %zu inputs and gives %zu outputs, but plant '%s' has %zu "
                      "states and %zu inputs",
@@ -83,8 +89,9 @@ static int calibrate(cfg_run *c, const mlp *orig, double **X, size_t *n_X, pb_er
         rc = mlp_states_read_h5(c->calib_file, orig->n_in, X, n_X, err);
         return rc ? cfg_error_at(err, &c->where_calib) : PB_SUCCESS;
     }
-    m0 = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input, &c->crit,
-                         &(sim_policy){(mlp *)orig, NULL, NULL}, 0, NULL, err);
+    m0 = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
+                                  c->obs, &c->crit, &(sim_policy){(mlp *)orig, NULL, NULL}, 0,
+                                  NULL, err);
     if (!m0)
         return err->code;
     d0 = sim_data_alloc(m0, c->calib_trajectories, err);
