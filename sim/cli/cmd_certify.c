@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "certify.h"
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_progress.h"
 #include "mlp_io.h"
 
 static const char *const certify_usage =
@@ -42,7 +45,9 @@ static const char *const certify_usage =
     "options:\n"
     "  -m, --model FILE    policy\n"
     "  --eps E             control-error threshold, > 0 (after the output map)\n"
-    "  --json              machine-readable output on stdout\n"
+    "  --json              machine-readable output on stdout (docs/CLI.md)\n"
+    "  -q, --quiet         no progress line on stderr\n"
+    "Every long option also reads --name=VALUE.\n"
     "\n"
     "Exit status: 0 success, 2 bad usage or input, 1 internal failure.\n";
 
@@ -70,11 +75,6 @@ static int parse_list(const char *s, double v[], size_t cap, size_t *n)
 }
 
 
-/* A JSON number, or null where JSON has none (inf, NaN). */
-static json_t *json_num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
 
 /* The per-layer table, on stdout or into doc. */
 static void report_layers(const certify *c, const char *mpath, const char *set, const size_t *layers,
@@ -97,7 +97,7 @@ static void report_layers(const certify *c, const char *mpath, const char *set, 
                                bm->layers[k].W_norm, "D", bm->down[k], "sup_h_closed",
                                c->sup_closed[k], "sup_h_ibp", c->sup_ibp[k], "sup_h", c->sup[k],
                                "C_sup", bounds_forward_coeff(bm, k, c->sup[k]),
-                               "admissible_dW_norm", json_num(c->adm[k])));
+                               "admissible_dW_norm", cli_json_num(c->adm[k])));
         }
         json_object_set_new(doc, "layers", arr);
         return;
@@ -121,7 +121,7 @@ static void report_layers(const certify *c, const char *mpath, const char *set, 
 /* One method: every selected layer alone, then all of them together (when
  * there are several), on stdout or appended to methods. */
 static int report_method(certify *c, const certify_pruning *p, const size_t *layers, size_t n_sel,
-                         json_t *methods, pb_error *err)
+                         json_t *methods, cli_progress *bar, pb_error *err)
 {
     json_t *m = NULL, *per = NULL;
     int status;
@@ -143,6 +143,15 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
         int ok = 1;
         if (i == n_sel && n_sel == 1)
             break;
+        {
+            char label[96];
+            if (i < n_sel)
+                snprintf(label, sizeof label, "certify %s, layer %zu", p->method->name, sel[0]);
+            else
+                snprintf(label, sizeof label, "certify %s, all selected layers", p->method->name);
+            cli_progress_stage(bar, label, 0);
+            cli_progress_show(bar, i, n_sel > 1 ? n_sel + 1 : 1, "searches");
+        }
         if (p->nm_m)
             status = certify_check(c, p, sel, ns, 0.0, &ok, &value, err);
         else
@@ -158,7 +167,7 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
                 json_object_set_new(r, "certified", json_boolean(ok));
             else
                 json_object_set_new(r, "sparsity", json_real(best));
-            json_object_set_new(r, ns == 1 ? "dW_norm" : "bound", json_num(value));
+            json_object_set_new(r, ns == 1 ? "dW_norm" : "bound", cli_json_num(value));
             if (i < n_sel) {
                 json_object_set_new(r, "layer", json_integer((json_int_t)sel[0]));
                 json_array_append_new(per, r);
@@ -186,6 +195,30 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
     return PB_SUCCESS;
 }
 
+enum {
+    OPT_MODEL = 1,
+    OPT_EPS,
+    OPT_BOX,
+    OPT_RADIUS,
+    OPT_CENTER,
+    OPT_LAYERS,
+    OPT_METHOD,
+    OPT_PATTERN,
+    OPT_CALIB,
+    OPT_CALIB_SAMPLES,
+    OPT_SEED,
+    OPT_JSON
+};
+
+static const cli_option certify_opts[] = {
+    {"model", 'm', 1, OPT_MODEL},     {"eps", 0, 1, OPT_EPS},
+    {"box", 0, 1, OPT_BOX},           {"radius", 0, 1, OPT_RADIUS},
+    {"center", 0, 1, OPT_CENTER},     {"layers", 0, 1, OPT_LAYERS},
+    {"method", 0, 1, OPT_METHOD},     {"pattern", 0, 1, OPT_PATTERN},
+    {"calib", 'c', 1, OPT_CALIB},     {"calib-samples", 0, 1, OPT_CALIB_SAMPLES},
+    {"seed", 0, 1, OPT_SEED},         {"json", 0, 0, OPT_JSON},
+    {NULL, 0, 0, 0}};
+
 int cmd_certify(int argc, char **argv)
 {
     const char *mpath = NULL, *box = NULL, *center = NULL, *layers_arg = "all", *calib = NULL;
@@ -203,59 +236,75 @@ int cmd_certify(int argc, char **argv)
     size_t *layers = NULL, n_sel = 0;
     bounds_set set = {0};
     pb_error err;
+    cli_parser cp;
+    cli_progress bar;
+    const char *v;
+    int id;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         fputs(certify_usage, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    cli_parser_init(&cp, argc, argv, certify_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
         char *end;
-        if (!strcmp(a, "--json")) {
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case CLI_ARG:
+            return cli_usage_error(argv[0], "unknown argument '%s'", v);
+        case OPT_JSON:
             json = 1;
-            continue;
-        }
-        if (!v)
-            return cli_usage_error(argv[0], "%s needs a value", a);
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+            break;
+        case OPT_MODEL:
             mpath = v;
-        else if (!strcmp(a, "--eps")) {
+            break;
+        case OPT_EPS:
             eps = strtod(v, &end);
             if (*end || !(eps > 0.0) || !isfinite(eps))
                 return cli_usage_error(argv[0], "--eps '%s' must be a number > 0", v);
-        } else if (!strcmp(a, "--box"))
+            break;
+        case OPT_BOX:
             box = v;
-        else if (!strcmp(a, "--radius")) {
+            break;
+        case OPT_RADIUS:
             radius = strtod(v, &end);
             if (*end || !(radius >= 0.0) || !isfinite(radius))
                 return cli_usage_error(argv[0], "--radius '%s' must be a number >= 0", v);
-        } else if (!strcmp(a, "--center"))
+            break;
+        case OPT_CENTER:
             center = v;
-        else if (!strcmp(a, "--layers"))
+            break;
+        case OPT_LAYERS:
             layers_arg = v;
-        else if (!strcmp(a, "--method")) {
+            break;
+        case OPT_METHOD:
             if (n_methods == sizeof methods / sizeof *methods)
                 return cli_usage_error(argv[0], "too many --method options");
             methods[n_methods++] = v;
-        } else if (!strcmp(a, "--pattern"))
+            break;
+        case OPT_PATTERN:
             pattern = v;
-        else if (!strcmp(a, "-c") || !strcmp(a, "--calib"))
+            break;
+        case OPT_CALIB:
             calib = v;
-        else if (!strcmp(a, "--calib-samples")) {
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 1 || n > 10000000)
+            break;
+        case OPT_CALIB_SAMPLES: {
+            long long nc = strtoll(v, &end, 10);
+            if (*end || nc < 1 || nc > 10000000)
                 return cli_usage_error(argv[0], "--calib-samples '%s' must be in 1..1e7", v);
-            n_calib = (size_t)n;
-        } else if (!strcmp(a, "--seed")) {
-            long long s = strtoll(v, &end, 10);
-            if (*end || s < 0)
+            n_calib = (size_t)nc;
+            break;
+        }
+        case OPT_SEED: {
+            long long sd = strtoll(v, &end, 10);
+            if (*end || sd < 0)
                 return cli_usage_error(argv[0], "--seed '%s' must be an integer >= 0", v);
-            seed = (unsigned long)s;
-        } else
-            return cli_usage_error(argv[0], "unknown argument '%s'", a);
+            seed = (unsigned long)sd;
+            break;
+        }
+        }
     }
     if (!mpath)
         return cli_usage_error(argv[0], "-m POLICY is required");
@@ -336,9 +385,12 @@ int cmd_certify(int argc, char **argv)
     }
     report_layers(cert, mpath, box ? "box" : "ball", layers, n_sel, doc);
 
-    /* Methods: the calibration set once, then a search per method. */
+    /* Methods: the calibration set once, then a search per method.  The
+     * progress line is drawn unless the table itself goes to the same
+     * terminal (it prints each result as it comes). */
+    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet && (json || !isatty(STDOUT_FILENO)));
     if (n_methods) {
-        int all = 0, tty = cli_stderr_is_tty();
+        int all = 0;
         for (size_t i = 0; i < n_methods; i++)
             all |= !strcmp(methods[i], "all");
         if (calib) {
@@ -367,19 +419,19 @@ int cmd_certify(int argc, char **argv)
                 want |= !strcmp(methods[i], pr.method->name);
             if (!want)
                 continue;
-            if (tty && doc)
-                fprintf(stderr, "\rcertify: %s ...", pr.method->name);
-            if (report_method(cert, &pr, layers, n_sel, jmethods, &err)) {
+            if (report_method(cert, &pr, layers, n_sel, jmethods, &bar, &err)) {
+                cli_progress_end(&bar);
                 rc = cli_fail(argv[0], &err);
                 goto cleanup;
             }
         }
-        if (tty && doc)
-            fprintf(stderr, "\r%*s\r", 40, "");
+        cli_progress_end(&bar);
     }
-    if (doc && json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17) |
-                                           JSON_PRESERVE_ORDER) == 0)
-        putchar('\n');
+    if (doc) {
+        json_object_set_new(doc, "command", json_string("certify"));
+        cli_json_print(doc);
+        doc = NULL;
+    }
     rc = 0;
 cleanup:
     json_decref(doc);
