@@ -7,7 +7,7 @@
 #include "cli_args.h"
 
 static const cli_option common_opts[] = {
-    {"quiet", 'q', 0, -100}, {"help", 'h', 0, -101}, {NULL, 0, 0, 0}};
+    {"quiet", 'q', 0, -100, NULL}, {"help", 'h', 0, -101, NULL}, {NULL, 0, 0, 0, NULL}};
 
 void cli_parser_init(cli_parser *p, int argc, char **argv, const cli_option opts[])
 {
@@ -64,7 +64,7 @@ int cli_next(cli_parser *p, const char **value)
                 o = find_long(common_opts, a + 2, len);
             snprintf(p->name, sizeof p->name, "--%.*s", (int)(len < 100 ? len : 100), a + 2);
             if (!o) {
-                cli_usage_error(cmd, "unknown option '%s'", p->name);
+                cli_usage_error(cmd, "unknown argument '%s'", p->name);
                 return CLI_ERROR;
             }
             if (eq && !o->takes_value) {
@@ -79,12 +79,12 @@ int cli_next(cli_parser *p, const char **value)
                 o = find_short(common_opts, a[1]);
             snprintf(p->name, sizeof p->name, "-%c", a[1]);
             if (!o) {
-                cli_usage_error(cmd, "unknown option '%s'", a);
+                cli_usage_error(cmd, "unknown argument '%s'", a);
                 return CLI_ERROR;
             }
             if (a[2] != '\0') {
                 if (!o->takes_value) {
-                    cli_usage_error(cmd, "unknown option '%s'", a);
+                    cli_usage_error(cmd, "unknown argument '%s'", a);
                     return CLI_ERROR;
                 }
                 *value = a + 2; /* -oFILE */
@@ -92,7 +92,7 @@ int cli_next(cli_parser *p, const char **value)
         }
         if (o->takes_value && !*value) {
             if (p->i >= p->argc) {
-                cli_usage_error(cmd, "%s needs a value", p->name);
+                cli_usage_error(cmd, "%s needs %s", p->name, o->what ? o->what : "a value");
                 return CLI_ERROR;
             }
             *value = p->argv[p->i++];

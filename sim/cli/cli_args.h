@@ -59,6 +59,7 @@ typedef struct cli_option {
     char short_name;  /* e.g. 'o' for -o, or 0 */
     int takes_value;  /* 1: needs a value; 0: a flag */
     int id;           /* returned by cli_next, > 0 */
+    const char *what; /* the value in messages ("a file name"), or NULL: "a value" */
 } cli_option;
 
 enum { CLI_END = 0, CLI_ARG = -1, CLI_ERROR = -2 };

@@ -49,8 +49,9 @@ static const char *const bound_usage =
 enum { OPT_MODEL = 1, OPT_PRUNED, OPT_STATES, OPT_OUTPUT, OPT_JSON };
 
 static const cli_option bound_opts[] = {
-    {"model", 'm', 1, OPT_MODEL},   {"pruned", 'p', 1, OPT_PRUNED}, {"states", 's', 1, OPT_STATES},
-    {"output", 'o', 1, OPT_OUTPUT}, {"json", 0, 0, OPT_JSON},       {NULL, 0, 0, 0}};
+    {"model", 'm', 1, OPT_MODEL, "a file name"},   {"pruned", 'p', 1, OPT_PRUNED, "a file name"},
+    {"states", 's', 1, OPT_STATES, "a file name"}, {"output", 'o', 1, OPT_OUTPUT, "a file name"},
+    {"json", 0, 0, OPT_JSON, NULL},                {NULL, 0, 0, 0, NULL}};
 
 /* The JSON document of --json (docs/CLI.md). */
 static json_t *bound_json(const certify_states *r, const mlp *m, size_t n, const char *mpath,

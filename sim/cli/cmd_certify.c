@@ -211,13 +211,13 @@ enum {
 };
 
 static const cli_option certify_opts[] = {
-    {"model", 'm', 1, OPT_MODEL},     {"eps", 0, 1, OPT_EPS},
-    {"box", 0, 1, OPT_BOX},           {"radius", 0, 1, OPT_RADIUS},
-    {"center", 0, 1, OPT_CENTER},     {"layers", 0, 1, OPT_LAYERS},
-    {"method", 0, 1, OPT_METHOD},     {"pattern", 0, 1, OPT_PATTERN},
-    {"calib", 'c', 1, OPT_CALIB},     {"calib-samples", 0, 1, OPT_CALIB_SAMPLES},
-    {"seed", 0, 1, OPT_SEED},         {"json", 0, 0, OPT_JSON},
-    {NULL, 0, 0, 0}};
+    {"model", 'm', 1, OPT_MODEL, NULL},     {"eps", 0, 1, OPT_EPS, NULL},
+    {"box", 0, 1, OPT_BOX, NULL},           {"radius", 0, 1, OPT_RADIUS, NULL},
+    {"center", 0, 1, OPT_CENTER, NULL},     {"layers", 0, 1, OPT_LAYERS, NULL},
+    {"method", 0, 1, OPT_METHOD, NULL},     {"pattern", 0, 1, OPT_PATTERN, NULL},
+    {"calib", 'c', 1, OPT_CALIB, NULL},     {"calib-samples", 0, 1, OPT_CALIB_SAMPLES, NULL},
+    {"seed", 0, 1, OPT_SEED, NULL},         {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL}};
 
 int cmd_certify(int argc, char **argv)
 {

@@ -31,10 +31,10 @@ static void usage(FILE *out)
 
 enum { OPT_OUTPUT = 1, OPT_FORMAT, OPT_ACTIVATIONS };
 
-static const cli_option convert_opts[] = {{"output", 'o', 1, OPT_OUTPUT},
-                                          {"format", 0, 1, OPT_FORMAT},
-                                          {"activations", 0, 1, OPT_ACTIVATIONS},
-                                          {NULL, 0, 0, 0}};
+static const cli_option convert_opts[] = {{"output", 'o', 1, OPT_OUTPUT, "a file name"},
+                                          {"format", 0, 1, OPT_FORMAT, NULL},
+                                          {"activations", 0, 1, OPT_ACTIVATIONS, NULL},
+                                          {NULL, 0, 0, 0, NULL}};
 
 int cmd_convert(int argc, char **argv)
 {

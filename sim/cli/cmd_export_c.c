@@ -82,9 +82,9 @@ static void print_report(const char *c_path, const char *h_path, const export_c_
 enum { OPT_OUTPUT = 1, OPT_HEADER, OPT_NAME, OPT_STORAGE, OPT_CALIB, OPT_BOUND, OPT_FLOAT, OPT_DOUBLE };
 
 static const cli_option export_opts[] = {
-    {"output", 'o', 1, OPT_OUTPUT}, {"header", 0, 1, OPT_HEADER}, {"name", 0, 1, OPT_NAME},
-    {"storage", 0, 1, OPT_STORAGE}, {"calib", 0, 1, OPT_CALIB},   {"bound", 0, 1, OPT_BOUND},
-    {"float", 0, 0, OPT_FLOAT},     {"double", 0, 0, OPT_DOUBLE}, {NULL, 0, 0, 0}};
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"header", 0, 1, OPT_HEADER, NULL}, {"name", 0, 1, OPT_NAME, NULL},
+    {"storage", 0, 1, OPT_STORAGE, NULL}, {"calib", 0, 1, OPT_CALIB, NULL},   {"bound", 0, 1, OPT_BOUND, NULL},
+    {"float", 0, 0, OPT_FLOAT, NULL},     {"double", 0, 0, OPT_DOUBLE, NULL}, {NULL, 0, 0, 0, NULL}};
 
 int cmd_export_c(int argc, char **argv)
 {

@@ -386,7 +386,7 @@ static const info_kind info_kinds[] = {
 
 enum { OPT_JSON = 1 };
 
-static const cli_option info_opts[] = {{"json", 0, 0, OPT_JSON}, {NULL, 0, 0, 0}};
+static const cli_option info_opts[] = {{"json", 0, 0, OPT_JSON, NULL}, {NULL, 0, 0, 0, NULL}};
 
 int cmd_info(int argc, char **argv)
 {

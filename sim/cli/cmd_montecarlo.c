@@ -404,9 +404,9 @@ static void resume_command(char *buf, size_t len, int argc, char **argv, int hav
 enum { OPT_OUTPUT = 1, OPT_SAMPLES, OPT_THREADS, OPT_RESUME, OPT_SET, OPT_JSON };
 
 static const cli_option mc_opts[] = {
-    {"output", 'o', 1, OPT_OUTPUT}, {"samples", 0, 1, OPT_SAMPLES}, {"threads", 0, 1, OPT_THREADS},
-    {"resume", 0, 0, OPT_RESUME},   {"set", 0, 1, OPT_SET},         {"json", 0, 0, OPT_JSON},
-    {NULL, 0, 0, 0}};
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"samples", 0, 1, OPT_SAMPLES, NULL}, {"threads", 0, 1, OPT_THREADS, NULL},
+    {"resume", 0, 0, OPT_RESUME, NULL},   {"set", 0, 1, OPT_SET, "key.path=value"},         {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL}};
 
 int cmd_montecarlo(int argc, char **argv)
 {

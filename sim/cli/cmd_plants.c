@@ -201,9 +201,9 @@ static json_t *plant_json(const plant_type *t)
 enum { OPT_DEMO = 1, OPT_JSON, OPT_X0, OPT_STEPS, OPT_PERIOD, OPT_PARAM };
 
 static const cli_option plants_opts[] = {
-    {"demo", 0, 0, OPT_DEMO},     {"json", 0, 0, OPT_JSON},   {"x0", 0, 1, OPT_X0},
-    {"steps", 0, 1, OPT_STEPS},   {"period", 0, 1, OPT_PERIOD}, {"param", 0, 1, OPT_PARAM},
-    {NULL, 0, 0, 0}};
+    {"demo", 0, 0, OPT_DEMO, NULL},     {"json", 0, 0, OPT_JSON, NULL},   {"x0", 0, 1, OPT_X0, NULL},
+    {"steps", 0, 1, OPT_STEPS, NULL},   {"period", 0, 1, OPT_PERIOD, NULL}, {"param", 0, 1, OPT_PARAM, NULL},
+    {NULL, 0, 0, 0, NULL}};
 
 #define DEMO_PARAMS_MAX 64
 

@@ -62,10 +62,10 @@ static void default_scripts(char *dir, size_t len)
 
 enum { OPT_OUTPUT = 1, OPT_FORMAT, OPT_SCRIPTS };
 
-static const cli_option plot_opts[] = {{"output", 'o', 1, OPT_OUTPUT},
-                                       {"format", 0, 1, OPT_FORMAT},
-                                       {"scripts", 0, 1, OPT_SCRIPTS},
-                                       {NULL, 0, 0, 0}};
+static const cli_option plot_opts[] = {{"output", 'o', 1, OPT_OUTPUT, "a file name"},
+                                       {"format", 0, 1, OPT_FORMAT, NULL},
+                                       {"scripts", 0, 1, OPT_SCRIPTS, NULL},
+                                       {NULL, 0, 0, 0, NULL}};
 
 int cmd_plot(int argc, char **argv)
 {

@@ -76,13 +76,13 @@ enum {
 };
 
 static const cli_option prune_opts[] = {
-    {"model", 'm', 1, OPT_MODEL},      {"calib", 'c', 1, OPT_CALIB},
-    {"output", 'o', 1, OPT_OUTPUT},    {"method", 0, 1, OPT_METHOD},
-    {"sparsity", 's', 1, OPT_SPARSITY}, {"pattern", 0, 1, OPT_PATTERN},
-    {"layers", 0, 1, OPT_LAYERS},      {"global", 0, 0, OPT_GLOBAL},
-    {"damp", 0, 1, OPT_DAMP},          {"block", 0, 1, OPT_BLOCK},
-    {"mask-block", 0, 1, OPT_MASK_BLOCK}, {"original-inputs", 0, 0, OPT_ORIGINAL_INPUTS},
-    {NULL, 0, 0, 0}};
+    {"model", 'm', 1, OPT_MODEL, NULL},      {"calib", 'c', 1, OPT_CALIB, NULL},
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"},    {"method", 0, 1, OPT_METHOD, NULL},
+    {"sparsity", 's', 1, OPT_SPARSITY, NULL}, {"pattern", 0, 1, OPT_PATTERN, NULL},
+    {"layers", 0, 1, OPT_LAYERS, NULL},      {"global", 0, 0, OPT_GLOBAL, NULL},
+    {"damp", 0, 1, OPT_DAMP, NULL},          {"block", 0, 1, OPT_BLOCK, NULL},
+    {"mask-block", 0, 1, OPT_MASK_BLOCK, NULL}, {"original-inputs", 0, 0, OPT_ORIGINAL_INPUTS, NULL},
+    {NULL, 0, 0, 0, NULL}};
 
 /* The progress hook of prune_mlp: one stage per layer, units within it. */
 typedef struct prune_progress_ctx {

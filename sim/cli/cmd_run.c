@@ -129,8 +129,8 @@ static json_t *run_json(const run_job *s, const char *out_path)
 enum { OPT_OUTPUT = 1, OPT_SET, OPT_JSON };
 
 static const cli_option run_opts[] = {
-    {"output", 'o', 1, OPT_OUTPUT}, {"set", 0, 1, OPT_SET}, {"json", 0, 0, OPT_JSON},
-    {NULL, 0, 0, 0}};
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"set", 0, 1, OPT_SET, "key.path=value"}, {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL}};
 
 /* Set by SIGINT/SIGTERM; checked between run_job_step calls. */
 static volatile sig_atomic_t run_stop_signal;

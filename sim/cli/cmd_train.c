@@ -34,7 +34,7 @@ static void usage(FILE *out)
 enum { OPT_OUTPUT = 1, OPT_SET };
 
 static const cli_option train_opts[] = {
-    {"output", 'o', 1, OPT_OUTPUT}, {"set", 0, 1, OPT_SET}, {NULL, 0, 0, 0}};
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"set", 0, 1, OPT_SET, "key.path=value"}, {NULL, 0, 0, 0, NULL}};
 
 int cmd_train(int argc, char **argv)
 {
