@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gsl/gsl_cblas.h>
 
@@ -23,8 +24,9 @@ const char *mlp_act_name(mlp_act a)
 
 int mlp_act_parse(const char *name, mlp_act *a)
 {
+    /* case-insensitive: "Tanh" and "ReLU" as other tools write them */
     for (int i = 0; i < MLP_ACT_COUNT; i++)
-        if (strcmp(name, act_names[i]) == 0) {
+        if (strcasecmp(name, act_names[i]) == 0) {
             *a = (mlp_act)i;
             return PB_SUCCESS;
         }

@@ -24,7 +24,7 @@ typedef enum mlp_act {
 
 /* "relu" etc. (the names of the policy file); NULL for an out-of-range value. */
 const char *mlp_act_name(mlp_act a);
-/* Parses a name; PB_EINVAL for an unknown one. */
+/* Parses a name, ignoring case ("Tanh" is tanh); PB_EINVAL for an unknown one. */
 int mlp_act_parse(const char *name, mlp_act *a);
 /* Global Lipschitz constant of the activation (1, or 1/4 for the sigmoid). */
 double mlp_act_lipschitz(mlp_act a, double alpha);

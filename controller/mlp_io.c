@@ -445,7 +445,10 @@ static int read_layer(hid_t layers, size_t j, mlp_layer *l, pb_error *err)
     if (status)
         goto prefix;
     if (mlp_act_parse(act, &l->act) != PB_SUCCESS) {
-        status = pb_error_set(err, PB_EFORMAT, "unknown activation '%s'", act);
+        status = pb_error_set(err, PB_EFORMAT,
+                              "unknown activation '%s' (one of: relu, leaky_relu, tanh, sigmoid, "
+                              "hardtanh, linear; any case)",
+                              act);
         goto prefix;
     }
     if (l->act == MLP_ACT_LEAKY_RELU) {

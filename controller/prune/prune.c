@@ -333,6 +333,9 @@ static prune_layer layer_view(mlp_layer *l, const prune_options *o, double *H)
     pl.damp = o->damp;
     pl.block = o->block;
     pl.mask_block = o->mask_block;
+    pl.layer = 0; /* the driver sets it */
+    pl.progress = o->progress;
+    pl.progress_ctx = o->progress_ctx;
     return pl;
 }
 
@@ -445,6 +448,8 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
             if (method->needs_hessian)
                 prune_hessian_eval(n, l->n_in, w.h_in, w.H);
             pl = layer_view(l, opt, w.H);
+            pl.layer = j + 1;
+            prune_layer_progress(&pl, 0, 1);
             if (!opt->global && pl.n_prune == 0) {
                 memset(l->mask, 1, nw); /* sparsity 0: the layer stays bit-identical */
             } else if (!opt->global && (s = method->apply(&pl, &w.mw, err)) != PB_SUCCESS) {

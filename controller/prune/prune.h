@@ -17,6 +17,12 @@
 #define PRUNE_DAMP_DEFAULT  0.01 /* lambda = 1% of mean(diag H), Frantar & Alistarh 2023 */
 #define PRUNE_BLOCK_DEFAULT 128  /* SparseGPT column block B (and Bs = B) */
 
+/* Progress of the pruning (optional): called from inside prune_mlp between
+ * units of work of layer `layer` (1-based): done of total units (rows, or
+ * column blocks for SparseGPT; OBS unstructured counts its two passes over the
+ * rows).  done == 0 starts a layer.  It must not call back into the pruning. */
+typedef void (*prune_progress_fn)(void *ctx, size_t layer, size_t done, size_t total);
+
 /* What to prune and how.  Fill with prune_options_init() and change fields. */
 typedef struct prune_options {
     double sparsity;      /* unstructured: fraction removed, 0 <= s < 1; a layer loses exactly
@@ -35,6 +41,8 @@ typedef struct prune_options {
     int original_inputs; /* 0 (default): layer k is calibrated on the inputs h_{k-1} of the
                             network whose layers 1..k-1 are already pruned (SparseGPT's
                             sequential convention); 1: on the original network's h_{k-1} */
+    prune_progress_fn progress; /* NULL (default): silent */
+    void *progress_ctx;
 } prune_options;
 
 /* Defaults: sparsity 0, unstructured, per layer, all layers, damp 0.01,
@@ -54,7 +62,17 @@ typedef struct prune_layer {
     double damp;         /* relative dampening */
     size_t block;        /* column block */
     size_t mask_block;   /* columns per mask selection, 0 = block */
+    size_t layer;        /* 1-based number, for progress */
+    prune_progress_fn progress; /* or NULL; methods report through prune_layer_progress */
+    void *progress_ctx;
 } prune_layer;
+
+/* Reports done of total units of l to its progress hook (no-op without one). */
+static inline void prune_layer_progress(const prune_layer *l, size_t done, size_t total)
+{
+    if (l->progress)
+        l->progress(l->progress_ctx, l->layer, done, total);
+}
 
 /* Workspace the driver allocates once, sized by the method's work_size. */
 typedef struct prune_work {

@@ -110,6 +110,7 @@ static int obs_apply(const prune_layer *l, prune_work *w, pb_error *err)
             if (s != PB_SUCCESS)
                 return s;
             memcpy(l->W + i * C, row, C * sizeof *row);
+            prune_layer_progress(l, i + 1, R);
         }
         return PB_SUCCESS;
     }
@@ -121,6 +122,7 @@ static int obs_apply(const prune_layer *l, prune_work *w, pb_error *err)
         s = obs_row(C, Hinv, Hr, row, c, l->mask + i * C, smax, 1, NULL, loss + i * C, err);
         if (s != PB_SUCCESS)
             return s;
+        prune_layer_progress(l, i + 1, 2 * R); /* first pass: the loss traces */
     }
     /* Greedy merge: the cheapest next removal of any row (ties: lowest row). */
     for (size_t i = 0; i < R; i++)
@@ -139,6 +141,7 @@ static int obs_apply(const prune_layer *l, prune_work *w, pb_error *err)
         if (s != PB_SUCCESS)
             return s;
         memcpy(l->W + i * C, row, C * sizeof *row);
+        prune_layer_progress(l, R + i + 1, 2 * R); /* second pass: the replay */
     }
     return PB_SUCCESS;
 }

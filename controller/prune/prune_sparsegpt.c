@@ -137,6 +137,7 @@ static int sparsegpt_apply(const prune_layer *l, prune_work *w, pb_error *err)
         if (i2 < C)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)(C - i2), (int)cnt,
                         -1.0, Err1, (int)cnt, U + i1 * C + i2, (int)C, 1.0, l->W + i2, (int)C);
+        prune_layer_progress(l, i2, C); /* columns done */
     }
     return PB_SUCCESS;
 }

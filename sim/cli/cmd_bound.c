@@ -10,6 +10,8 @@
 
 #include "certify_states.h"
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_progress.h"
 #include "mlp_io.h"
 
 static const char *const bound_usage =
@@ -39,9 +41,49 @@ static const char *const bound_usage =
     "  -p, --pruned FILE   pruned (or otherwise perturbed) policy of the same shape\n"
     "  -s, --states FILE   HDF5 file with dataset `states`\n"
     "  -o, --output FILE   result file\n"
+    "  --json              print one JSON document (docs/CLI.md) instead of the summary\n"
+    "  -q, --quiet         no progress line on stderr\n"
+    "Every long option also reads --name=VALUE.\n"
     "\n"
     "Exit status: 0 success; 2 bad usage, unreadable or mismatched input; 1 an\n"
     "internal failure, including a true bound violation (a bug: please report it).\n";
+
+enum { OPT_MODEL = 1, OPT_PRUNED, OPT_STATES, OPT_OUTPUT, OPT_JSON };
+
+static const cli_option bound_opts[] = {
+    {"model", 'm', 1, OPT_MODEL, "a file name"},   {"pruned", 'p', 1, OPT_PRUNED, "a file name"},
+    {"states", 's', 1, OPT_STATES, "a file name"}, {"output", 'o', 1, OPT_OUTPUT, "a file name"},
+    {"json", 0, 0, OPT_JSON, NULL},                {NULL, 0, 0, 0, NULL}};
+
+/* The JSON document of --json (docs/CLI.md). */
+static json_t *bound_json(const certify_states *r, const mlp *m, size_t n, const char *mpath,
+                          const char *ppath, const char *spath, const char *opath)
+{
+    json_t *doc = json_object(), *layers = json_array();
+
+    json_object_set_new(doc, "command", json_string("bound"));
+    json_object_set_new(doc, "file", json_string(opath));
+    json_object_set_new(doc, "model", json_string(mpath));
+    json_object_set_new(doc, "pruned", json_string(ppath));
+    json_object_set_new(doc, "states", json_string(spath));
+    json_object_set_new(doc, "n_states", json_integer((json_int_t)n));
+    for (size_t k = 0; k < m->n_layers; k++)
+        if (r->changed[k])
+            json_array_append_new(layers,
+                                  json_pack("{s:I, s:o, s:o}", "layer", (json_int_t)(k + 1),
+                                            "dW_norm", cli_json_num(r->pair->dW_norm[k]),
+                                            "db_norm", cli_json_num(r->pair->db_norm[k])));
+    json_object_set_new(doc, "changed_layers", layers);
+    json_object_set_new(doc, "output_gain", cli_json_num(r->bm->gain));
+    json_object_set_new(doc, "max_dev_actual", cli_json_num(r->max_actual));
+    json_object_set_new(doc, "max_dev_bound", cli_json_num(r->max_bound));
+    json_object_set_new(doc, "max_dev_bound_closed", cli_json_num(r->max_closed));
+    json_object_set_new(doc, "median_tightness", cli_json_num(r->median_tight));
+    json_object_set_new(doc, "max_tightness", cli_json_num(r->max_tight));
+    json_object_set_new(doc, "attained_to_rounding", json_integer((json_int_t)r->attained));
+    json_object_set_new(doc, "violations", json_integer((json_int_t)r->violations));
+    return doc;
+}
 
 int cmd_bound(int argc, char **argv)
 {
@@ -51,29 +93,32 @@ int cmd_bound(int argc, char **argv)
     double *X = NULL;
     size_t n = 0;
     pb_error err;
-    int rc = 1, tty;
+    cli_parser cp;
+    cli_progress bar;
+    const char *v;
+    int rc = 1, id, json = 0;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         fputs(bound_usage, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = NULL;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model"))
-            dst = &mpath;
-        else if (!strcmp(a, "-p") || !strcmp(a, "--pruned"))
-            dst = &ppath;
-        else if (!strcmp(a, "-s") || !strcmp(a, "--states"))
-            dst = &spath;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-            dst = &opath;
+    cli_parser_init(&cp, argc, argv, bound_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == CLI_ARG)
+            return cli_usage_error(argv[0], "unknown argument '%s'", v);
+        if (id == OPT_MODEL)
+            mpath = v;
+        else if (id == OPT_PRUNED)
+            ppath = v;
+        else if (id == OPT_STATES)
+            spath = v;
+        else if (id == OPT_OUTPUT)
+            opath = v;
         else
-            return cli_usage_error(argv[0], "unknown argument '%s'", a);
-        if (i + 1 >= argc)
-            return cli_usage_error(argv[0], "%s needs a file name", a);
-        *dst = argv[++i];
+            json = 1;
     }
     if (!mpath || !ppath || !spath || !opath)
         return cli_usage_error(argv[0], "-m, -p, -s and -o are all required");
@@ -88,18 +133,21 @@ int cmd_bound(int argc, char **argv)
         !(r = certify_states_alloc(m, p, n, X, &err)))
         goto fail;
     /* The loop over states, in steps with a progress line on a terminal. */
-    tty = n >= 100000 && cli_stderr_is_tty();
+    cli_progress_init(&bar, n >= 100000 && cli_stderr_is_tty() && !cp.quiet);
+    cli_progress_stage(&bar, "bound", 0);
     while (r->done < n) {
-        if (tty)
-            fprintf(stderr, "\rprunebound bound: %3zu%% of %zu states", 100 * r->done / n, n);
+        cli_progress_show(&bar, r->done, n, "states");
         certify_states_step(r, 4096);
     }
-    if (tty)
-        fprintf(stderr, "\r%60s\r", "");
+    cli_progress_end(&bar);
     certify_states_finish(r);
     if (certify_states_write(r, opath, &(certify_states_names){mpath, ppath, spath}, &err))
         goto fail;
 
+    if (json) {
+        cli_json_print(bound_json(r, m, n, mpath, ppath, spath, opath));
+        goto verdict;
+    }
     printf("%zu states; layers changed:", n);
     if (!r->pair->n_changed)
         printf(" none (the policies have equal weights and biases)");
@@ -126,6 +174,7 @@ int cmd_bound(int argc, char **argv)
            r->attained);
     printf("  violations            %lld\n", r->violations);
     printf("wrote %s\n", opath);
+verdict:
     rc = 0;
     if (r->violations) {
         fprintf(stderr,

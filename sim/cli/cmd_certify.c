@@ -1,24 +1,23 @@
 /* cmd_certify.c: `prunebound certify -m POLICY --eps E (--box ... | --radius R)`:
  * per layer the admissible ||dW_k||_2 that keeps ||pi - pi^|| <= eps on a
  * set of states, and per pruning method the largest sparsity whose
- * perturbation meets it (sim/certify/certify.h; docs/BOUNDS.md section 5);
- * with --differential also the largest sparsity the differential certificate
- * of the actually pruned policy certifies, and with -p PRUNED the
- * differential certificate of one pair (sim/certify/certify_pair.h;
- * docs/BOUNDS.md sections 11 and 14).  --json prints one document built with
- * jansson. */
+ * perturbation meets it (sim/certify/certify.h; docs/BOUNDS.md section 5).
+ * --json prints one document built with jansson. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "certify.h"
 #include "certify_pair.h"
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_progress.h"
 #include "mlp_io.h"
 
 static const char *const certify_usage =
@@ -66,7 +65,9 @@ static const char *const certify_usage =
     "  -m, --model FILE    policy\n"
     "  -p, --pruned FILE   pruned policy: the differential certificate of the pair\n"
     "  --eps E             control-error threshold, > 0 (after the output map)\n"
-    "  --json              machine-readable output on stdout\n"
+    "  --json              machine-readable output on stdout (docs/CLI.md)\n"
+    "  -q, --quiet         no progress line on stderr\n"
+    "Every long option also reads --name=VALUE.\n"
     "\n"
     "Exit status: 0 success, 2 bad usage or input, 1 internal failure.\n";
 
@@ -94,11 +95,6 @@ static int parse_list(const char *s, double v[], size_t cap, size_t *n)
 }
 
 
-/* A JSON number, or null where JSON has none (inf, NaN). */
-static json_t *json_num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
 
 /* The per-layer table, on stdout or into doc. */
 static void report_layers(const certify *c, const char *mpath, const char *set, const size_t *layers,
@@ -121,7 +117,7 @@ static void report_layers(const certify *c, const char *mpath, const char *set, 
                                bm->layers[k].W_norm, "D", bm->down[k], "sup_h_closed",
                                c->sup_closed[k], "sup_h_ibp", c->sup_ibp[k], "sup_h", c->sup[k],
                                "C_sup", bounds_forward_coeff(bm, k, c->sup[k]),
-                               "admissible_dW_norm", json_num(c->adm[k])));
+                               "admissible_dW_norm", cli_json_num(c->adm[k])));
         }
         json_object_set_new(doc, "layers", arr);
         return;
@@ -145,7 +141,7 @@ static void report_layers(const certify *c, const char *mpath, const char *set, 
 /* One method: every selected layer alone, then all of them together (when
  * there are several), on stdout or appended to methods. */
 static int report_method(certify *c, const certify_pruning *p, const size_t *layers, size_t n_sel,
-                         json_t *methods, pb_error *err)
+                         json_t *methods, cli_progress *bar, pb_error *err)
 {
     json_t *m = NULL, *per = NULL;
     int status;
@@ -167,6 +163,15 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
         int ok = 1;
         if (i == n_sel && n_sel == 1)
             break;
+        {
+            char label[96];
+            if (i < n_sel)
+                snprintf(label, sizeof label, "certify %s, layer %zu", p->method->name, sel[0]);
+            else
+                snprintf(label, sizeof label, "certify %s, all selected layers", p->method->name);
+            cli_progress_stage(bar, label, 0);
+            cli_progress_show(bar, i, n_sel > 1 ? n_sel + 1 : 1, "searches");
+        }
         if (p->nm_m)
             status = certify_check(c, p, sel, ns, 0.0, &ok, &value, err);
         else
@@ -182,7 +187,7 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
                 json_object_set_new(r, "certified", json_boolean(ok));
             else
                 json_object_set_new(r, "sparsity", json_real(best));
-            json_object_set_new(r, ns == 1 ? "dW_norm" : "bound", json_num(value));
+            json_object_set_new(r, ns == 1 ? "dW_norm" : "bound", cli_json_num(value));
             if (i < n_sel) {
                 json_object_set_new(r, "layer", json_integer((json_int_t)sel[0]));
                 json_array_append_new(per, r);
@@ -215,7 +220,7 @@ static json_t *json_vec(const double v[], size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_num(v[i]));
+        json_array_append_new(a, cli_json_num(v[i]));
     return a;
 }
 
@@ -240,11 +245,11 @@ static int report_pair(const mlp *m, const mlp *q, const char *mpath, const char
         json_object_set_new(doc, "pruned", json_string(ppath));
         json_object_set_new(doc, "set", json_string(set->kind == BOUNDS_SET_BOX ? "box" : "ball"));
         json_object_set_new(doc, "region", json_string(region));
-        json_object_set_new(doc, "max_deviation_upper", json_num(r.upper));
-        json_object_set_new(doc, "max_deviation_lower", json_num(r.lower));
-        json_object_set_new(doc, "max_deviation_lower_err", json_num(r.lower_err));
+        json_object_set_new(doc, "max_deviation_upper", cli_json_num(r.upper));
+        json_object_set_new(doc, "max_deviation_lower", cli_json_num(r.lower));
+        json_object_set_new(doc, "max_deviation_lower_err", cli_json_num(r.lower_err));
         json_object_set_new(doc, "state", json_vec(xl, m->n_in));
-        json_object_set_new(doc, "root_upper", json_num(r.root_upper));
+        json_object_set_new(doc, "root_upper", cli_json_num(r.root_upper));
         json_object_set_new(doc, "splits", json_integer((json_int_t)r.n_splits));
         json_object_set_new(doc, "open_boxes", json_integer((json_int_t)r.n_open));
         json_object_set_new(doc, "budget_splits", json_integer((json_int_t)o->max_splits));
@@ -302,6 +307,36 @@ static int report_differential(certify *c, const certify_pruning *p, const size_
     return PB_SUCCESS;
 }
 
+enum {
+    OPT_MODEL = 1,
+    OPT_EPS,
+    OPT_BOX,
+    OPT_RADIUS,
+    OPT_CENTER,
+    OPT_LAYERS,
+    OPT_METHOD,
+    OPT_PATTERN,
+    OPT_CALIB,
+    OPT_CALIB_SAMPLES,
+    OPT_SEED,
+    OPT_JSON,
+    OPT_PRUNED,
+    OPT_BUDGET,
+    OPT_DIFFERENTIAL
+};
+
+static const cli_option certify_opts[] = {
+    {"model", 'm', 1, OPT_MODEL, NULL},     {"eps", 0, 1, OPT_EPS, NULL},
+    {"box", 0, 1, OPT_BOX, NULL},           {"radius", 0, 1, OPT_RADIUS, NULL},
+    {"center", 0, 1, OPT_CENTER, NULL},     {"layers", 0, 1, OPT_LAYERS, NULL},
+    {"method", 0, 1, OPT_METHOD, NULL},     {"pattern", 0, 1, OPT_PATTERN, NULL},
+    {"calib", 'c', 1, OPT_CALIB, NULL},     {"calib-samples", 0, 1, OPT_CALIB_SAMPLES, NULL},
+    {"seed", 0, 1, OPT_SEED, NULL},         {"json", 0, 0, OPT_JSON, NULL},
+    {"pruned", 'p', 1, OPT_PRUNED, "a file name"},
+    {"budget", 0, 1, OPT_BUDGET, "a number of splits"},
+    {"differential", 0, 0, OPT_DIFFERENTIAL, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
 int cmd_certify(int argc, char **argv)
 {
     const char *mpath = NULL, *box = NULL, *center = NULL, *layers_arg = "all", *calib = NULL;
@@ -320,6 +355,10 @@ int cmd_certify(int argc, char **argv)
     size_t *layers = NULL, n_sel = 0;
     bounds_set set = {0};
     pb_error err;
+    cli_parser cp;
+    cli_progress bar;
+    const char *v;
+    int id;
 
     pb_error_clear(&err);
     bounds_diff_opts_init(&dopts);
@@ -327,66 +366,79 @@ int cmd_certify(int argc, char **argv)
         fputs(certify_usage, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    cli_parser_init(&cp, argc, argv, certify_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
         char *end;
-        if (!strcmp(a, "--json")) {
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case CLI_ARG:
+            return cli_usage_error(argv[0], "unknown argument '%s'", v);
+        case OPT_JSON:
             json = 1;
-            continue;
-        }
-        if (!strcmp(a, "--differential")) {
-            differential = 1;
-            continue;
-        }
-        if (!v)
-            return cli_usage_error(argv[0], "%s needs a value", a);
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+            break;
+        case OPT_MODEL:
             mpath = v;
-        else if (!strcmp(a, "-p") || !strcmp(a, "--pruned"))
+            break;
+        case OPT_PRUNED:
             ppath = v;
-        else if (!strcmp(a, "--budget")) {
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 0 || n > 100000000)
+            break;
+        case OPT_DIFFERENTIAL:
+            differential = 1;
+            break;
+        case OPT_BUDGET: {
+            long long ns = strtoll(v, &end, 10);
+            if (*end || ns < 0 || ns > 100000000)
                 return cli_usage_error(argv[0], "--budget '%s' must be a number of splits in 0..1e8",
                                        v);
-            dopts.max_splits = (size_t)n;
+            dopts.max_splits = (size_t)ns;
+            break;
         }
-        else if (!strcmp(a, "--eps")) {
+        case OPT_EPS:
             eps = strtod(v, &end);
             if (*end || !(eps > 0.0) || !isfinite(eps))
                 return cli_usage_error(argv[0], "--eps '%s' must be a number > 0", v);
-        } else if (!strcmp(a, "--box"))
+            break;
+        case OPT_BOX:
             box = v;
-        else if (!strcmp(a, "--radius")) {
+            break;
+        case OPT_RADIUS:
             radius = strtod(v, &end);
             if (*end || !(radius >= 0.0) || !isfinite(radius))
                 return cli_usage_error(argv[0], "--radius '%s' must be a number >= 0", v);
-        } else if (!strcmp(a, "--center"))
+            break;
+        case OPT_CENTER:
             center = v;
-        else if (!strcmp(a, "--layers"))
+            break;
+        case OPT_LAYERS:
             layers_arg = v;
-        else if (!strcmp(a, "--method")) {
+            break;
+        case OPT_METHOD:
             if (n_methods == sizeof methods / sizeof *methods)
                 return cli_usage_error(argv[0], "too many --method options");
             methods[n_methods++] = v;
-        } else if (!strcmp(a, "--pattern"))
+            break;
+        case OPT_PATTERN:
             pattern = v;
-        else if (!strcmp(a, "-c") || !strcmp(a, "--calib"))
+            break;
+        case OPT_CALIB:
             calib = v;
-        else if (!strcmp(a, "--calib-samples")) {
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 1 || n > 10000000)
+            break;
+        case OPT_CALIB_SAMPLES: {
+            long long nc = strtoll(v, &end, 10);
+            if (*end || nc < 1 || nc > 10000000)
                 return cli_usage_error(argv[0], "--calib-samples '%s' must be in 1..1e7", v);
-            n_calib = (size_t)n;
-        } else if (!strcmp(a, "--seed")) {
-            long long s = strtoll(v, &end, 10);
-            if (*end || s < 0)
+            n_calib = (size_t)nc;
+            break;
+        }
+        case OPT_SEED: {
+            long long sd = strtoll(v, &end, 10);
+            if (*end || sd < 0)
                 return cli_usage_error(argv[0], "--seed '%s' must be an integer >= 0", v);
-            seed = (unsigned long)s;
-        } else
-            return cli_usage_error(argv[0], "unknown argument '%s'", a);
+            seed = (unsigned long)sd;
+            break;
+        }
+        }
     }
     if (!mpath)
         return cli_usage_error(argv[0], "-m POLICY is required");
@@ -485,9 +537,12 @@ int cmd_certify(int argc, char **argv)
     }
     report_layers(cert, mpath, box ? "box" : "ball", layers, n_sel, doc);
 
-    /* Methods: the calibration set once, then a search per method. */
+    /* Methods: the calibration set once, then a search per method.  The
+     * progress line is drawn unless the table itself goes to the same
+     * terminal (it prints each result as it comes). */
+    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet && (json || !isatty(STDOUT_FILENO)));
     if (n_methods) {
-        int all = 0, tty = cli_stderr_is_tty();
+        int all = 0;
         for (size_t i = 0; i < n_methods; i++)
             all |= !strcmp(methods[i], "all");
         if (calib) {
@@ -516,15 +571,13 @@ int cmd_certify(int argc, char **argv)
                 want |= !strcmp(methods[i], pr.method->name);
             if (!want)
                 continue;
-            if (tty && doc)
-                fprintf(stderr, "\rcertify: %s ...", pr.method->name);
-            if (report_method(cert, &pr, layers, n_sel, jmethods, &err)) {
+            if (report_method(cert, &pr, layers, n_sel, jmethods, &bar, &err)) {
+                cli_progress_end(&bar);
                 rc = cli_fail(argv[0], &err);
                 goto cleanup;
             }
         }
-        if (tty && doc)
-            fprintf(stderr, "\r%*s\r", 40, "");
+        cli_progress_end(&bar);
     }
     if (differential) {
         /* the certificate's box: X, or the bounding box of the ball */
@@ -554,9 +607,11 @@ int cmd_certify(int argc, char **argv)
         }
     }
 print:
-    if (doc && json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17) |
-                                           JSON_PRESERVE_ORDER) == 0)
-        putchar('\n');
+    if (doc) {
+        json_object_set_new(doc, "command", json_string("certify"));
+        cli_json_print(doc);
+        doc = NULL;
+    }
     rc = 0;
 cleanup:
     json_decref(doc);

@@ -23,9 +23,18 @@ static void usage(FILE *out)
             "  --activations LIST     activations per layer, output layer included, for POLAR-\n"
             "                         style files that do not name them: e.g. relu,relu,relu,tanh\n"
             "                         (linear, relu, leaky_relu[:ALPHA], tanh, sigmoid, hardtanh)\n"
+            "  -q, --quiet            no notes on stderr\n"
+            "Every long option also reads --name=VALUE.\n"
             "Keras .h5 and MATLAB .mat files are not read: export them to ONNX (docs/POLICY.md).\n"
             "\nExit status: 0 success, 2 bad usage or input, 1 internal failure.\n");
 }
+
+enum { OPT_OUTPUT = 1, OPT_FORMAT, OPT_ACTIVATIONS };
+
+static const cli_option convert_opts[] = {{"output", 'o', 1, OPT_OUTPUT, "a file name"},
+                                          {"format", 0, 1, OPT_FORMAT, NULL},
+                                          {"activations", 0, 1, OPT_ACTIVATIONS, NULL},
+                                          {NULL, 0, 0, 0, NULL}};
 
 int cmd_convert(int argc, char **argv)
 {
@@ -35,32 +44,28 @@ int cmd_convert(int argc, char **argv)
     pb_error err;
     char note[PB_ERRMSG_MAX];
     mlp *m = NULL;
-    int status;
+    cli_parser cp;
+    const char *v;
+    int status, id;
 
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = NULL;
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-            dst = &outp;
-        else if (strcmp(a, "--format") == 0)
-            dst = &format;
-        else if (strcmp(a, "--activations") == 0)
-            dst = &acts;
-        if (dst) {
-            if (i + 1 >= argc)
-                return cli_usage_error(argv[0], "%s needs a value", a);
-            *dst = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error(argv[0], "unknown option '%s'", a);
-        } else if (!in) {
-            in = a;
-        } else {
-            return cli_usage_error(argv[0], "unexpected argument '%s'", a);
-        }
+    cli_parser_init(&cp, argc, argv, convert_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == OPT_OUTPUT)
+            outp = v;
+        else if (id == OPT_FORMAT)
+            format = v;
+        else if (id == OPT_ACTIVATIONS)
+            acts = v;
+        else if (!in)
+            in = v;
+        else
+            return cli_usage_error(argv[0], "unexpected argument '%s'", v);
     }
     if (!in)
         return cli_usage_error(argv[0], "missing the input file");
@@ -86,7 +91,7 @@ int cmd_convert(int argc, char **argv)
     status = type->read(in, &opt, &m, note, sizeof note, &err);
     if (status != PB_SUCCESS)
         return cli_fail(argv[0], &err);
-    if (note[0])
+    if (note[0] && !cp.quiet)
         fprintf(stderr, "prunebound %s: note: %s\n", argv[0], note);
     status = mlp_write_h5(m, outp, &err);
     if (status != PB_SUCCESS) {

@@ -35,7 +35,9 @@ static void usage(FILE *f)
             "Prints the flash footprint (weights, indices, biases, maps), the multiply-adds per\n"
             "call, dense vs chosen storage per layer (bytes include the biases) and the largest\n"
             "deviation ||u_T - u||_2 of the exported arithmetic T from the float64 policy on\n"
-            "the calibration states, to be added to any pruning bound (docs/EXPORT.md).\n",
+            "the calibration states, to be added to any pruning bound (docs/EXPORT.md).\n"
+            "-q, --quiet is accepted (export-c prints no notes); every long option also\n"
+            "reads --name=VALUE.\n",
             EXPORT_C_CALIB_N);
 }
 
@@ -77,6 +79,13 @@ static void print_report(const char *c_path, const char *h_path, const export_c_
                o->prune_bound, r->dev, r->bound_total);
 }
 
+enum { OPT_OUTPUT = 1, OPT_HEADER, OPT_NAME, OPT_STORAGE, OPT_CALIB, OPT_BOUND, OPT_FLOAT, OPT_DOUBLE };
+
+static const cli_option export_opts[] = {
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"header", 0, 1, OPT_HEADER, NULL}, {"name", 0, 1, OPT_NAME, NULL},
+    {"storage", 0, 1, OPT_STORAGE, NULL}, {"calib", 0, 1, OPT_CALIB, NULL},   {"bound", 0, 1, OPT_BOUND, NULL},
+    {"float", 0, 0, OPT_FLOAT, NULL},     {"double", 0, 0, OPT_DOUBLE, NULL}, {NULL, 0, 0, 0, NULL}};
+
 int cmd_export_c(int argc, char **argv)
 {
     const char *cmd = argv[0], *policy = NULL, *c_path = NULL, *h_path = NULL, *calib = NULL;
@@ -86,7 +95,9 @@ int cmd_export_c(int argc, char **argv)
     mlp *m = NULL;
     double *X = NULL;
     size_t n = 0;
-    int rc;
+    cli_parser cp;
+    const char *v;
+    int rc, id;
 
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -94,48 +105,43 @@ int cmd_export_c(int argc, char **argv)
     }
     pb_error_clear(&err);
     export_c_options_init(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!has_value)
-                return cli_usage_error(cmd, "%s needs a file name", a);
-            c_path = argv[++i];
-        } else if (strcmp(a, "--header") == 0) {
-            if (!has_value)
-                return cli_usage_error(cmd, "--header needs a file name");
-            h_path = argv[++i];
-        } else if (strcmp(a, "--name") == 0) {
-            if (!has_value)
-                return cli_usage_error(cmd, "--name needs a value");
-            o.name = argv[++i];
-        } else if (strcmp(a, "--storage") == 0) {
-            if (!has_value)
-                return cli_usage_error(cmd, "--storage needs dense, csr or auto");
-            if (export_c_storage_parse(argv[++i], &o.storage, &err) != PB_SUCCESS)
+    cli_parser_init(&cp, argc, argv, export_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        char *end;
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case OPT_OUTPUT:
+            c_path = v;
+            break;
+        case OPT_HEADER:
+            h_path = v;
+            break;
+        case OPT_NAME:
+            o.name = v;
+            break;
+        case OPT_STORAGE:
+            if (export_c_storage_parse(v, &o.storage, &err) != PB_SUCCESS)
                 return cli_usage_error(cmd, "%s", err.msg);
-        } else if (strcmp(a, "--calib") == 0) {
-            if (!has_value)
-                return cli_usage_error(cmd, "--calib needs a file name");
-            calib = argv[++i];
-        } else if (strcmp(a, "--bound") == 0) {
-            char *end;
-            if (!has_value)
-                return cli_usage_error(cmd, "--bound needs a number");
-            o.prune_bound = strtod(argv[++i], &end);
-            if (end == argv[i] || *end != '\0' || !(o.prune_bound >= 0.0) ||
-                !isfinite(o.prune_bound))
-                return cli_usage_error(cmd, "--bound '%s' is not a finite number >= 0", argv[i]);
-        } else if (strcmp(a, "--float") == 0) {
+            break;
+        case OPT_CALIB:
+            calib = v;
+            break;
+        case OPT_BOUND:
+            o.prune_bound = strtod(v, &end);
+            if (end == v || *end != '\0' || !(o.prune_bound >= 0.0) || !isfinite(o.prune_bound))
+                return cli_usage_error(cmd, "--bound '%s' is not a finite number >= 0", v);
+            break;
+        case OPT_FLOAT:
             o.real = EXPORT_C_FLOAT;
-        } else if (strcmp(a, "--double") == 0) {
+            break;
+        case OPT_DOUBLE:
             o.real = EXPORT_C_DOUBLE;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(cmd, "unknown option '%s'", a);
-        } else if (!policy) {
-            policy = a;
-        } else {
-            return cli_usage_error(cmd, "unexpected argument '%s'", a);
+            break;
+        default: /* CLI_ARG */
+            if (policy)
+                return cli_usage_error(cmd, "unexpected argument '%s'", v);
+            policy = v;
         }
     }
     if (!policy)

@@ -9,7 +9,15 @@
 
 #include <hdf5.h>
 
+#include <stdlib.h>
+
+#include <jansson.h>
+
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_mc.h"
+#include "mc_read.h"
+#include "results_layout.h"
 #include "h5_io.h"
 #include "mlp_io.h"
 #include "results_info.h"
@@ -20,6 +28,8 @@ typedef struct info_kind {
     int (*is_kind)(hid_t f);
     /* Prints the file to out; a pb_status code. */
     int (*describe)(const char *path, hid_t f, FILE *out, pb_error *err);
+    /* The file as a JSON object for --json (docs/CLI.md), or NULL with err set. */
+    json_t *(*to_json)(const char *path, hid_t f, pb_error *err);
 } info_kind;
 
 /* The root attribute `format` as a string, or "" (buf of len bytes). */
@@ -253,33 +263,167 @@ static int describe_generic(const char *path, hid_t f, FILE *out, pb_error *err)
     return PB_SUCCESS;
 }
 
+/* ---- --json ---- */
+
+static json_t *policy_json(const char *path, hid_t f, pb_error *err)
+{
+    mlp *m;
+    json_t *doc, *layers;
+
+    (void)f;
+    if (mlp_read_h5(path, &m, err))
+        return NULL;
+    doc = json_object();
+    layers = json_array();
+    json_object_set_new(doc, "n_in", json_integer((json_int_t)m->n_in));
+    json_object_set_new(doc, "n_out", json_integer((json_int_t)m->n_out));
+    json_object_set_new(doc, "n_weights", json_integer((json_int_t)mlp_n_weights(m)));
+    json_object_set_new(doc, "n_pruned", json_integer((json_int_t)mlp_n_pruned(m)));
+    for (size_t j = 0; j < m->n_layers; j++) {
+        const mlp_layer *l = &m->layers[j];
+        json_t *o = json_object();
+        json_object_set_new(o, "layer", json_integer((json_int_t)(j + 1)));
+        json_object_set_new(o, "n_out", json_integer((json_int_t)l->n_out));
+        json_object_set_new(o, "n_in", json_integer((json_int_t)l->n_in));
+        json_object_set_new(o, "activation", json_string(mlp_act_name(l->act)));
+        if (l->act == MLP_ACT_LEAKY_RELU)
+            json_object_set_new(o, "alpha", json_real(l->alpha));
+        json_object_set_new(o, "n_pruned", json_integer((json_int_t)mlp_layer_n_pruned(l)));
+        json_object_set_new(o, "mask", json_boolean(l->mask != NULL));
+        json_object_set_new(o, "dW_norm", cli_json_num(l->dW_norm));
+        json_object_set_new(o, "recon_err", cli_json_num(l->recon_err));
+        json_array_append_new(layers, o);
+    }
+    json_object_set_new(doc, "layers", layers);
+    json_object_set_new(doc, "input_map", json_boolean(m->in_offset && m->in_scale));
+    json_object_set_new(doc, "output_map",
+                        json_boolean(m->out_offset || m->out_scale || m->out_low || m->out_high));
+    if (m->prov.method[0] || m->prov.parent_sha256[0])
+        json_object_set_new(doc, "provenance",
+                            json_pack("{s:s, s:o, s:s, s:s}", "method", m->prov.method, "sparsity",
+                                      cli_json_num(m->prov.sparsity), "pattern", m->prov.pattern,
+                                      "parent_sha256", m->prov.parent_sha256));
+    else
+        json_object_set_new(doc, "provenance", json_null());
+    mlp_free(m);
+    return doc;
+}
+
+static int describe_mc(const char *path, hid_t f, FILE *out, pb_error *err)
+{
+    mc_summary s;
+    int rc = mc_summary_read(f, path, &s, err);
+
+    if (rc)
+        return rc;
+    fprintf(out, "%s: prunebound Monte Carlo study\n", path);
+    if (!s.complete)
+        fprintf(out, "  incomplete (an interrupted study: resume it with montecarlo --resume)\n");
+    else
+        cli_mc_table_print(out, &s, path);
+    mc_summary_free(&s);
+    return PB_SUCCESS;
+}
+
+static json_t *mc_json(const char *path, hid_t f, pb_error *err)
+{
+    mc_summary s;
+    json_t *doc;
+
+    if (mc_summary_read(f, path, &s, err))
+        return NULL;
+    doc = cli_mc_json(&s, path);
+    mc_summary_free(&s);
+    return doc;
+}
+
+static json_t *results_json(const char *path, hid_t f, pb_error *err)
+{
+    results_row *rows = NULL;
+    size_t n = 0;
+    json_t *doc, *arr;
+
+    if (h5_table_read(f, path, "summary", results_row_cols, results_row_n_cols, results_row_n_cols_base,
+                      sizeof(results_row), (void **)&rows, &n, err))
+        return NULL;
+    doc = json_object();
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, cli_json_row(&rows[i], results_row_cols, results_row_n_cols));
+    json_object_set_new(doc, "rows", arr);
+    free(rows);
+    return doc;
+}
+
+static herr_t collect_link(hid_t root, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)root;
+    (void)info;
+    json_array_append_new(data, json_string(name));
+    return 0;
+}
+
+static json_t *generic_json(const char *path, hid_t f, pb_error *err)
+{
+    json_t *doc = json_object(), *objs = json_array();
+
+    if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, collect_link, objs) < 0) {
+        json_decref(doc);
+        json_decref(objs);
+        pb_error_set(err, PB_EFORMAT, "%s: cannot list the objects (truncated file?)", path);
+        return NULL;
+    }
+    json_object_set_new(doc, "objects", objs);
+    return doc;
+}
+
 static const info_kind info_kinds[] = {
-    {"policy", is_policy, describe_policy},
-    {"results", results_info_is_kind, results_info_describe}, /* sim/results/results_info.c */
-    {"hdf5", NULL, describe_generic},                         /* last: any HDF5 file */
+    {"policy", is_policy, describe_policy, policy_json},
+    {"montecarlo", mc_file_is_kind, describe_mc, mc_json}, /* sim/mc/mc_read.c */
+    {"results", results_info_is_kind, results_info_describe, results_json}, /* sim/results */
+    {"hdf5", NULL, describe_generic, generic_json},                          /* last: any HDF5 */
 };
+
+enum { OPT_JSON = 1 };
+
+static const cli_option info_opts[] = {{"json", 0, 0, OPT_JSON, NULL}, {NULL, 0, 0, 0, NULL}};
 
 int cmd_info(int argc, char **argv)
 {
     pb_error err;
-    int status = PB_SUCCESS;
+    int status = PB_SUCCESS, json = 0, id;
+    const char *path = NULL, *v;
+    cli_parser cp;
     hid_t f;
 
     if (cli_wants_help(argc, argv)) {
-        printf("usage: prunebound info FILE.h5\n\n"
+        printf("usage: prunebound info FILE.h5 [--json]\n\n"
                "Summarises an HDF5 file: for a policy its layers, sizes, activations, input and\n"
-               "output maps, sparsity per layer and provenance; for any other HDF5 file its root\n"
-               "attributes, groups and datasets with their shapes.\n"
+               "output maps, sparsity per layer and provenance; for a results file of `run` its\n"
+               "summary per variant; for a Monte Carlo file the aggregates table `montecarlo`\n"
+               "prints; for any other HDF5 file its root attributes, groups and datasets with\n"
+               "their shapes.\n\n"
+               "  --json       one JSON document on stdout (docs/CLI.md)\n"
+               "  -q, --quiet  accepted (info prints no notes)\n"
                "\nExit status: 0 success, 2 bad usage or input, 1 internal failure.\n");
         return 0;
     }
-    if (argc != 2)
+    cli_parser_init(&cp, argc, argv, info_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == OPT_JSON)
+            json = 1;
+        else if (path)
+            return cli_usage_error(argv[0], "expected one file");
+        else
+            path = v;
+    }
+    if (!path)
         return cli_usage_error(argv[0], "expected one file");
-    if (argv[1][0] == '-')
-        return cli_usage_error(argv[0], "unknown option '%s'", argv[1]);
     pb_error_clear(&err);
     /* PB_EIO when the file cannot be opened, PB_EFORMAT when it is not HDF5. */
-    f = h5_open(argv[1], H5F_ACC_RDONLY, &err);
+    f = h5_open(path, H5F_ACC_RDONLY, &err);
     if (f < 0) {
         status = err.code;
     } else {
@@ -289,7 +433,20 @@ int cmd_info(int argc, char **argv)
             const info_kind *k = &info_kinds[i];
             if (k->is_kind && !k->is_kind(f))
                 continue;
-            status = k->describe(argv[1], f, stdout, &err);
+            if (json) {
+                json_t *doc = k->to_json(path, f, &err);
+                if (!doc) {
+                    status = err.code ? err.code : PB_ENOMEM;
+                } else {
+                    json_t *head = json_pack("{s:s, s:s, s:s}", "command", "info", "file", path,
+                                             "kind", k->name);
+                    json_object_update(head, doc);
+                    json_decref(doc);
+                    cli_json_print(head);
+                }
+            } else {
+                status = k->describe(path, f, stdout, &err);
+            }
             break;
         }
         H5Fclose(f);

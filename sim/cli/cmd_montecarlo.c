@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +20,9 @@
 
 #include "cfg.h"
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_mc.h"
+#include "cli_progress.h"
 #include "mc_study.h"
 #include "run_job.h"
 #include "mlp.h"
@@ -53,51 +55,15 @@ static void usage(FILE *out)
             "                       bit-identical for every N\n"
             "  --resume             continue the interrupted study in FILE.part\n"
             "  --set key.path=value override one key of the config\n"
+            "  --json               print one JSON document (docs/CLI.md) instead of the table\n"
+            "  -q, --quiet          no progress line and no notes on stderr\n"
             "  -h, --help           this text\n\n"
+            "Every long option also reads --name=VALUE.  The folder of FILE must exist.\n"
             "While running, the study lives in FILE.part, flushed after every chunk; SIGINT or\n"
-            "SIGTERM finish the current chunk and leave FILE.part for --resume.  In an MPI build\n"
+            "SIGTERM finish the current chunk, leave FILE.part and print the command that resumes.  In an MPI build\n"
             "(-DPB_MPI=ON) run it under mpirun: the ranks share the samples, rank 0 writes.\n"
             "Exit status: 0 success, 2 bad usage or input, 1 internal failure, interruption or\n"
             "a bound violation.\n");
-}
-
-/* ---- Progress (stderr, terminals only) ---- */
-
-typedef struct progress {
-    int on;
-    size_t total, start;
-    struct timespec t0;
-} progress;
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
-}
-
-static void progress_show(const progress *p, size_t done)
-{
-    char bar[31];
-    double el, rate, frac = p->total ? (double)done / (double)p->total : 1.0;
-    size_t fill = (size_t)(frac * 30.0);
-
-    if (!p->on)
-        return;
-    el = seconds_since(&p->t0);
-    rate = el > 0.0 ? (double)(done - p->start) / el : 0.0;
-    for (size_t i = 0; i < 30; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %5.1f%% %zu/%zu samples, %.0f/s, %.0f s left   ", bar, 100.0 * frac,
-            done, p->total, rate, rate > 0.0 ? (double)(p->total - done) / rate : 0.0);
-    fflush(stderr);
-}
-
-static void progress_end(const progress *p)
-{
-    if (p->on)
-        fprintf(stderr, "\r%*s\r", 78, "");
 }
 
 /* ---- The study ---- */
@@ -124,50 +90,37 @@ static void state_free(mc_state *s)
     cfg_run_free(s->cfg);
 }
 
-static void print_table(const mc_state *s, const mc_aggregate *a, const char *path)
+/* The aggregates as the file holds them, for cli_mc (the table of `info` too). */
+static void print_result(const mc_state *s, mc_aggregate *a, const char *path, int json)
 {
     const cfg_run *c = s->cfg;
-    long long viol = 0, still = 0;
+    mc_summary sum;
+    char(*labels)[SIM_LABEL_MAX] = calloc(s->v.n ? s->v.n : 1, sizeof *labels);
 
-    printf("criterion: converged when ||x - r|| <= %g over the last %g%% of the %g s horizon; "
-           "diverged on leaving the plant's limits",
-           c->crit.tol, 100.0 * c->crit.tail, c->horizon);
-    if (isfinite(c->crit.radius))
-        printf(" or ||x - r|| > %g", c->crit.radius);
-    printf("\n");
-    printf("%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "conv_orig", "95% CI",
-           "conv_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
-    for (size_t v = 0; v < s->v.n; v++) {
-        const mc_aggregate *g = &a[v];
-        printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f\n",
-               s->v.variants[v].label, g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
-               g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
-               g->max_dev_bound, g->violations, g->certified_fraction);
-        viol += g->violations;
-        /* every row of a sample shares its original loop: count that once */
-        still += (v == 0 ? g->still_converging_orig : 0) + g->still_converging_pruned;
+    if (!labels)
+        return;
+    for (size_t v = 0; v < s->v.n; v++)
+        snprintf(labels[v], sizeof labels[v], "%s", s->v.variants[v].label);
+    memset(&sum, 0, sizeof sum);
+    sum.samples = c->mc->samples;
+    sum.n_variants = s->v.n;
+    sum.crit_tol = c->crit.tol;
+    sum.crit_tail = c->crit.tail;
+    sum.crit_radius = c->crit.radius;
+    sum.horizon = c->horizon;
+    sum.complete = 1;
+    sum.has_spec = c->spec != NULL;
+    sum.labels = labels;
+    sum.agg = a;
+    if (json) {
+        json_t *doc = cli_mc_json(&sum, path);
+        if (doc)
+            json_object_set_new(doc, "command", json_string("montecarlo"));
+        cli_json_print(doc);
+    } else {
+        cli_mc_table_print(stdout, &sum, path);
     }
-    printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
-           c->mc->samples, s->v.n, viol, path);
-    if (c->spec) {
-        /* the spec (docs/SAFETY.md): satisfied fractions, broken and repaired by pruning */
-        printf("spec (%zu propert%s, satisfied when robustness > 0):\n", c->spec->n,
-               c->spec->n == 1 ? "y" : "ies");
-        printf("%-24s %9s %17s %9s %17s %8s %7s %8s %7s\n", "variant", "sat_orig", "95% CI",
-               "sat_prn", "95% CI", "broken", "rate", "repaired", "rate");
-        for (size_t v = 0; v < s->v.n; v++) {
-            const mc_aggregate *g = &a[v];
-            printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %8lld %7.4f %8lld %7.4f\n",
-                   s->v.variants[v].label, g->spec_rate_orig, g->spec_rate_orig_lo,
-                   g->spec_rate_orig_hi, g->spec_rate_pruned, g->spec_rate_pruned_lo,
-                   g->spec_rate_pruned_hi, g->spec_broken, g->spec_broken_rate, g->spec_repaired,
-                   g->spec_repaired_rate);
-        }
-    }
-    if (still)
-        printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
-               "(columns still_converging_*): a longer simulation.horizon may converge them\n",
-               still, c->horizon);
+    free(labels);
 }
 
 /* Runs samples [first, first + count) of this process's share and, under MPI,
@@ -242,8 +195,18 @@ static void bcast_ll(const mc_state *s, long long *v)
     (void)v;
 }
 
-static int study(mc_state *s, const char *out, int resume, size_t threads, pb_error *err)
+/* What the command line asked for. */
+typedef struct mc_args {
+    const char *out;
+    int resume, json, quiet;
+    size_t threads;
+    const char *resume_cmd; /* the command to paste after an interruption */
+} mc_args;
+
+static int study(mc_state *s, const mc_args *args, pb_error *err)
 {
+    const char *out = args->out;
+    int resume = args->resume;
     cfg_run *c = s->cfg;
     mc_options *o = c->mc;
     mc_study st;
@@ -251,13 +214,13 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     mc_file *f = NULL;
     mc_aggregate *agg = NULL;
     size_t nx = c->plant->type->nx, done = 0, traj;
-    progress pr;
+    cli_progress pr;
     long long flag;
     int rc = PB_SUCCESS;
 
     if ((rc = run_variants_build(c, &s->v, err)))
         return rc;
-    if (s->v.note[0] && s->rank == 0)
+    if (s->v.note[0] && s->rank == 0 && !args->quiet)
         fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, s->v.note);
     if (s->v.n == 0)
         return pb_error_set(err, PB_EINVAL,
@@ -284,7 +247,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     s->trajs = traj ? calloc(o->chunk * traj, sizeof *s->trajs) : NULL;
     if (!s->rows || !s->x0s || !s->ps || (traj && !s->trajs))
         return pb_error_set(err, PB_ENOMEM, "out of memory for a chunk of %zu samples", o->chunk);
-    s->pool = mc_pool_alloc(&st, threads, err);
+    s->pool = mc_pool_alloc(&st, args->threads, err);
     if (!s->pool)
         return err->code;
     h.config_text = c->text;
@@ -308,15 +271,13 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
     if (flag < 0)
         return s->rank == 0 ? rc : PB_EIO;
     done = (size_t)flag;
-    if (s->rank == 0 && resume)
+    if (s->rank == 0 && resume && !args->quiet)
         fprintf(stderr, "prunebound montecarlo: resuming %s at sample %zu of %zu\n",
                 mc_file_part_path(f), done, o->samples);
 
-    pr.on = s->rank == 0 && cli_stderr_is_tty();
-    pr.total = o->samples;
-    pr.start = done;
-    clock_gettime(CLOCK_MONOTONIC, &pr.t0);
-    progress_show(&pr, done);
+    cli_progress_init(&pr, s->rank == 0 && cli_stderr_is_tty() && !args->quiet);
+    cli_progress_stage(&pr, "montecarlo", done);
+    cli_progress_show(&pr, done, o->samples, "samples");
     while (done < o->samples) {
         size_t count = o->samples - done < o->chunk ? o->samples - done : o->chunk;
         if ((rc = chunk_run(s, done, count, err)))
@@ -324,7 +285,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
         if (s->rank == 0)
             rc = mc_file_append(f, count, s->rows, s->x0s, s->ps, s->trajs, err);
         done += count;
-        progress_show(&pr, done);
+        cli_progress_show(&pr, done, o->samples, "samples");
         /* Stop after this chunk on a signal (rank 0 decides for everyone). */
         flag = rc ? -1 : mc_stop_signal ? 1 : 0;
         bcast_ll(s, &flag);
@@ -333,17 +294,14 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
             break;
         }
         if (flag > 0 && done < o->samples) {
-            progress_end(&pr);
+            cli_progress_end(&pr);
             if (s->rank == 0) {
                 fprintf(stderr,
                         "prunebound montecarlo: interrupted by %s after %zu of %zu samples; "
-                        "%s is complete up to there.\n",
+                        "%s is complete up to there.  Continue with:\n  %s\n",
                         mc_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", done, o->samples,
-                        mc_file_part_path(f));
-                rc = pb_error_set(err, PB_EINTERRUPTED,
-                                  "stopped; continue with: prunebound montecarlo %s -o %s "
-                                  "--resume (same --samples and --set options)",
-                                  c->path, out);
+                        mc_file_part_path(f), args->resume_cmd);
+                rc = pb_error_set(err, PB_EINTERRUPTED, "stopped (the command above resumes)");
             } else {
                 rc = PB_EINTERRUPTED;
             }
@@ -351,7 +309,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
             return rc;
         }
     }
-    progress_end(&pr);
+    cli_progress_end(&pr);
     if (rc) {
         mc_file_close(f);
         return rc;
@@ -367,7 +325,7 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
         free(agg);
         return rc;
     }
-    print_table(s, agg, out);
+    print_result(s, agg, out, args->json);
     for (size_t v = 0; v < s->v.n; v++)
         if (agg[v].violations) {
             rc = pb_error_set(err, PB_EINTERNAL,
@@ -394,58 +352,128 @@ static int parse_size(const char *s, size_t *v)
     return 0;
 }
 
+/* Appends word to buf (len bytes) quoted for a POSIX shell when it needs it. */
+static void shell_append(char *buf, size_t len, const char *word)
+{
+    size_t n = strlen(buf);
+    int plain = word[0] != '\0';
+
+    for (const char *c = word; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%", *c))
+            plain = 0;
+    if (n && n + 1 < len)
+        buf[n++] = ' ';
+    if (plain) {
+        snprintf(buf + n, len - n, "%s", word);
+        return;
+    }
+    if (n + 1 < len)
+        buf[n++] = '\'';
+    for (const char *c = word; *c && n + 5 < len; c++) {
+        if (*c == '\'') {
+            memcpy(buf + n, "'\\''", 4); /* close, escaped quote, reopen */
+            n += 4;
+        } else {
+            buf[n++] = *c;
+        }
+    }
+    if (n + 1 < len)
+        buf[n++] = '\'';
+    buf[n < len ? n : len - 1] = '\0';
+}
+
+/* The command that resumes this study: the same arguments, --samples N
+ * and -o FILE made explicit, and --resume. */
+static void resume_command(char *buf, size_t len, int argc, char **argv, int have_samples,
+                           int have_out, size_t samples, const char *out, int resume)
+{
+    char num[32];
+
+    buf[0] = '\0';
+    shell_append(buf, len, "prunebound");
+    for (int i = 0; i < argc; i++)
+        shell_append(buf, len, argv[i]);
+    if (!have_out) {
+        shell_append(buf, len, "-o");
+        shell_append(buf, len, out);
+    }
+    if (!have_samples) {
+        snprintf(num, sizeof num, "--samples=%zu", samples);
+        shell_append(buf, len, num);
+    }
+    if (!resume)
+        shell_append(buf, len, "--resume");
+}
+
+enum { OPT_OUTPUT = 1, OPT_SAMPLES, OPT_THREADS, OPT_RESUME, OPT_SET, OPT_JSON };
+
+static const cli_option mc_opts[] = {
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"samples", 0, 1, OPT_SAMPLES, NULL}, {"threads", 0, 1, OPT_THREADS, NULL},
+    {"resume", 0, 0, OPT_RESUME, NULL},   {"set", 0, 1, OPT_SET, "key.path=value"},         {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
 int cmd_montecarlo(int argc, char **argv)
 {
     const char *sets[MC_SETS_MAX];
-    const char *config = NULL, *out = NULL;
-    size_t n_sets = 0, samples = 0, threads = 0;
-    int resume = 0, have_samples = 0, rc;
+    const char *config = NULL, *v;
+    char resume_cmd[8192];
+    size_t n_sets = 0, samples = 0;
+    int have_samples = 0, have_out = 0, rc, id;
     struct sigaction sa, old_int, old_term;
     mc_state s;
+    mc_args args;
+    cli_parser cp;
     pb_error err;
 
     memset(&s, 0, sizeof s);
+    memset(&args, 0, sizeof args);
     s.size = 1;
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc)
-                return cli_usage_error(argv[0], "%s needs a file name", a);
-            out = argv[i];
-        } else if (strcmp(a, "--samples") == 0) {
-            if (++i >= argc || parse_size(argv[i], &samples) || samples < 1)
+    cli_parser_init(&cp, argc, argv, mc_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case OPT_OUTPUT:
+            args.out = v;
+            have_out = 1;
+            break;
+        case OPT_SAMPLES:
+            if (parse_size(v, &samples) || samples < 1)
                 return cli_usage_error(argv[0], "--samples needs an integer >= 1");
             have_samples = 1;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (++i >= argc || parse_size(argv[i], &threads) || threads < 1 || threads > 4096)
+            break;
+        case OPT_THREADS:
+            if (parse_size(v, &args.threads) || args.threads < 1 || args.threads > 4096)
                 return cli_usage_error(argv[0], "--threads needs an integer from 1 to 4096");
-        } else if (strcmp(a, "--resume") == 0) {
-            resume = 1;
-        } else if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
-            const char *v = a[5] == '=' ? a + 6 : (++i < argc ? argv[i] : NULL);
-            if (!v)
-                return cli_usage_error(argv[0], "--set needs key.path=value");
+            break;
+        case OPT_RESUME:
+            args.resume = 1;
+            break;
+        case OPT_JSON:
+            args.json = 1;
+            break;
+        case OPT_SET:
             if (n_sets == MC_SETS_MAX)
                 return cli_usage_error(argv[0], "more than %d --set options", MC_SETS_MAX);
             sets[n_sets++] = v;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error(argv[0], "unknown option '%s'", a);
-        } else if (!config) {
-            config = a;
-        } else {
-            return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", a);
+            break;
+        default: /* CLI_ARG */
+            if (config)
+                return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", v);
+            config = v;
         }
     }
+    args.quiet = cp.quiet;
     if (!config)
         return cli_usage_error(argv[0], "missing CONFIG");
-    if (!threads) {
+    if (!args.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (size_t)n : 1;
+        args.threads = n > 0 ? (size_t)n : 1;
     }
 #ifdef PB_MPI
     MPI_Init(NULL, NULL);
@@ -472,27 +500,17 @@ int cmd_montecarlo(int argc, char **argv)
         }
         s.cfg->mc->samples = samples;
     }
-    if (!out)
-        out = s.cfg->output_file;
-    {
-        /* Create the output folder when it is missing (one level). */
-        char dir[CFG_PATH_MAX];
-        char *slash;
-        struct stat sb;
-        snprintf(dir, sizeof dir, "%s", out);
-        slash = strrchr(dir, '/');
-        if (s.rank == 0 && slash && slash != dir) {
-            *slash = '\0';
-            if (stat(dir, &sb) != 0)
-                mkdir(dir, 0777);
-        }
-    }
+    if (!args.out)
+        args.out = s.cfg->output_file;
+    resume_command(resume_cmd, sizeof resume_cmd, argc, argv, have_samples, have_out,
+                   s.cfg->mc->samples, args.out, args.resume);
+    args.resume_cmd = resume_cmd;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    rc = study(&s, out, resume, threads, &err);
+    rc = study(&s, &args, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (rc)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli_args.h"
+#include "cli_json.h"
 #include "plant.h"
 #include "plant_lqr.h"
 #include "plant_step.h"
@@ -38,7 +39,7 @@ static void describe(const plant_type *t)
 
 static void print_help(void)
 {
-    printf("usage: prunebound plants [NAME]\n"
+    printf("usage: prunebound plants [NAME] [--json]\n"
            "       prunebound plants NAME --demo [--x0 V,V,...] [--steps N] [--period T]\n"
            "                                    [--param KEY=VALUE]...\n\n"
            "Lists every plant type with its states, inputs and parameters (the keys of a\n"
@@ -51,7 +52,10 @@ static void print_help(void)
            "  --steps N        number of control periods (default: %g s of simulated\n"
            "                   time, at least %d periods)\n"
            "  --period T       control period in seconds (default: the type's suggestion)\n"
-           "  --param KEY=VAL  set a plant parameter (repeatable)\n\n"
+           "  --param KEY=VAL  set a plant parameter (repeatable)\n"
+           "  --json           print the plants as one JSON document (docs/CLI.md)\n"
+           "  -q, --quiet      accepted (plants prints no notes)\n"
+           "Every long option also reads --name=VALUE.\n\n"
            "Exit status: 0 success (also when the demo trajectory diverges, which is\n"
            "reported), 2 bad usage or input, 1 internal failure.\n",
            DEMO_OFFSET, DEMO_HORIZON, DEMO_MIN_STEPS);
@@ -165,6 +169,44 @@ out:
     return code;
 }
 
+/* A plant type as JSON (docs/CLI.md): what describe() prints. */
+static json_t *plant_json(const plant_type *t)
+{
+    json_t *o = json_object(), *st = json_array(), *in = json_array(), *ps = json_array();
+
+    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "equation", json_string(t->equation));
+    json_object_set_new(o, "nx", json_integer((json_int_t)t->nx));
+    json_object_set_new(o, "nu", json_integer((json_int_t)t->nu));
+    for (size_t i = 0; i < t->nx; i++)
+        json_array_append_new(st, json_pack("{s:s, s:s}", "name", t->states[i].name, "unit",
+                                            t->states[i].unit));
+    for (size_t i = 0; i < t->nu; i++)
+        json_array_append_new(in, json_pack("{s:s, s:s}", "name", t->inputs[i].name, "unit",
+                                            t->inputs[i].unit));
+    for (size_t i = 0; i < t->np; i++) {
+        const plant_param *p = &t->params[i];
+        json_array_append_new(ps, json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "name", p->name,
+                                            "default", cli_json_num(p->def), "unit", p->unit,
+                                            "doc", p->doc, "min", cli_json_num(p->lo), "max",
+                                            cli_json_num(p->hi)));
+    }
+    json_object_set_new(o, "states", st);
+    json_object_set_new(o, "inputs", in);
+    json_object_set_new(o, "period", t->period > 0 ? json_real(t->period) : json_null());
+    json_object_set_new(o, "params", ps);
+    return o;
+}
+
+enum { OPT_DEMO = 1, OPT_JSON, OPT_X0, OPT_STEPS, OPT_PERIOD, OPT_PARAM };
+
+static const cli_option plants_opts[] = {
+    {"demo", 0, 0, OPT_DEMO, NULL},     {"json", 0, 0, OPT_JSON, NULL},   {"x0", 0, 1, OPT_X0, NULL},
+    {"steps", 0, 1, OPT_STEPS, NULL},   {"period", 0, 1, OPT_PERIOD, NULL}, {"param", 0, 1, OPT_PARAM, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+#define DEMO_PARAMS_MAX 64
+
 int cmd_plants(int argc, char **argv)
 {
     const char *cmd = argv[0], *name = NULL, *x0_arg = NULL;
@@ -172,7 +214,10 @@ int cmd_plants(int argc, char **argv)
     plant *m = NULL;
     double x0[PLANT_NX_MAX], period = 0.0;
     long steps = 0;
-    int demo = 0, code = 0;
+    int demo = 0, code = 0, json = 0, id;
+    const char *params[DEMO_PARAMS_MAX], *v;
+    size_t n_params = 0;
+    cli_parser cp;
     pb_error err;
 
     if (cli_wants_help(argc, argv)) {
@@ -180,44 +225,60 @@ int cmd_plants(int argc, char **argv)
         return 0;
     }
     pb_error_clear(&err);
-    /* First pass: the name and the options that do not need the type. */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = strcmp(a, "--x0") == 0 || strcmp(a, "--steps") == 0 ||
-                        strcmp(a, "--period") == 0 || strcmp(a, "--param") == 0;
-        if (has_value && i + 1 >= argc)
-            return cli_usage_error(cmd, "option %s needs a value", a);
-        if (strcmp(a, "--demo") == 0) {
+    cli_parser_init(&cp, argc, argv, plants_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case OPT_DEMO:
             demo = 1;
-        } else if (strcmp(a, "--x0") == 0) {
-            x0_arg = argv[++i];
-        } else if (strcmp(a, "--steps") == 0) {
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_X0:
+            x0_arg = v;
+            break;
+        case OPT_STEPS: {
             char *end;
             errno = 0;
-            steps = strtol(argv[++i], &end, 10);
-            if (*argv[i] == '\0' || *end != '\0' || errno || steps < 1 || steps > 100000000L)
-                return cli_usage_error(cmd, "--steps '%s' must be an integer in [1, 1e8]", argv[i]);
-        } else if (strcmp(a, "--period") == 0) {
-            if (!parse_double(argv[++i], &period) || period <= 0.0)
-                return cli_usage_error(cmd, "--period '%s' must be a number > 0", argv[i]);
-        } else if (strcmp(a, "--param") == 0) {
-            i++; /* applied below, once the type is known */
-        } else if (a[0] == '-') {
-            return cli_usage_error(cmd, "unknown option '%s'", a);
-        } else if (name) {
-            return cli_usage_error(cmd, "expected at most one plant name, got '%s' and '%s'", name,
-                                   a);
-        } else {
-            name = a;
+            steps = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || errno || steps < 1 || steps > 100000000L)
+                return cli_usage_error(cmd, "--steps '%s' must be an integer in [1, 1e8]", v);
+            break;
+        }
+        case OPT_PERIOD:
+            if (!parse_double(v, &period) || period <= 0.0)
+                return cli_usage_error(cmd, "--period '%s' must be a number > 0", v);
+            break;
+        case OPT_PARAM: /* applied below, once the type is known */
+            if (n_params == DEMO_PARAMS_MAX)
+                return cli_usage_error(cmd, "more than %d --param options", DEMO_PARAMS_MAX);
+            params[n_params++] = v;
+            break;
+        default: /* CLI_ARG */
+            if (name)
+                return cli_usage_error(cmd, "expected at most one plant name, got '%s' and '%s'",
+                                       name, v);
+            name = v;
         }
     }
+    if (json && demo)
+        return cli_usage_error(cmd, "--json describes plants; it does not go with --demo");
     if (!name) {
         if (demo || x0_arg || period > 0.0 || steps != 0)
             return cli_usage_error(cmd, "--demo and its options need a plant NAME");
+        json_t *list = json ? json_array() : NULL;
         for (const plant_type *const *tp = plant_types; *tp; tp++) {
+            if (json) {
+                json_array_append_new(list, plant_json(*tp));
+                continue;
+            }
             describe(*tp);
             printf("\n");
         }
+        if (json)
+            cli_json_print(json_pack("{s:s, s:o}", "command", "plants", "plants", list));
         return 0;
     }
     t = plant_find(name);
@@ -232,12 +293,12 @@ int cmd_plants(int argc, char **argv)
         return cli_usage_error(cmd, "unknown plant '%s' (one of: %s)", name, list);
     }
     if (!demo) {
-        if (x0_arg || period > 0.0 || steps != 0)
+        if (x0_arg || period > 0.0 || steps != 0 || n_params)
             return cli_usage_error(cmd, "--x0, --steps, --period and --param need --demo");
-        for (int i = 1; i < argc; i++)
-            if (strcmp(argv[i], "--param") == 0)
-                return cli_usage_error(cmd, "--x0, --steps, --period and --param need --demo");
-        describe(t);
+        if (json)
+            cli_json_print(json_pack("{s:s, s:[o]}", "command", "plants", "plants", plant_json(t)));
+        else
+            describe(t);
         return 0;
     }
 
@@ -246,26 +307,24 @@ int cmd_plants(int argc, char **argv)
         pb_error_set(&err, PB_ENOMEM, "out of memory");
         return cli_fail(cmd, &err);
     }
-    for (int i = 1; i + 1 < argc; i++) {
+    for (size_t i = 0; i < n_params; i++) {
         char key[128];
-        const char *eq;
-        double v;
-        if (strcmp(argv[i], "--param") != 0)
-            continue;
-        eq = strchr(argv[++i], '=');
-        if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof key) {
-            code = cli_usage_error(cmd, "--param '%s' must read KEY=VALUE", argv[i]);
+        const char *eq, *pa = params[i];
+        double pv;
+        eq = strchr(pa, '=');
+        if (!eq || eq == pa || (size_t)(eq - pa) >= sizeof key) {
+            code = cli_usage_error(cmd, "--param '%s' must read KEY=VALUE", pa);
             goto out;
         }
-        memcpy(key, argv[i], (size_t)(eq - argv[i]));
-        key[eq - argv[i]] = '\0';
-        if (!parse_double(eq + 1, &v) && strcmp(eq + 1, "inf") != 0) {
+        memcpy(key, pa, (size_t)(eq - pa));
+        key[eq - pa] = '\0';
+        if (!parse_double(eq + 1, &pv) && strcmp(eq + 1, "inf") != 0) {
             code = cli_usage_error(cmd, "--param %s: '%s' is not a number", key, eq + 1);
             goto out;
         }
         if (strcmp(eq + 1, "inf") == 0)
-            v = INFINITY;
-        if (plant_set_param(m, key, v, &err) != PB_SUCCESS) {
+            pv = INFINITY;
+        if (plant_set_param(m, key, pv, &err) != PB_SUCCESS) {
             code = cli_fail(cmd, &err);
             goto out;
         }

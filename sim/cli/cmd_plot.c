@@ -22,7 +22,8 @@ static void usage(FILE *out)
             "bounds over time, tracking error, x-y path, degradation against sparsity,\n"
             "tightness) or of `prunebound montecarlo` (stability rate with Wilson intervals,\n"
             "region-of-attraction maps) with gnuplot.\n\n"
-            "  -o DIR          output folder (default results/<name>-plots)\n"
+            "  -o, --output DIR output folder (default results/<name>-plots)\n"
+            "  -q, --quiet     no notes on stderr\n"
             "  --format F      png (default), svg or pdf\n"
             "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else the\n"
             "                  installed PREFIX/" PB_INSTALL_PLOTDIR " beside\n"
@@ -65,6 +66,15 @@ static void default_scripts(char *dir, size_t len)
     snprintf(dir, len, "%s", PB_SOURCE_DIR "/results/plots");
 }
 
+enum { OPT_OUTPUT = 1, OPT_FORMAT, OPT_SCRIPTS, OPT_VARIANTS, OPT_SCENARIOS };
+
+static const cli_option plot_opts[] = {{"output", 'o', 1, OPT_OUTPUT, "a file name"},
+                                       {"format", 0, 1, OPT_FORMAT, NULL},
+                                       {"scripts", 0, 1, OPT_SCRIPTS, NULL},
+                                       {"variants", 0, 1, OPT_VARIANTS, "a list of labels"},
+                                       {"scenarios", 0, 1, OPT_SCENARIOS, "a list of scenarios"},
+                                       {NULL, 0, 0, 0, NULL}};
+
 int cmd_plot(int argc, char **argv)
 {
     const char *input = NULL, *outdir = NULL, *scripts_arg = NULL;
@@ -74,36 +84,34 @@ int cmd_plot(int argc, char **argv)
     plot_format fmt = PLOT_PNG;
     plot_plan plan = {0};
     pb_error err;
-    int rc;
+    cli_parser cp;
+    const char *v;
+    int rc, id;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--scripts") == 0 ||
-             strcmp(a, "--variants") == 0 || strcmp(a, "--scenarios") == 0) &&
-            i + 1 >= argc)
-            return cli_usage_error("plot", "%s needs a value", a);
-        if (strcmp(a, "-o") == 0)
-            outdir = argv[++i];
-        else if (strcmp(a, "--format") == 0) {
-            if (plot_format_parse(argv[++i], &fmt, &err) != PB_SUCCESS)
+    cli_parser_init(&cp, argc, argv, plot_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == OPT_OUTPUT)
+            outdir = v;
+        else if (id == OPT_FORMAT) {
+            if (plot_format_parse(v, &fmt, &err) != PB_SUCCESS)
                 return cli_usage_error("plot", "%s", err.msg);
-        } else if (strcmp(a, "--scripts") == 0)
-            scripts_arg = argv[++i];
-        else if (strcmp(a, "--variants") == 0)
-            sel.variants = argv[++i];
-        else if (strcmp(a, "--scenarios") == 0)
-            sel.scenarios = argv[++i];
-        else if (a[0] == '-' && a[1] != '\0')
-            return cli_usage_error("plot", "unknown option '%s'", a);
+        } else if (id == OPT_SCRIPTS)
+            scripts_arg = v;
+        else if (id == OPT_VARIANTS)
+            sel.variants = v;
+        else if (id == OPT_SCENARIOS)
+            sel.scenarios = v;
         else if (input)
-            return cli_usage_error("plot", "one results file only ('%s' and '%s')", input, a);
+            return cli_usage_error("plot", "one results file only ('%s' and '%s')", input, v);
         else
-            input = a;
+            input = v;
     }
     if (!input)
         return cli_usage_error("plot", "no results file given");
@@ -144,7 +152,7 @@ int cmd_plot(int argc, char **argv)
         plot_out_abort(&out);
         goto fail;
     }
-    if (plan.note[0])
+    if (plan.note[0] && !cp.quiet)
         fprintf(stderr, "prunebound plot: note: %s\n", plan.note);
     printf("%s: %zu figures (%s) in %s\n", input, plan.n, plot_format_ext(fmt), dir);
     for (size_t i = 0; i < plan.n; i++)

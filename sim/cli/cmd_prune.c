@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli_args.h"
+#include "cli_progress.h"
 #include "mlp.h"
 #include "mlp_io.h"
 #include "prune.h"
@@ -52,9 +53,55 @@ static const char *const prune_usage =
     "  --original-inputs     calibrate every layer on the original network's inputs\n"
     "                        (default: on the partially pruned network's, as SparseGPT)\n"
     "  -o, --output FILE     pruned policy (written to FILE.tmp, renamed when complete)\n"
+    "  -q, --quiet           no progress line on stderr\n"
+    "Every long option also reads --name=VALUE.  On a terminal, stderr shows the\n"
+    "progress per layer (rows, or SparseGPT's columns) with a rate and the time left.\n"
     "\n"
     "Exit status: 0 success; 2 bad usage or bad input (file, key, value); 1 an internal\n"
     "or numerical failure.\n";
+
+enum {
+    OPT_MODEL = 1,
+    OPT_CALIB,
+    OPT_OUTPUT,
+    OPT_METHOD,
+    OPT_SPARSITY,
+    OPT_PATTERN,
+    OPT_LAYERS,
+    OPT_GLOBAL,
+    OPT_DAMP,
+    OPT_BLOCK,
+    OPT_MASK_BLOCK,
+    OPT_ORIGINAL_INPUTS
+};
+
+static const cli_option prune_opts[] = {
+    {"model", 'm', 1, OPT_MODEL, NULL},      {"calib", 'c', 1, OPT_CALIB, NULL},
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"},    {"method", 0, 1, OPT_METHOD, NULL},
+    {"sparsity", 's', 1, OPT_SPARSITY, NULL}, {"pattern", 0, 1, OPT_PATTERN, NULL},
+    {"layers", 0, 1, OPT_LAYERS, NULL},      {"global", 0, 0, OPT_GLOBAL, NULL},
+    {"damp", 0, 1, OPT_DAMP, NULL},          {"block", 0, 1, OPT_BLOCK, NULL},
+    {"mask-block", 0, 1, OPT_MASK_BLOCK, NULL}, {"original-inputs", 0, 0, OPT_ORIGINAL_INPUTS, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+/* The progress hook of prune_mlp: one stage per layer, units within it. */
+typedef struct prune_progress_ctx {
+    cli_progress bar;
+    const char *method;
+    size_t n_layers;
+} prune_progress_ctx;
+
+static void on_progress(void *ctx, size_t layer, size_t done, size_t total)
+{
+    prune_progress_ctx *c = ctx;
+    if (done == 0) {
+        char label[96];
+        snprintf(label, sizeof label, "prune %s, layer %zu of %zu", c->method, layer,
+                 c->n_layers);
+        cli_progress_stage(&c->bar, label, 0);
+    }
+    cli_progress_show(&c->bar, done, total, strcmp(c->method, "sparsegpt") ? "rows" : "columns");
+}
 
 /* A whole-string double; 0 on failure. */
 static int parse_double(const char *s, double *v)
@@ -103,7 +150,10 @@ int cmd_prune(int argc, char **argv)
     double *X = NULL;
     size_t n = 0, *layers = NULL, n_sel = 0;
     pb_error err;
-    int status, rc = 1;
+    cli_parser cp;
+    prune_progress_ctx pc;
+    const char *v;
+    int status, rc = 1, id;
 
     pb_error_clear(&err);
     prune_options_init(&o);
@@ -111,42 +161,50 @@ int cmd_prune(int argc, char **argv)
         fputs(prune_usage, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = NULL;
-        if (!strcmp(a, "--global")) {
+    cli_parser_init(&cp, argc, argv, prune_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case CLI_ARG:
+            return cli_usage_error(argv[0], "unknown argument '%s'", v);
+        case OPT_GLOBAL:
             o.global = 1;
-            continue;
-        }
-        if (!strcmp(a, "--original-inputs")) {
+            break;
+        case OPT_ORIGINAL_INPUTS:
             o.original_inputs = 1;
-            continue;
+            break;
+        case OPT_MODEL:
+            mpath = v;
+            break;
+        case OPT_CALIB:
+            cpath = v;
+            break;
+        case OPT_OUTPUT:
+            opath = v;
+            break;
+        case OPT_METHOD:
+            method_name = v;
+            break;
+        case OPT_SPARSITY:
+            sparsity_arg = v;
+            break;
+        case OPT_PATTERN:
+            pattern = v;
+            break;
+        case OPT_LAYERS:
+            layers_arg = v;
+            break;
+        case OPT_DAMP:
+            damp_arg = v;
+            break;
+        case OPT_BLOCK:
+            block_arg = v;
+            break;
+        case OPT_MASK_BLOCK:
+            mblock_arg = v;
+            break;
         }
-        if (!strcmp(a, "-m") || !strcmp(a, "--model"))
-            dst = &mpath;
-        else if (!strcmp(a, "-c") || !strcmp(a, "--calib"))
-            dst = &cpath;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-            dst = &opath;
-        else if (!strcmp(a, "--method"))
-            dst = &method_name;
-        else if (!strcmp(a, "-s") || !strcmp(a, "--sparsity"))
-            dst = &sparsity_arg;
-        else if (!strcmp(a, "--pattern"))
-            dst = &pattern;
-        else if (!strcmp(a, "--layers"))
-            dst = &layers_arg;
-        else if (!strcmp(a, "--damp"))
-            dst = &damp_arg;
-        else if (!strcmp(a, "--block"))
-            dst = &block_arg;
-        else if (!strcmp(a, "--mask-block"))
-            dst = &mblock_arg;
-        else
-            return cli_usage_error(argv[0], "unknown argument '%s'", a);
-        if (i + 1 >= argc)
-            return cli_usage_error(argv[0], "%s needs a value", a);
-        *dst = argv[++i];
     }
     if (!mpath || !opath || !method_name)
         return cli_usage_error(argv[0], "-m, --method and -o are required");
@@ -215,7 +273,14 @@ int cmd_prune(int argc, char **argv)
         rc = cli_fail(argv[0], &err);
         goto cleanup;
     }
-    if ((status = prune_mlp(m, method, &o, X, n, &p, &err)) != PB_SUCCESS ||
+    cli_progress_init(&pc.bar, cli_stderr_is_tty() && !cp.quiet);
+    pc.method = method->name;
+    pc.n_layers = m->n_layers;
+    o.progress = on_progress;
+    o.progress_ctx = &pc;
+    status = prune_mlp(m, method, &o, X, n, &p, &err);
+    cli_progress_end(&pc.bar);
+    if (status != PB_SUCCESS ||
         (status = mlp_file_sha256(mpath, p->prov.parent_sha256, &err)) != PB_SUCCESS ||
         (status = mlp_write_h5(p, opath, &err)) != PB_SUCCESS) {
         rc = cli_fail(argv[0], &err);

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <signal.h>
 
 #include "cfg.h"
 #include "cli_args.h"
+#include "cli_json.h"
+#include "cli_progress.h"
 #include "run_job.h"
 #include "spec.h"
 
@@ -28,7 +30,11 @@ static void usage(FILE *out)
             "  -o FILE              results file (default: the config's output.file)\n"
             "  --set key.path=value override one key of the config, e.g.\n"
             "                       --set simulation.horizon=2 --set scenarios[0].x0=[0.1,0]\n"
+            "  --json               print one JSON document (docs/CLI.md) instead of the table\n"
+            "  -q, --quiet          no progress line and no notes on stderr\n"
             "  -h, --help           this text\n\n"
+            "Every long option also reads --name=VALUE.  The folder of FILE must exist.\n"
+            "SIGINT or SIGTERM stop the run and remove FILE.tmp: nothing is left behind.\n"
             "Config keys: docs/CONFIG.md.  Exit status: 0 success, 2 bad usage or input\n"
             "(message names file, line and key), 1 internal failure.\n");
 }
@@ -123,60 +129,79 @@ static void print_table(const run_job *s, const char *out_path)
                still, s->cfg->horizon);
 }
 
-/* Creates the parent folder of path when it is missing (one level). */
-static void make_parent(const char *path)
+/* The JSON document of --json: the criterion, then one object per row of
+ * /summary with the columns of results_row_cols (docs/CLI.md). */
+static json_t *run_json(const run_job *s, const char *out_path)
 {
-    char dir[CFG_PATH_MAX];
-    char *slash;
-    struct stat st;
+    const cfg_run *c = s->cfg;
+    size_t ns = c->n_scenarios;
+    json_t *doc = json_object(), *rows = json_array();
 
-    snprintf(dir, sizeof dir, "%s", path);
-    slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return;
-    *slash = '\0';
-    if (stat(dir, &st) != 0)
-        mkdir(dir, 0777);
+    json_object_set_new(doc, "command", json_string("run"));
+    json_object_set_new(doc, "file", json_string(out_path));
+    json_object_set_new(doc, "config", json_string(c->path));
+    json_object_set_new(doc, "criterion",
+                        json_pack("{s:f, s:f, s:f, s:o}", "tol", c->crit.tol, "tail", c->crit.tail,
+                                  "horizon", c->horizon, "radius", cli_json_num(c->crit.radius)));
+    json_object_set_new(doc, "n_variants", json_integer((json_int_t)s->v.n));
+    json_object_set_new(doc, "n_scenarios", json_integer((json_int_t)ns));
+    json_object_set_new(doc, "violations", json_integer((json_int_t)run_job_violations(s)));
+    for (size_t r = 0; r < s->v.n * ns; r++)
+        json_array_append_new(rows, cli_json_row(&s->rows[r], results_row_cols,
+                                                 results_row_n_cols));
+    json_object_set_new(doc, "rows", rows);
+    return doc;
+}
+
+enum { OPT_OUTPUT = 1, OPT_SET, OPT_JSON };
+
+static const cli_option run_opts[] = {
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"set", 0, 1, OPT_SET, "key.path=value"}, {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+/* Set by SIGINT/SIGTERM; checked between run_job_step calls. */
+static volatile sig_atomic_t run_stop_signal;
+
+static void on_signal(int sig)
+{
+    run_stop_signal = sig;
 }
 
 int cmd_run(int argc, char **argv)
 {
     const char *sets[RUN_SETS_MAX];
-    const char *config = NULL, *out = NULL;
+    const char *config = NULL, *out = NULL, *v;
     size_t n_sets = 0;
     cfg_run *c = NULL;
     run_job *j = NULL;
     pb_error err;
     long long viol;
-    int tty = cli_stderr_is_tty(), rc;
+    cli_parser cp;
+    cli_progress bar;
+    struct sigaction sa, old_int, old_term;
+    int rc, id, json = 0, handlers = 0;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc)
-                return cli_usage_error(argv[0], "%s needs a file name", a);
-            out = argv[i];
-        } else if (strcmp(a, "--set") == 0) {
-            if (++i >= argc)
-                return cli_usage_error(argv[0], "--set needs key.path=value");
+    cli_parser_init(&cp, argc, argv, run_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == OPT_OUTPUT) {
+            out = v;
+        } else if (id == OPT_SET) {
             if (n_sets == RUN_SETS_MAX)
                 return cli_usage_error(argv[0], "more than %d --set options", RUN_SETS_MAX);
-            sets[n_sets++] = argv[i];
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            if (n_sets == RUN_SETS_MAX)
-                return cli_usage_error(argv[0], "more than %d --set options", RUN_SETS_MAX);
-            sets[n_sets++] = a + 6;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error(argv[0], "unknown option '%s'", a);
+            sets[n_sets++] = v;
+        } else if (id == OPT_JSON) {
+            json = 1;
         } else if (!config) {
-            config = a;
+            config = v;
         } else {
-            return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", a);
+            return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", v);
         }
     }
     if (!config)
@@ -186,30 +211,46 @@ int cmd_run(int argc, char **argv)
         goto fail;
     if (!out)
         out = c->output_file;
-    if (c->policy_kind == CFG_POLICY_TRAIN && cli_stderr_is_tty())
+    if (c->policy_kind == CFG_POLICY_TRAIN && cli_stderr_is_tty() && !cp.quiet)
         fprintf(stderr, "training the policy (imitation of the LQR expert)...\n");
     if (!(j = run_job_alloc(c, &err))) {
         rc = err.code;
         goto fail;
     }
-    if (j->v.note[0])
+    if (j->v.note[0] && !cp.quiet)
         fprintf(stderr, "prunebound run: %s: %s\n", c->policy_file, j->v.note);
-    make_parent(out);
+    /* From here a signal stops the run between steps and discards OUT.tmp. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    handlers = 1;
     if ((rc = run_job_open(j, out, &err)))
         goto fail;
+    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet);
+    cli_progress_stage(&bar, "run", 0);
     while (j->done < c->n_scenarios) {
-        if (tty)
-            fprintf(stderr, "\rscenarios %zu-%zu of %zu", j->done + 1,
-                    j->done + j->block < c->n_scenarios ? j->done + j->block : c->n_scenarios,
-                    c->n_scenarios);
+        cli_progress_show(&bar, j->done, c->n_scenarios, "scenarios");
         if ((rc = run_job_step(j, &err)))
-            goto fail;
+            break;
+        if (run_stop_signal) {
+            rc = pb_error_set(&err, PB_EINTERRUPTED,
+                              "interrupted by %s after %zu of %zu scenarios; %s not written",
+                              run_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", j->done,
+                              c->n_scenarios, out);
+            break;
+        }
     }
-    if (tty)
-        fprintf(stderr, "\r%*s\r", 40, "");
-    if ((rc = run_job_commit(j, &err)))
+    cli_progress_end(&bar);
+    if (rc || (rc = run_job_commit(j, &err)))
         goto fail;
-    print_table(j, out);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (json)
+        cli_json_print(run_json(j, out));
+    else
+        print_table(j, out);
     /* A violated bound is a bug (DESIGN.md): the file is kept for the report. */
     viol = run_job_violations(j);
     if (viol)
@@ -221,7 +262,11 @@ int cmd_run(int argc, char **argv)
     cfg_run_free(c);
     return viol ? 1 : 0;
 fail:
-    run_job_free(j);
+    run_job_free(j); /* discards OUT.tmp */
     cfg_run_free(c);
+    if (handlers) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
     return cli_fail(argv[0], &err);
 }

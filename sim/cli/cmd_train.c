@@ -7,6 +7,7 @@
 
 #include "cfg.h"
 #include "cli_args.h"
+#include "cli_progress.h"
 #include "mlp_io.h"
 #include "sim_train.h"
 
@@ -25,8 +26,15 @@ static void usage(FILE *out)
             "options:\n"
             "  -o, --output FILE   the policy file to write (required)\n"
             "  --set KEY=VALUE     override a config key (repeatable)\n"
-            "  -h, --help          this help\n");
+            "  -q, --quiet         no progress line on stderr\n"
+            "  -h, --help          this help\n"
+            "Every long option also reads --name=VALUE.\n");
 }
+
+enum { OPT_OUTPUT = 1, OPT_SET };
+
+static const cli_option train_opts[] = {
+    {"output", 'o', 1, OPT_OUTPUT, "a file name"}, {"set", 0, 1, OPT_SET, "key.path=value"}, {NULL, 0, 0, 0, NULL}};
 
 int cmd_train(int argc, char **argv)
 {
@@ -38,33 +46,33 @@ int cmd_train(int argc, char **argv)
     sim_trainer *t = NULL;
     pb_error err;
     int tty = cli_stderr_is_tty();
-    int rc;
+    int rc, id;
+    cli_parser cp;
+    cli_progress bar;
+    const char *v;
 
     pb_error_clear(&err);
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-            if (++i >= argc)
-                return cli_usage_error(argv[0], "%s needs a file name", argv[i - 1]);
-            out_path = argv[i];
-        } else if (strcmp(argv[i], "--set") == 0) {
-            if (++i >= argc)
-                return cli_usage_error(argv[0], "--set needs key.path=value");
+    cli_parser_init(&cp, argc, argv, train_opts);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
+        if (id == CLI_ERROR)
+            return 2;
+        if (id == OPT_OUTPUT) {
+            out_path = v;
+        } else if (id == OPT_SET) {
             if (n_sets >= MAX_SETS)
                 return cli_usage_error(argv[0], "more than %d --set options", MAX_SETS);
-            sets[n_sets++] = argv[i];
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error(argv[0], "unknown option '%s'", argv[i]);
+            sets[n_sets++] = v;
         } else if (!cfg_path) {
-            cfg_path = argv[i];
+            cfg_path = v;
         } else {
-            return cli_usage_error(argv[0], "more than one config ('%s', '%s')", cfg_path,
-                                   argv[i]);
+            return cli_usage_error(argv[0], "more than one config ('%s', '%s')", cfg_path, v);
         }
     }
+    cli_progress_init(&bar, tty && !cp.quiet);
     if (!cfg_path)
         return cli_usage_error(argv[0], "no config given");
     if (!out_path)
@@ -99,13 +107,16 @@ int cmd_train(int argc, char **argv)
             printf("phase %zu (DAgger): %zu learner rollouts, %zu settled, %zu diverged; "
                    "samples %zu train, %zu validation\n",
                    k, ph.rollouts, ph.settled, ph.diverged, ph.n_train, ph.n_val);
-        for (size_t e = 0; e < o->epochs; e++) {
-            double loss = sim_trainer_epoch(t);
-            if (tty && (e % 10 == 9 || e + 1 == o->epochs))
-                fprintf(stderr, "\r  epoch %zu/%zu  loss %.3e ", e + 1, o->epochs, loss);
+        {
+            char label[64];
+            snprintf(label, sizeof label, "train phase %zu", k);
+            cli_progress_stage(&bar, label, 0);
         }
-        if (tty)
-            fprintf(stderr, "\r%60s\r", "");
+        for (size_t e = 0; e < o->epochs; e++) {
+            sim_trainer_epoch(t);
+            cli_progress_show(&bar, e + 1, o->epochs, "epochs");
+        }
+        cli_progress_end(&bar);
         if ((rc = sim_trainer_finish_phase(t, &ph, &err)) != PB_SUCCESS)
             goto fail;
         printf("  RMS action error: training %.4g, validation %.4g (max %.4g); loss %.3e\n",

@@ -1047,6 +1047,20 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
         fclose(f);
         return pb_error_set(err, PB_EIO, "%s: not a regular file", path);
     }
+    /* An HDF5 file (a policy or results file given by mistake) says so. */
+    {
+        static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+        unsigned char head[8];
+        size_t got = fread(head, 1, sizeof head, f);
+        if (got == sizeof head && memcmp(head, h5sig, sizeof head) == 0) {
+            fclose(f);
+            return pb_error_set(err, PB_EINVAL,
+                                "%s: this is an HDF5 file (a policy or results file?), not a "
+                                "config: the command expects a libconfig text file (docs/CONFIG.md)",
+                                path);
+        }
+        rewind(f);
+    }
     r = calloc(1, sizeof *r);
     if (!r) {
         fclose(f);
@@ -1069,8 +1083,13 @@ int cfg_run_load(const char *path, const char *const sets[], size_t n_sets, cfg_
     }
     if (config_read(&cf, f) != CONFIG_TRUE) {
         const char *ef = config_error_file(&cf);
-        rc = pb_error_set(err, PB_EINVAL, "%s:%d: syntax error: %s", ef ? ef : path,
-                          config_error_line(&cf), config_error_text(&cf));
+        const char *et = config_error_text(&cf);
+        rc = pb_error_set(err, PB_EINVAL, "%s:%d: syntax error: %s%s", ef ? ef : path,
+                          config_error_line(&cf), et,
+                          et && strstr(et, "mismatched element type")
+                              ? " (every element of a list [..] must have one type: write "
+                                "0.0, not 0, among real numbers)"
+                              : "");
         fclose(f);
         goto fail;
     }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -223,7 +224,7 @@ int cfg_train_load(const char *path, const plant_type *t, sim_train_opts *o, pb_
 
     f = fopen(path, "r");
     if (!f)
-        return pb_error_set(err, PB_EIO, "%s: cannot open", path);
+        return pb_error_set(err, PB_EIO, "%s: cannot open (%s)", path, strerror(errno));
     fclose(f);
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* libconfig's scanner exits on EISDIR */
         return pb_error_set(err, PB_EIO, "%s: not a regular file", path);

@@ -80,15 +80,11 @@ static const h5_column variant_cols[] = {
     {"pattern", H5W_STR, offsetof(variant_row, pattern), 16},
 };
 
-/* One row of /aggregates. */
-typedef struct agg_row {
-    char label[SIM_LABEL_MAX];
-    mc_aggregate a;
-} agg_row;
+typedef mc_agg_row agg_row;
 
 #define AGG(f)     offsetof(agg_row, a) + offsetof(mc_aggregate, f)
 #define AGGQ(f, i) AGG(f) + (i) * sizeof(double)
-static const h5_column agg_cols[] = {
+const h5_column mc_agg_cols[] = {
     {"label", H5W_STR, offsetof(agg_row, label), SIM_LABEL_MAX},
     {"n", H5W_I64, AGG(n), 0},
     {"converged_orig", H5W_I64, AGG(converged_orig), 0},
@@ -134,6 +130,8 @@ static const h5_column agg_cols[] = {
     {"spec_broken_rate", H5W_F64, AGG(spec_broken_rate), 0},
     {"spec_repaired_rate", H5W_F64, AGG(spec_repaired_rate), 0},
 };
+const size_t mc_agg_n_cols = sizeof mc_agg_cols / sizeof mc_agg_cols[0];
+const size_t mc_agg_n_cols_base = 32; /* label .. certified_fraction: every Monte Carlo file */
 
 /* ---- Small HDF5 helpers ---- */
 
@@ -864,7 +862,7 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
             agg[v] = *g;
     }
     {
-        hid_t t = compound_make(agg_cols, sizeof agg_cols / sizeof agg_cols[0], sizeof(agg_row));
+        hid_t t = compound_make(mc_agg_cols, mc_agg_n_cols, sizeof(agg_row));
         hid_t ds = -1;
         if (t >= 0 && table_write(f->file, "aggregates", t, nv, ar) == 0)
             ds = H5Dopen2(f->file, "aggregates", H5P_DEFAULT);

@@ -230,6 +230,19 @@ typedef struct mc_aggregate {
     double spec_broken_rate, spec_repaired_rate;
 } mc_aggregate;
 
+/* One row of /aggregates: the variant's label and its aggregates.  mc_agg_cols
+ * is the one definition of the table's layout, for the writer (mc_h5.c) and
+ * every reader (mc_read.c); the first mc_agg_n_cols_base columns are in every
+ * Monte Carlo file, the later ones (the spec's) are optional to a reader. */
+typedef struct mc_agg_row {
+    char label[SIM_LABEL_MAX];
+    mc_aggregate a;
+} mc_agg_row;
+
+extern const h5_column mc_agg_cols[];
+extern const size_t mc_agg_n_cols;
+extern const size_t mc_agg_n_cols_base;
+
 /* Writes /aggregates (one row per variant, plus the returned array agg[nv]
  * when agg is not NULL), marks the file complete, closes it and renames
  * "path.part" to path.  Frees f whatever happens.  PB_EIO / PB_ENOMEM. */

@@ -880,7 +880,7 @@ static void test_cli(void)
         {"pol.h5 -o p.c --float --calib missing.h5", "missing.h5"},
         {"pol.h5 -o p.c --bound -1", "--bound '-1'"},
         {"pol.h5 -o p.c --bound 1e-2x", "--bound '1e-2x'"},
-        {"pol.h5 -o p.c --bogus", "unknown option '--bogus'"},
+        {"pol.h5 -o p.c --bogus", "unknown argument '--bogus'"},
         {"pol.h5", "expected -o"},
         {"-o p.c", "expected a policy file"},
     };
