@@ -465,7 +465,7 @@ int h5_table_put_meta(hid_t loc, const char *path, const h5_column cols[], size_
     const char **units = calloc(n_cols + 1, sizeof *units);
     const char **desc = calloc(n_cols + 1, sizeof *desc);
     h5_quiet q;
-    int rc = PB_EIO;
+    int rc = units && desc ? PB_EIO : PB_ENOMEM;
 
     if (units && desc && n_cols > 0) {
         for (size_t i = 0; i < n_cols; i++) {

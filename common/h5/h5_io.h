@@ -63,7 +63,7 @@ int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n
 
 /* The per-column metadata of the table at path: attributes `units` and
  * `descriptions`, one string per column in the order of cols (compound
- * fields cannot carry attributes of their own).  PB_SUCCESS or PB_EIO. */
+ * fields cannot carry attributes of their own).  PB_SUCCESS, PB_ENOMEM or PB_EIO. */
 int h5_table_put_meta(hid_t loc, const char *path, const h5_column cols[], size_t n_cols);
 
 /* Copies cols[n] into out[n] with the placeholder units "@state" and

@@ -333,7 +333,9 @@ close_space:
 close_mt:
     H5Tclose(mt);
 fail:
-    if (rc)
+    if (rc == PB_ENOMEM)
+        pb_error_set(err, PB_ENOMEM, "out of memory writing table %s", path);
+    else if (rc)
         pb_error_set(err, PB_EIO, "%s: cannot write table %s", f->tmp, path);
     return rc;
 }
