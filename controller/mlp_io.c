@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -110,20 +111,21 @@ static int write_attr_double(hid_t loc, const char *name, double v)
     return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
-/* A fixed-length, NUL-terminated UTF-8 string attribute.  Fixed rather than
- * variable length: the text then sits in the checksummed object header, not
- * in the global heap, whose corruption HDF5 does not detect. */
+/* A string attribute, variable-length UTF-8 (h5_attr_put_str): h5py reads
+ * it as str.  (Format 1 files wrote fixed-length strings, which h5py reads
+ * as bytes; the reader takes both.)  The text sits in the global heap, which
+ * carries no checksum: the readers bound every string they read
+ * (h5_attr_read_str), and fuzz_policy runs over damaged files. */
 static int write_attr_string(hid_t loc, const char *name, const char *s)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    int ok;
+    return h5_attr_put_str(loc, ".", name, s) == PB_SUCCESS;
+}
 
-    if (t < 0)
-        return 0;
-    ok = H5Tset_size(t, strlen(s) + 1) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
-         H5Tset_cset(t, H5T_CSET_UTF8) >= 0 && write_attr(loc, name, t, t, s);
-    H5Tclose(t);
-    return ok;
+/* The metadata of dataset `name` of loc: units and a one-line description. */
+static int describe(hid_t loc, const char *name, const char *units, const char *description)
+{
+    return h5_attr_put_str(loc, name, "units", units) == PB_SUCCESS &&
+           h5_attr_put_str(loc, name, "description", description) == PB_SUCCESS;
 }
 
 static int write_layer(hid_t layers, size_t j, const mlp_layer *l)
@@ -139,11 +141,14 @@ static int write_layer(hid_t layers, size_t j, const mlp_layer *l)
         return 0;
     ok = write_dataset(g, "W", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, l->W) &&
          write_vector(g, "b", l->n_out, l->b) &&
-         write_attr_string(g, "activation", mlp_act_name(l->act));
+         write_attr_string(g, "activation", mlp_act_name(l->act)) &&
+         describe(g, "W", "1", "weights [n_out, n_in]: z = W h + b") &&
+         describe(g, "b", "1", "biases [n_out]");
     if (ok && l->act == MLP_ACT_LEAKY_RELU)
         ok = write_attr_double(g, "alpha", l->alpha);
     if (ok && l->mask)
-        ok = write_dataset(g, "mask", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, dims, l->mask);
+        ok = write_dataset(g, "mask", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 2, dims, l->mask) &&
+             describe(g, "mask", "1", "1 where the weight is kept, 0 where pruned");
     if (ok && !isnan(l->dW_norm))
         ok = write_attr_double(g, "dW_spectral_norm", l->dW_norm);
     if (ok && !isnan(l->recon_err))
@@ -178,7 +183,9 @@ static int write_policy(hid_t f, const mlp *m)
         if (g < 0)
             return 0;
         ok = write_vector_or(g, "offset", m->n_in, m->in_offset, 0.0) &&
-             write_vector_or(g, "scale", m->n_in, m->in_scale, 1.0);
+             write_vector_or(g, "scale", m->n_in, m->in_scale, 1.0) &&
+             describe(g, "offset", "input", "network input = (x - offset) * scale") &&
+             describe(g, "scale", "1/input", "network input = (x - offset) * scale");
         ok = H5Gclose(g) >= 0 && ok;
     }
     if (ok && (m->out_offset || m->out_scale || m->out_low || m->out_high)) {
@@ -188,7 +195,11 @@ static int write_policy(hid_t f, const mlp *m)
         ok = write_vector_or(g, "offset", m->n_out, m->out_offset, 0.0) &&
              write_vector_or(g, "scale", m->n_out, m->out_scale, 1.0) &&
              write_vector_or(g, "low", m->n_out, m->out_low, -INFINITY) &&
-             write_vector_or(g, "high", m->n_out, m->out_high, INFINITY);
+             write_vector_or(g, "high", m->n_out, m->out_high, INFINITY) &&
+             describe(g, "offset", "output", "output = offset + scale * network output") &&
+             describe(g, "scale", "output", "output = offset + scale * network output") &&
+             describe(g, "low", "output", "lower saturation of the output") &&
+             describe(g, "high", "output", "upper saturation of the output");
         ok = H5Gclose(g) >= 0 && ok;
     }
     if (ok && prov_is_set(&m->prov)) {
@@ -793,6 +804,26 @@ int mlp_file_sha256(const char *path, char hex[65], pb_error *err)
         return pb_error_set(err, PB_EIO, "%s: read error", path);
     sha256_final(&c, hex);
     return PB_SUCCESS;
+}
+
+int mlp_sha256(const mlp *m, char hex[65], pb_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[1024];
+    int fd, rc;
+
+    hex[0] = '\0';
+    snprintf(path, sizeof path, "%s/prunebound-sha-XXXXXX", dir && *dir ? dir : "/tmp");
+    fd = mkstemp(path);
+    if (fd < 0)
+        return pb_error_set(err, PB_EIO, "%s: cannot create a temporary file: %s", path,
+                            strerror(errno));
+    close(fd);
+    rc = mlp_write_h5(m, path, err);
+    if (rc == PB_SUCCESS)
+        rc = mlp_file_sha256(path, hex, err);
+    remove(path);
+    return rc;
 }
 
 int mlp_states_read_h5(const char *path, size_t n_in, double **out, size_t *n, pb_error *err)

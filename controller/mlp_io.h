@@ -31,6 +31,11 @@ int mlp_write_h5_group(const mlp *m, hid_t loc, pb_error *err);
  * parent_sha256). */
 int mlp_file_sha256(const char *path, char hex[65], pb_error *err);
 
+/* SHA-256 of the policy file mlp_write_h5 writes for m (the same network
+ * gives the same bytes), written to a temporary file under $TMPDIR (or
+ * /tmp) and removed.  PB_EIO when that file cannot be written. */
+int mlp_sha256(const mlp *m, char hex[65], pb_error *err);
+
 /* Reads dataset `states` [n, n_in] (any numeric type, read as float64) of an
  * HDF5 file (a calibration or logged-states file) into *out, malloc'd and
  * owned by the caller, with *n = rows.  PB_EIO when the file cannot be

@@ -408,3 +408,102 @@ done:
     h5_quiet_end(&q);
     return rc;
 }
+
+/* ---- String attributes and table metadata (writers on open locations) ---- */
+
+/* Creates (replacing) attribute `name` of obj_path: n strings, a scalar
+ * when scalar is set, as variable-length UTF-8 (h5py reads it as str; a
+ * fixed-length string comes back as bytes). */
+static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t n,
+                       const char *const s[], int scalar)
+{
+    hsize_t dim = n;
+    hid_t obj, type, space, attr;
+    int rc = PB_EIO;
+
+    if (n == 0)
+        return PB_EIO;
+    for (size_t i = 0; i < n; i++)
+        if (!s[i])
+            return PB_EIO;
+    obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
+    if (obj < 0)
+        return PB_EIO;
+    type = H5Tcopy(H5T_C_S1);
+    space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    if (type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0) {
+        if (H5Aexists(obj, name) > 0)
+            H5Adelete(obj, name);
+        attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (attr >= 0) {
+            if (H5Awrite(attr, type, s) >= 0)
+                rc = PB_SUCCESS;
+            H5Aclose(attr);
+        }
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Oclose(obj);
+    return rc;
+}
+
+int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const char *s)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = put_strings(loc, obj_path, name, 1, &s, 1);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n,
+                     const char *const s[])
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = put_strings(loc, obj_path, name, n, s, 0);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_table_put_meta(hid_t loc, const char *path, const h5_column cols[], size_t n_cols)
+{
+    const char **units = calloc(n_cols + 1, sizeof *units);
+    const char **desc = calloc(n_cols + 1, sizeof *desc);
+    h5_quiet q;
+    int rc = units && desc ? PB_EIO : PB_ENOMEM;
+
+    if (units && desc && n_cols > 0) {
+        for (size_t i = 0; i < n_cols; i++) {
+            units[i] = cols[i].units ? cols[i].units : "";
+            desc[i] = cols[i].description ? cols[i].description : "";
+        }
+        h5_quiet_begin(&q);
+        rc = put_strings(loc, path, "units", n_cols, units, 0);
+        if (rc == PB_SUCCESS)
+            rc = put_strings(loc, path, "descriptions", n_cols, desc, 0);
+        h5_quiet_end(&q);
+    }
+    free(units);
+    free(desc);
+    return rc;
+}
+
+void h5_columns_bind_units(const h5_column cols[], size_t n, const char *state_units,
+                           const char *input_units, h5_column out[])
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = cols[i];
+        if (cols[i].units && strcmp(cols[i].units, "@state") == 0)
+            out[i].units = state_units;
+        else if (cols[i].units && strcmp(cols[i].units, "@input") == 0)
+            out[i].units = input_units;
+    }
+}

@@ -47,7 +47,30 @@ typedef struct h5_column {
     h5_kind kind;
     size_t offset; /* offsetof(row struct, field) */
     size_t size;   /* H5W_STR: the char array's size; ignored otherwise */
+    const char *units;       /* "rad", "s", "1" for a dimensionless number, "" for text */
+    const char *description; /* one line */
 } h5_column;
+
+/* Writes (replacing) the string attribute `name` of the object at obj_path
+ * ("/" or "." for loc itself) as variable-length UTF-8, the HDF5 string type
+ * h5py reads back as str: a scalar (_str) or a vector of n >= 1 strings
+ * (_strv; h5py reads an array of str).  PB_SUCCESS or PB_EIO; nothing is
+ * printed.  (Compound fields are another matter: h5py 3 reads every string
+ * field of a table as bytes, docs/RESULTS.md.) */
+int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const char *s);
+int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n,
+                     const char *const s[]);
+
+/* The per-column metadata of the table at path: attributes `units` and
+ * `descriptions`, one string per column in the order of cols (compound
+ * fields cannot carry attributes of their own).  PB_SUCCESS, PB_ENOMEM or PB_EIO. */
+int h5_table_put_meta(hid_t loc, const char *path, const h5_column cols[], size_t n_cols);
+
+/* Copies cols[n] into out[n] with the placeholder units "@state" and
+ * "@input" replaced by state_units and input_units: the layer knows no
+ * plant, so a writer passes the units of the plant it records. */
+void h5_columns_bind_units(const h5_column cols[], size_t n, const char *state_units,
+                           const char *input_units, h5_column out[]);
 
 /* A dataset-creation property list: chunks of chunk[rank] elements (each
  * entry > 0), a Fletcher-32 checksum per chunk, no object timestamps, and

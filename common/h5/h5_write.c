@@ -291,21 +291,11 @@ static int attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name
 static int attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err)
 {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t type = H5Tcopy(H5T_C_S1);
-    int rc = PB_EIO;
-
-    /* A variable-length UTF-8 string: h5py returns it as str. */
-    if (space >= 0 && type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-        H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
-        rc = attr_write(f, obj_path, name, type, type, space, &s, err);
-    else
-        pb_error_set(err, PB_EIO, "%s: cannot create a string type", f->tmp);
-    if (type >= 0)
-        H5Tclose(type);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
+    /* Variable-length UTF-8 (h5_attr_put_str): h5py returns it as str. */
+    if (h5_attr_put_str(f->fid, obj_path, name, s))
+        return pb_error_set(err, PB_EIO, "%s: cannot write attribute %s of %s", f->tmp, name,
+                            obj_path);
+    return PB_SUCCESS;
 }
 
 static int table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
@@ -334,6 +324,8 @@ static int table_write(h5_file *f, const char *path, const h5_column cols[], siz
     if (n_rows == 0 || H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0)
         rc = PB_SUCCESS;
     H5Dclose(ds);
+    if (rc == PB_SUCCESS)
+        rc = h5_table_put_meta(f->fid, path, cols, n_cols);
 close_dcpl:
     H5Pclose(dcpl);
 close_space:
@@ -341,7 +333,9 @@ close_space:
 close_mt:
     H5Tclose(mt);
 fail:
-    if (rc)
+    if (rc == PB_ENOMEM)
+        pb_error_set(err, PB_ENOMEM, "out of memory writing table %s", path);
+    else if (rc)
         pb_error_set(err, PB_EIO, "%s: cannot write table %s", f->tmp, path);
     return rc;
 }
@@ -417,5 +411,28 @@ int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t 
     h5_quiet_begin(&q);
     rc = table_write(f, path, cols, n_cols, row_size, n_rows, rows, err);
     h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_write_strv(h5_file *f, const char *obj_path, const char *name, size_t n,
+                       const char *const s[], pb_error *err)
+{
+    if (h5_attr_put_strv(f->fid, obj_path, name, n, s))
+        return pb_error_set(err, PB_EIO, "%s: cannot write attribute %s of %s", f->tmp, name,
+                            obj_path);
+    return PB_SUCCESS;
+}
+
+int h5_dataset_describe(h5_file *f, const char *path, size_t n_units, const char *const units[],
+                        const char *description, pb_error *err)
+{
+    int rc = PB_SUCCESS;
+
+    if (n_units == 1)
+        rc = h5_attr_write_str(f, path, "units", units[0], err);
+    else if (n_units > 1)
+        rc = h5_attr_write_strv(f, path, "units", n_units, units, err);
+    if (rc == PB_SUCCESS && description)
+        rc = h5_attr_write_str(f, path, "description", description, err);
     return rc;
 }

@@ -60,9 +60,20 @@ int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, si
 int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err);
 
+/* A vector of n >= 1 strings, variable-length UTF-8 (h5py: an array of str). */
+int h5_attr_write_strv(h5_file *f, const char *obj_path, const char *name, size_t n,
+                       const char *const s[], pb_error *err);
+
+/* The metadata every dataset carries (docs/RESULTS.md): attribute `units`,
+ * a string when n_units == 1, one string per column when n_units > 1
+ * (nothing when 0), and the one-line `description` (none when NULL). */
+int h5_dataset_describe(h5_file *f, const char *path, size_t n_units, const char *const units[],
+                        const char *description, pb_error *err);
+
 /* Writes n_rows rows of row_size bytes as a compound dataset (one field per
  * column; h5py reads it as a structured array), chunked, compressed and
- * checksummed; readers read it back with h5_table_read and the same cols.
+ * checksummed, with the attributes `units` and `descriptions` of its columns
+ * (h5_table_put_meta); readers read it back with h5_table_read and the same cols.
  * PB_EIO on failure. */
 int h5_table_write(h5_file *f, const char *path, const h5_column cols[], size_t n_cols,
                    size_t row_size, size_t n_rows, const void *rows, pb_error *err);

@@ -127,23 +127,36 @@ int certify_states_write(const certify_states *r, const char *path,
                          const certify_states_names *names, pb_error *err)
 {
     size_t L = r->orig->n_layers, dims[1] = {r->n};
+    /* No plant is named: deviations are in the policy's output units. */
+    static const char out_units[] = "policy output units";
     const struct {
         const char *name;
         const double *v;
-    } ds[] = {{"/dev_actual", r->actual},
-              {"/dev_actual_err", r->actual_err},
-              {"/dev_bound", r->bound},
-              {"/dev_bound_closed", r->closed},
-              {"/tightness", r->tight},
-              {"/dev_bound_local", r->local}};
+        const char *units;
+        const char *description;
+    } ds[] = {{"/dev_actual", r->actual, out_units, "||pi(s) - pi_hat(s)|| per state"},
+              {"/dev_actual_err", r->actual_err, out_units,
+               "bound on the rounding error of dev_actual per state"},
+              {"/dev_bound", r->bound, out_units, "forward-pass bound on dev_actual per state"},
+              {"/dev_bound_closed", r->closed, out_units,
+               "spectral-norm-and-bias bound on dev_actual per state"},
+              {"/tightness", r->tight, "1", "dev_actual / dev_bound per state"}};
     h5_file *f = NULL;
     int rc;
 
     if ((rc = h5_file_create(path, &f, err)))
         return rc;
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++)
-        if ((rc = h5_dataset_write(f, ds[i].name, 1, dims, H5W_F64, ds[i].v, err)))
+        if ((rc = h5_dataset_write(f, ds[i].name, 1, dims, H5W_F64, ds[i].v, err)) ||
+            (rc = h5_dataset_describe(f, ds[i].name, 1, &ds[i].units, ds[i].description, err)))
             goto fail;
+    if ((rc = h5_group_make(f, "/plant", err)) ||
+        (rc = h5_attr_write_i64(f, "/plant", "known", 0, err)) ||
+        (rc = h5_attr_write_str(f, "/plant", "note",
+                                "bound takes two policies and logged states, not a plant: no "
+                                "state or input names or units are known",
+                                err)))
+        goto fail;
     if ((rc = h5_attr_write_str(f, "/", "format", "prunebound-bound", err)) ||
         (rc = h5_attr_write_i64(f, "/", "format_version", 1, err)) ||
         (rc = h5_attr_write_str(f, "/", "tool_version", PB_VERSION, err)) ||

@@ -116,8 +116,11 @@ void mc_wilson(size_t k, size_t n, double z, double *lo, double *hi)
     den = 1.0 + z2 / nn;
     centre = (p + z2 / (2.0 * nn)) / den;
     half = z / den * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn));
-    *lo = fmax(0.0, centre - half);
-    *hi = fmin(1.0, centre + half);
+    /* At k = 0 (k = n) the lower (upper) end is exactly 0 (1): centre and
+     * half agree there in exact arithmetic, and rounding would leave
+     * 1e-17 or 0.9999999999999999. */
+    *lo = k == 0 ? 0.0 : fmin(1.0, fmax(0.0, centre - half));
+    *hi = k >= n ? 1.0 : fmin(1.0, fmax(0.0, centre + half));
 }
 
 /* ---- One block of samples ---- */

@@ -19,6 +19,8 @@
 #include <hdf5.h>
 
 #include "h5_io.h"
+#include "mlp_io.h"
+#include "sim_units.h"
 
 #define MC_DEFLATE    4
 #define MC_READ_BLOCK 4096 /* rows per read in the aggregate passes */
@@ -32,35 +34,44 @@ struct mc_file {
     hid_t dapl;     /* dataset access without a chunk cache (see file_new) */
     size_t nv, nx, np, traj, done;
     const sim_variant *variants;
+    hid_t wide_type;      /* compound of wide_row: the file's /summary */
+    struct wide_row *wide; /* [chunk * nv] the rows of one append */
+    size_t wide_cap;
+    char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX]; /* units of norms over states, inputs */
 };
+
+/* Format 3: variable-length UTF-8 string attributes, units and descriptions,
+ * /policies, and the flat /summary (label, method, sparsity, pattern on
+ * every row).  --resume refuses a partial file of another format. */
+#define MC_FORMAT_VERSION 3
 
 /* The layout of /summary (mc_study.h): written here, read by plot and by
  * the aggregate passes below. */
 const h5_column mc_row_cols[] = {
-    {"sample", H5W_I64, offsetof(mc_row, sample), 0},
-    {"variant", H5W_I64, offsetof(mc_row, variant), 0},
-    {"outcome_orig", H5W_I64, offsetof(mc_row, outcome_orig), 0},
-    {"outcome_pruned", H5W_I64, offsetof(mc_row, outcome_pruned), 0},
-    {"still_converging_orig", H5W_I64, offsetof(mc_row, still_converging_orig), 0},
-    {"still_converging_pruned", H5W_I64, offsetof(mc_row, still_converging_pruned), 0},
-    {"diverged_step_orig", H5W_I64, offsetof(mc_row, diverged_step_orig), 0},
-    {"diverged_step_pruned", H5W_I64, offsetof(mc_row, diverged_step_pruned), 0},
-    {"rms_track_orig", H5W_F64, offsetof(mc_row, rms_track_orig), 0},
-    {"rms_track_pruned", H5W_F64, offsetof(mc_row, rms_track_pruned), 0},
-    {"tail_err_orig", H5W_F64, offsetof(mc_row, tail_err_orig), 0},
-    {"tail_err_pruned", H5W_F64, offsetof(mc_row, tail_err_pruned), 0},
-    {"max_traj_dev", H5W_F64, offsetof(mc_row, max_traj_dev), 0},
-    {"max_dev_actual", H5W_F64, offsetof(mc_row, max_dev_actual), 0},
-    {"max_dev_bound", H5W_F64, offsetof(mc_row, max_dev_bound), 0},
-    {"max_dev_bound_closed", H5W_F64, offsetof(mc_row, max_dev_bound_closed), 0},
-    {"tightness", H5W_F64, offsetof(mc_row, tightness), 0},
-    {"violations", H5W_I64, offsetof(mc_row, violations), 0},
-    {"certified", H5W_I64, offsetof(mc_row, certified), 0},
-    {"max_dev_bound_local", H5W_F64, offsetof(mc_row, max_dev_bound_local), 0},
-    {"spec_robustness_orig", H5W_F64, offsetof(mc_row, spec_rob_orig), 0},
-    {"spec_robustness_pruned", H5W_F64, offsetof(mc_row, spec_rob_pruned), 0},
-    {"spec_satisfied_orig", H5W_I64, offsetof(mc_row, spec_sat_orig), 0},
-    {"spec_satisfied_pruned", H5W_I64, offsetof(mc_row, spec_sat_pruned), 0},
+    {"sample", H5W_I64, offsetof(mc_row, sample), 0, "1", "sample index (0-based, row of /samples/x0)"},
+    {"variant", H5W_I64, offsetof(mc_row, variant), 0, "1", "variant index (0-based, row of /variants)"},
+    {"outcome_orig", H5W_I64, offsetof(mc_row, outcome_orig), 0, "1", "original loop: 0 converged, 1 bounded, 2 diverged"},
+    {"outcome_pruned", H5W_I64, offsetof(mc_row, outcome_pruned), 0, "1", "pruned loop: 0 converged, 1 bounded, 2 diverged"},
+    {"still_converging_orig", H5W_I64, offsetof(mc_row, still_converging_orig), 0, "1", "1 when the bounded original loop was still converging"},
+    {"still_converging_pruned", H5W_I64, offsetof(mc_row, still_converging_pruned), 0, "1", "1 when the bounded pruned loop was still converging"},
+    {"diverged_step_orig", H5W_I64, offsetof(mc_row, diverged_step_orig), 0, "step", "control step where the original loop diverged (-1 if none)"},
+    {"diverged_step_pruned", H5W_I64, offsetof(mc_row, diverged_step_pruned), 0, "step", "control step where the pruned loop diverged (-1 if none)"},
+    {"rms_track_orig", H5W_F64, offsetof(mc_row, rms_track_orig), 0, "@state", "RMS tracking error of the original loop over the steps reached"},
+    {"rms_track_pruned", H5W_F64, offsetof(mc_row, rms_track_pruned), 0, "@state", "RMS tracking error of the pruned loop over the steps reached"},
+    {"tail_err_orig", H5W_F64, offsetof(mc_row, tail_err_orig), 0, "@state", "max tracking error of the original loop over the tail (NaN if diverged)"},
+    {"tail_err_pruned", H5W_F64, offsetof(mc_row, tail_err_pruned), 0, "@state", "max tracking error of the pruned loop over the tail (NaN if diverged)"},
+    {"max_traj_dev", H5W_F64, offsetof(mc_row, max_traj_dev), 0, "@state", "max over steps of ||x_orig - x_pruned||, Euclidean over the states"},
+    {"max_dev_actual", H5W_F64, offsetof(mc_row, max_dev_actual), 0, "@input", "max of max_dev_actual over the samples"},
+    {"max_dev_bound", H5W_F64, offsetof(mc_row, max_dev_bound), 0, "@input", "max of max_dev_bound over the samples"},
+    {"max_dev_bound_closed", H5W_F64, offsetof(mc_row, max_dev_bound_closed), 0, "@input", "max of max_dev_bound_closed over the samples"},
+    {"tightness", H5W_F64, offsetof(mc_row, tightness), 0, "1", "max over steps of dev_actual / dev_bound"},
+    {"violations", H5W_I64, offsetof(mc_row, violations), 0, "1", "sum of violations over the samples"},
+    {"certified", H5W_I64, offsetof(mc_row, certified), 0, "1", "1 when max_dev_bound <= bound_eps"},
+    {"max_dev_bound_local", H5W_F64, offsetof(mc_row, max_dev_bound_local), 0, "@input", "max over steps of min(dev_bound_local, dev_bound) (NaN unless bounds.local)"},
+    {"spec_robustness_orig", H5W_F64, offsetof(mc_row, spec_rob_orig), 0, "@state", "robustness of the spec over the original loop (NaN without a spec)"},
+    {"spec_robustness_pruned", H5W_F64, offsetof(mc_row, spec_rob_pruned), 0, "@state", "robustness of the spec over the pruned loop (NaN without a spec)"},
+    {"spec_satisfied_orig", H5W_I64, offsetof(mc_row, spec_sat_orig), 0, "1", "1 when spec_robustness_orig > 0, 0 if not, -1 without a spec"},
+    {"spec_satisfied_pruned", H5W_I64, offsetof(mc_row, spec_sat_pruned), 0, "1", "1 when spec_robustness_pruned > 0, 0 if not, -1 without a spec"},
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
 const size_t mc_row_n_cols_base = 27; /* up to certified: every Monte Carlo file */
@@ -74,61 +85,91 @@ typedef struct variant_row {
 } variant_row;
 
 static const h5_column variant_cols[] = {
-    {"label", H5W_STR, offsetof(variant_row, label), SIM_LABEL_MAX},
-    {"method", H5W_STR, offsetof(variant_row, method), 32},
-    {"sparsity", H5W_F64, offsetof(variant_row, sparsity), 0},
-    {"pattern", H5W_STR, offsetof(variant_row, pattern), 16},
+    {"label", H5W_STR, offsetof(variant_row, label), SIM_LABEL_MAX, "", "variant label: method, sparsity or pattern, layers"},
+    {"method", H5W_STR, offsetof(variant_row, method), 32, "", "pruning method"},
+    {"sparsity", H5W_F64, offsetof(variant_row, sparsity), 0, "1", "fraction of weights removed"},
+    {"pattern", H5W_STR, offsetof(variant_row, pattern), 16, "", "unstructured or N:M"},
 };
+
+/* One row of the file's /summary: the engine's row (mc_row, first, so that
+ * mc_row_cols' offsets hold) and its variant's label, method, sparsity and
+ * pattern, so that the table reads flat: pandas.DataFrame(f["summary"][:]). */
+typedef struct wide_row {
+    mc_row r;
+    char label[SIM_LABEL_MAX];
+    char method[32];
+    double sparsity;
+    char pattern[16];
+} wide_row;
+
+static const h5_column wide_extra_cols[] = {
+    {"label", H5W_STR, offsetof(wide_row, label), SIM_LABEL_MAX, "", "variant label (row of /variants)"},
+    {"method", H5W_STR, offsetof(wide_row, method), 32, "", "pruning method"},
+    {"sparsity", H5W_F64, offsetof(wide_row, sparsity), 0, "1", "fraction of weights removed"},
+    {"pattern", H5W_STR, offsetof(wide_row, pattern), 16, "", "unstructured or N:M"},
+};
+#define MC_WIDE_EXTRA (sizeof wide_extra_cols / sizeof wide_extra_cols[0])
+#define MC_MAX_COLS   64
+
+/* The columns of the file's /summary (mc_row_cols, then wide_extra_cols)
+ * with the units of f's plant into out; their number. */
+static size_t wide_cols(const mc_file *f, h5_column out[MC_MAX_COLS])
+{
+    h5_columns_bind_units(mc_row_cols, mc_row_n_cols, f->un_x, f->un_u, out);
+    for (size_t i = 0; i < MC_WIDE_EXTRA; i++)
+        out[mc_row_n_cols + i] = wide_extra_cols[i];
+    return mc_row_n_cols + MC_WIDE_EXTRA;
+}
 
 typedef mc_agg_row agg_row;
 
 #define AGG(f)     offsetof(agg_row, a) + offsetof(mc_aggregate, f)
 #define AGGQ(f, i) AGG(f) + (i) * sizeof(double)
 const h5_column mc_agg_cols[] = {
-    {"label", H5W_STR, offsetof(agg_row, label), SIM_LABEL_MAX},
-    {"n", H5W_I64, AGG(n), 0},
-    {"converged_orig", H5W_I64, AGG(converged_orig), 0},
-    {"bounded_orig", H5W_I64, AGG(bounded_orig), 0},
-    {"diverged_orig", H5W_I64, AGG(diverged_orig), 0},
-    {"converged_pruned", H5W_I64, AGG(converged_pruned), 0},
-    {"bounded_pruned", H5W_I64, AGG(bounded_pruned), 0},
-    {"diverged_pruned", H5W_I64, AGG(diverged_pruned), 0},
-    {"still_converging_orig", H5W_I64, AGG(still_converging_orig), 0},
-    {"still_converging_pruned", H5W_I64, AGG(still_converging_pruned), 0},
-    {"rate_orig", H5W_F64, AGG(rate_orig), 0},
-    {"rate_orig_lo", H5W_F64, AGG(rate_orig_lo), 0},
-    {"rate_orig_hi", H5W_F64, AGG(rate_orig_hi), 0},
-    {"rate_pruned", H5W_F64, AGG(rate_pruned), 0},
-    {"rate_pruned_lo", H5W_F64, AGG(rate_pruned_lo), 0},
-    {"rate_pruned_hi", H5W_F64, AGG(rate_pruned_hi), 0},
-    {"rms_orig_q05", H5W_F64, AGGQ(rms_orig_q, 0), 0},
-    {"rms_orig_q25", H5W_F64, AGGQ(rms_orig_q, 1), 0},
-    {"rms_orig_q50", H5W_F64, AGGQ(rms_orig_q, 2), 0},
-    {"rms_orig_q75", H5W_F64, AGGQ(rms_orig_q, 3), 0},
-    {"rms_orig_q95", H5W_F64, AGGQ(rms_orig_q, 4), 0},
-    {"rms_pruned_q05", H5W_F64, AGGQ(rms_pruned_q, 0), 0},
-    {"rms_pruned_q25", H5W_F64, AGGQ(rms_pruned_q, 1), 0},
-    {"rms_pruned_q50", H5W_F64, AGGQ(rms_pruned_q, 2), 0},
-    {"rms_pruned_q75", H5W_F64, AGGQ(rms_pruned_q, 3), 0},
-    {"rms_pruned_q95", H5W_F64, AGGQ(rms_pruned_q, 4), 0},
-    {"max_dev_actual", H5W_F64, AGG(max_dev_actual), 0},
-    {"max_dev_bound", H5W_F64, AGG(max_dev_bound), 0},
-    {"max_dev_bound_closed", H5W_F64, AGG(max_dev_bound_closed), 0},
-    {"max_tightness", H5W_F64, AGG(max_tightness), 0},
-    {"violations", H5W_I64, AGG(violations), 0},
-    {"certified_fraction", H5W_F64, AGG(certified_fraction), 0},
-    {"spec_satisfied_orig", H5W_I64, AGG(spec_sat_orig), 0},
-    {"spec_satisfied_pruned", H5W_I64, AGG(spec_sat_pruned), 0},
-    {"spec_broken", H5W_I64, AGG(spec_broken), 0},
-    {"spec_repaired", H5W_I64, AGG(spec_repaired), 0},
-    {"spec_rate_orig", H5W_F64, AGG(spec_rate_orig), 0},
-    {"spec_rate_orig_lo", H5W_F64, AGG(spec_rate_orig_lo), 0},
-    {"spec_rate_orig_hi", H5W_F64, AGG(spec_rate_orig_hi), 0},
-    {"spec_rate_pruned", H5W_F64, AGG(spec_rate_pruned), 0},
-    {"spec_rate_pruned_lo", H5W_F64, AGG(spec_rate_pruned_lo), 0},
-    {"spec_rate_pruned_hi", H5W_F64, AGG(spec_rate_pruned_hi), 0},
-    {"spec_broken_rate", H5W_F64, AGG(spec_broken_rate), 0},
-    {"spec_repaired_rate", H5W_F64, AGG(spec_repaired_rate), 0},
+    {"label", H5W_STR, offsetof(agg_row, label), SIM_LABEL_MAX, "", "variant label: method, sparsity or pattern, layers"},
+    {"n", H5W_I64, AGG(n), 0, "1", "samples"},
+    {"converged_orig", H5W_I64, AGG(converged_orig), 0, "1", "samples whose original loop converged"},
+    {"bounded_orig", H5W_I64, AGG(bounded_orig), 0, "1", "samples whose original loop stayed bounded"},
+    {"diverged_orig", H5W_I64, AGG(diverged_orig), 0, "1", "samples whose original loop diverged"},
+    {"converged_pruned", H5W_I64, AGG(converged_pruned), 0, "1", "samples whose pruned loop converged"},
+    {"bounded_pruned", H5W_I64, AGG(bounded_pruned), 0, "1", "samples whose pruned loop stayed bounded"},
+    {"diverged_pruned", H5W_I64, AGG(diverged_pruned), 0, "1", "samples whose pruned loop diverged"},
+    {"still_converging_orig", H5W_I64, AGG(still_converging_orig), 0, "1", "1 when the bounded original loop was still converging"},
+    {"still_converging_pruned", H5W_I64, AGG(still_converging_pruned), 0, "1", "1 when the bounded pruned loop was still converging"},
+    {"rate_orig", H5W_F64, AGG(rate_orig), 0, "1", "converged fraction of the original loop"},
+    {"rate_orig_lo", H5W_F64, AGG(rate_orig_lo), 0, "1", "Wilson 95 % lower end of rate_orig"},
+    {"rate_orig_hi", H5W_F64, AGG(rate_orig_hi), 0, "1", "Wilson 95 % upper end of rate_orig"},
+    {"rate_pruned", H5W_F64, AGG(rate_pruned), 0, "1", "converged fraction of the pruned loop"},
+    {"rate_pruned_lo", H5W_F64, AGG(rate_pruned_lo), 0, "1", "Wilson 95 % lower end of rate_pruned"},
+    {"rate_pruned_hi", H5W_F64, AGG(rate_pruned_hi), 0, "1", "Wilson 95 % upper end of rate_pruned"},
+    {"rms_orig_q05", H5W_F64, AGGQ(rms_orig_q, 0), 0, "@state", "quantile 0.05 of the finite rms_track_orig"},
+    {"rms_orig_q25", H5W_F64, AGGQ(rms_orig_q, 1), 0, "@state", "quantile 0.25 of the finite rms_track_orig"},
+    {"rms_orig_q50", H5W_F64, AGGQ(rms_orig_q, 2), 0, "@state", "quantile 0.50 of the finite rms_track_orig"},
+    {"rms_orig_q75", H5W_F64, AGGQ(rms_orig_q, 3), 0, "@state", "quantile 0.75 of the finite rms_track_orig"},
+    {"rms_orig_q95", H5W_F64, AGGQ(rms_orig_q, 4), 0, "@state", "quantile 0.95 of the finite rms_track_orig"},
+    {"rms_pruned_q05", H5W_F64, AGGQ(rms_pruned_q, 0), 0, "@state", "quantile 0.05 of the finite rms_track_pruned"},
+    {"rms_pruned_q25", H5W_F64, AGGQ(rms_pruned_q, 1), 0, "@state", "quantile 0.25 of the finite rms_track_pruned"},
+    {"rms_pruned_q50", H5W_F64, AGGQ(rms_pruned_q, 2), 0, "@state", "quantile 0.50 of the finite rms_track_pruned"},
+    {"rms_pruned_q75", H5W_F64, AGGQ(rms_pruned_q, 3), 0, "@state", "quantile 0.75 of the finite rms_track_pruned"},
+    {"rms_pruned_q95", H5W_F64, AGGQ(rms_pruned_q, 4), 0, "@state", "quantile 0.95 of the finite rms_track_pruned"},
+    {"max_dev_actual", H5W_F64, AGG(max_dev_actual), 0, "@input", "max of max_dev_actual over the samples"},
+    {"max_dev_bound", H5W_F64, AGG(max_dev_bound), 0, "@input", "max of max_dev_bound over the samples"},
+    {"max_dev_bound_closed", H5W_F64, AGG(max_dev_bound_closed), 0, "@input", "max of max_dev_bound_closed over the samples"},
+    {"max_tightness", H5W_F64, AGG(max_tightness), 0, "1", "max of tightness over the samples"},
+    {"violations", H5W_I64, AGG(violations), 0, "1", "sum of violations over the samples"},
+    {"certified_fraction", H5W_F64, AGG(certified_fraction), 0, "1", "fraction of samples with max_dev_bound <= bound_eps"},
+    {"spec_satisfied_orig", H5W_I64, AGG(spec_sat_orig), 0, "1", "samples whose original loop satisfies the spec"},
+    {"spec_satisfied_pruned", H5W_I64, AGG(spec_sat_pruned), 0, "1", "samples whose pruned loop satisfies the spec"},
+    {"spec_broken", H5W_I64, AGG(spec_broken), 0, "1", "samples broken by pruning (original satisfies, pruned violates)"},
+    {"spec_repaired", H5W_I64, AGG(spec_repaired), 0, "1", "samples repaired by pruning (original violates, pruned satisfies)"},
+    {"spec_rate_orig", H5W_F64, AGG(spec_rate_orig), 0, "1", "fraction of samples whose original loop satisfies the spec"},
+    {"spec_rate_orig_lo", H5W_F64, AGG(spec_rate_orig_lo), 0, "1", "Wilson 95 % lower end of spec_rate_orig"},
+    {"spec_rate_orig_hi", H5W_F64, AGG(spec_rate_orig_hi), 0, "1", "Wilson 95 % upper end of spec_rate_orig"},
+    {"spec_rate_pruned", H5W_F64, AGG(spec_rate_pruned), 0, "1", "fraction of samples whose pruned loop satisfies the spec"},
+    {"spec_rate_pruned_lo", H5W_F64, AGG(spec_rate_pruned_lo), 0, "1", "Wilson 95 % lower end of spec_rate_pruned"},
+    {"spec_rate_pruned_hi", H5W_F64, AGG(spec_rate_pruned_hi), 0, "1", "Wilson 95 % upper end of spec_rate_pruned"},
+    {"spec_broken_rate", H5W_F64, AGG(spec_broken_rate), 0, "1", "spec_broken / n"},
+    {"spec_repaired_rate", H5W_F64, AGG(spec_repaired_rate), 0, "1", "spec_repaired / n"},
 };
 const size_t mc_agg_n_cols = sizeof mc_agg_cols / sizeof mc_agg_cols[0];
 const size_t mc_agg_n_cols_base = 32; /* label .. certified_fraction: every Monte Carlo file */
@@ -164,20 +205,23 @@ static int table_write(hid_t loc, const char *name, hid_t t, size_t n, const voi
     return ok ? 0 : -1;
 }
 
+/* A string attribute, variable-length UTF-8: h5py reads it as str. */
 static int attr_str(hid_t obj, const char *name, const char *s)
 {
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a;
-    int ok;
-    H5Tset_size(t, strlen(s) + 1);
-    if (H5Aexists(obj, name) > 0)
-        H5Adelete(obj, name);
-    a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    ok = a >= 0 && H5Awrite(a, t, s) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return ok ? 0 : -1;
+    return h5_attr_put_str(obj, ".", name, s) == PB_SUCCESS ? 0 : -1;
+}
+
+/* A vector of n strings, variable-length UTF-8. */
+static int attr_strv(hid_t obj, const char *name, size_t n, const char *const s[])
+{
+    return n == 0 || h5_attr_put_strv(obj, ".", name, n, s) == PB_SUCCESS ? 0 : -1;
+}
+
+/* The units (one string, or one per column) and description of a dataset. */
+static int describe(hid_t ds, size_t n_units, const char *const units[], const char *description)
+{
+    return (n_units == 1 ? attr_str(ds, "units", units[0]) : attr_strv(ds, "units", n_units, units)) |
+           attr_str(ds, "description", description);
 }
 
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v)
@@ -215,24 +259,42 @@ static int attr_read_ll(hid_t obj, const char *name, long long *v)
     return ok ? 0 : -1;
 }
 
-/* A string attribute, malloc'd (NULL when missing or unreadable). */
+/* A string attribute, malloc'd (NULL when missing or unreadable): fixed
+ * length (format 2) or variable length (format 3), read in its own
+ * character set. */
 static char *attr_read_str(hid_t obj, const char *name)
 {
-    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1, t;
+    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1, t, mt = -1, sp;
     char *s = NULL;
     size_t n;
     if (a < 0)
         return NULL;
     t = H5Aget_type(a);
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-        n = H5Tget_size(t);
-        s = calloc(n + 1, 1);
-        if (s && H5Aread(a, t, s) < 0) {
-            free(s);
-            s = NULL;
+    sp = H5Aget_space(a);
+    if (t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_STRING &&
+        H5Sget_simple_extent_npoints(sp) == 1) {
+        if (!H5Tis_variable_str(t)) {
+            n = H5Tget_size(t);
+            s = calloc(n + 1, 1);
+            if (s && H5Aread(a, t, s) < 0) {
+                free(s);
+                s = NULL;
+            }
+        } else if ((mt = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 &&
+                   H5Tset_cset(mt, H5Tget_cset(t)) >= 0) {
+            char *v = NULL;
+            if (H5Aread(a, mt, &v) >= 0 && v)
+                s = strdup(v);
+            if (v)
+                H5free_memory(v);
         }
     }
-    H5Tclose(t);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
     H5Aclose(a);
     return s;
 }
@@ -322,6 +384,9 @@ static void file_free(mc_file *f)
         H5Dclose(f->summary);
     if (f->row_type >= 0)
         H5Tclose(f->row_type);
+    if (f->wide_type >= 0)
+        H5Tclose(f->wide_type);
+    free(f->wide);
     if (f->dapl >= 0)
         H5Pclose(f->dapl);
     if (f->file >= 0)
@@ -335,6 +400,7 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     if (!f)
         return pb_error_set(err, PB_ENOMEM, "out of memory"), NULL;
     f->file = f->summary = f->x0 = f->params = f->traces = f->row_type = f->dapl = -1;
+    f->wide_type = -1;
     if (strlen(path) >= sizeof f->path) {
         free(f);
         return pb_error_set(err, PB_EINVAL, "%s: path too long", path), NULL;
@@ -347,6 +413,20 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     f->traj = mc_traj_size(s);
     f->variants = h->variants;
     f->row_type = compound_make(mc_row_cols, mc_row_n_cols, sizeof(mc_row));
+    {
+        const plant_type *pt = s->model->plant->type;
+        h5_column cols[MC_MAX_COLS];
+        sim_units_norm(pt->states, pt->nx, f->un_x, sizeof f->un_x);
+        sim_units_norm(pt->inputs, pt->nu, f->un_u, sizeof f->un_u);
+        if (mc_row_n_cols + MC_WIDE_EXTRA <= MC_MAX_COLS)
+            f->wide_type = compound_make(cols, wide_cols(f, cols), sizeof(wide_row));
+    }
+    f->wide_cap = s->opts->chunk * f->nv;
+    f->wide = calloc(f->wide_cap + 1, sizeof *f->wide);
+    if (f->row_type < 0 || f->wide_type < 0 || !f->wide) {
+        file_free(f);
+        return pb_error_set(err, PB_ENOMEM, "%s: cannot set up the summary rows", path), NULL;
+    }
     /* Rows are appended in whole chunks and never read back while writing:
      * a chunk cache (1 MiB per dataset by default) would only hold memory
      * that grows with the first chunks written (bench_mc_memory). */
@@ -363,6 +443,68 @@ static const char *sampler_name(mc_sampler_kind k)
     return k == MC_SAMPLER_BOX ? "box" : k == MC_SAMPLER_GAUSSIAN ? "gaussian" : "grid";
 }
 
+/* /plant's equation, states and inputs: names and units as vectors of
+ * strings, and comma-joined as in run files (states, inputs). */
+static int write_plant_vars(hid_t g, const plant_type *t)
+{
+    const char *names[PLANT_NX_MAX], *units[PLANT_NX_MAX];
+    char joined[1024];
+    int bad = attr_str(g, "equation", t->equation ? t->equation : "");
+
+    for (int pass = 0; pass < 2; pass++) {
+        const plant_var *v = pass ? t->inputs : t->states;
+        size_t n = pass ? t->nu : t->nx;
+        if (n > PLANT_NX_MAX)
+            return -1;
+        joined[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            size_t used = strlen(joined);
+            names[i] = v[i].name;
+            units[i] = v[i].unit ? v[i].unit : "";
+            snprintf(joined + used, sizeof joined - used, "%s%s", i ? "," : "", v[i].name);
+        }
+        bad |= attr_str(g, pass ? "inputs" : "states", joined);
+        bad |= attr_strv(g, pass ? "input_names" : "state_names", n, names);
+        bad |= attr_strv(g, pass ? "input_units" : "state_units", n, units);
+    }
+    return bad;
+}
+
+/* The integrator's settings, as run files record them. */
+static int write_integrator(hid_t g, const plant_integrator *in)
+{
+    return attr_str(g, "integrator", in->method) | attr_f64(g, "epsabs", in->epsabs) |
+           attr_f64(g, "epsrel", in->epsrel) | attr_f64(g, "h0", in->h0) |
+           attr_ll(g, "substeps", (long long)in->substeps) |
+           attr_ll(g, "max_steps", (long long)in->max_steps);
+}
+
+/* /policies/original and /policies/<label>: each policy in the layout of a
+ * policy file (mlp_write_h5_group), with attribute sha256, the SHA-256 of
+ * the policy file prunebound writes for it (mlp_sha256). */
+static int write_policies(hid_t root, const sim_model *m, const mc_header *h)
+{
+    hid_t top = H5Gcreate2(root, "policies", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = top < 0;
+
+    for (size_t v = 0; !bad && v <= h->n_variants; v++) {
+        const mlp *net = v ? h->variants[v - 1].net : m->orig;
+        const char *name = v ? h->variants[v - 1].label : "original";
+        char hex[65];
+        hid_t g;
+        if (!net)
+            continue;
+        g = H5Gcreate2(top, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad = g < 0 || mlp_write_h5_group(net, g, NULL) != PB_SUCCESS ||
+              mlp_sha256(net, hex, NULL) != PB_SUCCESS || attr_str(g, "sha256", hex);
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    if (top >= 0)
+        H5Gclose(top);
+    return bad ? -1 : 0;
+}
+
 static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
 {
     const mc_options *o = s->opts;
@@ -376,7 +518,7 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     bad |= attr_str(root, "format", "prunebound-montecarlo");
-    bad |= attr_ll(root, "format_version", 2);
+    bad |= attr_ll(root, "format_version", MC_FORMAT_VERSION);
     bad |= attr_str(root, "tool", "prunebound");
     bad |= attr_str(root, "tool_version", PB_VERSION);
     bad |= attr_str(root, "config", h->config_text ? h->config_text : "");
@@ -412,7 +554,10 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     bad |= attr_ll(g, "n_steps", (long long)h->n_steps);
     for (size_t i = 0; i < s->model->plant->type->np; i++)
         bad |= attr_f64(g, s->model->plant->type->params[i].name, s->model->plant->p[i]);
+    bad |= write_plant_vars(g, s->model->plant->type);
+    bad |= write_integrator(g, &s->model->integ);
     H5Gclose(g);
+    bad |= write_policies(root, s->model, h);
     /* /variants */
     vr = calloc(h->n_variants + 1, sizeof *vr);
     if (!vr)
@@ -426,6 +571,13 @@ static int write_header(mc_file *f, const mc_study *s, const mc_header *h)
     {
         hid_t t = compound_make(variant_cols, 4, sizeof(variant_row));
         bad |= t < 0 || table_write(root, "variants", t, h->n_variants, vr);
+        bad |= h5_table_put_meta(root, "variants", variant_cols, 4) != PB_SUCCESS;
+        if (!bad) {
+            hid_t ds = H5Dopen2(root, "variants", H5P_DEFAULT);
+            bad |= ds < 0 || describe(ds, 0, NULL, "one row per pruned variant");
+            if (ds >= 0)
+                H5Dclose(ds);
+        }
         if (t >= 0)
             H5Tclose(t);
     }
@@ -452,13 +604,32 @@ static int file_create_body(const char *path, const mc_study *s, const mc_header
     if (write_header(f, s, h))
         goto io;
     f->summary =
-        ds_create(f->file, "summary", f->row_type, 1, NULL, rows > 16384 ? 16384 : rows, f->dapl);
+        ds_create(f->file, "summary", f->wide_type, 1, NULL, rows > 16384 ? 16384 : rows, f->dapl);
     g = H5Gcreate2(f->file, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (f->summary < 0 || g < 0)
         goto io;
+    {
+        h5_column cols[MC_MAX_COLS];
+        if (h5_table_put_meta(f->file, "summary", cols, wide_cols(f, cols)) ||
+            describe(f->summary, 0, NULL,
+                     "one row per (sample, variant); column units and descriptions in the "
+                     "attributes units and descriptions"))
+            goto close_g;
+    }
     tail[0] = f->nx;
     f->x0 =
         ds_create(g, "x0", H5T_NATIVE_DOUBLE, 2, tail, o->chunk > 4096 ? 4096 : o->chunk, f->dapl);
+    {
+        const plant_type *pt = s->model->plant->type;
+        const char *names[PLANT_NX_MAX], *units[PLANT_NX_MAX];
+        for (size_t j = 0; j < pt->nx && j < PLANT_NX_MAX; j++) {
+            names[j] = pt->states[j].name;
+            units[j] = pt->states[j].unit ? pt->states[j].unit : "";
+        }
+        if (f->x0 < 0 || pt->nx > PLANT_NX_MAX || attr_strv(f->x0, "columns", pt->nx, names) ||
+            describe(f->x0, pt->nx, units, "initial state of each sample [sample, state]"))
+            goto close_g;
+    }
     if (f->np) {
         char names[512] = "";
         tail[0] = f->np;
@@ -470,6 +641,20 @@ static int file_create_body(const char *path, const mc_study *s, const mc_header
         }
         if (f->params < 0 || attr_str(f->params, "names", names))
             goto close_g;
+        {
+            const plant_type *pt = s->model->plant->type;
+            const char *pn[PLANT_NP_MAX], *pu[PLANT_NP_MAX];
+            if (f->np > PLANT_NP_MAX)
+                goto close_g;
+            for (size_t j = 0; j < f->np; j++) {
+                int k = plant_param_index(pt, o->params[j].name);
+                pn[j] = o->params[j].name;
+                pu[j] = k >= 0 && pt->params[k].unit ? pt->params[k].unit : "";
+            }
+            if (attr_strv(f->params, "columns", f->np, pn) ||
+                describe(f->params, f->np, pu, "plant parameters of each sample [sample, parameter]"))
+                goto close_g;
+        }
     }
     if (f->traj) {
         tail[0] = 1 + f->nv;
@@ -479,6 +664,15 @@ static int file_create_body(const char *path, const mc_study *s, const mc_header
         if (f->traces < 0 || attr_str(f->traces, "layout",
                                       "[sample, loop (0 original, 1 + v variant v), step, state]"))
             goto close_g;
+        {
+            const plant_type *pt = s->model->plant->type;
+            const char *units[PLANT_NX_MAX];
+            for (size_t j = 0; j < pt->nx && j < PLANT_NX_MAX; j++)
+                units[j] = pt->states[j].unit ? pt->states[j].unit : "";
+            if (describe(f->traces, pt->nx, units,
+                         "state trajectories [sample, loop, step, state]"))
+                goto close_g;
+        }
     }
     H5Gclose(g);
     if (f->x0 < 0 || H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
@@ -519,6 +713,16 @@ static int file_resume_body(const char *path, const mc_study *s, const mc_header
     if (f->file < 0) {
         rc = err ? err->code : PB_EIO;
         goto fail;
+    }
+    {
+        long long version = -1;
+        if (attr_read_ll(f->file, "format_version", &version) || version != MC_FORMAT_VERSION) {
+            rc = pb_error_set(err, PB_EFORMAT,
+                              "%s: written by another prunebound (format_version %lld, this one "
+                              "writes %d); refusing to resume it: delete it and start again",
+                              f->part, version, MC_FORMAT_VERSION);
+            goto fail;
+        }
     }
     text = attr_read_str(f->file, "config");
     if (!text || attr_read_ll(f->file, "samples", &samples) ||
@@ -575,7 +779,18 @@ fail:
 static int file_append_body(mc_file *f, size_t count, const mc_row rows[], const double x0s[],
                    const double ps[], const double trajs[], pb_error *err)
 {
-    if (ds_append(f->summary, f->row_type, f->done * f->nv, count * f->nv, rows) ||
+    if (count * f->nv > f->wide_cap)
+        return pb_error_set(err, PB_EINVAL, "%s: %zu samples exceed the chunk", f->part, count);
+    for (size_t i = 0; i < count * f->nv; i++) {
+        wide_row *w = &f->wide[i];
+        const sim_variant *v = &f->variants[(size_t)rows[i].variant % f->nv];
+        w->r = rows[i];
+        snprintf(w->label, sizeof w->label, "%s", v->label);
+        snprintf(w->method, sizeof w->method, "%s", v->method);
+        snprintf(w->pattern, sizeof w->pattern, "%s", v->pattern);
+        w->sparsity = v->sparsity;
+    }
+    if (ds_append(f->summary, f->wide_type, f->done * f->nv, count * f->nv, f->wide) ||
         ds_append(f->x0, H5T_NATIVE_DOUBLE, f->done, count, x0s) ||
         (f->np && ds_append(f->params, H5T_NATIVE_DOUBLE, f->done, count, ps)) ||
         (f->traj && ds_append(f->traces, H5T_NATIVE_DOUBLE, f->done, count, trajs)))
@@ -645,6 +860,20 @@ static size_t bin_of(const select_target *t, uint64_t k)
 {
     uint64_t w = (t->khi - t->klo) / MC_BINS + 1;
     return (size_t)((k - t->klo) / w);
+}
+
+/* /aggregates' column units (of f's plant) and descriptions. */
+static int agg_meta(const mc_file *f, hid_t ds)
+{
+    h5_column cols[MC_MAX_COLS];
+    size_t n = mc_agg_n_cols;
+
+    if (n > MC_MAX_COLS)
+        return -1;
+    h5_columns_bind_units(mc_agg_cols, n, f->un_x, f->un_u, cols);
+    return h5_table_put_meta(ds, ".", cols, n) != PB_SUCCESS ||
+           describe(ds, 0, NULL, "one row per variant: outcome counts, rates with Wilson 95 % "
+                                 "intervals, quantiles and maxima over the samples");
 }
 
 static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
@@ -870,7 +1099,8 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
             attr_str(ds, "quantiles",
                      "q05 q25 q50 q75 q95 of the finite RMS tracking errors, "
                      "linear interpolation between order statistics") ||
-            attr_f64(ds, "confidence", 0.95) || attr_ll(f->file, "complete", 1))
+            attr_f64(ds, "confidence", 0.95) || agg_meta(f, ds) ||
+            attr_ll(f->file, "complete", 1))
             rc = pb_error_set(err, PB_EIO, "%s: cannot write the aggregates", f->part);
         if (ds >= 0)
             H5Dclose(ds);

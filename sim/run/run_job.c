@@ -13,12 +13,44 @@
 #include "bounds.h"
 #include "mlp_io.h"
 #include "run_job.h"
+#include "sim_units.h"
 #include "spec.h"
 
 _Static_assert(RESULTS_LABEL_MAX == SIM_LABEL_MAX, "a /summary label holds a variant label");
 _Static_assert(SPEC_NAME_MAX <= 32, "a /spec property column holds a property name");
 
 /* ---- Writing ---- */
+
+/* The plant's states and inputs: names and units, one string each. */
+static int write_plant_vars(h5_file *f, const char *g, const char *what, const plant_var v[],
+                            size_t n, pb_error *err)
+{
+    const char *names[PLANT_NX_MAX], *units[PLANT_NX_MAX];
+    char key[64];
+    int rc;
+
+    if (n == 0 || n > PLANT_NX_MAX)
+        return PB_SUCCESS;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = v[i].name;
+        units[i] = v[i].unit ? v[i].unit : "";
+    }
+    snprintf(key, sizeof key, "%s_names", what);
+    if ((rc = h5_attr_write_strv(f, g, key, n, names, err)))
+        return rc;
+    snprintf(key, sizeof key, "%s_units", what);
+    return h5_attr_write_strv(f, g, key, n, units, err);
+}
+
+/* Attribute sha256 of policy group g: the SHA-256 of the policy file
+ * prunebound writes for m (mlp_sha256). */
+static int results_policy_sha256(h5_file *f, const char *g, const mlp *m, pb_error *err)
+{
+    char hex[65];
+    int rc = mlp_sha256(m, hex, err);
+
+    return rc ? rc : h5_attr_write_str(f, g, "sha256", hex, err);
+}
 
 /* A policy in the layout of a policy file under group `g` (mlp_write_h5_group),
  * plus per-layer dW_spectral_norm and C_sup datasets. */
@@ -38,10 +70,15 @@ static int write_policy(h5_file *f, const char *g, const mlp *m, const double dW
         return rc;
     if ((rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/dW_spectral_norm", g), p), 1, dims,
                                H5W_F64, dW, err)) ||
+        (rc = h5_dataset_describe(f, p, 1, (const char *[]){"1"},
+                                  "per layer: certified spectral norm of W_pruned - W", err)) ||
         (rc = h5_dataset_write(f, (snprintf(p, sizeof p, "%s/C_sup", g), p), 1, dims, H5W_F64,
-                               C_sup, err)))
+                               C_sup, err)) ||
+        (rc = h5_dataset_describe(f, p, 1, (const char *[]){"1"},
+                                  "per layer: sup over the recorded states of the bound's C_k",
+                                  err)))
         return rc;
-    return PB_SUCCESS;
+    return results_policy_sha256(f, g, m, err);
 }
 
 static int write_header(h5_file *f, const run_job *s, pb_error *err)
@@ -105,7 +142,9 @@ static int write_header(h5_file *f, const run_job *s, pb_error *err)
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", t->inputs[i].name);
     }
-    if ((rc = h5_attr_write_str(f, "/plant", "inputs", names, err)))
+    if ((rc = h5_attr_write_str(f, "/plant", "inputs", names, err)) ||
+        (rc = write_plant_vars(f, "/plant", "state", t->states, t->nx, err)) ||
+        (rc = write_plant_vars(f, "/plant", "input", t->inputs, t->nu, err)))
         return rc;
     for (size_t i = 0; i < t->np; i++)
         if ((rc = h5_attr_write_f64(f, "/plant", t->params[i].name, 1, &pl->p[i], err)))
@@ -121,33 +160,51 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
     const sim_compare *c = &r->cmp[v];
     const sim_trace *p = &c->pruned;
     size_t n = o->n_rows, nx = o->nx, nu = o->nu, ni = o->n_in;
+    const plant_type *pt = s->cfg->plant->type;
+    char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX];
+    const char *x_units[PLANT_NX_MAX], *u_units[PLANT_NU_MAX], *s_units[PLANT_NX_MAX];
+    /* Units: "x" per state column, "u" per input column, "S" per policy
+     * input column, otherwise the single unit given. */
     struct {
         const char *name;
         size_t cols;
         const double *data;
+        const char *units;
+        const char *description;
     } ds[] = {
-        {"t", 0, o->t},
-        {"x_orig", nx, o->x},
-        {"x_pruned", nx, p->x},
-        {"s_orig", ni, o->s},
-        {"s_pruned", ni, p->s},
-        {"u_orig", nu, o->u},
-        {"u_pruned", nu, p->u},
-        {"ref", nx, o->ref},
-        {"track_err_orig", 0, o->track_err},
-        {"track_err_pruned", 0, p->track_err},
-        {"traj_dev", 0, c->traj_dev},
-        {"dev_actual", 0, c->dev_actual},
-        {"dev_bound", 0, c->dev_bound},
-        {"dev_bound_closed", 0, c->dev_bound_closed},
-        {"dev_actual_at_orig", 0, c->dev_actual_at_orig},
-        {"dev_bound_at_orig", 0, c->dev_bound_at_orig},
-        {"dev_bound_closed_at_orig", 0, c->dev_bound_closed_at_orig},
-        {"dev_bound_local", 0, c->dev_bound_local},
-        {"dev_bound_local_at_orig", 0, c->dev_bound_local_at_orig},
+        {"t", 0, o->t, "s", "time of each control step"},
+        {"x_orig", nx, o->x, "x", "state of the original loop [step, state]"},
+        {"x_pruned", nx, p->x, "x", "state of the pruned loop [step, state]"},
+        {"s_orig", ni, o->s, "S", "input vector of the original policy [step, input]"},
+        {"s_pruned", ni, p->s, "S", "input vector of the pruned policy [step, input]"},
+        {"u_orig", nu, o->u, "u", "plant input of the original loop after the output map [step, input]"},
+        {"u_pruned", nu, p->u, "u", "plant input of the pruned loop after the output map [step, input]"},
+        {"ref", nx, o->ref, "x", "reference state [step, state]"},
+        {"track_err_orig", 0, o->track_err, un_x, "||x_orig - ref||, Euclidean over the states"},
+        {"track_err_pruned", 0, p->track_err, un_x, "||x_pruned - ref||, Euclidean over the states"},
+        {"traj_dev", 0, c->traj_dev, un_x, "||x_orig - x_pruned||, Euclidean over the states"},
+        {"dev_actual", 0, c->dev_actual, un_u, "||pi(s) - pi_hat(s)|| at the pruned loop's state"},
+        {"dev_bound", 0, c->dev_bound, un_u, "forward-pass bound on dev_actual at the pruned loop's state"},
+        {"dev_bound_closed", 0, c->dev_bound_closed, un_u, "spectral-norm-and-bias bound at the pruned loop's state"},
+        {"dev_actual_at_orig", 0, c->dev_actual_at_orig, un_u, "||pi(s) - pi_hat(s)|| at the original loop's state"},
+        {"dev_bound_at_orig", 0, c->dev_bound_at_orig, un_u, "forward-pass bound at the original loop's state"},
+        {"dev_bound_closed_at_orig", 0, c->dev_bound_closed_at_orig, un_u, "spectral-norm-and-bias bound at the original loop's state"},
+        {"dev_bound_local", 0, c->dev_bound_local, un_u, "min(activation-aware local bound, dev_bound) at the pruned loop's state"},
+        {"dev_bound_local_at_orig", 0, c->dev_bound_local_at_orig, un_u, "min(activation-aware local bound, dev_bound) at the original loop's state"},
     };
     char g[256], path[320];
     int rc;
+
+    sim_units_norm(pt->states, pt->nx, un_x, sizeof un_x);
+    sim_units_norm(pt->inputs, pt->nu, un_u, sizeof un_u);
+    for (size_t k = 0; k < nx && k < PLANT_NX_MAX; k++)
+        x_units[k] = pt->states[k].unit ? pt->states[k].unit : "";
+    for (size_t k = 0; k < nu && k < PLANT_NU_MAX; k++)
+        u_units[k] = pt->inputs[k].unit ? pt->inputs[k].unit : "";
+    /* A policy sees the state (policy_input "state") or the tracking error,
+     * both in state units; other inputs are named by /policy_input. */
+    for (size_t k = 0; k < ni && k < PLANT_NX_MAX; k++)
+        s_units[k] = ni == nx ? x_units[k] : "1";
 
     snprintf(g, sizeof g, "/runs/%s/%zu", s->v.variants[v].label, i);
     if ((rc = h5_group_make(f, g, err)))
@@ -155,13 +212,23 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
     for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
         size_t dims[2] = {n, ds[k].cols};
         snprintf(path, sizeof path, "%s/%s", g, ds[k].name);
-        if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)))
+        const char *const *units = &ds[k].units;
+        size_t n_units = 1;
+        if (strcmp(ds[k].units, "x") == 0 || strcmp(ds[k].units, "u") == 0 ||
+            strcmp(ds[k].units, "S") == 0) {
+            units = ds[k].units[0] == 'x' ? x_units : ds[k].units[0] == 'u' ? u_units : s_units;
+            n_units = ds[k].cols;
+        }
+        if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)) ||
+            (rc = h5_dataset_describe(f, path, n_units, units, ds[k].description, err)))
             return rc;
     }
     if (s->model->dist.on) {
         size_t dims[2] = {n, nu};
         snprintf(path, sizeof path, "%s/disturbance", g);
-        if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)))
+        if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)) ||
+            (rc = h5_dataset_describe(f, path, nu, u_units,
+                                      "input disturbance added to both loops [step, input]", err)))
             return rc;
     }
     if ((rc = h5_attr_write_str(f, g, "outcome_orig", sim_outcome_name(o->outcome), err)) ||
@@ -360,13 +427,33 @@ int run_job_commit(run_job *j, pb_error *err)
         rc = write_policy(j->file, g, j->v.nets[v], j->model->pair[v]->dW_norm,
                           j->csup + (v + 1) * L, err);
     }
-    if (rc == PB_SUCCESS)
-        rc = h5_table_write(j->file, "/summary", results_row_cols, results_row_n_cols,
-                            sizeof(results_row), j->v.n * ns, j->rows, err);
-    if (rc == PB_SUCCESS && j->cfg->spec)
-        rc = h5_table_write(j->file, "/spec", results_spec_cols, results_spec_n_cols,
-                            sizeof(results_spec_row), j->v.n * ns * j->cfg->spec->n, j->spec_rows,
-                            err);
+    if (rc == PB_SUCCESS) {
+        const plant_type *pt = j->cfg->plant->type;
+        h5_column cols[64];
+        char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX];
+        if (results_row_n_cols > sizeof cols / sizeof cols[0])
+            return pb_error_set(err, PB_EINTERNAL, "/summary: too many columns");
+        sim_units_norm(pt->states, pt->nx, un_x, sizeof un_x);
+        sim_units_norm(pt->inputs, pt->nu, un_u, sizeof un_u);
+        h5_columns_bind_units(results_row_cols, results_row_n_cols, un_x, un_u, cols);
+        rc = h5_table_write(j->file, "/summary", cols, results_row_n_cols, sizeof(results_row),
+                            j->v.n * ns, j->rows, err);
+        if (rc == PB_SUCCESS)
+            rc = h5_dataset_describe(j->file, "/summary", 0, NULL,
+                                     "one row per (variant, scenario); column units and "
+                                     "descriptions in the attributes units and descriptions",
+                                     err);
+    }
+    if (rc == PB_SUCCESS && j->cfg->spec) {
+        const plant_type *pt = j->cfg->plant->type;
+        h5_column cols[16];
+        char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX];
+        sim_units_norm(pt->states, pt->nx, un_x, sizeof un_x);
+        sim_units_norm(pt->inputs, pt->nu, un_u, sizeof un_u);
+        h5_columns_bind_units(results_spec_cols, results_spec_n_cols, un_x, un_u, cols);
+        rc = h5_table_write(j->file, "/spec", cols, results_spec_n_cols, sizeof(results_spec_row),
+                            j->v.n * ns * j->cfg->spec->n, j->spec_rows, err);
+    }
     if (rc)
         return rc;
     rc = h5_file_commit(j->file, err);

@@ -1445,9 +1445,9 @@ static void test_h5_writer(void)
         double v;
         long long k;
     } rows[2] = {{"ab", 1.5, -1}, {"cd", 2.5, 7}};
-    const h5_column cols[] = {{"name", H5W_STR, offsetof(struct row, name), 8},
-                              {"v", H5W_F64, offsetof(struct row, v), 0},
-                              {"k", H5W_I64, offsetof(struct row, k), 0}};
+    const h5_column cols[] = {{"name", H5W_STR, offsetof(struct row, name), 8, "", "a name"},
+                              {"v", H5W_F64, offsetof(struct row, v), 0, "s", "a time"},
+                              {"k", H5W_I64, offsetof(struct row, k), 0, "1", "a count"}};
     struct row rb[2];
 
     snprintf(tmp, sizeof tmp, "%s.tmp", path);

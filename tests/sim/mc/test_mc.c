@@ -192,6 +192,32 @@ static void test_wilson_scipy(void)
     }
 }
 
+/* Wilson's interval as the roots of his quadratic in p (Wilson 1927):
+ * (1 + z^2/n) p^2 - (2 k/n + z^2/n) p + (k/n)^2 = 0, solved here with the
+ * cancellation-free pair of formulas (Numerical Recipes 5.6), independently
+ * of mc_wilson's centre-and-half-width form.  Over n = 1..300 and every k:
+ * the ends agree to 1e-12, lie in [0, 1], and are exactly 0 at k = 0 and
+ * exactly 1 at k = n (the rounding of 0.9999999999999999 is gone). */
+static void test_wilson_bounds(void)
+{
+    for (size_t n = 1; n <= 300; n++)
+        for (size_t k = 0; k <= n; k++) {
+            double ph = (double)k / (double)n, z2 = Z95 * Z95 / (double)n;
+            double a = 1.0 + z2, b = -(2.0 * ph + z2), c = ph * ph;
+            double q = -0.5 * (b - sqrt(b * b - 4.0 * a * c)); /* b < 0: no cancellation */
+            double r1 = q / a, r2 = q != 0.0 ? c / q : 0.0;
+            double lo, hi;
+            mc_wilson(k, n, Z95, &lo, &hi);
+            CU_ASSERT(lo >= 0.0 && lo <= hi && hi <= 1.0);
+            PB_ASSERT_CLOSE(lo, fmin(r1, r2), 1e-12, 1e-15);
+            PB_ASSERT_CLOSE(hi, fmax(r1, r2), 1e-12, 1e-15);
+            if (k == 0)
+                CU_ASSERT_EQUAL(lo, 0.0);
+            if (k == n)
+                CU_ASSERT_EQUAL(hi, 1.0);
+        }
+}
+
 /* ---- Library: streams, threads, outcomes ---- */
 
 typedef struct lib_fixture {
@@ -1272,7 +1298,9 @@ static void test_cli_quantiles_large(void)
     CU_ASSERT_EQUAL(rc, 0);
 }
 
-static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scipy}, {NULL, NULL}};
+static const pb_test_case wilson_tests[] = {{"wilson_vs_scipy", test_wilson_scipy},
+                                            {"wilson_vs_quadratic_roots", test_wilson_bounds},
+                                            {NULL, NULL}};
 static const pb_test_case lib_tests[] = {
     {"threads_1_2_3_bit_identical_unaligned_blocks", test_threads_bit_identical},
     {"pool_error_first_sample", test_pool_error_first_sample},
