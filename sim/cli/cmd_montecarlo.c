@@ -1,9 +1,8 @@
 /* cmd_montecarlo.c: `prunebound montecarlo CONFIG [-o FILE] [--samples N]
  * [--threads N] [--resume] [--set key.path=value]...`: the Monte Carlo
- * stability study of docs/MONTECARLO.md.  This file owns the study loop:
- * chunks of samples over the thread pool (and, in a PB_MPI build, over the
- * ranks), one append and flush per chunk, SIGINT/SIGTERM handling, progress
- * on a terminal, the aggregates and the table on stdout. */
+ * stability study of docs/MONTECARLO.md through sim/run/run_mc.h.  This file
+ * owns the loop over chunks (in a PB_MPI build, shared by the ranks),
+ * SIGINT/SIGTERM handling, progress on a terminal and the table on stdout. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -22,7 +21,7 @@
 #include "cfg.h"
 #include "cli_args.h"
 #include "mc_study.h"
-#include "run_job.h"
+#include "run_mc.h"
 #include "mlp.h"
 #include "sim.h"
 
@@ -100,33 +99,24 @@ static void progress_end(const progress *p)
         fprintf(stderr, "\r%*s\r", 78, "");
 }
 
-/* ---- The study ---- */
+/* ---- The study (sim/run/run_mc.h) ---- */
 
 typedef struct mc_state {
     cfg_run *cfg;
-    run_variants v; /* the policy and its pruned variants, as `run` builds them */
-    sim_model *model;
-    mc_pool *pool;
-    mc_row *rows;
-    double *x0s, *ps, *trajs;
+    run_mc *job;    /* the policy, its variants, the model, the pool and the file */
     int rank, size; /* MPI (0, 1 without) */
 } mc_state;
 
 static void state_free(mc_state *s)
 {
-    mc_pool_free(s->pool);
-    sim_model_free(s->model);
-    run_variants_free(&s->v);
-    free(s->rows);
-    free(s->x0s);
-    free(s->ps);
-    free(s->trajs);
+    run_mc_free(s->job);
     cfg_run_free(s->cfg);
 }
 
 static void print_table(const mc_state *s, const mc_aggregate *a, const char *path)
 {
     const cfg_run *c = s->cfg;
+    const run_variants *vs = &s->job->v;
     long long viol = 0, still = 0;
 
     printf("criterion: converged when ||x - r|| <= %g over the last %g%% of the %g s horizon; "
@@ -137,10 +127,10 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
     printf("\n");
     printf("%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "conv_orig", "95% CI",
            "conv_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
-    for (size_t v = 0; v < s->v.n; v++) {
+    for (size_t v = 0; v < vs->n; v++) {
         const mc_aggregate *g = &a[v];
         printf("%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f\n",
-               s->v.variants[v].label, g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
+               vs->variants[v].label, g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
                g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
                g->max_dev_bound, g->violations, g->certified_fraction);
         viol += g->violations;
@@ -148,39 +138,43 @@ static void print_table(const mc_state *s, const mc_aggregate *a, const char *pa
         still += (v == 0 ? g->still_converging_orig : 0) + g->still_converging_pruned;
     }
     printf("%zu sample(s) x %zu variant(s); bound violations: %lld; written to %s\n",
-           c->mc->samples, s->v.n, viol, path);
+           c->mc->samples, vs->n, viol, path);
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",
                still, c->horizon);
 }
 
-/* Runs samples [first, first + count) of this process's share and, under MPI,
- * gathers every rank's rows into rank 0's buffers (contiguous blocks per
- * rank, in rank order, so rank 0 holds the chunk in sample order). */
-static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
+/* The next chunk: run_mc_step on one process; under MPI, the ranks share
+ * the chunk and rank 0 gathers every rank's rows into the job's buffers
+ * (contiguous blocks per rank, in rank order, so rank 0 holds the chunk in
+ * sample order) and appends them. */
+static int chunk_run(mc_state *s, pb_error *err)
 {
-    size_t nv = s->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
-    size_t traj = mc_traj_size(&(mc_study){s->model, s->cfg->mc});
 #ifdef PB_MPI
+    run_mc *j = s->job;
+    size_t first = j->done, chunk = s->cfg->mc->chunk;
+    size_t count = j->samples - first < chunk ? j->samples - first : chunk;
+    size_t nv = j->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
+    size_t traj = mc_traj_size(&j->study);
     size_t base = count / (size_t)s->size, extra = count % (size_t)s->size;
     size_t my_first = (size_t)s->rank * base + ((size_t)s->rank < extra ? (size_t)s->rank : extra);
     size_t my_count = base + ((size_t)s->rank < extra);
     int rc = PB_SUCCESS;
 
     if (my_count)
-        rc = mc_pool_run(s->pool, first + my_first, my_count, s->rows + my_first * nv,
-                         s->x0s + my_first * nx, s->ps + my_first * np,
-                         s->trajs ? s->trajs + my_first * traj : NULL, err);
+        rc = mc_pool_run(j->pool, first + my_first, my_count, j->rows + my_first * nv,
+                         j->x0s + my_first * nx, j->ps + my_first * np,
+                         j->trajs ? j->trajs + my_first * traj : NULL, err);
     {
         /* Gather each array in place on rank 0 (MPI_IN_PLACE), sizes in bytes. */
         struct {
             void *buf;
             size_t per_sample; /* bytes */
-        } parts[4] = {{s->rows, nv * sizeof(mc_row)},
-                      {s->x0s, nx * sizeof(double)},
-                      {s->ps, np * sizeof(double)},
-                      {s->trajs, traj * sizeof(double)}};
+        } parts[4] = {{j->rows, nv * sizeof(mc_row)},
+                      {j->x0s, nx * sizeof(double)},
+                      {j->ps, np * sizeof(double)},
+                      {j->trajs, traj * sizeof(double)}};
         int *counts = malloc((size_t)s->size * sizeof *counts);
         int *displs = malloc((size_t)s->size * sizeof *displs);
         if (!counts || !displs) {
@@ -207,13 +201,12 @@ static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
         free(counts);
         free(displs);
     }
+    if (!rc && s->rank == 0)
+        rc = mc_file_append(j->file, count, j->rows, j->x0s, j->ps, j->trajs, err);
+    j->done += count;
     return rc;
 #else
-    (void)traj;
-    (void)nv;
-    (void)nx;
-    (void)np;
-    return mc_pool_run(s->pool, first, count, s->rows, s->x0s, s->ps, s->trajs, err);
+    return run_mc_step(s->job, err);
 #endif
 }
 
@@ -231,82 +224,37 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
 {
     cfg_run *c = s->cfg;
     mc_options *o = c->mc;
-    mc_study st;
-    mc_header h;
-    mc_file *f = NULL;
+    run_mc *j;
     mc_aggregate *agg = NULL;
-    size_t nx = c->plant->type->nx, done = 0, traj;
     progress pr;
     long long flag;
     int rc = PB_SUCCESS;
 
-    if ((rc = run_variants_build(c, &s->v, err)))
-        return rc;
-    if (s->v.note[0] && s->rank == 0)
-        fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, s->v.note);
-    if (s->v.n == 0)
-        return pb_error_set(err, PB_EINVAL,
-                            "%s: pruning: montecarlo needs at least one variant "
-                            "(sparsity 0.0 gives the original's twin)",
-                            c->path);
-    s->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               &c->crit, &(sim_policy){s->v.orig, NULL, NULL}, s->v.n,
-                               s->v.variants, err);
-    if (!s->model)
+    if (!(j = s->job = run_mc_alloc(c, threads, err)))
         return err->code;
-    s->model->dev_at_orig = c->bound_at_orig;
-    if (c->dist.on && (rc = sim_model_set_disturbance(s->model, &c->dist, err)))
-        return rc;
-    st.model = s->model;
-    st.opts = o;
-    traj = mc_traj_size(&st);
-    s->rows = calloc(o->chunk * s->v.n, sizeof *s->rows);
-    s->x0s = calloc(o->chunk * nx, sizeof *s->x0s);
-    s->ps = calloc(o->chunk * (o->n_params ? o->n_params : 1), sizeof *s->ps);
-    s->trajs = traj ? calloc(o->chunk * traj, sizeof *s->trajs) : NULL;
-    if (!s->rows || !s->x0s || !s->ps || (traj && !s->trajs))
-        return pb_error_set(err, PB_ENOMEM, "out of memory for a chunk of %zu samples", o->chunk);
-    s->pool = mc_pool_alloc(&st, threads, err);
-    if (!s->pool)
-        return err->code;
-    h.config_text = c->text;
-    h.config_file = c->path;
-    h.plant_name = c->plant->type->name;
-    h.nx = nx;
-    h.nu = c->plant->type->nu;
-    h.n_steps = s->model->n_steps;
-    h.period = c->period;
-    h.horizon = c->horizon;
-    h.n_variants = s->v.n;
-    h.variants = s->v.variants;
+    if (j->v.note[0] && s->rank == 0)
+        fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, j->v.note);
 
     /* Rank 0 opens the file; everyone learns where to start (or that it failed). */
-    if (s->rank == 0) {
-        rc = resume ? mc_file_resume(out, &st, &h, &f, &done, err)
-                    : mc_file_create(out, &st, &h, &f, err);
-    }
-    flag = rc ? -1 : (long long)done;
+    if (s->rank == 0)
+        rc = run_mc_open(j, out, resume, err);
+    flag = rc ? -1 : (long long)j->done;
     bcast_ll(s, &flag);
     if (flag < 0)
         return s->rank == 0 ? rc : PB_EIO;
-    done = (size_t)flag;
+    j->done = (size_t)flag;
     if (s->rank == 0 && resume)
         fprintf(stderr, "prunebound montecarlo: resuming %s at sample %zu of %zu\n",
-                mc_file_part_path(f), done, o->samples);
+                mc_file_part_path(j->file), j->done, o->samples);
 
     pr.on = s->rank == 0 && cli_stderr_is_tty();
     pr.total = o->samples;
-    pr.start = done;
+    pr.start = j->done;
     clock_gettime(CLOCK_MONOTONIC, &pr.t0);
-    progress_show(&pr, done);
-    while (done < o->samples) {
-        size_t count = o->samples - done < o->chunk ? o->samples - done : o->chunk;
-        if ((rc = chunk_run(s, done, count, err)))
-            break;
-        if (s->rank == 0)
-            rc = mc_file_append(f, count, s->rows, s->x0s, s->ps, s->trajs, err);
-        done += count;
-        progress_show(&pr, done);
+    progress_show(&pr, j->done);
+    while (j->done < o->samples) {
+        rc = chunk_run(s, err);
+        progress_show(&pr, j->done);
         /* Stop after this chunk on a signal (rank 0 decides for everyone). */
         flag = rc ? -1 : mc_stop_signal ? 1 : 0;
         bcast_ll(s, &flag);
@@ -314,14 +262,14 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
             rc = s->rank == 0 ? rc : PB_EIO;
             break;
         }
-        if (flag > 0 && done < o->samples) {
+        if (flag > 0 && j->done < o->samples) {
             progress_end(&pr);
             if (s->rank == 0) {
                 fprintf(stderr,
                         "prunebound montecarlo: interrupted by %s after %zu of %zu samples; "
                         "%s is complete up to there.\n",
-                        mc_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", done, o->samples,
-                        mc_file_part_path(f));
+                        mc_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", j->done, o->samples,
+                        mc_file_part_path(j->file));
                 rc = pb_error_set(err, PB_EINTERRUPTED,
                                   "stopped; continue with: prunebound montecarlo %s -o %s "
                                   "--resume (same --samples and --set options)",
@@ -329,33 +277,28 @@ static int study(mc_state *s, const char *out, int resume, size_t threads, pb_er
             } else {
                 rc = PB_EINTERRUPTED;
             }
-            mc_file_close(f);
-            return rc;
+            return rc; /* run_mc_free keeps FILE.part */
         }
     }
     progress_end(&pr);
-    if (rc) {
-        mc_file_close(f);
+    if (rc)
         return rc;
-    }
     if (s->rank != 0)
         return PB_SUCCESS;
-    agg = calloc(s->v.n, sizeof *agg);
-    if (!agg) {
-        mc_file_close(f);
+    agg = calloc(j->v.n, sizeof *agg);
+    if (!agg)
         return pb_error_set(err, PB_ENOMEM, "out of memory");
-    }
-    if ((rc = mc_file_finish(f, agg, err))) {
+    if ((rc = run_mc_finish(j, agg, err))) {
         free(agg);
         return rc;
     }
     print_table(s, agg, out);
-    for (size_t v = 0; v < s->v.n; v++)
+    for (size_t v = 0; v < j->v.n; v++)
         if (agg[v].violations) {
             rc = pb_error_set(err, PB_EINTERNAL,
                               "%lld recorded deviation(s) of %s exceed their bound: this is a bug, "
                               "please report it with %s",
-                              agg[v].violations, s->v.variants[v].label, out);
+                              agg[v].violations, j->v.variants[v].label, out);
             break;
         }
     free(agg);
