@@ -34,9 +34,9 @@ run_mc *run_mc_alloc(cfg_run *c, size_t threads, pb_error *err)
                      c->path);
         goto fail;
     }
-    j->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               &c->crit, &(sim_policy){j->v.orig, NULL, NULL}, j->v.n,
-                               j->v.variants, err);
+    j->model =
+        sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input, &c->crit,
+                        &(sim_policy){j->v.orig, NULL, NULL}, j->v.n, j->v.variants, err);
     if (!j->model)
         goto fail;
     j->model->dev_at_orig = c->bound_at_orig;

@@ -24,17 +24,17 @@
 #include "sim.h"
 
 typedef struct run_mc {
-    size_t done;       /* samples in the file so far */
-    size_t samples;    /* samples of the study (cfg->mc->samples) */
-    cfg_run *cfg;      /* borrowed: outlives the study */
-    run_variants v;    /* owned: the policy and its pruned variants, as `run` builds them */
-    sim_model *model;  /* the closed loop of every variant */
-    mc_study study;    /* {model, cfg->mc} */
-    mc_header header;  /* what identifies the study in its file */
+    size_t done;      /* samples in the file so far */
+    size_t samples;   /* samples of the study (cfg->mc->samples) */
+    cfg_run *cfg;     /* borrowed: outlives the study */
+    run_variants v;   /* owned: the policy and its pruned variants, as `run` builds them */
+    sim_model *model; /* the closed loop of every variant */
+    mc_study study;   /* {model, cfg->mc} */
+    mc_header header; /* what identifies the study in its file */
     mc_pool *pool;
-    mc_row *rows;      /* [chunk x v.n] one chunk's rows */
+    mc_row *rows;             /* [chunk x v.n] one chunk's rows */
     double *x0s, *ps, *trajs; /* [chunk x nx], [chunk x n_params], [chunk x traj] or NULL */
-    mc_file *file;     /* NULL before run_mc_open */
+    mc_file *file;            /* NULL before run_mc_open */
 } run_mc;
 
 /* Builds the variants (run_variants_build; at least one is needed), the

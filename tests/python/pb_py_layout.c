@@ -14,12 +14,12 @@
 #include "run_mc.h"
 
 #define F(T, f) printf("%s\"%s\": %zu", first ? "" : ", ", #f, offsetof(T, f)), first = 0
-#define S(T, name, ...)                                                                      \
-    do {                                                                                     \
-        int first = 1;                                                                       \
-        printf("%s\"%s\": {\"_size_\": %zu, ", n++ ? ",\n " : "", name, sizeof(T));          \
-        __VA_ARGS__;                                                                         \
-        printf("}");                                                                         \
+#define S(T, name, ...)                                                                            \
+    do {                                                                                           \
+        int first = 1;                                                                             \
+        printf("%s\"%s\": {\"_size_\": %zu, ", n++ ? ",\n " : "", name, sizeof(T));                \
+        __VA_ARGS__;                                                                               \
+        printf("}");                                                                               \
     } while (0)
 
 int main(void)
@@ -32,9 +32,9 @@ int main(void)
       F(mlp_layer, dW_norm); F(mlp_layer, recon_err));
     S(mlp_provenance, "mlp_provenance", F(mlp_provenance, method); F(mlp_provenance, sparsity);
       F(mlp_provenance, pattern); F(mlp_provenance, parent_sha256));
-    S(mlp, "mlp", F(mlp, n_layers); F(mlp, layers); F(mlp, n_in); F(mlp, n_out);
-      F(mlp, in_offset); F(mlp, in_scale); F(mlp, out_offset); F(mlp, out_scale);
-      F(mlp, out_low); F(mlp, out_high); F(mlp, prov); F(mlp, max_width));
+    S(mlp, "mlp", F(mlp, n_layers); F(mlp, layers); F(mlp, n_in); F(mlp, n_out); F(mlp, in_offset);
+      F(mlp, in_scale); F(mlp, out_offset); F(mlp, out_scale); F(mlp, out_low); F(mlp, out_high);
+      F(mlp, prov); F(mlp, max_width));
     S(prune_options, "prune_options", F(prune_options, sparsity); F(prune_options, nm_n);
       F(prune_options, nm_m); printf(", \"global_\": %zu", offsetof(prune_options, global));
       F(prune_options, layers); F(prune_options, n_sel); F(prune_options, damp);
@@ -57,12 +57,12 @@ int main(void)
       F(certify_states, pair); F(certify_states, actual); F(certify_states, actual_err);
       F(certify_states, bound); F(certify_states, closed); F(certify_states, tight);
       F(certify_states, max_actual); F(certify_states, max_bound); F(certify_states, max_closed);
-      F(certify_states, max_tight); F(certify_states, median_tight);
-      F(certify_states, violations); F(certify_states, attained); F(certify_states, changed));
+      F(certify_states, max_tight); F(certify_states, median_tight); F(certify_states, violations);
+      F(certify_states, attained); F(certify_states, changed));
     S(bounds_set, "bounds_set", F(bounds_set, kind); F(bounds_set, n); F(bounds_set, lo);
       F(bounds_set, hi); F(bounds_set, center); F(bounds_set, radius));
-    S(certify, "certify", F(certify, m); F(certify, bm); F(certify, eps);
-      F(certify, sup_closed); F(certify, sup_ibp); F(certify, sup); F(certify, adm));
+    S(certify, "certify", F(certify, m); F(certify, bm); F(certify, eps); F(certify, sup_closed);
+      F(certify, sup_ibp); F(certify, sup); F(certify, adm));
     S(certify_pruning, "certify_pruning", F(certify_pruning, method); F(certify_pruning, nm_n);
       F(certify_pruning, nm_m));
     S(run_variants, "run_variants", F(run_variants, orig); F(run_variants, n);
