@@ -5,6 +5,7 @@
 #   lib/pkgconfig/prunebound.pc       pkg-config --cflags --libs prunebound
 #   lib/cmake/prunebound/             find_package(prunebound): prunebound::prunebound
 #   share/prunebound/plots/           the gnuplot templates `prunebound plot` runs
+#   lib/python3/dist-packages/prunebound/   the Python package (docs/PYTHON.md)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS prunebound RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -38,3 +39,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/prunebound-config-version
 install(FILES ${PROJECT_BINARY_DIR}/prunebound-config.cmake
   ${PROJECT_BINARY_DIR}/prunebound-config-version.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/prunebound)
+
+# The Python package (python/, docs/PYTHON.md): PREFIX/lib/python3/dist-packages/prunebound,
+# which loads PREFIX/lib/libprunebound.so from its own folder (no _config.py installed).
+install(FILES ${PB_PYTHON_SOURCES}
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/python3/dist-packages/prunebound)

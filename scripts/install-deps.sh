@@ -14,7 +14,7 @@ apt-get install -y -qq \
     libmatheval-dev \
     protobuf-c-compiler libprotobuf-c-dev \
     gnuplot-nox \
-    python3 python3-numpy python3-scipy python3-h5py python3-pandas python3-onnx python3-mpmath \
+    python3 python3-numpy python3-scipy python3-h5py python3-pandas python3-onnx python3-mpmath python3-pytest \
     libopenmpi-dev openmpi-bin \
     valgrind clang libclang-rt-14-dev >/dev/null
 # The Numba and PyTorch peers of bench/run (large; not needed to build or test):

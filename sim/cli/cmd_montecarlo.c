@@ -25,6 +25,7 @@
 #include "cli_progress.h"
 #include "mc_study.h"
 #include "run_job.h"
+#include "run_mc.h"
 #include "mlp.h"
 #include "sim.h"
 
@@ -70,23 +71,13 @@ static void usage(FILE *out)
 
 typedef struct mc_state {
     cfg_run *cfg;
-    run_variants v; /* the policy and its pruned variants, as `run` builds them */
-    sim_model *model;
-    mc_pool *pool;
-    mc_row *rows;
-    double *x0s, *ps, *trajs;
+    run_mc *job;    /* the policy, its variants, the model, the pool and the file */
     int rank, size; /* MPI (0, 1 without) */
 } mc_state;
 
 static void state_free(mc_state *s)
 {
-    mc_pool_free(s->pool);
-    sim_model_free(s->model);
-    run_variants_free(&s->v);
-    free(s->rows);
-    free(s->x0s);
-    free(s->ps);
-    free(s->trajs);
+    run_mc_free(s->job);
     cfg_run_free(s->cfg);
 }
 
@@ -95,15 +86,15 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
 {
     const cfg_run *c = s->cfg;
     mc_summary sum;
-    char(*labels)[SIM_LABEL_MAX] = calloc(s->v.n ? s->v.n : 1, sizeof *labels);
+    char(*labels)[SIM_LABEL_MAX] = calloc(s->job->v.n ? s->job->v.n : 1, sizeof *labels);
 
     if (!labels)
         return;
-    for (size_t v = 0; v < s->v.n; v++)
-        snprintf(labels[v], sizeof labels[v], "%s", s->v.variants[v].label);
+    for (size_t v = 0; v < s->job->v.n; v++)
+        snprintf(labels[v], sizeof labels[v], "%s", s->job->v.variants[v].label);
     memset(&sum, 0, sizeof sum);
     sum.samples = c->mc->samples;
-    sum.n_variants = s->v.n;
+    sum.n_variants = s->job->v.n;
     sum.crit_tol = c->crit.tol;
     sum.crit_tail = c->crit.tail;
     sum.crit_radius = c->crit.radius;
@@ -126,29 +117,32 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
 /* Runs samples [first, first + count) of this process's share and, under MPI,
  * gathers every rank's rows into rank 0's buffers (contiguous blocks per
  * rank, in rank order, so rank 0 holds the chunk in sample order). */
-static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
+static int chunk_run(mc_state *s, pb_error *err)
 {
-    size_t nv = s->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
-    size_t traj = mc_traj_size(&(mc_study){s->model, s->cfg->mc, s->cfg->spec});
 #ifdef PB_MPI
+    run_mc *j = s->job;
+    size_t first = j->done, chunk = s->cfg->mc->chunk;
+    size_t count = j->samples - first < chunk ? j->samples - first : chunk;
+    size_t nv = j->v.n, nx = s->cfg->plant->type->nx, np = s->cfg->mc->n_params;
+    size_t traj = mc_traj_size(&j->study);
     size_t base = count / (size_t)s->size, extra = count % (size_t)s->size;
     size_t my_first = (size_t)s->rank * base + ((size_t)s->rank < extra ? (size_t)s->rank : extra);
     size_t my_count = base + ((size_t)s->rank < extra);
     int rc = PB_SUCCESS;
 
     if (my_count)
-        rc = mc_pool_run(s->pool, first + my_first, my_count, s->rows + my_first * nv,
-                         s->x0s + my_first * nx, s->ps + my_first * np,
-                         s->trajs ? s->trajs + my_first * traj : NULL, err);
+        rc = mc_pool_run(j->pool, first + my_first, my_count, j->rows + my_first * nv,
+                         j->x0s + my_first * nx, j->ps + my_first * np,
+                         j->trajs ? j->trajs + my_first * traj : NULL, err);
     {
         /* Gather each array in place on rank 0 (MPI_IN_PLACE), sizes in bytes. */
         struct {
             void *buf;
             size_t per_sample; /* bytes */
-        } parts[4] = {{s->rows, nv * sizeof(mc_row)},
-                      {s->x0s, nx * sizeof(double)},
-                      {s->ps, np * sizeof(double)},
-                      {s->trajs, traj * sizeof(double)}};
+        } parts[4] = {{j->rows, nv * sizeof(mc_row)},
+                      {j->x0s, nx * sizeof(double)},
+                      {j->ps, np * sizeof(double)},
+                      {j->trajs, traj * sizeof(double)}};
         int *counts = malloc((size_t)s->size * sizeof *counts);
         int *displs = malloc((size_t)s->size * sizeof *displs);
         if (!counts || !displs) {
@@ -175,13 +169,12 @@ static int chunk_run(mc_state *s, size_t first, size_t count, pb_error *err)
         free(counts);
         free(displs);
     }
+    if (!rc && s->rank == 0)
+        rc = mc_file_append(j->file, count, j->rows, j->x0s, j->ps, j->trajs, err);
+    j->done += count;
     return rc;
 #else
-    (void)traj;
-    (void)nv;
-    (void)nx;
-    (void)np;
-    return mc_pool_run(s->pool, first, count, s->rows, s->x0s, s->ps, s->trajs, err);
+    return run_mc_step(s->job, err);
 #endif
 }
 
@@ -206,86 +199,38 @@ typedef struct mc_args {
 static int study(mc_state *s, const mc_args *args, pb_error *err)
 {
     const char *out = args->out;
-    int resume = args->resume;
     cfg_run *c = s->cfg;
     mc_options *o = c->mc;
-    mc_study st;
-    mc_header h;
-    mc_file *f = NULL;
+    run_mc *j;
     mc_aggregate *agg = NULL;
-    size_t nx = c->plant->type->nx, done = 0, traj;
     cli_progress pr;
     long long flag;
     int rc = PB_SUCCESS;
 
-    if ((rc = run_variants_build(c, &s->v, err)))
-        return rc;
-    if (s->v.note[0] && s->rank == 0 && !args->quiet)
-        fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, s->v.note);
-    if (s->v.n == 0)
-        return pb_error_set(err, PB_EINVAL,
-                            "%s: pruning: montecarlo needs at least one variant "
-                            "(sparsity 0.0 gives the original's twin)",
-                            c->path);
-    s->model = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref,
-                                        c->input, c->obs, &c->crit,
-                                        &(sim_policy){s->v.orig, NULL, NULL}, s->v.n,
-                                        s->v.variants, err);
-    if (!s->model)
+    /* The policy, its variants, the engine model and the pool (sim/run/run_mc.h). */
+    if (!(j = s->job = run_mc_alloc(c, args->threads, err)))
         return err->code;
-    s->model->dev_at_orig = c->bound_at_orig;
-    s->model->bound_local = c->bound_local;
-    if (c->dist.on && (rc = sim_model_set_disturbance(s->model, &c->dist, err)))
-        return rc;
-    st.model = s->model;
-    st.opts = o;
-    st.spec = c->spec;
-    traj = mc_traj_size(&st);
-    s->rows = calloc(o->chunk * s->v.n, sizeof *s->rows);
-    s->x0s = calloc(o->chunk * nx, sizeof *s->x0s);
-    s->ps = calloc(o->chunk * (o->n_params ? o->n_params : 1), sizeof *s->ps);
-    s->trajs = traj ? calloc(o->chunk * traj, sizeof *s->trajs) : NULL;
-    if (!s->rows || !s->x0s || !s->ps || (traj && !s->trajs))
-        return pb_error_set(err, PB_ENOMEM, "out of memory for a chunk of %zu samples", o->chunk);
-    s->pool = mc_pool_alloc(&st, args->threads, err);
-    if (!s->pool)
-        return err->code;
-    h.config_text = c->text;
-    h.config_file = c->path;
-    h.plant_name = c->plant->type->name;
-    h.nx = nx;
-    h.nu = c->plant->type->nu;
-    h.n_steps = s->model->n_steps;
-    h.period = c->period;
-    h.horizon = c->horizon;
-    h.n_variants = s->v.n;
-    h.variants = s->v.variants;
+    if (j->v.note[0] && s->rank == 0 && !args->quiet)
+        fprintf(stderr, "prunebound montecarlo: %s: %s\n", c->policy_file, j->v.note);
 
     /* Rank 0 opens the file; everyone learns where to start (or that it failed). */
-    if (s->rank == 0) {
-        rc = resume ? mc_file_resume(out, &st, &h, &f, &done, err)
-                    : mc_file_create(out, &st, &h, &f, err);
-    }
-    flag = rc ? -1 : (long long)done;
+    if (s->rank == 0)
+        rc = run_mc_open(j, out, args->resume, err);
+    flag = rc ? -1 : (long long)j->done;
     bcast_ll(s, &flag);
     if (flag < 0)
         return s->rank == 0 ? rc : PB_EIO;
-    done = (size_t)flag;
-    if (s->rank == 0 && resume && !args->quiet)
+    j->done = (size_t)flag;
+    if (s->rank == 0 && args->resume && !args->quiet)
         fprintf(stderr, "prunebound montecarlo: resuming %s at sample %zu of %zu\n",
-                mc_file_part_path(f), done, o->samples);
+                mc_file_part_path(j->file), j->done, o->samples);
 
     cli_progress_init(&pr, s->rank == 0 && cli_stderr_is_tty() && !args->quiet);
-    cli_progress_stage(&pr, "montecarlo", done);
-    cli_progress_show(&pr, done, o->samples, "samples");
-    while (done < o->samples) {
-        size_t count = o->samples - done < o->chunk ? o->samples - done : o->chunk;
-        if ((rc = chunk_run(s, done, count, err)))
-            break;
-        if (s->rank == 0)
-            rc = mc_file_append(f, count, s->rows, s->x0s, s->ps, s->trajs, err);
-        done += count;
-        cli_progress_show(&pr, done, o->samples, "samples");
+    cli_progress_stage(&pr, "montecarlo", j->done);
+    cli_progress_show(&pr, j->done, o->samples, "samples");
+    while (j->done < o->samples) {
+        rc = chunk_run(s, err);
+        cli_progress_show(&pr, j->done, o->samples, "samples");
         /* Stop after this chunk on a signal (rank 0 decides for everyone). */
         flag = rc ? -1 : mc_stop_signal ? 1 : 0;
         bcast_ll(s, &flag);
@@ -293,45 +238,40 @@ static int study(mc_state *s, const mc_args *args, pb_error *err)
             rc = s->rank == 0 ? rc : PB_EIO;
             break;
         }
-        if (flag > 0 && done < o->samples) {
+        if (flag > 0 && j->done < o->samples) {
             cli_progress_end(&pr);
             if (s->rank == 0) {
                 fprintf(stderr,
                         "prunebound montecarlo: interrupted by %s after %zu of %zu samples; "
                         "%s is complete up to there.  Continue with:\n  %s\n",
-                        mc_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", done, o->samples,
-                        mc_file_part_path(f), args->resume_cmd);
+                        mc_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", j->done, o->samples,
+                        mc_file_part_path(j->file), args->resume_cmd);
                 rc = pb_error_set(err, PB_EINTERRUPTED, "stopped (the command above resumes)");
             } else {
                 rc = PB_EINTERRUPTED;
             }
-            mc_file_close(f);
-            return rc;
+            return rc; /* run_mc_free closes the file and keeps FILE.part */
         }
     }
     cli_progress_end(&pr);
-    if (rc) {
-        mc_file_close(f);
+    if (rc)
         return rc;
-    }
     if (s->rank != 0)
         return PB_SUCCESS;
-    agg = calloc(s->v.n, sizeof *agg);
-    if (!agg) {
-        mc_file_close(f);
+    agg = calloc(j->v.n, sizeof *agg);
+    if (!agg)
         return pb_error_set(err, PB_ENOMEM, "out of memory");
-    }
-    if ((rc = mc_file_finish(f, agg, err))) {
+    if ((rc = run_mc_finish(j, agg, err))) {
         free(agg);
         return rc;
     }
     print_result(s, agg, out, args->json);
-    for (size_t v = 0; v < s->v.n; v++)
+    for (size_t v = 0; v < j->v.n; v++)
         if (agg[v].violations) {
             rc = pb_error_set(err, PB_EINTERNAL,
                               "%lld recorded deviation(s) of %s exceed their bound: this is a bug, "
                               "please report it with %s",
-                              agg[v].violations, s->v.variants[v].label, out);
+                              agg[v].violations, j->v.variants[v].label, out);
             break;
         }
     free(agg);

@@ -11,8 +11,9 @@
  *   mc_pool_run    a chunk of consecutive samples over a pool of threads;
  *   mc_file_*      the results file (mc_h5.c): rows appended per chunk,
  *                  flushed, resumed, aggregated (Wilson intervals, quantiles).
- * The study loop (chunks, signals, progress, MPI) is owned by the caller
- * (sim/cli/cmd_montecarlo.c).
+ * The study loop over chunks of a config is sim/run/run_mc.h (signals,
+ * progress and MPI stay with its callers: sim/cli/cmd_montecarlo.c, the
+ * Python module).
  *
  * Determinism: sample i draws everything random (its initial state, its
  * parameters, its noise sequences) from its own gsl_rng mt19937 seeded with

@@ -6,7 +6,8 @@
 #      and checks its certified bound;
 #   2. the same program built through find_package(prunebound) in CMake;
 #   3. the installed binary, moved to another prefix, runs a config and draws
-#      its figures from another directory with the templates of ITS prefix.
+#      its figures from another directory with the templates of ITS prefix;
+#   4. the Python package of the moved prefix loads its libprunebound.so.
 # Exit 0 on success, 1 on a failure, 77 (skipped) without gnuplot or pkg-config.
 set -eu
 build=$1
@@ -21,7 +22,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 for f in bin/prunebound lib/libprunebound.a lib/libprunebound.so include/prunebound/bounds.h \
          lib/pkgconfig/prunebound.pc lib/cmake/prunebound/prunebound-config.cmake \
-         share/prunebound/plots/common.gp; do
+         share/prunebound/plots/common.gp lib/python3/dist-packages/prunebound/__init__.py; do
     [ -e "$tmp/prefix/$f" ] || fail "cmake --install did not install $f"
 done
 
@@ -63,4 +64,16 @@ ls figs/*.png >/dev/null 2>&1 || fail "plot drew no PNG"
 grep -q "$tmp/moved/share/prunebound/plots" figs/rerun.sh ||
     fail "plot did not use the templates of its own prefix: $(grep -m1 plots figs/rerun.sh)"
 echo "installed plot: $(ls figs/*.png | wc -l) figures from $tmp/moved/share/prunebound/plots"
+
+# 4. the Python package of the relocated prefix, in a fresh environment: it
+#    finds PREFIX/lib/libprunebound.so from its own folder (docs/PYTHON.md)
+py=/usr/bin/python3
+out=$(env -i PATH=/usr/bin:/bin PYTHONPATH="$tmp/moved/lib/python3/dist-packages" "$py" -c "
+import prunebound as pb
+assert pb.LIBRARY_PATH.startswith('$tmp/moved/lib/'), pb.LIBRARY_PATH
+p = pb.Policy.load('$src/configs/policies/pendulum.h5')
+c = pb.certify(p, eps=0.1, radius=0.5, methods=['magnitude'])
+print(p, c['methods']['magnitude']['all_selected']['sparsity'])") ||
+    fail "the installed Python package: $out"
+echo "installed python: $out"
 echo "test_install: passed"
