@@ -55,7 +55,9 @@ class prune_options(Structure):
     _fields_ = [("sparsity", c_double), ("nm_n", c_size_t), ("nm_m", c_size_t),
                 ("global_", c_int), ("layers", POINTER(c_size_t)), ("n_sel", c_size_t),
                 ("damp", c_double), ("block", c_size_t), ("mask_block", c_size_t),
-                ("original_inputs", c_int)]
+                ("original_inputs", c_int),
+                # prune_progress_fn and its context: NULL (silent) from Python
+                ("progress", c_void_p), ("progress_ctx", c_void_p)]
 
 
 class prune_method(Structure):

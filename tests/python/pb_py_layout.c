@@ -38,7 +38,8 @@ int main(void)
     S(prune_options, "prune_options", F(prune_options, sparsity); F(prune_options, nm_n);
       F(prune_options, nm_m); printf(", \"global_\": %zu", offsetof(prune_options, global));
       F(prune_options, layers); F(prune_options, n_sel); F(prune_options, damp);
-      F(prune_options, block); F(prune_options, mask_block); F(prune_options, original_inputs));
+      F(prune_options, block); F(prune_options, mask_block); F(prune_options, original_inputs);
+      F(prune_options, progress); F(prune_options, progress_ctx));
     S(prune_method, "prune_method", F(prune_method, name); F(prune_method, reference);
       F(prune_method, needs_hessian));
     S(bounds_layer, "bounds_layer", F(bounds_layer, n_in); F(bounds_layer, n_out);
