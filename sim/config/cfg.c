@@ -1142,6 +1142,6 @@ void cfg_run_free(cfg_run *c)
     free(c->prune);
     free(c->scenarios);
     free(c->mc);
-    free(c->spec);
+    cfg_spec_free(c->spec);
     free(c);
 }

@@ -8,7 +8,11 @@
  * Each entry: a name, exactly one operator key (always, eventually, avoid)
  * holding its window [a, b] in seconds, and the predicate: box = { STATE =
  * [low, high]; ... } by state name, components not named unbounded; a bound
- * may be "inf" / "-inf" (then write the pair as a list ( )). */
+ * may be "inf" / "-inf" (then write the pair as a list ( )); or instead of
+ * the box, g = "EXPR": the predicate g(x) >= 0 with g an expression in the
+ * state names (libmatheval's syntax, plants/plant_user.h), robustness g(x).
+ *
+ *       { name = "gap"; always = [0.0, 5.0]; g = "x_lead - x_ego - (10 + 1.4 * v_ego)"; } */
 #include "cfg_spec.h"
 
 #include <math.h>
@@ -16,9 +20,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plant_user.h"
 #include "spec.h"
 
 _Static_assert(SPEC_NX_MAX >= PLANT_NX_MAX, "a spec box holds every state of a plant");
+
+/* g(x) of an expression predicate: -inf when it has no finite value. */
+static double expr_g(const void *ctx, const double x[])
+{
+    double y;
+    if (plant_expr_map_eval(ctx, x, &y, NULL) != PB_SUCCESS || !isfinite(y))
+        return -INFINITY;
+    return y;
+}
+
+void cfg_spec_free(spec *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < SPEC_PROPS_MAX; i++)
+        if (s->props[i].pred.kind == SPEC_PRED_EXPR)
+            plant_expr_map_free((plant_expr_map *)s->props[i].pred.g_ctx);
+    free(s);
+}
+
+/* The predicate g = "EXPR" of spec entry pre, compiled in the state names. */
+static int load_expr(const cfg_ctx *c, config_setting_t *g, const char *pre,
+                     const plant_type *pt, spec_pred *pred)
+{
+    const char *vars[SPEC_NX_MAX];
+    char buf[1024], key[128];
+    size_t bad;
+    pb_error e;
+    plant_expr_map *m;
+    config_setting_t *s = config_setting_get_member(g, "g");
+    const char *expr[1] = {buf};
+    int rc;
+
+    cfg_key(key, sizeof key, pre, "g");
+    if ((rc = cfg_get_str(c, g, pre, "g", 1, buf, sizeof buf)))
+        return rc;
+    for (size_t i = 0; i < pt->nx; i++)
+        vars[i] = pt->states[i].name;
+    if ((rc = plant_expr_check(buf, pt->nx, vars, &e)))
+        return cfg_fail(c, s, key, "%s", e.msg);
+    if (!(m = plant_expr_map_alloc(1, expr, pt->nx, vars, 0, &bad, &e)))
+        return cfg_fail(c, s, key, "%s", e.msg);
+    pred->kind = SPEC_PRED_EXPR;
+    pred->g = expr_g;
+    pred->g_ctx = m;
+    return PB_SUCCESS;
+}
 
 /* A number, or "inf", "+inf", "-inf". */
 static int bound_of(const config_setting_t *e, double *v)
@@ -61,7 +113,7 @@ static int pair_of(const cfg_ctx *c, const config_setting_t *s, const char *key,
 static int load_prop(const cfg_ctx *c, config_setting_t *g, const char *pre, const cfg_run *r,
                      double period, size_t n_steps, spec_prop *p)
 {
-    static const char *const keys[] = {"name", "always", "eventually", "avoid", "box", NULL};
+    static const char *const keys[] = {"name", "always", "eventually", "avoid", "box", "g", NULL};
     static const spec_op ops[] = {SPEC_ALWAYS, SPEC_EVENTUALLY, SPEC_AVOID};
     const plant_type *pt = r->plant->type;
     config_setting_t *win = NULL, *box;
@@ -103,6 +155,10 @@ static int load_prop(const cfg_ctx *c, config_setting_t *g, const char *pre, con
         p->pred.lo[i] = -INFINITY;
         p->pred.hi[i] = INFINITY;
     }
+    if (!!config_setting_get_member(g, "box") + !!config_setting_get_member(g, "g") != 1)
+        return cfg_fail(c, g, pre, "needs exactly one predicate: box = { ... } or g = \"EXPR\"");
+    if (config_setting_get_member(g, "g"))
+        return load_expr(c, g, pre, pt, &p->pred);
     if ((rc = cfg_get_group(c, g, pre, "box", 1, &box)))
         return rc;
     cfg_key(key, sizeof key, pre, "box");
@@ -177,6 +233,6 @@ int cfg_spec_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     r->spec = s;
     return PB_SUCCESS;
 fail:
-    free(s);
+    cfg_spec_free(s);
     return rc;
 }

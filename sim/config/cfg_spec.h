@@ -12,4 +12,7 @@
  * PB_EINVAL with "FILE:LINE: spec[i].KEY: problem", PB_ENOMEM. */
 int cfg_spec_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r);
 
+/* Frees a spec from cfg_spec_load with its compiled expressions (NULL: nothing). */
+void cfg_spec_free(struct spec *s);
+
 #endif

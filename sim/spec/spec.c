@@ -50,7 +50,8 @@ int spec_validate(const spec *s, double period, size_t n_steps, pb_error *err)
             if (strcmp(s->props[j].name, p->name) == 0)
                 return pb_error_set(err, PB_EINVAL, "spec[%zu] (\"%s\"): name used twice", i,
                                     p->name);
-        if (spec_op_name(p->op) == NULL || p->pred.kind != SPEC_PRED_BOX ||
+        if (spec_op_name(p->op) == NULL ||
+            (p->pred.kind != SPEC_PRED_BOX && !(p->pred.kind == SPEC_PRED_EXPR && p->pred.g)) ||
             p->pred.nx > SPEC_NX_MAX || p->pred.nx == 0)
             return pb_error_set(err, PB_EINVAL, "spec[%zu] (\"%s\"): bad operator or predicate",
                                 i, p->name);
@@ -78,6 +79,12 @@ double spec_pred_rho(const spec_pred *p, const double x[])
     double inside = INFINITY, out2 = 0.0;
     int outside = 0;
 
+    if (p->kind == SPEC_PRED_EXPR) {
+        for (size_t i = 0; i < p->nx; i++)
+            if (isnan(x[i]))
+                return NAN;
+        return p->g(p->g_ctx, x);
+    }
     for (size_t i = 0; i < p->nx; i++) {
         double lo = p->lo[i], hi = p->hi[i], xi = x[i];
         if (isnan(xi))

@@ -52,13 +52,19 @@ typedef enum spec_op {
 const char *spec_op_name(spec_op op);
 
 typedef enum spec_pred_kind {
-    SPEC_PRED_BOX = 0 /* lo_i <= x_i <= hi_i for every i (an expression kind can follow) */
+    SPEC_PRED_BOX = 0, /* lo_i <= x_i <= hi_i for every i */
+    SPEC_PRED_EXPR     /* g(x) >= 0; rho(x, P) = g(x) (not a distance: in g's units) */
 } spec_pred_kind;
+
+/* g(x) of an expression predicate; -inf when g cannot be evaluated at x. */
+typedef double (*spec_g_fn)(const void *ctx, const double x[]);
 
 typedef struct spec_pred {
     spec_pred_kind kind;
     size_t nx;
     double lo[SPEC_NX_MAX], hi[SPEC_NX_MAX]; /* -inf / +inf: no bound on that side */
+    spec_g_fn g;       /* SPEC_PRED_EXPR: the function and its context (owned by whoever */
+    const void *g_ctx; /* filled the spec: sim/config/cfg_spec.c compiles g with libmatheval) */
 } spec_pred;
 
 typedef struct spec_prop {
@@ -80,8 +86,8 @@ typedef struct spec {
  * message naming the property ("spec[2] (\"band\"): ..."). */
 int spec_validate(const spec *s, double period, size_t n_steps, pb_error *err);
 
-/* The signed distance rho(x, P) of the header comment for one predicate:
- * for a box, min_i min(x_i - lo_i, hi_i - x_i) inside (+inf when no bound is
+/* The signed distance rho(x, P) of the header comment for one predicate
+ * (for an expression predicate g(x) >= 0, g(x) itself): for a box, min_i min(x_i - lo_i, hi_i - x_i) inside (+inf when no bound is
  * finite), -sqrt(sum_i max(lo_i - x_i, 0, x_i - hi_i)^2) outside.  NaN in x
  * gives NaN. */
 double spec_pred_rho(const spec_pred *p, const double x[]);

@@ -631,9 +631,52 @@ static void test_spec_by_hand(void)
     r = NULL;
 
     /* a config without a spec has none */
-    snprintf(path, sizeof path, "%s/configs/arch/docking.cfg", PB_SOURCE_DIR);
+    snprintf(path, sizeof path, "%s/configs/pendulum.cfg", PB_SOURCE_DIR);
     CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
     CU_ASSERT_PTR_NULL(r->spec);
+    cfg_run_free(r);
+    r = NULL;
+
+    /* expression predicates g(x) >= 0, robustness g(x), by hand from the
+     * README: docking sqrt(xd^2 + yd^2) <= 0.2 + 2 n sqrt(x^2 + y^2), n = 0.001027 */
+    snprintf(path, sizeof path, "%s/configs/arch/docking.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->spec);
+    CU_ASSERT_EQUAL(r->spec->props[0].pred.kind, SPEC_PRED_EXPR);
+    CU_ASSERT(r->spec->props[0].a == 0.0 && r->spec->props[0].b == 40.0);
+    {
+        const double x[] = {30.0, 40.0, 0.3, 0.4}; /* |p| = 50, |v| = 0.5 */
+        const double y[] = {-6.0, 8.0, 0.0, 0.0};  /* |p| = 10, at rest */
+        const double z[] = {30.0, NAN, 0.3, 0.4};
+        CU_ASSERT_DOUBLE_EQUAL(spec_pred_rho(&r->spec->props[0].pred, x), 0.2 + 0.1027 - 0.5, 1e-15);
+        CU_ASSERT_DOUBLE_EQUAL(spec_pred_rho(&r->spec->props[0].pred, y), 0.2 + 0.02054, 1e-15);
+        CU_ASSERT(isnan(spec_pred_rho(&r->spec->props[0].pred, z)));
+    }
+    cfg_run_free(r);
+    r = NULL;
+    /* ACC: x1 - x4 >= 10 + 1.4 x5 */
+    snprintf(path, sizeof path, "%s/configs/arch/acc.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, NULL, 0, &r, &err), PB_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->spec);
+    CU_ASSERT_EQUAL(r->spec->props[0].pred.kind, SPEC_PRED_EXPR);
+    {
+        const double x[] = {100.0, 32.1, 0.0, 10.5, 30.1, 0.0}; /* 89.5 - 52.14 */
+        const double y[] = {50.0, 20.0, -1.0, 20.0, 20.0, 0.5}; /* 30 - 38 */
+        CU_ASSERT_DOUBLE_EQUAL(spec_pred_rho(&r->spec->props[0].pred, x), 37.36, 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(spec_pred_rho(&r->spec->props[0].pred, y), -8.0, 1e-12);
+        /* always over a trajectory: the minimum of g, -inf from a row not reached */
+        {
+            double tr[3 * 6], rob;
+            memcpy(tr, x, sizeof x);
+            memcpy(tr + 6, y, sizeof y);
+            memcpy(tr + 12, x, sizeof x);
+            rob = spec_eval_traj(r->spec, 2.5, 2, tr, 6, NULL);
+            CU_ASSERT_DOUBLE_EQUAL(rob, -8.0, 1e-12);
+            tr[12] = NAN;
+            rob = spec_eval_traj(r->spec, 2.5, 2, tr, 6, NULL);
+            CU_ASSERT(isinf(rob) && rob < 0);
+        }
+    }
     cfg_run_free(r);
     r = NULL;
 
@@ -656,6 +699,31 @@ static void test_spec_by_hand(void)
         CU_ASSERT(r->spec->props[0].pred.lo[0] == -INFINITY && r->spec->props[0].pred.hi[0] == 0.1);
         CU_ASSERT(r->spec->props[1].pred.lo[1] == 2.0 && r->spec->props[1].pred.hi[1] == INFINITY);
         cfg_run_free(r);
+    }
+    /* a bad expression, an unknown name, both predicates: exit 2 naming spec[0].g */
+    {
+        static const char *const bad[] = {
+            "spec = ( { name = \"a\"; always = [0.0, 1.0]; g = \"theta +\"; } );\n",
+            "spec = ( { name = \"a\"; always = [0.0, 1.0]; g = \"theta - v\"; } );\n",
+            "spec = ( { name = \"a\"; always = [0.0, 1.0]; g = \"theta\"; box = { theta = [0.0, 1.0]; }; } );\n",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            char text[1024];
+            const char *p = pb_test_path("spec_bad_g.cfg");
+            snprintf(text, sizeof text,
+                     "plant = { name = \"pendulum\"; };\n"
+                     "simulation = { period = 0.05; horizon = 1.0; };\n"
+                     "policy = { file = \"pendulum_policy.h5\"; };\n"
+                     "scenarios = ( { x0 = [0.3, 0.0]; } );\n%s",
+                     bad[i]);
+            CU_ASSERT_EQUAL_FATAL(write_text(p, text), 0);
+            r = NULL;
+            CU_ASSERT_EQUAL(cfg_run_load(p, NULL, 0, &r, &err), PB_EINVAL);
+            CU_ASSERT_PTR_NULL(r);
+            CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, i < 2 ? "spec[0].g:" : "spec[0]:"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":5:"));
+            fprintf(stderr, "[%s] ", err.msg);
+        }
     }
 }
 
