@@ -27,6 +27,8 @@ void export_c_options_init(export_c_options *o)
     o->n_calib = 0;
     o->calib = NULL;
     o->prune_bound = NAN;
+    o->progress = NULL;
+    o->progress_ctx = NULL;
 }
 
 static const char *const storage_names[] = {"auto", "dense", "csr"};
@@ -306,6 +308,12 @@ int export_c_default_states(const mlp *m, size_t n, double X[], pb_error *err)
 
 int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[], pb_error *err)
 {
+    return export_c_measure_progress(m, rep, n, X, NULL, NULL, err);
+}
+
+int export_c_measure_progress(const mlp *m, export_c_report *rep, size_t n, const double X[],
+                              export_c_progress_fn progress, void *ctx, pb_error *err)
+{
     int fl = rep->real == EXPORT_C_FLOAT;
     size_t len = rep->work_len + m->n_in + m->n_out;
     mlp_work *w;
@@ -337,6 +345,8 @@ int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double 
     for (size_t s = 0; s < n; s++) {
         const double *x = X + s * m->n_in;
         double d2 = 0.0, dabs = 0.0;
+        if (progress && s % EXPORT_C_PROGRESS_EVERY == 0)
+            progress(ctx, s, n);
         if (fl) {
             float *xf = wf + rep->work_len, *uf = xf + m->n_in;
             for (size_t i = 0; i < m->n_in; i++)
@@ -361,6 +371,8 @@ int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double 
         rep->dev_abs = fmax(rep->dev_abs, dabs);
     }
     rep->n_calib = n;
+    if (progress)
+        progress(ctx, n, n);
 free_all:
     free(wf);
     free(wd);
@@ -714,7 +726,8 @@ int export_c_write(const mlp *m, const export_c_options *o, FILE *c_out, FILE *h
         if ((rc = export_c_default_states(m, EXPORT_C_CALIB_N, X, err)) != PB_SUCCESS)
             goto free_X;
     }
-    rc = export_c_measure(m, rep, X ? EXPORT_C_CALIB_N : o->n_calib, X ? X : o->calib, err);
+    rc = export_c_measure_progress(m, rep, X ? EXPORT_C_CALIB_N : o->n_calib, X ? X : o->calib,
+                                   o->progress, o->progress_ctx, err);
     if (rc != PB_SUCCESS)
         goto free_X;
     rep->calib_is_default = X != NULL;

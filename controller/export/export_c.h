@@ -43,6 +43,9 @@ typedef enum export_c_storage {
     EXPORT_C_CSR       /* values T[nnz], column indices, row pointers [n_out + 1] */
 } export_c_storage;
 
+/* A progress hook: done of total calibration states measured. */
+typedef void (*export_c_progress_fn)(void *ctx, size_t done, size_t total);
+
 typedef struct export_c_options {
     const char *name;           /* prefix of every generated symbol; a C identifier ("policy") */
     export_c_real real;         /* arithmetic of the generated code (EXPORT_C_DOUBLE) */
@@ -53,6 +56,8 @@ typedef struct export_c_options {
     const double *calib;        /* (n_calib x n_in) states x, before the input map */
     double prune_bound;         /* a pruning bound (bound, certify) to report with the
                                    deviation added; NaN (the default): none */
+    export_c_progress_fn progress; /* called while measuring; NULL (default): silent */
+    void *progress_ctx;
 } export_c_options;
 
 /* One layer as exported.  Bytes count the const arrays of the generated file:
@@ -131,8 +136,14 @@ int export_c_default_states(const mlp *m, size_t n, double X[], pb_error *err);
  * of export_c_plan.  PB_EINVAL for no states or a non-finite one, PB_ENOMEM. */
 int export_c_measure(const mlp *m, export_c_report *rep, size_t n, const double X[], pb_error *err);
 
-/* Plans, measures the deviation (on o->calib, or the default draw), sets
- * rep->bound_total, and writes the .c text to c_out and, when h_out is not NULL,
+/* export_c_measure reporting done of n states to progress(ctx, done, n)
+ * every EXPORT_C_PROGRESS_EVERY states and at the end (progress may be NULL). */
+#define EXPORT_C_PROGRESS_EVERY 256
+int export_c_measure_progress(const mlp *m, export_c_report *rep, size_t n, const double X[],
+                              export_c_progress_fn progress, void *ctx, pb_error *err);
+
+/* Plans, measures the deviation (on o->calib, or the default draw; progress
+ * to o->progress), sets rep->bound_total, and writes the .c text to c_out and, when h_out is not NULL,
  * the header text to h_out.  rep may be NULL.  Codes of export_c_plan and
  * export_c_measure; PB_EIO when a write fails. */
 int export_c_write(const mlp *m, const export_c_options *o, FILE *c_out, FILE *h_out,

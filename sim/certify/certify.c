@@ -157,12 +157,15 @@ int certify_search(certify *c, const certify_pruning *p, const size_t sel[], siz
                    double *best, double *value, pb_error *err)
 {
     int lo = 0, hi = 100, status, ok; /* lo is certified (0 trivially), 100 % is not allowed */
+    size_t step = 0;
     double v;
 
     *best = 0.0;
     *value = 0.0;
     while (hi - lo > 1) {
         int mid = (lo + hi) / 2;
+        if (c->progress)
+            c->progress(c->progress_ctx, step++, CERTIFY_SEARCH_STEPS);
         if ((status = certify_check(c, p, sel, n_sel, mid / 100.0, &ok, &v, err)))
             return status;
         if (ok) {
@@ -173,5 +176,7 @@ int certify_search(certify *c, const certify_pruning *p, const size_t sel[], siz
         }
     }
     *best = lo / 100.0;
+    if (c->progress)
+        c->progress(c->progress_ctx, CERTIFY_SEARCH_STEPS, CERTIFY_SEARCH_STEPS);
     return PB_SUCCESS;
 }

@@ -18,6 +18,10 @@
 #include "pb_error.h"
 #include "prune.h"
 
+/* A progress hook: done of total steps of the current search (certify_search:
+ * bisection steps; certify_diff_profile: grid sparsities). */
+typedef void (*certify_progress_fn)(void *ctx, size_t done, size_t total);
+
 typedef struct certify {
     const mlp *m;      /* borrowed */
     bounds_model *bm;  /* the policy's cache (owned) */
@@ -30,7 +34,12 @@ typedef struct certify {
     size_t n_calib;
     double *dWn; /* [n_layers] scratch: the pruned network's ||dW_k||_2 */
     double *w;   /* spectral-norm and interval workspace */
+    certify_progress_fn progress; /* NULL (after certify_alloc): silent */
+    void *progress_ctx;
 } certify;
+
+/* Number of bisection steps certify_search takes at most (ceil(log2 100)). */
+#define CERTIFY_SEARCH_STEPS 7
 
 /* The certificate's constants of policy m over the set X (checked with
  * bounds_set_validate) for threshold eps > 0.  NULL on failure. */
@@ -69,7 +78,8 @@ int certify_check(certify *c, const certify_pruning *p, const size_t sel[], size
 /* The largest sparsity on the 1 % grid (0 to 0.99) that certify_check
  * certifies, by bisection; *value at that sparsity (0 at sparsity 0).  That
  * it is the largest assumes ||dW|| grows with the sparsity; the sparsity
- * found was pruned and checked. */
+ * found was pruned and checked.  Reports each step of at most
+ * CERTIFY_SEARCH_STEPS to c->progress, the last as done = total. */
 int certify_search(certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
                    double *best, double *value, pb_error *err);
 

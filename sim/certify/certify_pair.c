@@ -109,6 +109,8 @@ int certify_diff_profile(certify *c, const certify_pruning *p, const size_t sel[
         return pb_error_set(err, PB_ENOMEM, "out of memory");
     for (size_t i = 0; i < CERTIFY_GRID; i++) {
         bounds_diff_result r;
+        if (c->progress)
+            c->progress(c->progress_ctx, i, CERTIFY_GRID);
         if ((status = certify_prune(c, p, sel, n_sel, (double)i / 100.0, &q, err)))
             break;
         if (prev && same_weights(prev, q)) {
@@ -127,6 +129,8 @@ int certify_diff_profile(certify *c, const certify_pruning *p, const size_t sel[
         prev = q;
         q = NULL;
     }
+    if (status == PB_SUCCESS && c->progress)
+        c->progress(c->progress_ctx, CERTIFY_GRID, CERTIFY_GRID);
     mlp_free(q);
     mlp_free(prev);
     free(xl);

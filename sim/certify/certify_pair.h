@@ -40,7 +40,9 @@ int certify_pair_eval(const mlp *orig, const mlp *pruned, const bounds_set *X,
  * them (certify_prune), and the certificate of that pair over the box
  * [lo, hi]: upper[i] and lower[i] (CERTIFY_GRID each).  A candidate whose
  * weights equal the previous candidate's reuses its result.  N:M patterns
- * are refused (PB_EINVAL): they have no sparsity grid. */
+ * are refused (PB_EINVAL): they have no sparsity grid.  Reports i of
+ * CERTIFY_GRID before each sparsity, and CERTIFY_GRID at the end, to
+ * c->progress. */
 int certify_diff_profile(certify *c, const certify_pruning *p, const size_t sel[], size_t n_sel,
                          const double lo[], const double hi[], const bounds_diff_opts *o,
                          double upper[], double lower[], pb_error *err);

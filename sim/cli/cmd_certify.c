@@ -138,10 +138,23 @@ static void report_layers(const certify *c, const char *mpath, const char *set, 
            "propagation; the smaller is used)\n");
 }
 
+/* The progress hook of certify_search and certify_diff_profile: the steps
+ * of the current search, within the stage the caller set. */
+typedef struct certify_bar {
+    cli_progress line;
+    const char *unit; /* "steps" (bisection) or "sparsities" (the profile) */
+} certify_bar;
+
+static void on_progress(void *ctx, size_t done, size_t total)
+{
+    certify_bar *b = ctx;
+    cli_progress_show(&b->line, done, total, b->unit);
+}
+
 /* One method: every selected layer alone, then all of them together (when
  * there are several), on stdout or appended to methods. */
 static int report_method(certify *c, const certify_pruning *p, const size_t *layers, size_t n_sel,
-                         json_t *methods, cli_progress *bar, pb_error *err)
+                         json_t *methods, certify_bar *bar, pb_error *err)
 {
     json_t *m = NULL, *per = NULL;
     int status;
@@ -165,12 +178,17 @@ static int report_method(certify *c, const certify_pruning *p, const size_t *lay
             break;
         {
             char label[96];
+            size_t n_search = n_sel > 1 ? n_sel + 1 : 1;
             if (i < n_sel)
-                snprintf(label, sizeof label, "certify %s, layer %zu", p->method->name, sel[0]);
+                snprintf(label, sizeof label, "certify %s, layer %zu (search %zu of %zu)",
+                         p->method->name, sel[0], i + 1, n_search);
             else
-                snprintf(label, sizeof label, "certify %s, all selected layers", p->method->name);
-            cli_progress_stage(bar, label, 0);
-            cli_progress_show(bar, i, n_sel > 1 ? n_sel + 1 : 1, "searches");
+                snprintf(label, sizeof label, "certify %s, all selected layers (search %zu of %zu)",
+                         p->method->name, i + 1, n_search);
+            cli_progress_stage(&bar->line, label, 0);
+            bar->unit = "steps";
+            if (p->nm_m) /* one check, no bisection steps */
+                cli_progress_show(&bar->line, 0, 1, "checks");
         }
         if (p->nm_m)
             status = certify_check(c, p, sel, ns, 0.0, &ok, &value, err);
@@ -281,13 +299,22 @@ static int report_pair(const mlp *m, const mlp *q, const char *mpath, const char
  * sparsities of one method, all selected layers pruned together. */
 static int report_differential(certify *c, const certify_pruning *p, const size_t *layers,
                                size_t n_sel, const double lo[], const double hi[],
-                               const bounds_diff_opts *o, json_t *mobj, pb_error *err)
+                               const bounds_diff_opts *o, json_t *mobj, certify_bar *bar,
+                               pb_error *err)
 {
     double prof[2 * CERTIFY_GRID], paper, value, diff, emp;
+    char label[96];
     int status;
 
-    if ((status = certify_search(c, p, layers, n_sel, &paper, &value, err)) ||
-        (status = certify_diff_profile(c, p, layers, n_sel, lo, hi, o, prof, prof + CERTIFY_GRID,
+    snprintf(label, sizeof label, "certify %s, paper form", p->method->name);
+    cli_progress_stage(&bar->line, label, 0);
+    bar->unit = "steps";
+    if ((status = certify_search(c, p, layers, n_sel, &paper, &value, err)))
+        return status;
+    snprintf(label, sizeof label, "certify %s, differential", p->method->name);
+    cli_progress_stage(&bar->line, label, 0);
+    bar->unit = "sparsities";
+    if ((status = certify_diff_profile(c, p, layers, n_sel, lo, hi, o, prof, prof + CERTIFY_GRID,
                                        err)))
         return status;
     diff = certify_diff_sparsity(prof, c->eps);
@@ -356,7 +383,7 @@ int cmd_certify(int argc, char **argv)
     bounds_set set = {0};
     pb_error err;
     cli_parser cp;
-    cli_progress bar;
+    certify_bar bar;
     const char *v;
     int id;
 
@@ -540,7 +567,11 @@ int cmd_certify(int argc, char **argv)
     /* Methods: the calibration set once, then a search per method.  The
      * progress line is drawn unless the table itself goes to the same
      * terminal (it prints each result as it comes). */
-    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet && (json || !isatty(STDOUT_FILENO)));
+    cli_progress_init(&bar.line,
+                      cli_stderr_is_tty() && !cp.quiet && (json || !isatty(STDOUT_FILENO)));
+    bar.unit = "steps";
+    cert->progress = on_progress;
+    cert->progress_ctx = &bar;
     if (n_methods) {
         int all = 0;
         for (size_t i = 0; i < n_methods; i++)
@@ -572,12 +603,12 @@ int cmd_certify(int argc, char **argv)
             if (!want)
                 continue;
             if (report_method(cert, &pr, layers, n_sel, jmethods, &bar, &err)) {
-                cli_progress_end(&bar);
+                cli_progress_end(&bar.line);
                 rc = cli_fail(argv[0], &err);
                 goto cleanup;
             }
         }
-        cli_progress_end(&bar);
+        cli_progress_end(&bar.line);
     }
     if (differential) {
         /* the certificate's box: X, or the bounding box of the ball */
@@ -599,12 +630,14 @@ int cmd_certify(int argc, char **argv)
                 continue;
             /* this method's JSON object is entry jm of "methods" (same order) */
             if (report_differential(cert, &pr, layers, n_sel, pairs, pairs + m->n_in, &dopts,
-                                    doc ? json_array_get(jmethods, jm++) : NULL, &err)) {
+                                    doc ? json_array_get(jmethods, jm++) : NULL, &bar, &err)) {
+                cli_progress_end(&bar.line);
                 rc = cli_fail(argv[0], &err);
                 goto cleanup;
             }
             fflush(stdout);
         }
+        cli_progress_end(&bar.line);
     }
 print:
     if (doc) {

@@ -9,6 +9,7 @@
 #include <hdf5.h>
 
 #include "cli_args.h"
+#include "cli_progress.h"
 #include "export_c.h"
 #include "mlp_io.h"
 
@@ -36,8 +37,8 @@ static void usage(FILE *f)
             "call, dense vs chosen storage per layer (bytes include the biases) and the largest\n"
             "deviation ||u_T - u||_2 of the exported arithmetic T from the float64 policy on\n"
             "the calibration states, to be added to any pruning bound (docs/EXPORT.md).\n"
-            "-q, --quiet is accepted (export-c prints no notes); every long option also\n"
-            "reads --name=VALUE.\n",
+            "On a terminal, a progress line on stderr while the deviation is measured\n"
+            "(-q, --quiet: none); every long option also reads --name=VALUE.\n",
             EXPORT_C_CALIB_N);
 }
 
@@ -86,11 +87,18 @@ static const cli_option export_opts[] = {
     {"storage", 0, 1, OPT_STORAGE, NULL}, {"calib", 0, 1, OPT_CALIB, NULL},   {"bound", 0, 1, OPT_BOUND, NULL},
     {"float", 0, 0, OPT_FLOAT, NULL},     {"double", 0, 0, OPT_DOUBLE, NULL}, {NULL, 0, 0, 0, NULL}};
 
+/* The progress hook of the deviation's measurement. */
+static void on_progress(void *ctx, size_t done, size_t total)
+{
+    cli_progress_show(ctx, done, total, "states");
+}
+
 int cmd_export_c(int argc, char **argv)
 {
     const char *cmd = argv[0], *policy = NULL, *c_path = NULL, *h_path = NULL, *calib = NULL;
     export_c_options o;
     export_c_report rep;
+    cli_progress bar;
     pb_error err;
     mlp *m = NULL;
     double *X = NULL;
@@ -157,7 +165,13 @@ int cmd_export_c(int argc, char **argv)
         goto fail;
     o.n_calib = n;
     o.calib = X;
-    if ((rc = export_c_write_files(m, &o, c_path, h_path, &rep, &err)) != PB_SUCCESS)
+    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet);
+    cli_progress_stage(&bar, "export-c: measuring the deviation", 0);
+    o.progress = on_progress;
+    o.progress_ctx = &bar;
+    rc = export_c_write_files(m, &o, c_path, h_path, &rep, &err);
+    cli_progress_end(&bar);
+    if (rc != PB_SUCCESS)
         goto fail;
     print_report(c_path, h_path, &o, &rep);
     free(X);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_args.h"
+#include "cli_progress.h"
 #include "plot_plan.h"
 
 static void usage(FILE *out)
@@ -23,7 +24,7 @@ static void usage(FILE *out)
             "tightness) or of `prunebound montecarlo` (stability rate with Wilson intervals,\n"
             "region-of-attraction maps) with gnuplot.\n\n"
             "  -o, --output DIR output folder (default results/<name>-plots)\n"
-            "  -q, --quiet     no notes on stderr\n"
+            "  -q, --quiet     no notes and no progress line on stderr\n"
             "  --format F      png (default), svg or pdf\n"
             "  --scripts DIR   the gnuplot scripts (default $PB_PLOT_SCRIPTS, else the\n"
             "                  installed PREFIX/" PB_INSTALL_PLOTDIR " beside\n"
@@ -83,6 +84,7 @@ int cmd_plot(int argc, char **argv)
     char dir[4096], gnuplot[4096], scripts[PATH_MAX], check[PATH_MAX + 32], deflt[PATH_MAX];
     plot_format fmt = PLOT_PNG;
     plot_plan plan = {0};
+    cli_progress bar;
     pb_error err;
     cli_parser cp;
     const char *v;
@@ -146,12 +148,23 @@ int cmd_plot(int argc, char **argv)
     if ((rc = plot_out_begin(&out, dir, &err)) != PB_SUCCESS)
         goto fail;
     if ((rc = plot_file_prepare_select(input, out.tmp, &sel, &plan, &err)) != PB_SUCCESS ||
-        (rc = plot_rerun_write(&plan, scripts, out.tmp, &err)) != PB_SUCCESS ||
-        (rc = plot_plan_render(&plan, gnuplot, scripts, out.tmp, fmt, &err)) != PB_SUCCESS ||
-        (rc = plot_out_commit(&out, &err)) != PB_SUCCESS) {
-        plot_out_abort(&out);
-        goto fail;
+        (rc = plot_rerun_write(&plan, scripts, out.tmp, &err)) != PB_SUCCESS)
+        goto abort;
+    /* the figures one by one, with a progress line on a terminal */
+    cli_progress_init(&bar, cli_stderr_is_tty() && !cp.quiet);
+    cli_progress_stage(&bar, "plot", 0);
+    for (size_t i = 0; i < plan.n; i++) {
+        cli_progress_show(&bar, i, plan.n, "figures");
+        if ((rc = plot_plan_render_one(&plan, i, gnuplot, scripts, out.tmp, fmt, &err)) !=
+            PB_SUCCESS) {
+            cli_progress_end(&bar);
+            goto abort;
+        }
     }
+    cli_progress_show(&bar, plan.n, plan.n, "figures");
+    cli_progress_end(&bar);
+    if ((rc = plot_out_commit(&out, &err)) != PB_SUCCESS)
+        goto abort;
     if (plan.note[0] && !cp.quiet)
         fprintf(stderr, "prunebound plot: note: %s\n", plan.note);
     printf("%s: %zu figures (%s) in %s\n", input, plan.n, plot_format_ext(fmt), dir);
@@ -160,6 +173,8 @@ int cmd_plot(int argc, char **argv)
     printf("redraw after editing a script in %s: sh %s/rerun.sh [png|svg|pdf]\n", scripts, dir);
     plot_plan_free(&plan);
     return 0;
+abort:
+    plot_out_abort(&out);
 fail:
     plot_plan_free(&plan);
     return cli_fail("plot", &err);

@@ -461,66 +461,81 @@ static void log_tail(const char *log, char *out, size_t len)
     out[k] = '\0';
 }
 
+int plot_plan_render_one(const plot_plan *plan, size_t i, const char *gnuplot,
+                         const char *scripts, const char *dir, plot_format fmt, pb_error *err)
+{
+    char log[4096], script[4096], out[4096];
+    const plot_job *j;
+    plot_buf cmd = {0};
+    int rc = PB_SUCCESS, logfd, status;
+    pid_t pid;
+    struct stat st;
+
+    if (i >= plan->n)
+        return pb_error_set(err, PB_EINVAL, "no figure %zu (the plan has %zu)", i, plan->n);
+    j = &plan->jobs[i];
+    snprintf(script, sizeof script, "%s/%s", scripts, j->script);
+    if (access(script, R_OK) != 0)
+        return pb_error_set(err, PB_EIO, "cannot read gnuplot script %s: %s", script,
+                            strerror(errno));
+    snprintf(log, sizeof log, "%s/gnuplot.log", dir);
+    logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    if (logfd < 0)
+        return pb_error_set(err, PB_EIO, "cannot write %s: %s", log, strerror(errno));
+    if ((rc = job_command(j, scripts, plot_format_terminal(fmt), &cmd, err)) != PB_SUCCESS)
+        goto close_log;
+    pid = fork();
+    if (pid < 0) {
+        rc = pb_error_set(err, PB_EIO, "cannot start gnuplot: %s", strerror(errno));
+        goto close_log;
+    }
+    if (pid == 0) {
+        /* the child: gnuplot in the output folder, its messages to the log */
+        char *argv[] = {(char *)gnuplot, (char *)"-e", cmd.s, script, NULL};
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, STDIN_FILENO);
+        dup2(logfd, STDOUT_FILENO);
+        dup2(logfd, STDERR_FILENO);
+        if (chdir(dir) != 0)
+            _exit(126);
+        execv(gnuplot, argv);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            status = -1;
+            break;
+        }
+    snprintf(out, sizeof out, "%s/%s.%s", dir, j->name, plot_format_ext(fmt));
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+        rc = pb_error_set(err, PB_EIO, "cannot run %s", gnuplot);
+    else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0) {
+        char tail[400];
+        log_tail(log, tail, sizeof tail);
+        rc = pb_error_set(err, PB_EINTERNAL, "gnuplot failed on %s for %s.%s (exit %d): %s",
+                          script, j->name, plot_format_ext(fmt), WEXITSTATUS(status), tail);
+    }
+close_log:
+    close(logfd);
+    free(cmd.s);
+    return rc;
+}
+
 int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
                      const char *dir, plot_format fmt, pb_error *err)
 {
-    char log[4096], script[4096], out[4096];
-    plot_buf cmd = {0};
+    char log[4096];
     int rc = PB_SUCCESS, logfd;
 
+    /* a fresh log, which every figure then appends to */
     snprintf(log, sizeof log, "%s/gnuplot.log", dir);
     logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (logfd < 0)
         return pb_error_set(err, PB_EIO, "cannot write %s: %s", log, strerror(errno));
-    for (size_t i = 0; i < plan->n && rc == PB_SUCCESS; i++) {
-        const plot_job *j = &plan->jobs[i];
-        int status;
-        pid_t pid;
-        struct stat st;
-
-        snprintf(script, sizeof script, "%s/%s", scripts, j->script);
-        if (access(script, R_OK) != 0) {
-            rc = pb_error_set(err, PB_EIO, "cannot read gnuplot script %s: %s", script,
-                              strerror(errno));
-            break;
-        }
-        if ((rc = job_command(j, scripts, plot_format_terminal(fmt), &cmd, err)) != PB_SUCCESS)
-            break;
-        pid = fork();
-        if (pid < 0) {
-            rc = pb_error_set(err, PB_EIO, "cannot start gnuplot: %s", strerror(errno));
-            break;
-        }
-        if (pid == 0) {
-            /* the child: gnuplot in the output folder, its messages to the log */
-            char *argv[] = {(char *)gnuplot, (char *)"-e", cmd.s, script, NULL};
-            int nul = open("/dev/null", O_RDONLY);
-            if (nul >= 0)
-                dup2(nul, STDIN_FILENO);
-            dup2(logfd, STDOUT_FILENO);
-            dup2(logfd, STDERR_FILENO);
-            if (chdir(dir) != 0)
-                _exit(126);
-            execv(gnuplot, argv);
-            _exit(127);
-        }
-        while (waitpid(pid, &status, 0) < 0)
-            if (errno != EINTR) {
-                status = -1;
-                break;
-            }
-        snprintf(out, sizeof out, "%s/%s.%s", dir, j->name, plot_format_ext(fmt));
-        if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
-            rc = pb_error_set(err, PB_EIO, "cannot run %s", gnuplot);
-        else if (WEXITSTATUS(status) != 0 || stat(out, &st) != 0 || st.st_size == 0) {
-            char tail[400];
-            log_tail(log, tail, sizeof tail);
-            rc = pb_error_set(err, PB_EINTERNAL, "gnuplot failed on %s for %s.%s (exit %d): %s",
-                              script, j->name, plot_format_ext(fmt), WEXITSTATUS(status), tail);
-        }
-    }
     close(logfd);
-    free(cmd.s);
+    for (size_t i = 0; i < plan->n && rc == PB_SUCCESS; i++)
+        rc = plot_plan_render_one(plan, i, gnuplot, scripts, dir, fmt, err);
     return rc;
 }
 

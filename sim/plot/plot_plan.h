@@ -7,7 +7,8 @@
  *                      files into a folder, and lists the figures as jobs:
  *                      a gnuplot script of results/plots/ and the variables
  *                      that script reads;
- *   plot_plan_render   runs gnuplot once per job inside that folder;
+ *   plot_plan_render   runs gnuplot once per job inside that folder
+ *                      (plot_plan_render_one: one job, for a caller's loop);
  *   plot_rerun_write   writes rerun.sh there, the same gnuplot calls for a
  *                      user who edits a script and redraws by hand.
  * The .dat files hold the datasets' numbers unchanged (%.17g, NaN for rows a
@@ -75,6 +76,13 @@ int plot_file_prepare(const char *path, const char *dir, plot_plan *plan, pb_err
  * leaves no non-empty figure (the message names the script and the log). */
 int plot_plan_render(const plot_plan *plan, const char *gnuplot, const char *scripts,
                      const char *dir, plot_format fmt, pb_error *err);
+
+/* Draws figure i of the plan alone, as plot_plan_render does, appending
+ * gnuplot's messages to dir/gnuplot.log; for a caller that loops over the
+ * figures itself (a progress line).  The codes of plot_plan_render, and
+ * PB_EINVAL for i >= plan->n. */
+int plot_plan_render_one(const plot_plan *plan, size_t i, const char *gnuplot,
+                         const char *scripts, const char *dir, plot_format fmt, pb_error *err);
 
 /* Writes dir/rerun.sh: `sh rerun.sh [png|svg|pdf]` redraws every figure of
  * the plan from the .dat files beside it with the scripts in folder scripts

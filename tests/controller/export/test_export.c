@@ -955,6 +955,65 @@ done:
     mlp_free(m);
 }
 
+/* What a progress hook saw: the calls in order. */
+typedef struct progress_log {
+    size_t n, done[16], total[16];
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *g = ctx;
+    if (g->n < 16) {
+        g->done[g->n] = done;
+        g->total[g->n] = total;
+    }
+    g->n++;
+}
+
+/* The measurement's progress hook: over 1000 states, done = 0, 256, 512, 768
+ * (every EXPORT_C_PROGRESS_EVERY = 256) and then 1000 of 1000; the same
+ * deviation and text as without a hook. */
+static void test_progress_hook(void)
+{
+    static const size_t sizes[] = {3, 8, 2};
+    static const mlp_act acts[] = {MLP_ACT_TANH, MLP_ACT_LINEAR};
+    static const size_t want[] = {0, 256, 512, 768, 1000};
+    mlp *m = net_random(2, sizes, acts, 1.0, 41);
+    double *X = states_box(m, 1000, 42);
+    export_c_options o;
+    export_c_report r0, r1;
+    progress_log g = {0};
+    char *t0 = NULL, *t1 = NULL;
+    size_t l0 = 0, l1 = 0;
+    FILE *f0 = open_memstream(&t0, &l0), *f1 = open_memstream(&t1, &l1);
+    pb_error err;
+
+    CU_ASSERT_FATAL(f0 != NULL && f1 != NULL);
+    export_c_options_init(&o);
+    CU_ASSERT_PTR_NULL(o.progress); /* silent by default */
+    o.real = EXPORT_C_FLOAT;
+    o.n_calib = 1000;
+    o.calib = X;
+    CU_ASSERT_EQUAL(export_c_write(m, &o, f0, NULL, &r0, &err), PB_SUCCESS);
+    o.progress = log_progress;
+    o.progress_ctx = &g;
+    CU_ASSERT_EQUAL(export_c_write(m, &o, f1, NULL, &r1, &err), PB_SUCCESS);
+    fclose(f0);
+    fclose(f1);
+    CU_ASSERT_EQUAL_FATAL(g.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL(g.done[i], want[i]);
+        CU_ASSERT_EQUAL(g.total[i], 1000);
+    }
+    CU_ASSERT_EQUAL(r0.dev, r1.dev);
+    CU_ASSERT_EQUAL(r0.dev_abs, r1.dev_abs);
+    CU_ASSERT(l0 == l1 && memcmp(t0, t1, l0) == 0);
+    free(t0);
+    free(t1);
+    free(X);
+    mlp_free(m);
+}
+
 const pb_test_suite pb_test_suites[] = {
     {"export_c",
      (const pb_test_case[]){{"double export agrees with mlp_eval", test_double_matches_mlp_eval},
@@ -968,5 +1027,6 @@ const pb_test_suite pb_test_suites[] = {
                             {"text deterministic", test_text_deterministic},
                             {"bad input", test_bad_input},
                             {"export-c command", test_cli},
+                            {"progress hook", test_progress_hook},
                             {NULL, NULL}}},
     {NULL, NULL}};

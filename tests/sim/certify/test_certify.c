@@ -463,12 +463,91 @@ static void test_states_local(void)
     gsl_rng_free(r);
 }
 
+/* What a progress hook saw: the calls in order. */
+typedef struct progress_log {
+    size_t n, done[256], total[256];
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *g = ctx;
+    if (g->n < 256) {
+        g->done[g->n] = done;
+        g->total[g->n] = total;
+    }
+    g->n++;
+}
+
+/* The progress hooks: certify_search reports one call per bisection step on
+ * the 100-point grid (between floor(log2 100) = 6 and ceil(log2 100) = 7),
+ * done counting 0, 1, ..., then total = done = CERTIFY_SEARCH_STEPS once;
+ * certify_diff_profile reports i before every grid sparsity, then 100; and
+ * the hook changes no result. */
+static void test_progress_hooks(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    mlp *m;
+    double lo[2] = {-1.0, -1.0}, hi[2] = {1.0, 1.0};
+    double up[CERTIFY_GRID], low[CERTIFY_GRID], up2[CERTIFY_GRID], low2[CERTIFY_GRID];
+    double best0, val0, best1, val1;
+    size_t sel[] = {1, 2, 3};
+    bounds_set X = {0};
+    bounds_diff_opts o;
+    certify_pruning pr = {prune_find("magnitude"), 0, 0};
+    progress_log g = {0};
+    certify *c;
+    pb_error err;
+
+    gsl_rng_set(r, 7);
+    m = rand_net(r, 2, 1, MLP_ACT_TANH);
+    X.kind = BOUNDS_SET_BOX;
+    X.n = 2;
+    X.lo = lo;
+    X.hi = hi;
+    c = certify_alloc(m, &X, 0.1, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_NULL(c->progress); /* silent by default */
+    CU_ASSERT_EQUAL_FATAL(certify_search(c, &pr, sel, 3, &best0, &val0, &err), PB_SUCCESS);
+    c->progress = log_progress;
+    c->progress_ctx = &g;
+    CU_ASSERT_EQUAL_FATAL(certify_search(c, &pr, sel, 3, &best1, &val1, &err), PB_SUCCESS);
+    CU_ASSERT_EQUAL(best0, best1);
+    CU_ASSERT_EQUAL(val0, val1);
+    CU_ASSERT(g.n >= 7 && g.n <= 8);
+    for (size_t i = 0; i + 1 < g.n; i++) {
+        CU_ASSERT_EQUAL(g.done[i], i);
+        CU_ASSERT_EQUAL(g.total[i], 7);
+    }
+    CU_ASSERT_EQUAL(g.done[g.n - 1], 7);
+    CU_ASSERT_EQUAL(g.total[g.n - 1], 7);
+
+    bounds_diff_opts_init(&o);
+    o.max_splits = 10;
+    g.n = 0;
+    CU_ASSERT_EQUAL_FATAL(certify_diff_profile(c, &pr, sel, 3, lo, hi, &o, up, low, &err),
+                          PB_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(g.n, CERTIFY_GRID + 1);
+    for (size_t i = 0; i <= CERTIFY_GRID; i++) {
+        CU_ASSERT_EQUAL(g.done[i], i);
+        CU_ASSERT_EQUAL(g.total[i], CERTIFY_GRID);
+    }
+    c->progress = NULL;
+    CU_ASSERT_EQUAL_FATAL(certify_diff_profile(c, &pr, sel, 3, lo, hi, &o, up2, low2, &err),
+                          PB_SUCCESS);
+    CU_ASSERT_EQUAL(memcmp(up, up2, sizeof up), 0);
+    CU_ASSERT_EQUAL(memcmp(low, low2, sizeof low), 0);
+    certify_free(c);
+    mlp_free(m);
+    gsl_rng_free(r);
+}
+
 static const pb_test_case certify_tests[] = {
     {"states_local", test_states_local},
     {"grid_soundness", test_grid_soundness},
     {"sparsity_brute_force", test_sparsity_brute_force},
     {"sparsity_monotone", test_sparsity_monotone},
     {"cmd_certify_pair", test_cmd_certify_pair},
+    {"progress_hooks", test_progress_hooks},
     {NULL, NULL},
 };
 

@@ -1,8 +1,9 @@
 # cli_conventions.py BIN TMP: the command-line conventions of docs/CLI.md
 # exercised through the built binary: --opt=value on every command, --json
 # documents checked against the files and the library's values (h5py), error
-# messages, SIGINT during run leaving nothing, and the progress line of
-# `prune --method obs` on a terminal (script(1)) within two seconds.
+# messages, SIGINT during run leaving nothing, the progress line of
+# `prune --method obs` on a terminal (script(1)) within two seconds and of
+# `plot`, and nothing on stderr off a terminal (prune, plot, export-c, certify).
 import json, os, shutil, signal, subprocess, sys, time
 try:
     import h5py, numpy as np
@@ -177,6 +178,25 @@ check(b"prune obs, layer" in p.stdout and b"rows/s" in p.stdout and b"left" in p
       f"progress within 2 s on a terminal: {p.stdout[-300:]!r}")
 p = subprocess.run(cmd.split(), capture_output=True)  # off a terminal: quiet
 check(p.returncode == 0 and p.stderr == b"", "no progress off a terminal")
+
+# ---- progress on a terminal: plot, one stage over the figures ----
+cmd = f"{BIN} plot {path('run.h5')} -o {path('plots_tty')}"
+p = subprocess.run(["timeout", "60", "script", "-qfc", cmd, "/dev/null"], capture_output=True)
+check(b"plot: " in p.stdout and b"figures/s" in p.stdout and b"left" in p.stdout,
+      f"plot progress on a terminal: {p.stdout[-300:]!r}")
+check(os.path.isdir(path("plots_tty")), "plot on a terminal drew its figures")
+
+# ---- off a terminal the commands with a progress line write nothing to stderr ----
+quiet_cmds = {
+    "plot": ["plot", path("run.h5"), "-o", path("plots_pipe")],
+    "export-c --calib": ["export-c", pol, "-o", path("q.c"), f"--calib={path('states.h5')}"],
+    "certify": ["certify", "-m", pol, "--eps=0.1", "--radius=1", "--method=magnitude"],
+    "certify --differential": ["certify", "-m", pol, "--eps=0.1", "--radius=1",
+                               "--method=magnitude", "--differential", "--json"],
+}
+for what, args in quiet_cmds.items():
+    rc, out, err = run(*args)
+    check(rc == 0 and out != "" and err == "", f"{what} off a terminal: rc {rc}, stderr {err!r}")
 
 print(f"{len(fails)} failure(s)")
 sys.exit(1 if fails else 0)
