@@ -111,6 +111,10 @@ json_t *cli_mc_json(const mc_summary *s, const char *path)
         json_object_set_new(o, "max_tightness", cli_json_num(g->max_tightness));
         json_object_set_new(o, "violations", json_integer(g->violations));
         json_object_set_new(o, "certified_fraction", cli_json_num(g->certified_fraction));
+        if (s->has_region) {
+            json_object_set_new(o, "region_upper", cli_json_num(s->region_upper[v]));
+            json_object_set_new(o, "region_lower", cli_json_num(s->region_lower[v]));
+        }
         json_array_append_new(vs, o);
         viol += g->violations;
     }
