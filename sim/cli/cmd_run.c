@@ -158,6 +158,13 @@ static json_t *run_json(const run_job *s, const char *out_path)
         json_array_append_new(rows, cli_json_row(&s->rows[r], results_row_cols,
                                                  results_row_n_cols));
     json_object_set_new(doc, "rows", rows);
+    if (s->region) { /* bounds.region: the rows of /region */
+        json_t *reg = json_array();
+        for (size_t v = 0; v < s->region->n; v++)
+            json_array_append_new(reg, cli_json_row(&s->region->rows[v], results_region_cols,
+                                                    results_region_n_cols));
+        json_object_set_new(doc, "region", reg);
+    }
     return doc;
 }
 
