@@ -15,12 +15,14 @@
 
 #include "cfg.h"
 #include "h5_io.h"
+#include "mc_read.h"
 #include "mc_study.h"
 #include "mlp.h"
 #include "pb_error.h"
 #include "pb_test.h"
 #include "results_region.h"
 #include "run_job.h"
+#include "run_mc.h"
 #include "run_region.h"
 
 #define GRID 401 /* points per axis: 160801 states per variant */
@@ -142,6 +144,59 @@ static void test_pendulum_grid(void)
     cfg_run_free(c);
 }
 
+/* montecarlo: /region over the grid sampler's box of configs/montecarlo/
+ * pendulum_roa.cfg (theta in [-3, 3], omega in [-6, 6]), read back through
+ * mc_summary_read as the table and `info` read it, and checked on a grid. */
+static void test_montecarlo(void)
+{
+    const char *sets[] = {"simulation.horizon=0.2", "montecarlo.sampler.points=[3, 3]"};
+    const double lo[2] = {-3.0, -6.0}, hi[2] = {3.0, 6.0};
+    char path[CFG_PATH_MAX];
+    pb_error err = {0};
+    cfg_run *c = NULL;
+    run_mc *j;
+    mc_aggregate *agg;
+    mc_summary s;
+    hid_t f;
+
+    snprintf(path, sizeof path, "%s/configs/montecarlo/pendulum_roa.cfg", PB_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, sets, 2, &c, &err), PB_SUCCESS);
+    c->bound_region = 1;
+    j = run_mc_alloc(c, 1, &err);
+    if (!j)
+        fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j->region);
+    for (size_t i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(j->region->lo[i], lo[i]);
+        CU_ASSERT_EQUAL(j->region->hi[i], hi[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(run_mc_open(j, pb_test_path("mc_region.h5"), 0, &err), PB_SUCCESS);
+    while (j->done < j->samples)
+        CU_ASSERT_EQUAL_FATAL(run_mc_step(j, &err), PB_SUCCESS);
+    agg = calloc(j->v.n, sizeof *agg);
+    CU_ASSERT_EQUAL_FATAL(run_mc_finish(j, agg, &err), PB_SUCCESS);
+    free(agg);
+    f = h5_open(pb_test_path("mc_region.h5"), H5F_ACC_RDONLY, &err);
+    CU_ASSERT_FATAL(f >= 0);
+    CU_ASSERT_EQUAL_FATAL(mc_summary_read(f, "mc_region.h5", &s, &err), PB_SUCCESS);
+    H5Fclose(f);
+    CU_ASSERT_EQUAL(s.has_region, 1);
+    CU_ASSERT_EQUAL_FATAL(s.n_variants, j->v.n);
+    for (size_t v = 0; v < j->v.n; v++) {
+        double g = grid_max_dev(j->v.orig, j->v.nets[v], lo, hi);
+        fprintf(stderr, "\n  %-20s grid %.6g  lower %.6g  upper %.6g", s.labels[v],
+                g, s.region_lower[v], s.region_upper[v]);
+        CU_ASSERT_EQUAL(s.region_upper[v], j->region->rows[v].upper);
+        CU_ASSERT_EQUAL(s.region_lower[v], j->region->rows[v].lower);
+        CU_ASSERT(g <= s.region_upper[v] * (1.0 + 1e-12) + 1e-15);
+        CU_ASSERT(s.region_lower[v] <= s.region_upper[v]);
+    }
+    mc_summary_free(&s);
+    run_mc_free(j);
+    cfg_run_free(c);
+}
+
 /* The states' box of each sampler kind, by hand (docs/CONFIG.md bounds.region). */
 static void test_sampler_boxes(void)
 {
@@ -183,6 +238,8 @@ static void test_sampler_boxes(void)
 static const pb_test_case region_tests[] = {
     {"pendulum: /region upper >= the max deviation over a 401 x 401 grid, lower <= upper",
      test_pendulum_grid},
+    {"montecarlo: /region over the grid sampler's box, read back, >= a 401 x 401 grid",
+     test_montecarlo},
     {"the sampler's box: box, grid, gaussian mean +- 3 std", test_sampler_boxes},
     {NULL, NULL},
 };
