@@ -18,7 +18,7 @@ typedef struct results_region_row {
     double root_upper; /* the same before any split of the box */
     double lower;      /* max_deviation_lower: a deviation attained in the box */
     long long n_splits;
-    long long n_open;  /* boxes still open when the split budget ran out (0: finished) */
+    long long n_open; /* boxes still open when the split budget ran out (0: finished) */
 } results_region_row;
 
 extern const h5_column results_region_cols[];

@@ -15,8 +15,8 @@
 
 _Static_assert(RESULTS_REGION_LABEL_MAX == SIM_LABEL_MAX, "/region labels are variant labels");
 
-int run_region_box_scenarios(const cfg_run *c, double lo[], double hi[], char source[],
-                             size_t len, pb_error *err)
+int run_region_box_scenarios(const cfg_run *c, double lo[], double hi[], char source[], size_t len,
+                             pb_error *err)
 {
     size_t nx = c->plant->type->nx;
 
@@ -33,8 +33,8 @@ int run_region_box_scenarios(const cfg_run *c, double lo[], double hi[], char so
     return PB_SUCCESS;
 }
 
-int run_region_box_sampler(const mc_sampler *s, size_t nx, double lo[], double hi[],
-                           char source[], size_t len, pb_error *err)
+int run_region_box_sampler(const mc_sampler *s, size_t nx, double lo[], double hi[], char source[],
+                           size_t len, pb_error *err)
 {
     switch (s->kind) {
     case MC_SAMPLER_BOX:
@@ -64,8 +64,8 @@ int run_region_box_sampler(const mc_sampler *s, size_t nx, double lo[], double h
     return pb_error_set(err, PB_EINVAL, "bounds.region: unknown sampler kind %d", (int)s->kind);
 }
 
-int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[],
-                    const double xhi[], const char *source, run_region *out, pb_error *err)
+int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[], const double xhi[],
+                    const char *source, run_region *out, pb_error *err)
 {
     size_t nx = c->plant->type->nx;
     double r0[PLANT_NX_MAX] = {0}, *xl = NULL;
@@ -79,8 +79,10 @@ int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[],
                             "a box of states: no region to certify",
                             c->path);
     if (v->orig->n_in != nx)
-        return pb_error_set(err, PB_EINVAL, "%s: bounds.region: the policy takes %zu inputs, "
-                            "the plant has %zu states", c->path, v->orig->n_in, nx);
+        return pb_error_set(err, PB_EINVAL,
+                            "%s: bounds.region: the policy takes %zu inputs, "
+                            "the plant has %zu states",
+                            c->path, v->orig->n_in, nx);
     out->n_in = nx;
     snprintf(out->source, sizeof out->source, "%s", source);
     /* s = x - r(0) for input "error": rounded outward when r(0) moves it */
@@ -119,8 +121,7 @@ int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[],
 }
 
 /* A vector attribute of doubles on the object at path. */
-static int attr_put_f64(hid_t loc, const char *path, const char *name, size_t n,
-                        const double v[])
+static int attr_put_f64(hid_t loc, const char *path, const char *name, size_t n, const double v[])
 {
     hsize_t dim = n;
     hid_t sp = H5Screate_simple(1, &dim, NULL), a = -1;

@@ -28,30 +28,31 @@
 typedef results_region_row run_region_row;
 
 typedef struct run_region {
-    size_t n_in;                       /* policy inputs (= nx) */
-    double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX]; /* the box the certificate ran over (policy inputs) */
-    char source[96];                   /* where the box comes from ("montecarlo.sampler box", ...) */
-    size_t n;                          /* variants */
-    run_region_row *rows;              /* [n] owned (run_region_free) */
+    size_t n_in;             /* policy inputs (= nx) */
+    double lo[PLANT_NX_MAX]; /* the box the certificate ran over (policy inputs) */
+    double hi[PLANT_NX_MAX];
+    char source[96];      /* where the box comes from ("montecarlo.sampler box", ...) */
+    size_t n;             /* variants */
+    run_region_row *rows; /* [n] owned (run_region_free) */
 } run_region;
 
 /* The states' box of `run`: the bounding box of the scenarios' x0 (nx each). */
-int run_region_box_scenarios(const cfg_run *c, double lo[], double hi[], char source[],
-                             size_t len, pb_error *err);
+int run_region_box_scenarios(const cfg_run *c, double lo[], double hi[], char source[], size_t len,
+                             pb_error *err);
 
 /* The states' box of a Monte Carlo sampler over nx states: box: low..high;
  * grid: the two axes' low..high, every other state at its fixed value;
  * gaussian: mean +- 3 std (the certificate then covers the samples only
  * within that truncation: source says so). */
-int run_region_box_sampler(const mc_sampler *s, size_t nx, double lo[], double hi[],
-                           char source[], size_t len, pb_error *err);
+int run_region_box_sampler(const mc_sampler *s, size_t nx, double lo[], double hi[], char source[],
+                           size_t len, pb_error *err);
 
 /* Maps the states' box [xlo, xhi] into c's policy inputs and computes, per
  * variant of v, the certificate of the pair (v->orig, variant) over it with
  * bounds_diff_opts_init's options (deterministic: no time budget).  *out is
  * filled (rows allocated). */
-int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[],
-                    const double xhi[], const char *source, run_region *out, pb_error *err);
+int run_region_eval(const cfg_run *c, const run_variants *v, const double xlo[], const double xhi[],
+                    const char *source, run_region *out, pb_error *err);
 
 /* Writes /region at loc (a file or its root group): the table of rows with
  * its units (un_u: the norm over the policy's outputs) and descriptions, and

@@ -104,8 +104,8 @@ static void test_pendulum_grid(void)
     f = h5_open(pb_test_path("region.h5"), H5F_ACC_RDONLY, &err);
     CU_ASSERT_FATAL(f >= 0);
     CU_ASSERT_EQUAL_FATAL(h5_table_read(f, "region.h5", "region", results_region_cols,
-                                        results_region_n_cols, results_region_n_cols,
-                                        sizeof *rows, (void **)&rows, &n, &err),
+                                        results_region_n_cols, results_region_n_cols, sizeof *rows,
+                                        (void **)&rows, &n, &err),
                           PB_SUCCESS);
     {
         hid_t a = H5Aopen_by_name(f, "region", "box_lo", H5P_DEFAULT, H5P_DEFAULT);
@@ -125,8 +125,7 @@ static void test_pendulum_grid(void)
         double g = grid_max_dev(j->v.orig, j->v.nets[v], lo, hi);
         CU_ASSERT_STRING_EQUAL(rows[v].label, j->v.variants[v].label);
         fprintf(stderr, "\n  %-20s grid %.6g  lower %.6g  upper %.6g  (root %.6g, open %lld)",
-                rows[v].label, g, rows[v].lower, rows[v].upper, rows[v].root_upper,
-                rows[v].n_open);
+                rows[v].label, g, rows[v].lower, rows[v].upper, rows[v].root_upper, rows[v].n_open);
         /* certified over the exact networks; the grid's forward passes round
          * (relative 1e-12 is far above that rounding, far below any slack) */
         CU_ASSERT(g <= rows[v].upper * (1.0 + 1e-12) + 1e-15);
@@ -185,8 +184,8 @@ static void test_montecarlo(void)
     CU_ASSERT_EQUAL_FATAL(s.n_variants, j->v.n);
     for (size_t v = 0; v < j->v.n; v++) {
         double g = grid_max_dev(j->v.orig, j->v.nets[v], lo, hi);
-        fprintf(stderr, "\n  %-20s grid %.6g  lower %.6g  upper %.6g", s.labels[v],
-                g, s.region_lower[v], s.region_upper[v]);
+        fprintf(stderr, "\n  %-20s grid %.6g  lower %.6g  upper %.6g", s.labels[v], g,
+                s.region_lower[v], s.region_upper[v]);
         CU_ASSERT_EQUAL(s.region_upper[v], j->region->rows[v].upper);
         CU_ASSERT_EQUAL(s.region_lower[v], j->region->rows[v].lower);
         CU_ASSERT(g <= s.region_upper[v] * (1.0 + 1e-12) + 1e-15);
