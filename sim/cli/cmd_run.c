@@ -161,8 +161,8 @@ static json_t *run_json(const run_job *s, const char *out_path)
     if (s->region) { /* bounds.region: the rows of /region */
         json_t *reg = json_array();
         for (size_t v = 0; v < s->region->n; v++)
-            json_array_append_new(reg, cli_json_row(&s->region->rows[v], results_region_cols,
-                                                    results_region_n_cols));
+            json_array_append_new(
+                reg, cli_json_row(&s->region->rows[v], results_region_cols, results_region_n_cols));
         json_object_set_new(doc, "region", reg);
     }
     return doc;
