@@ -16,15 +16,22 @@ void cli_mc_table_print(FILE *out, const mc_summary *s, const char *path)
     if (isfinite(s->crit_radius))
         fprintf(out, " or ||x - r|| > %g", s->crit_radius);
     fprintf(out, "\n");
-    fprintf(out, "%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s\n", "variant", "conv_orig",
+    fprintf(out, "%-24s %9s %17s %9s %17s %10s %10s %9s %5s %6s", "variant", "conv_orig",
             "95% CI", "conv_prn", "95% CI", "rms50_orig", "rms50_prn", "max_bound", "viol", "cert");
+    /* bounds.region: the certificate over the sampler's box (/region) */
+    if (s->has_region)
+        fprintf(out, " %12s %12s", "region_upper", "region_lower");
+    fprintf(out, "\n");
     for (size_t v = 0; v < s->n_variants; v++) {
         const mc_aggregate *g = &s->agg[v];
         fprintf(out,
-                "%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f\n",
+                "%-24s %9.4f [%6.4f, %6.4f] %9.4f [%6.4f, %6.4f] %10.4g %10.4g %9.3g %5lld %6.3f",
                 s->labels[v], g->rate_orig, g->rate_orig_lo, g->rate_orig_hi, g->rate_pruned,
                 g->rate_pruned_lo, g->rate_pruned_hi, g->rms_orig_q[2], g->rms_pruned_q[2],
                 g->max_dev_bound, g->violations, g->certified_fraction);
+        if (s->has_region)
+            fprintf(out, " %12.4g %12.4g", s->region_upper[v], s->region_lower[v]);
+        fprintf(out, "\n");
         viol += g->violations;
         /* every row of a sample shares its original loop: count that once */
         still += (v == 0 ? g->still_converging_orig : 0) + g->still_converging_pruned;
@@ -104,6 +111,10 @@ json_t *cli_mc_json(const mc_summary *s, const char *path)
         json_object_set_new(o, "max_tightness", cli_json_num(g->max_tightness));
         json_object_set_new(o, "violations", json_integer(g->violations));
         json_object_set_new(o, "certified_fraction", cli_json_num(g->certified_fraction));
+        if (s->has_region) {
+            json_object_set_new(o, "region_upper", cli_json_num(s->region_upper[v]));
+            json_object_set_new(o, "region_lower", cli_json_num(s->region_lower[v]));
+        }
         json_array_append_new(vs, o);
         viol += g->violations;
     }

@@ -26,6 +26,7 @@
 #include "mc_study.h"
 #include "run_job.h"
 #include "run_mc.h"
+#include "run_region.h"
 #include "mlp.h"
 #include "sim.h"
 
@@ -87,9 +88,13 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
     const cfg_run *c = s->cfg;
     mc_summary sum;
     char(*labels)[SIM_LABEL_MAX] = calloc(s->job->v.n ? s->job->v.n : 1, sizeof *labels);
+    double *region = calloc(2 * (s->job->v.n ? s->job->v.n : 1), sizeof *region);
 
-    if (!labels)
+    if (!labels || !region) {
+        free(labels);
+        free(region);
         return;
+    }
     for (size_t v = 0; v < s->job->v.n; v++)
         snprintf(labels[v], sizeof labels[v], "%s", s->job->v.variants[v].label);
     memset(&sum, 0, sizeof sum);
@@ -103,6 +108,15 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
     sum.has_spec = c->spec != NULL;
     sum.labels = labels;
     sum.agg = a;
+    if (s->job->region) { /* bounds.region: as /region holds it */
+        sum.has_region = 1;
+        sum.region_upper = region;
+        sum.region_lower = region + s->job->v.n;
+        for (size_t v = 0; v < s->job->v.n; v++) {
+            sum.region_upper[v] = s->job->region->rows[v].upper;
+            sum.region_lower[v] = s->job->region->rows[v].lower;
+        }
+    }
     if (json) {
         json_t *doc = cli_mc_json(&sum, path);
         if (doc)
@@ -112,6 +126,7 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
         cli_mc_table_print(stdout, &sum, path);
     }
     free(labels);
+    free(region);
 }
 
 /* Runs samples [first, first + count) of this process's share and, under MPI,

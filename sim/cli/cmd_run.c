@@ -15,6 +15,7 @@
 #include "cli_json.h"
 #include "cli_progress.h"
 #include "run_job.h"
+#include "run_region.h"
 #include "spec.h"
 
 #define RUN_SETS_MAX 256
@@ -60,8 +61,12 @@ static void print_table(const run_job *s, const char *out_path)
     long long total = 0, still = 0;
 
     print_criterion(s->cfg);
-    printf("%-24s %11s %11s %9s %5s %11s %11s %11s %11s\n", "variant", "max_bound", "max_actual",
+    printf("%-24s %11s %11s %9s %5s %11s %11s %11s %11s", "variant", "max_bound", "max_actual",
            "tightness", "viol", "rms_orig", "rms_pruned", "orig c/b/d", "prun c/b/d");
+    /* bounds.region: the certificate over the scenarios' box (/region) */
+    if (s->region)
+        printf(" %12s %12s", "region_upper", "region_lower");
+    printf("\n");
     for (size_t v = 0; v < s->v.n; v++) {
         double mb = 0, ma = 0, tt = 0, ro = 0, rp = 0;
         long long viol = 0, oc[3] = {0, 0, 0}, pc[3] = {0, 0, 0}, n_both = 0;
@@ -92,8 +97,11 @@ static void print_table(const run_job *s, const char *out_path)
             snprintf(sro, sizeof sro, "-");
             snprintf(srp, sizeof srp, "-");
         }
-        printf("%-24s %11.4g %11.4g %9.4f %5lld %11s %11s %11s %11s\n", s->v.variants[v].label, mb,
+        printf("%-24s %11.4g %11.4g %9.4f %5lld %11s %11s %11s %11s", s->v.variants[v].label, mb,
                ma, tt, viol, sro, srp, co, cp);
+        if (s->region)
+            printf(" %12.4g %12.4g", s->region->rows[v].upper, s->region->rows[v].lower);
+        printf("\n");
     }
     printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
            s->v.n, ns, total, out_path);
@@ -150,6 +158,13 @@ static json_t *run_json(const run_job *s, const char *out_path)
         json_array_append_new(rows, cli_json_row(&s->rows[r], results_row_cols,
                                                  results_row_n_cols));
     json_object_set_new(doc, "rows", rows);
+    if (s->region) { /* bounds.region: the rows of /region */
+        json_t *reg = json_array();
+        for (size_t v = 0; v < s->region->n; v++)
+            json_array_append_new(
+                reg, cli_json_row(&s->region->rows[v], results_region_cols, results_region_n_cols));
+        json_object_set_new(doc, "region", reg);
+    }
     return doc;
 }
 

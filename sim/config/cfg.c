@@ -941,7 +941,7 @@ static int load_criterion(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 
 static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const bkeys[] = {"eps", "at_orig", "local", NULL};
+    static const char *const bkeys[] = {"eps", "at_orig", "local", "region", NULL};
     static const char *const okeys[] = {"file", "traces", NULL};
     config_setting_t *g;
     int rc;
@@ -954,7 +954,8 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     if (g && ((rc = cfg_check_keys(c, g, "bounds", bkeys)) ||
               (rc = cfg_get_num(c, g, "bounds", "eps", 0, 0.0, 1e12, 1, &r->bound_eps)) ||
               (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig)) ||
-              (rc = cfg_get_bool(c, g, "bounds", "local", &r->bound_local))))
+              (rc = cfg_get_bool(c, g, "bounds", "local", &r->bound_local)) ||
+              (rc = cfg_get_bool(c, g, "bounds", "region", &r->bound_region))))
         return rc;
     {
         /* default output: results/<config name without .cfg>.h5 */

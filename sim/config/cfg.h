@@ -97,6 +97,8 @@ typedef struct cfg_run {
     double bound_eps;
     int bound_at_orig; /* bounds.at_orig: evaluate each variant at the original's states too */
     int bound_local;   /* bounds.local: record dev_bound_local too (default 0) */
+    int bound_region;  /* bounds.region: the differential certificate per variant over the
+                          initial-state box, /region (default 0; sim/run/run_region.h) */
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;

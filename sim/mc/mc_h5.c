@@ -817,6 +817,11 @@ const char *mc_file_part_path(const mc_file *f)
     return f->part;
 }
 
+hid_t mc_file_hid(const mc_file *f)
+{
+    return f->file;
+}
+
 static void file_close_body(mc_file *f)
 {
     if (f && f->file >= 0)

@@ -8,6 +8,40 @@
 
 #include "h5_io.h"
 #include "mc_read.h"
+#include "results_region.h"
+
+/* /region (bounds.region), when the file has it, into s->region_* by label. */
+static int read_region(hid_t f, const char *path, mc_summary *s, pb_error *err)
+{
+    results_region_row *rows = NULL;
+    size_t n = 0, nv = s->n_variants;
+    int rc;
+
+    if (!h5_has_object(f, "region"))
+        return PB_SUCCESS;
+    rc = h5_table_read(f, path, "region", results_region_cols, results_region_n_cols,
+                       results_region_n_cols, sizeof *rows, (void **)&rows, &n, err);
+    if (rc)
+        return rc;
+    s->region_upper = malloc(2 * (nv ? nv : 1) * sizeof *s->region_upper);
+    if (!s->region_upper) {
+        free(rows);
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    }
+    s->region_lower = s->region_upper + nv;
+    for (size_t v = 0; v < nv; v++) {
+        s->region_upper[v] = s->region_lower[v] = NAN;
+        for (size_t k = 0; k < n; k++)
+            if (strncmp(rows[k].label, s->labels[v], SIM_LABEL_MAX) == 0) {
+                s->region_upper[v] = rows[k].upper;
+                s->region_lower[v] = rows[k].lower;
+                break;
+            }
+    }
+    s->has_region = 1;
+    free(rows);
+    return PB_SUCCESS;
+}
 
 typedef mc_agg_row agg_row;
 
@@ -58,13 +92,18 @@ int mc_summary_read(hid_t f, const char *path, mc_summary *s, pb_error *err)
             s->agg[v].spec_rate_orig_hi > 0.0)
             s->has_spec = 1;
     free(rows);
-    return PB_SUCCESS;
+    if ((rc = read_region(f, path, s, err)))
+        mc_summary_free(s);
+    return rc;
 }
 
 void mc_summary_free(mc_summary *s)
 {
     free(s->labels);
     free(s->agg);
+    free(s->region_upper); /* region_lower is in the same block */
+    s->region_upper = s->region_lower = NULL;
+    s->has_region = 0;
     s->labels = NULL;
     s->agg = NULL;
     s->n_variants = 0;

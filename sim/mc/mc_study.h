@@ -256,4 +256,8 @@ void mc_file_close(mc_file *f);
 /* The partial file's path. */
 const char *mc_file_part_path(const mc_file *f);
 
+/* The open HDF5 file of f, for writers of extra tables (run_region_put);
+ * it stays owned by f. */
+hid_t mc_file_hid(const mc_file *f);
+
 #endif

@@ -13,6 +13,7 @@
 #include "bounds.h"
 #include "mlp_io.h"
 #include "run_job.h"
+#include "run_region.h"
 #include "sim_units.h"
 #include "spec.h"
 
@@ -334,6 +335,17 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
     j->model->bound_local = c->bound_local;
     if (c->dist.on && sim_model_set_disturbance(j->model, &c->dist, err))
         goto fail;
+    if (c->bound_region) {
+        double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX];
+        char src[96];
+        if (!(j->region = calloc(1, sizeof *j->region))) {
+            pb_error_set(err, PB_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if (run_region_box_scenarios(c, lo, hi, src, sizeof src, err) ||
+            run_region_eval(c, &j->v, lo, hi, src, j->region, err))
+            goto fail;
+    }
     /* Results of one block of scenarios, within 256 MiB of traces. */
     j->block = sim_run_block_size(j->model, (size_t)256 << 20);
     if (j->block > c->n_scenarios)
@@ -454,6 +466,17 @@ int run_job_commit(run_job *j, pb_error *err)
         rc = h5_table_write(j->file, "/spec", cols, results_spec_n_cols, sizeof(results_spec_row),
                             j->v.n * ns * j->cfg->spec->n, j->spec_rows, err);
     }
+    if (rc == PB_SUCCESS && j->region) {
+        const plant_type *pt = j->cfg->plant->type;
+        char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX];
+        hid_t root = h5_group_open(j->file, "/", err);
+        sim_units_norm(pt->states, pt->nx, un_x, sizeof un_x);
+        sim_units_norm(pt->inputs, pt->nu, un_u, sizeof un_u);
+        if (root < 0)
+            return err->code;
+        rc = run_region_put(root, j->region, un_x, un_u, err);
+        H5Gclose(root);
+    }
     if (rc)
         return rc;
     rc = h5_file_commit(j->file, err);
@@ -480,6 +503,9 @@ void run_job_free(run_job *j)
     free(j->rows);
     free(j->csup);
     free(j->spec_rows);
+    if (j->region)
+        run_region_free(j->region);
+    free(j->region);
     sim_data_free(j->data);
     sim_model_free(j->model);
     run_variants_free(&j->v);

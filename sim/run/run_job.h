@@ -62,6 +62,7 @@ typedef struct run_job {
     h5_file *file;         /* the results file being written (NULL before open) */
     double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */
     results_spec_row *spec_rows; /* [v.n x n_scenarios x spec->n], /spec (NULL without a spec) */
+    struct run_region *region;   /* bounds.region: /region (run_region.h), NULL when off */
 } run_job;
 
 /* Builds the variants (run_variants_build), the engine model and its data.

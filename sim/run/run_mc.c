@@ -2,6 +2,8 @@
  * The study loop of `prunebound montecarlo`, moved here from
  * sim/cli/cmd_montecarlo.c so that the Python module drives the same one. */
 #include "run_mc.h"
+#include "run_region.h"
+#include "sim_units.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,17 @@ run_mc *run_mc_alloc(cfg_run *c, size_t threads, pb_error *err)
     j->model->bound_local = c->bound_local;
     if (c->dist.on && sim_model_set_disturbance(j->model, &c->dist, err))
         goto fail;
+    if (c->bound_region) {
+        double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX];
+        char src[96];
+        if (!(j->region = calloc(1, sizeof *j->region))) {
+            pb_error_set(err, PB_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if ((rc = run_region_box_sampler(&o->sampler, nx, lo, hi, src, sizeof src, err)) ||
+            (rc = run_region_eval(c, &j->v, lo, hi, src, j->region, err)))
+            goto fail;
+    }
     j->study.model = j->model;
     j->study.opts = o;
     j->study.spec = c->spec;
@@ -76,11 +89,21 @@ fail:
 
 int run_mc_open(run_mc *j, const char *path, int resume, pb_error *err)
 {
+    int rc;
+
     if (j->file)
         return pb_error_set(err, PB_EINVAL, "run_mc_open: a file is already open");
     j->done = 0;
-    return resume ? mc_file_resume(path, &j->study, &j->header, &j->file, &j->done, err)
-                  : mc_file_create(path, &j->study, &j->header, &j->file, err);
+    rc = resume ? mc_file_resume(path, &j->study, &j->header, &j->file, &j->done, err)
+                : mc_file_create(path, &j->study, &j->header, &j->file, err);
+    if (rc == PB_SUCCESS && j->region) {
+        const plant_type *pt = j->cfg->plant->type;
+        char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX];
+        sim_units_norm(pt->states, pt->nx, un_x, sizeof un_x);
+        sim_units_norm(pt->inputs, pt->nu, un_u, sizeof un_u);
+        rc = run_region_put(mc_file_hid(j->file), j->region, un_x, un_u, err);
+    }
+    return rc;
 }
 
 int run_mc_step(run_mc *j, pb_error *err)
@@ -121,6 +144,9 @@ void run_mc_free(run_mc *j)
     mc_pool_free(j->pool);
     sim_model_free(j->model);
     run_variants_free(&j->v);
+    if (j->region)
+        run_region_free(j->region);
+    free(j->region);
     free(j->rows);
     free(j->x0s);
     free(j->ps);

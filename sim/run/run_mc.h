@@ -35,6 +35,7 @@ typedef struct run_mc {
     mc_row *rows;             /* [chunk x v.n] one chunk's rows */
     double *x0s, *ps, *trajs; /* [chunk x nx], [chunk x n_params], [chunk x traj] or NULL */
     mc_file *file;            /* NULL before run_mc_open */
+    struct run_region *region; /* bounds.region: /region (run_region.h), NULL when off */
 } run_mc;
 
 /* Builds the variants (run_variants_build; at least one is needed), the

@@ -490,6 +490,7 @@ static void check_rest(const config_t *cf, const cfg_run *r, const char *path)
     CU_ASSERT_EQUAL(r->crit.radius, num_or(cf, "criterion.radius", INFINITY)); /* none */
     CU_ASSERT_EQUAL(r->bound_eps, num_or(cf, "bounds.eps", DOC_EPS));
     CU_ASSERT_EQUAL(r->bound_at_orig, bool_or(cf, "bounds.at_orig", 1));
+    CU_ASSERT_EQUAL(r->bound_region, bool_or(cf, "bounds.region", 0));
     CU_ASSERT_EQUAL(r->traces, bool_or(cf, "output.traces", 1));
     snprintf(out, sizeof out, "results/%.*s.h5", (int)(strlen(base) - 4), base);
     CU_ASSERT_STRING_EQUAL(r->output_file, str_or(cf, "output.file", out));
@@ -1264,6 +1265,54 @@ static void test_montecarlo(void)
     }
 }
 
+/* ---- 7. bounds.region (docs/CONFIG.md): a bool, default false ---- */
+
+static void test_bounds_region(void)
+{
+    /* the bounds group (line 5 of the file), what it must give or the words refused */
+    static const struct {
+        const char *group;
+        int rc, want;
+        const char *words;
+    } cases[] = {
+        {"bounds = { eps = 0.3; };", PB_SUCCESS, 0, NULL},
+        {"bounds = { region = true; };", PB_SUCCESS, 1, NULL},
+        {"bounds = { region = false; local = true; };", PB_SUCCESS, 0, NULL},
+        {"bounds = { region = 1; };", PB_EINVAL, 0, ":5: bounds.region: "},
+        {"bounds = { region = \"yes\"; };", PB_EINVAL, 0, ":5: bounds.region: "},
+        {"bounds = { regions = true; };", PB_EINVAL, 0, ":5: bounds.regions: "},
+    };
+    const char *path = pb_test_path("region.cfg");
+    char text[1024];
+    pb_error err = {0};
+    cfg_run *r = NULL;
+
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        snprintf(text, sizeof text,
+                 "plant = { name = \"pendulum\"; };\n"
+                 "simulation = { period = 0.05; horizon = 1.0; };\n"
+                 "policy = { file = \"p.h5\"; };\n"
+                 "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
+                 "%s\n",
+                 cases[k].group);
+        CU_ASSERT_EQUAL_FATAL(write_text(path, text), 0);
+        memset(&err, 0, sizeof err);
+        r = NULL;
+        CU_ASSERT_EQUAL(cfg_run_load(path, NULL, 0, &r, &err), cases[k].rc);
+        if (cases[k].rc == PB_SUCCESS) {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+            CU_ASSERT_EQUAL(r->bound_region, cases[k].want);
+            cfg_run_free(r);
+        } else {
+            CU_ASSERT_PTR_NULL(r);
+            if (!strstr(err.msg, cases[k].words))
+                fprintf(stderr, "\n%s: expected '%s' in '%s'", cases[k].group, cases[k].words,
+                        err.msg);
+            CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, cases[k].words));
+        }
+    }
+}
+
 static const pb_test_case cfg_tests[] = {
     {"malformed fixtures: PB_EINVAL, FILE:LINE: KEY from the fixture", test_malformed_fixtures},
     {"shipped configs equal libconfig's reading, docs defaults", test_shipped_configs},
@@ -1276,6 +1325,7 @@ static const pb_test_case cfg_tests[] = {
     {"cfg_error_at: FILE:LINE: key: ", test_error_at},
     {"cfg_train_load: policy.train alone", test_train_load},
     {"montecarlo section: refusals at FILE:LINE: KEY, defaults", test_montecarlo},
+    {"bounds.region: a bool, default false, refusals at FILE:LINE: KEY", test_bounds_region},
     {NULL, NULL},
 };
 
