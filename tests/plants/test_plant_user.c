@@ -412,9 +412,17 @@ static int run_edited(const char *base, const char *from, const char *to, const 
         return -1;
     fwrite(text, 1, (size_t)(at - text), f);
     fputs(to, f);
-    fputs(at + strlen(from), f);
+    /* The policy paths are relative to configs/user: made absolute, since the
+     * edited config lives in the test's folder. */
+    for (const char *p = at + strlen(from), *q; *p; p = q + strlen("\"../policies/")) {
+        if (!(q = strstr(p, "\"../policies/"))) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(q - p), f);
+        fprintf(f, "\"%s/configs/policies/", PB_SOURCE_DIR);
+    }
     fclose(f);
-    /* The policy paths are relative to configs/user: keep the file beside. */
     snprintf(args, sizeof args, "run '%s' -o '%s.h5'", path, path);
     return pb_test_run(NULL, args, out, len);
 }
