@@ -917,7 +917,7 @@ static int load_criterion(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 
 static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const bkeys[] = {"eps", "at_orig", NULL};
+    static const char *const bkeys[] = {"eps", "at_orig", "tube", NULL};
     static const char *const okeys[] = {"file", "traces", NULL};
     config_setting_t *g;
     int rc;
@@ -929,8 +929,21 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
         return rc;
     if (g && ((rc = cfg_check_keys(c, g, "bounds", bkeys)) ||
               (rc = cfg_get_num(c, g, "bounds", "eps", 0, 0.0, 1e12, 1, &r->bound_eps)) ||
-              (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig))))
+              (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig)) ||
+              (rc = cfg_get_bool(c, g, "bounds", "tube", &r->bound_tube))))
         return rc;
+    if (r->bound_tube) {
+        /* The tube needs Arb in the build and the plant's interval Jacobian. */
+        config_setting_t *t = config_setting_get_member(g, "tube");
+#ifndef PB_WITH_TUBE
+        return cfg_fail(c, t, "bounds.tube", "this build has no tube (PB_WITH_TUBE=OFF)");
+#endif
+        if (!r->plant->type->jac_box)
+            return cfg_fail(c, t, "bounds.tube",
+                            "plant '%s' has no interval Jacobian (jac_box); the tube is available "
+                            "for pendulum and cartpole",
+                            r->plant->type->name);
+    }
     {
         /* default output: results/<config name without .cfg>.h5 */
         const char *base = strrchr(r->path, '/');

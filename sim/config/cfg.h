@@ -96,6 +96,7 @@ typedef struct cfg_run {
 
     double bound_eps;
     int bound_at_orig; /* bounds.at_orig: evaluate each variant at the original's states too */
+    int bound_tube;    /* bounds.tube: record the certified tube (docs/TUBE.md) */
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;

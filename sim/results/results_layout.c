@@ -24,6 +24,7 @@ const h5_column results_row_cols[] = {
     {"still_converging_pruned", H5W_I64, offsetof(results_row, still_converging_pruned), 0},
     {"diverged_step_orig", H5W_I64, offsetof(results_row, diverged_step_orig), 0},
     {"diverged_step_pruned", H5W_I64, offsetof(results_row, diverged_step_pruned), 0},
+    {"max_traj_dev_bound", H5W_F64, offsetof(results_row, max_traj_dev_bound), 0},
 };
 
 const size_t results_row_n_cols = sizeof results_row_cols / sizeof results_row_cols[0];

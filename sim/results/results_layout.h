@@ -31,6 +31,7 @@ typedef struct results_row {
     long long outcome_orig, outcome_pruned; /* sim_outcome: 0 converged, 1 bounded, 2 diverged */
     long long still_converging_orig, still_converging_pruned;
     long long diverged_step_orig, diverged_step_pruned; /* -1 if none */
+    double max_traj_dev_bound; /* largest finite certified tube bound (docs/TUBE.md), NaN: no tube */
 } results_row;
 
 /* The columns of /summary, one per results_row field, for h5_table_write

@@ -61,6 +61,12 @@ typedef struct run_job {
     size_t done;           /* scenarios simulated so far */
     h5_file *file;         /* the results file being written (NULL before open) */
     double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */
+    /* bounds.tube (docs/TUBE.md): the certified tube and the labelled estimate beside it. */
+    struct tube *tube;     /* NULL without bounds.tube */
+    double *tube_bound;    /* [block x v.n x n_rows] traj_dev_bound */
+    double *tube_est;      /* [block x v.n x n_rows] traj_dev_estimate (sampled, not certified) */
+    long *tube_step;       /* [block x v.n] first uninformative row, -1 if none */
+    long long tube_violations; /* rows where traj_dev > traj_dev_bound: 0 unless a bug */
 } run_job;
 
 /* Builds the variants (run_variants_build), the engine model and its data.
