@@ -10,7 +10,10 @@
 
 void tube_opts_init(tube_opts *o)
 {
-    o->substeps_point = 256;
+    o->substeps_point = 16;
+    o->substeps_point_max = 2048;
+    o->point_atol = 1e-9;
+    o->point_rtol = 1e-4;
     o->substeps_set = 16;
     o->order = 4;
 }
@@ -78,8 +81,8 @@ int tube_is_available(void)
 /* An error set z + {w : ||R_k w|| <= r} of one exact loop's offset from the
  * recorded states (tube.h). */
 typedef struct tube_set {
-    double z[PLANT_NX_MAX];
-    double r;
+    double c[PLANT_NX_MAX]; /* centre */
+    double r;               /* radius in the metric of the row */
 } tube_set;
 
 struct tube {
@@ -96,7 +99,6 @@ struct tube {
     double *ub;   /* [rows x nu] the input it applied: sat(u + d) */
     double *dist; /* [rows x nu] */
     double *ref;  /* [rows x nx] */
-    arb_ptr delta; /* [rows x nx] Phi(x_k, u_k) - x_{k+1} */
     double *A;     /* [rows x nx x nx] the original loop linearised at the record */
     double *R;     /* [rows x nx x nx] upper Cholesky factor of the metric P_k */
     arb_ptr Rinv;  /* [rows x nx x nx] an enclosure of R_k^{-1} */
@@ -488,55 +490,72 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
     }
 }
 
-/* ---- One step of an error set ---- */
+/* ---- One step of a set ---- */
 
-/* s (the offset set at row k) := the set at row k + 1 for the loaded
- * network (tube.h).  PB_SUCCESS, or the flow's code (the tube ends). */
-static int set_step(tube *w, tube_set *s, size_t k)
+/* s (the set of the exact state at row k) := the set at row k + 1 under the
+ * loaded network (tube.h).  With c = s->c and X the box of the set:
+ *   x*_{k+1} = Phi(c, a(c)) + (Phi_x + Phi_u J_a)(x*_k - c)
+ * by the mean-value theorem on the segment from (c, a(c)) to (x*_k, a(x*_k)),
+ * which lies in X x a(X) (a the applied input, J_a its Jacobian: both
+ * enclosed over X).  Phi(c, a(c)) is enclosed by the validated flow from the
+ * point; its midpoint is the new centre, its radius and the rounding go into
+ * the ball: r' >= ||R_{k+1} M R_k^{-1}||_2 r + || |R_{k+1}| eta ||.
+ * target: the radius the point flow's enclosure should not exceed.
+ * PB_SUCCESS, or the flow's code (the tube ends). */
+static int set_step(tube *w, tube_set *s, size_t k, double target)
 {
     size_t nx = w->nx, nu = w->nu;
-    const double *xk = w->xs + k * nx, *uk = w->ub + k * nu;
     const double *R1 = w->R + (k + 1) * nx * nx;
-    double rho, kappa, zn[PLANT_NX_MAX];
+    double rho, kappa, cn[PLANT_NX_MAX];
     int rc;
 
-    /* The box of x_k + e over the set, with e = 0 (the segments' other end). */
     for (size_t i = 0; i < nx; i++) {
         arb_set_d(w->t0, s->r);
         plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
-        arb_set_d(w->X + i, s->z[i]);
+        arb_set_d(w->X + i, s->c[i]);
         arb_add_error(w->X + i, w->t0);
-        arb_zero(w->t1);
-        arb_union(w->X + i, w->X + i, w->t1, PREC);
-        plant_arb_add_d(w->X + i, w->X + i, xk[i], PREC);
-        arb_set_d(w->X0 + i, xk[i]);
+        arb_set_d(w->X0 + i, s->c[i]);
     }
     policy_box(w, w->X, k, w->vals, w->Ja);
     policy_box(w, w->X0, k, w->vals0, NULL);
-    for (size_t i = 0; i < nu; i++) {
-        arb_set_d(w->t0, uk[i]);
-        arb_union(w->U + i, w->vals + i, w->t0, PREC);
-        plant_arb_sub_d(w->vals0 + i, w->vals0 + i, uk[i], PREC); /* d = a(x_k) - u_k */
-    }
-    if ((rc = flow(w, w->X, w->U, w->o.substeps_set, NULL, w->Phi)))
-        return rc;
-    /* M = Phi_x + Phi_u J_a (nx x nx) */
-    for (size_t i = 0; i < nx; i++)
-        for (size_t j = 0; j < nx; j++) {
-            arb_struct *e = arb_mat_entry(w->M, i, j);
-            arb_set(e, arb_mat_entry(w->Phi, i, j));
-            for (size_t l = 0; l < nu; l++)
-                arb_addmul(e, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j), PREC);
+    for (size_t i = 0; i < nu; i++)
+        arb_union(w->U + i, w->vals + i, w->vals0 + i, PREC);
+    /* Phi(c, a(c)): the flow from the point (its input a ball of rounding),
+     * in substeps_point substeps, or more when its width exceeds the target:
+     * the Taylor remainder shrinks as 1/m^2, so one retry with m scaled by
+     * the square root of the excess (any m is sound; only the width varies). */
+    {
+        size_t m = w->o.substeps_point;
+        for (int tries = 0; tries < 2; tries++) {
+            double wmax = 0.0;
+            if ((rc = flow(w, w->X0, w->vals0, m, w->v, NULL)))
+                return rc;
+            for (size_t i = 0; i < nx; i++)
+                wmax = fmax(wmax, mag_get_d(arb_radref(w->v + i)));
+            if (!(wmax > target) || m >= w->o.substeps_point_max)
+                break;
+            m = (size_t)ceil((double)m * 1.25 * sqrt(wmax / target));
+            if (m > w->o.substeps_point_max)
+                m = w->o.substeps_point_max;
         }
-    /* v = delta_k + M z + Phi_u d; z' = its midpoint; eta = |v - z'| */
+    }
+    /* the Jacobian over the set (when it is a point, M is not needed) */
+    if (s->r > 0.0) {
+        if ((rc = flow(w, w->X, w->U, w->o.substeps_set, NULL, w->Phi)))
+            return rc;
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                arb_struct *e = arb_mat_entry(w->M, i, j);
+                arb_set(e, arb_mat_entry(w->Phi, i, j));
+                for (size_t l = 0; l < nu; l++)
+                    arb_addmul(e, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j),
+                               PREC);
+            }
+    }
+    /* the new centre, eta = |v - c'| */
     for (size_t i = 0; i < nx; i++) {
-        arb_set(w->v + i, w->delta + k * nx + i);
-        for (size_t j = 0; j < nx; j++)
-            plant_arb_addmul_d(w->v + i, arb_mat_entry(w->M, i, j), s->z[j], PREC);
-        for (size_t l = 0; l < nu; l++)
-            arb_addmul(w->v + i, arb_mat_entry(w->Phi, i, nx + l), w->vals0 + l, PREC);
-        zn[i] = arf_get_d(arb_midref(w->v + i), ARF_RND_NEAR);
-        plant_arb_sub_d(w->v + i, w->v + i, zn[i], PREC);
+        cn[i] = arf_get_d(arb_midref(w->v + i), ARF_RND_NEAR);
+        plant_arb_sub_d(w->v + i, w->v + i, cn[i], PREC);
         arb_set_d(w->q + i, arb_abs_upper(w->v + i));
     }
     /* rho >= || |R_{k+1}| eta || */
@@ -549,20 +568,23 @@ static int set_step(tube *w, tube_set *s, size_t k)
     }
     arb_sqrtpos(w->t1, w->t1, PREC);
     rho = arb_upper(w->t1);
-    /* kappa >= ||R_{k+1} M R_k^{-1}||_2 */
-    for (size_t i = 0; i < nx; i++)
-        for (size_t j = 0; j < nx; j++) {
-            arb_set_d(arb_mat_entry(w->Rk1, i, j), R1[i * nx + j]);
-            arb_set(arb_mat_entry(w->Ri, i, j), w->Rinv + (k * nx + i) * nx + j);
-        }
-    arb_mat_mul(w->N2, w->Rk1, w->M, PREC);
-    arb_mat_mul(w->N, w->N2, w->Ri, PREC);
-    kappa = mat_norm2_upper(w, w->N, nx);
+    kappa = 0.0;
+    if (s->r > 0.0) {
+        /* kappa >= ||R_{k+1} M R_k^{-1}||_2 */
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                arb_set_d(arb_mat_entry(w->Rk1, i, j), R1[i * nx + j]);
+                arb_set(arb_mat_entry(w->Ri, i, j), w->Rinv + (k * nx + i) * nx + j);
+            }
+        arb_mat_mul(w->N2, w->Rk1, w->M, PREC);
+        arb_mat_mul(w->N, w->N2, w->Ri, PREC);
+        kappa = mat_norm2_upper(w, w->N, nx);
+    }
     arb_set_d(w->t0, kappa);
     plant_arb_mul_d(w->t0, w->t0, s->r, PREC);
     plant_arb_add_d(w->t0, w->t0, rho, PREC);
     s->r = arb_upper(w->t0);
-    memcpy(s->z, zn, nx * sizeof zn[0]);
+    memcpy(s->c, cn, nx * sizeof cn[0]);
     return isfinite(s->r) ? PB_SUCCESS : PB_EDIVERGED;
 }
 
@@ -602,9 +624,12 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         w->o = *o;
     else
         tube_opts_init(&w->o);
-    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0) {
+    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 ||
+        w->o.substeps_point_max < w->o.substeps_point || !(w->o.point_atol > 0.0) ||
+        !(w->o.point_rtol >= 0.0)) {
         free(w);
-        pb_error_set(err, PB_EINVAL, "tube: substeps and order must be >= 1");
+        pb_error_set(err, PB_EINVAL, "tube: substeps and order must be >= 1, "
+                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
         return NULL;
     }
     w->nx = nx;
@@ -644,7 +669,6 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         pb_error_set(err, PB_ENOMEM, "out of memory");
         return NULL;
     }
-    w->delta = _arb_vec_init((slong)(rows * nx));
     w->Rinv = _arb_vec_init((slong)(rows * nx * nx));
     w->W = _arb_vec_init((slong)nw);
     w->b = _arb_vec_init((slong)nb);
@@ -685,10 +709,9 @@ void tube_free(tube *w)
 {
     if (!w)
         return;
-    if (w->delta) {
+    if (w->Rinv) {
         size_t nx = w->nx, nu = w->nu, rows = w->rows;
         (void)nu;
-        _arb_vec_clear(w->delta, (slong)(rows * nx));
         _arb_vec_clear(w->Rinv, (slong)(rows * nx * nx));
         _arb_vec_clear(w->W, (slong)w->n_w);
         _arb_vec_clear(w->b, (slong)w->n_b);
@@ -848,22 +871,18 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
         }
     if (net_load(w, w->m->orig, err))
         return err->code;
-    /* The flow at the recorded states (its defect delta_k) and the original
-     * loop linearised there (A_k: only the metric uses it). */
+    /* The original loop linearised at the recorded states (A_k: only the
+     * metric uses it, and the sampled constants of the estimate). */
     kf = K > 0 ? K - 1 : 0; /* steps enclosed: rows 0 .. kf */
     for (size_t k = 0; k + 1 < K; k++) {
         for (size_t i = 0; i < nx; i++)
             arb_set_d(w->X0 + i, w->xs[k * nx + i]);
         for (size_t i = 0; i < nu; i++)
             arb_set_d(w->U + i, w->ub[k * nu + i]);
-        if (flow(w, w->X0, w->U, w->o.substeps_point, w->delta + k * nx, NULL) ||
-            flow(w, w->X0, w->U, w->o.substeps_set, NULL, w->Phi)) {
+        if (flow(w, w->X0, w->U, w->o.substeps_set, NULL, w->Phi)) {
             kf = k;
             break;
         }
-        for (size_t i = 0; i < nx; i++)
-            plant_arb_sub_d(w->delta + k * nx + i, w->delta + k * nx + i, w->xs[(k + 1) * nx + i],
-                      PREC);
         policy_box(w, w->X0, k, w->vals, w->Ja);
         for (size_t i = 0; i < nx; i++)
             for (size_t j = 0; j < nx; j++) {
@@ -905,9 +924,11 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
     /* The original loop's own exact offset from its record. */
     w->kvalid = K > 0 ? kf + 1 : 0;
     memset(&w->so[0], 0, sizeof w->so[0]);
+    if (K > 0)
+        memcpy(w->so[0].c, w->xs, nx * sizeof w->xs[0]);
     for (size_t k = 0; k < kf; k++) {
         w->so[k + 1] = w->so[k];
-        if (set_step(w, &w->so[k + 1], k)) {
+        if (set_step(w, &w->so[k + 1], k, w->o.point_atol)) {
             w->kvalid = k + 1;
             break;
         }
@@ -927,13 +948,19 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
     info->uninformative_step = -1;
     info->max_bound = NAN;
     memset(&s, 0, sizeof s);
+    if (w->K > 0)
+        memcpy(s.c, w->xs, nx * sizeof w->xs[0]); /* the same initial state */
     for (k = 0; k < rows; k++) {
         double b;
         if (k >= w->K) {
             bound[k] = NAN;
             continue;
         }
-        if (k >= w->kvalid || (k > 0 && set_step(w, &s, k - 1))) {
+        if (k >= w->kvalid ||
+            (k > 0 && set_step(w, &s, k - 1,
+                               w->o.point_atol + w->o.point_rtol *
+                                                     pb_norm2_diff(nx, s.c, w->so[k - 1].c,
+                                                                   NULL)))) {
             /* The enclosure ended: the tube is not informative from here. */
             for (; k < w->K; k++)
                 bound[k] = INFINITY;
@@ -943,11 +970,11 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                 info->uninformative_step = (long)(w->kvalid < w->K ? w->kvalid : w->K - 1);
             break;
         }
-        /* ||e^_k - e_k|| <= ||z^ - z|| + (r^ + r) ||R_k^{-1}||_2 */
+        /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
         arb_set_d(w->t0, s.r);
         plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
         plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
-        plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.z, w->so[k].z), PREC);
+        plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
         b = arb_upper(w->t0);
         bound[k] = b;
         if (isfinite(b))

@@ -11,15 +11,17 @@
  * state and the Peano-Baker series of the variational equation with its tail
  * bounded), the policies by interval forward passes with interval Jacobians.
  *
- * Each exact loop's offset from the recorded states, e_k = x*(kT) - x_k, lives
- * in a set z_k + {w : ||R_k w||_2 <= r_k}: a point z_k (the linearised
- * response, carried exactly) plus a ball in the metric P_k = R_k^T R_k of the
- * time-varying Lyapunov recursion P_k = A_k^T P_{k+1} A_k + I of the original
- * loop linearised along the record, in which the nominal error contracts.
- * One step maps it by the mean-value form
- *   e_{k+1} = [Phi(x_k, u_k) - x_{k+1}] + Phi_x e_k + Phi_u (a(x_k) - u_k + J_a e_k),
- * with Phi_x, Phi_u, J_a enclosed over the set's box; the interval widths
- * and the rounding go into the ball (docs/TUBE.md, section 2).
+ * Each exact loop's state at row k lives in a set c_k + {w : ||R_k w||_2 <=
+ * r_k}: a centre c_k (a double) plus a ball in the metric P_k = R_k^T R_k of
+ * the time-varying Lyapunov recursion P_k = A_k^T P_{k+1} A_k + I of the
+ * original loop linearised along the record, in which the nominal error
+ * contracts.  One step is the mean-value form around the centre,
+ *   x_{k+1} = Phi(c_k, a(c_k)) + (Phi_x + Phi_u J_a)(x_k - c_k),
+ * with Phi(c_k, a(c_k)) enclosed from the point and Phi_x, Phi_u, J_a over the
+ * set's box: the new centre is the enclosure's midpoint, its radius, the
+ * interval widths and the rounding go into the ball (docs/TUBE.md, section 2).
+ * Both loops (original and pruned) are enclosed this way from the same
+ * initial state; traj_dev_bound = ||c^_k - c_k|| + (r^_k + r_k) ||R_k^{-1}||_2.
  *
  * Lifecycle: tube_alloc once per model, tube_prepare once per scenario (the
  * original loop's own enclosure and the metric), tube_eval once per variant.
@@ -38,10 +40,18 @@
     "arb-balls: validated flow (Picard box, Taylor-2 state, Peano-Baker Jacobian), interval "  \
     "policy Jacobians, point + ball in the time-varying Lyapunov metric"
 
+/* How finely the flow is enclosed.  Any values give a sound tube; they
+ * trade width against time.  The flow from a set's centre takes
+ * substeps_point substeps, and once more up to substeps_point_max when its
+ * enclosure is wider than point_atol + point_rtol ||c^ - c|| (the current
+ * distance of the two centres; point_atol alone for the original loop). */
 typedef struct tube_opts {
-    size_t substeps_point; /* substeps of the enclosure of the recorded states' flow (256) */
-    size_t substeps_set;   /* substeps of the flow Jacobian over an error set (16) */
-    size_t order;          /* terms of the Peano-Baker series kept before its tail (4) */
+    size_t substeps_point;     /* 16 */
+    size_t substeps_point_max; /* 2048 */
+    double point_atol;         /* 1e-9 */
+    double point_rtol;         /* 1e-4 */
+    size_t substeps_set;       /* substeps of the flow Jacobian over a set (16) */
+    size_t order;              /* terms of the Peano-Baker series kept before its tail (4) */
 } tube_opts;
 
 void tube_opts_init(tube_opts *o);
