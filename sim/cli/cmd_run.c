@@ -90,6 +90,9 @@ static void print_table(const run_job *s, const char *out_path)
     }
     printf("%zu variant(s) x %zu scenario(s); bound violations: %lld; written to %s\n",
            s->v.n, ns, total, out_path);
+    if (s->tube)
+        printf("tube (docs/TUBE.md): traj_dev above traj_dev_bound at %lld row(s)\n",
+               s->tube_violations);
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",

@@ -287,7 +287,7 @@ static int run_tube(run_job *j, const sim_result *r, size_t slot, results_row *r
         j->tube_step[idx] = info.uninformative_step;
         rows[v * stride].max_traj_dev_bound = info.max_bound;
         for (size_t k = 0; k < nr; k++)
-            if (c->traj_dev[k] > b[k] && !(c->traj_dev[k] - b[k] <= 1e-12 * b[k]))
+            if (c->traj_dev[k] > b[k] + TUBE_RECORD_ALLOWANCE)
                 j->tube_violations++;
         while (reach < nr && c->dev_bound[reach] >= 0.0)
             reach++;
