@@ -50,7 +50,7 @@ int results_info_describe(const char *path, hid_t f, FILE *out, pb_error *err)
                             "reads 2, whose outcomes follow the top-level criterion): run the "
                             "config again",
                             path, attr_f64(f, "format_version"));
-    rc = h5_table_read(f, path, "/summary", results_row_cols, results_row_n_cols,
+    rc = h5_table_read(f, path, "/summary", results_row_cols, results_row_n_cols_v2,
                        sizeof *rows, (void **)&rows, &n, err);
     if (rc)
         return rc;

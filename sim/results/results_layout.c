@@ -28,3 +28,4 @@ const h5_column results_row_cols[] = {
 };
 
 const size_t results_row_n_cols = sizeof results_row_cols / sizeof results_row_cols[0];
+const size_t results_row_n_cols_v2 = sizeof results_row_cols / sizeof results_row_cols[0] - 1;

@@ -38,5 +38,9 @@ typedef struct results_row {
  * and h5_table_read. */
 extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
+/* The leading columns every results file of format_version 2 has: files
+ * written before the tube (docs/TUBE.md) lack max_traj_dev_bound, so readers
+ * that do not need it read these (its field then reads as 0). */
+extern const size_t results_row_n_cols_v2;
 
 #endif

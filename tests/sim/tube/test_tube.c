@@ -477,6 +477,25 @@ static void test_shipped_configs(void)
         CU_ASSERT(rows > 0);
         CU_ASSERT_EQUAL(viol, 0);
         ran++;
+        if (i == 0) {
+            /* `plot` draws the tube beside the drift: tube_<scenario>.png per scenario */
+            char dir[1500], png[1600];
+            FILE *fp;
+            unsigned char magic[8] = {0};
+            snprintf(dir, sizeof dir, "%s/tube_fig", pb_test_tmpdir());
+            snprintf(args, sizeof args, "plot '%s' -o '%s'", res, dir);
+            CU_ASSERT_EQUAL_FATAL(pb_test_run(NULL, args, out, sizeof out), 0);
+            for (int s = 0; s < 4; s++) {
+                snprintf(png, sizeof png, "%s/tube_%d.png", dir, s);
+                fp = fopen(png, "rb");
+                CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+                CU_ASSERT_EQUAL(fread(magic, 1, 8, fp), 8);
+                CU_ASSERT(memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0);
+                fclose(fp);
+                snprintf(png, sizeof png, "%s/tube_magnitude_s0.50_%d.dat", dir, s);
+                CU_ASSERT(file_exists(png));
+            }
+        }
     }
     CU_ASSERT(ran > 0);
 }
