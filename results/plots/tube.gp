@@ -4,7 +4,8 @@
 # method's colour) and the sampled Lipschitz recursion, an ESTIMATE that is
 # not a bound (grey, dashed), over time on a log axis (zeros skipped;
 # docs/TUBE.md).  Data: tube_<label>_<scenario>.dat, columns 1 t, 2 traj_dev,
-# 3 traj_dev_bound, 4 traj_dev_estimate.  Variables: plant, scen, crit, n,
+# 3 traj_dev_bound, 4 traj_dev_estimate; the y axis ends at 1000 times the
+# largest drift.  Variables: plant, scen, crit, n,
 # cols, rows, array files[n], titles[n], methods[n], sub[n].
 if (!exists("w")) w = 1400
 if (!exists("h")) h = 900
@@ -20,6 +21,10 @@ set ylabel '||x_orig - x_pruned||'
 set key at screen (10.0 / w), screen (1.0 - 8.0 / h) left top vertical Left reverse font ',9' samplen 3
 do for [i=1:n] {
     set title titles[i] font ',10'
+    # the y axis up to 1000 times the largest drift: the estimate, which
+    # grows geometrically, leaves the panel rather than flattening the rest
+    stats files[i] using (pos($2)) nooutput
+    if (STATS_records > 0 && STATS_max > 0) { set yrange [*:1e3 * STATS_max] } else { set yrange [*:*] }
     if (i > 1) { unset key }
     plot files[i] using 1:(pos($4)) with lines lw 1.2 dt 2 lc rgb '#888888' title 'sampled Lipschitz recursion (estimate, not a bound)', \
          '' using 1:(pos($3)) with lines lw 5 lc rgb 'black' title 'certified tube traj_dev_bound (wide black)', \

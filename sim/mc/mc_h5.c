@@ -56,6 +56,7 @@ const h5_column mc_row_cols[] = {
     {"tightness", H5W_F64, offsetof(mc_row, tightness), 0},
     {"violations", H5W_I64, offsetof(mc_row, violations), 0},
     {"certified", H5W_I64, offsetof(mc_row, certified), 0},
+    {"max_traj_dev_bound", H5W_F64, offsetof(mc_row, max_traj_dev_bound), 0},
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
 

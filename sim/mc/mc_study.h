@@ -71,6 +71,7 @@ typedef struct mc_options {
     double meas_noise; /* std of Gaussian noise added to every state component the policy sees */
     double eps; /* bounds.eps: a sample certifies when its max forward bound <= eps */
     int traces; /* store every state trajectory (memory and file grow with samples) */
+    int tube;   /* bounds.tube: each sample's certified tube (docs/TUBE.md), its max per row */
 } mc_options;
 
 /* Defaults: 1000 samples, chunk 256, box sampler of width 0, no noise, no
@@ -106,6 +107,8 @@ typedef struct mc_row {
     double tightness;                                           /* max dev_actual / dev_bound */
     long long violations; /* deviations above a bound: must be 0 */
     long long certified;  /* max_dev_bound <= eps */
+    double max_traj_dev_bound; /* largest finite certified tube bound (docs/TUBE.md); NaN
+                                  without bounds.tube or with measurement noise */
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in

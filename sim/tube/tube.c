@@ -44,6 +44,13 @@ void tube_free(tube *w)
     (void)w;
 }
 
+int tube_set_params(tube *w, const double p[], pb_error *err)
+{
+    (void)w;
+    (void)p;
+    return pb_error_set(err, PB_EINVAL, "this build has no tube");
+}
+
 int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *err)
 {
     (void)w;
@@ -88,7 +95,7 @@ typedef struct tube_set {
 struct tube {
     const sim_model *m;
     const plant_type *T;
-    const double *p;
+    double *p; /* [np] the plant's parameters */
     tube_opts o;
     size_t nx, nu, nxu, rows;
     size_t K;      /* rows the original loop reached */
@@ -619,7 +626,13 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     }
     w->m = m;
     w->T = T;
-    w->p = m->plant->p;
+    w->p = calloc(T->np + 1, sizeof *w->p);
+    if (!w->p) {
+        free(w);
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(w->p, m->plant->p, T->np * sizeof *w->p);
     if (o)
         w->o = *o;
     else
@@ -627,6 +640,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 ||
         w->o.substeps_point_max < w->o.substeps_point || !(w->o.point_atol > 0.0) ||
         !(w->o.point_rtol >= 0.0)) {
+        free(w->p);
         free(w);
         pb_error_set(err, PB_EINVAL, "tube: substeps and order must be >= 1, "
                      "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
@@ -762,8 +776,21 @@ void tube_free(tube *w)
     free(w->pju);
     free(w->spec_w);
     free(w->nm);
+    free(w->p);
     free(w);
     flint_cleanup();
+}
+
+int tube_set_params(tube *w, const double p[], pb_error *err)
+{
+    plant view = {w->T, (double *)p};
+    int rc;
+    if ((rc = plant_validate(&view, err)))
+        return rc;
+    memcpy(w->p, p, w->T->np * sizeof *w->p);
+    w->T->input_limits(w->p, w->ulo, w->uhi);
+    w->T->state_limits(w->p, w->slo, w->shi);
+    return PB_SUCCESS;
 }
 
 /* Upper Cholesky factor R (P = R^T R) of the n x n symmetric P; 0 on success. */

@@ -78,6 +78,11 @@ typedef struct tube tube;
 tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err);
 void tube_free(tube *w);
 
+/* Sets the plant parameters (np values, copied) of the loops that follow
+ * (default: the model's nominal ones), e.g. a Monte Carlo sample's.
+ * PB_SUCCESS; PB_EINVAL for values outside their ranges. */
+int tube_set_params(tube *w, const double p[], pb_error *err);
+
 /* Along the original loop of one scenario: orig (its trace; rows up to its
  * divergence) and dist [n_rows x nu] (the disturbance it received, or NULL).
  * Encloses the flow at the recorded states, the original loop's own exact
