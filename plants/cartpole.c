@@ -133,7 +133,7 @@ static int jac(double t, const double x[], const double u[], const double p[], d
 /* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
  * ball arithmetic over the box (each formula's interval extension encloses
  * its range; den >= l (4/3 - 1) > 0, so no division by an interval holding 0). */
-static int jac_box(const double x[], const double u[], const double p[], double fb[],
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
                    double dfdx[], double dfdu[])
 {
     const slong prec = PLANT_BOX_PREC;
@@ -238,8 +238,9 @@ static int jac_box(const double x[], const double u[], const double p[], double 
         arb_clear(a[i]);
     return rc ? PB_EDIVERGED : PB_SUCCESS;
 }
+#define JAC_BOX box_eval
 #else
-#define jac_box NULL
+#define JAC_BOX NULL
 #endif
 
 static void equilibrium(const double p[], double x[], double u[])
@@ -285,5 +286,5 @@ const plant_type plant_cartpole = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.02,
-    .jac_box = jac_box,
+    .jac_box = JAC_BOX,
 };

@@ -85,7 +85,7 @@ static int jac(double t, const double x[], const double u[], const double p[], d
 #ifdef PB_WITH_TUBE
 /* The type's jac_box (plant.h): f and jac above in Arb's ball arithmetic over
  * the box, each formula's interval extension (an enclosure of its range). */
-static int jac_box(const double x[], const double u[], const double p[], double fb[],
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
                    double dfdx[], double dfdu[])
 {
     const slong prec = PLANT_BOX_PREC;
@@ -128,8 +128,9 @@ static int jac_box(const double x[], const double u[], const double p[], double 
     arb_clear(k), arb_clear(mL2), arb_clear(v);
     return rc ? PB_EDIVERGED : PB_SUCCESS;
 }
+#define JAC_BOX box_eval
 #else
-#define jac_box NULL
+#define JAC_BOX NULL
 #endif
 
 static void equilibrium(const double p[], double x[], double u[])
@@ -173,5 +174,5 @@ const plant_type plant_pendulum = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.05,
-    .jac_box = jac_box,
+    .jac_box = JAC_BOX,
 };
