@@ -500,6 +500,42 @@ static void test_shipped_configs(void)
     CU_ASSERT(ran > 0);
 }
 
+/* montecarlo with the tube: every (sample, variant) row has a finite
+ * max_traj_dev_bound at least its max_traj_dev (h5py). */
+static const char *mc_py =
+    "import sys, h5py, numpy as np\n"
+    "s = h5py.File(sys.argv[1], 'r')['summary'][:]\n"
+    "b, d = s['max_traj_dev_bound'], s['max_traj_dev']\n"
+    "print(len(s), int(np.sum(np.isfinite(b))), int(np.sum(d > b + float(sys.argv[2]))))\n";
+
+static void test_montecarlo(void)
+{
+    char out[8192], args[4096], prefix[4096], pyargs[1600];
+    long rows = 0, finite = 0, viol = -1;
+
+    if (!pb_test_have_python()) {
+        pb_test_skip("python3 with h5py is needed to read the Monte Carlo file back");
+        return;
+    }
+    snprintf(prefix, sizeof prefix,
+             "sed -e 's|^bounds = { eps = 0.5; };|bounds = { eps = 0.5; tube = true; };|' "
+             "-e 's|\"../policies/|\"%s/configs/policies/|' "
+             "'%s/configs/montecarlo/pendulum_roa.cfg' > '%s/roa.cfg' &&",
+             PB_SOURCE_DIR, PB_SOURCE_DIR, pb_test_tmpdir());
+    snprintf(args, sizeof args,
+             "montecarlo '%s/roa.cfg' -o '%s/roa.h5' --set montecarlo.sampler.points=[3,3] "
+             "--set montecarlo.sampler.low=[-0.6,-1.0] --set montecarlo.sampler.high=[0.6,1.0] "
+             "--set montecarlo.chunk=5 --set simulation.horizon=1.0 --threads 2",
+             pb_test_tmpdir(), pb_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(pb_test_run(prefix, args, out, sizeof out), 0);
+    snprintf(pyargs, sizeof pyargs, "'%s/roa.h5' %g", pb_test_tmpdir(), TUBE_RECORD_ALLOWANCE);
+    CU_ASSERT_EQUAL_FATAL(pb_test_python(mc_py, pyargs, out, sizeof out), 0);
+    CU_ASSERT_EQUAL(sscanf(out, "%ld %ld %ld", &rows, &finite, &viol), 3);
+    CU_ASSERT_EQUAL(rows, 9 * 4);
+    CU_ASSERT_EQUAL(finite, rows);
+    CU_ASSERT_EQUAL(viol, 0);
+}
+
 /* A plant without the slot is refused with a message, by the library and by
  * the config loader (naming the key). */
 static void test_refused(void)
@@ -548,6 +584,7 @@ static const pb_test_case box_tests[] = {{"jac_box_contains", test_jac_box_conta
 static const pb_test_case tube_tests[] = {{"linear_linear_exact", test_linear_linear_exact},
                                           {"random_linear_mlp", test_random_linear_mlp},
                                           {"shipped_configs", test_shipped_configs},
+                                          {"montecarlo", test_montecarlo},
                                           {"refused", test_refused},
                                           {NULL, NULL}};
 
