@@ -93,6 +93,8 @@ static void print_table(const run_job *s, const char *out_path)
     if (s->tube)
         printf("tube (docs/TUBE.md): traj_dev above traj_dev_bound at %lld row(s)\n",
                s->tube_violations);
+    else if (s->cfg->bound_tube)
+        printf("note: bounds.tube ignored: this build has no tube (PB_WITH_TUBE=OFF, no Arb)\n");
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",

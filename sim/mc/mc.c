@@ -162,7 +162,7 @@ mc_work *mc_work_alloc(const mc_study *s, pb_error *err)
         mc_work_free(w);
         return NULL;
     }
-    if (s->opts->tube && s->opts->meas_noise == 0.0) {
+    if (s->opts->tube && tube_is_available() && s->opts->meas_noise == 0.0) {
         if (!(w->tube = tube_alloc(m, NULL, err))) {
             mc_work_free(w);
             return NULL;

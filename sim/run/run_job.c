@@ -339,7 +339,7 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
     for (size_t b = 0; b < j->block; b++)
         if (!(j->results[b] = sim_result_alloc(j->model, err)))
             goto fail;
-    if (c->bound_tube && run_tube_alloc(j, err))
+    if (c->bound_tube && tube_is_available() && run_tube_alloc(j, err))
         goto fail;
     return j;
 fail:

@@ -25,7 +25,8 @@
  *
  * Lifecycle: tube_alloc once per model, tube_prepare once per scenario (the
  * original loop's own enclosure and the metric), tube_eval once per variant.
- * Without Arb (PB_WITH_TUBE off) tube_alloc returns PB_EINVAL. */
+ * Without Arb (PB_WITH_TUBE off) tube_alloc returns PB_EINVAL, and `run` and
+ * `montecarlo` ignore bounds.tube (run says so). */
 #ifndef PB_SIM_TUBE_TUBE_H
 #define PB_SIM_TUBE_TUBE_H
 
