@@ -606,7 +606,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     if (!tube_plant_is_supported(T)) {
         pb_error_set(err, PB_EINVAL,
                      "bounds.tube: plant '%s' has no interval Jacobian (jac_box); the tube is "
-                     "available for pendulum and cartpole",
+                     "available for pendulum, cartpole and tora",
                      T->name);
         return NULL;
     }
