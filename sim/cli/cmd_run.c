@@ -195,6 +195,12 @@ int cmd_run(int argc, char **argv)
                 "prunebound run: %lld recorded deviation(s) exceed their bound: this is a bug, "
                 "please report it with %s\n",
                 viol, out);
+    if (j->tube_violations)
+        fprintf(stderr,
+                "prunebound run: %lld recorded row(s) drift beyond their certified tube: this is "
+                "a bug, please report it with %s\n",
+                j->tube_violations, out);
+    viol += j->tube_violations;
     run_job_free(j);
     cfg_run_free(c);
     return viol ? 1 : 0;
