@@ -988,13 +988,13 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                                w->o.point_atol + w->o.point_rtol *
                                                      pb_norm2_diff(nx, s.c, w->so[k - 1].c,
                                                                    NULL)))) {
-            /* The enclosure ended: the tube is not informative from here. */
+            /* The enclosure ended at row k: the tube is infinite from here. */
+            if (info->uninformative_step < 0)
+                info->uninformative_step = (long)k;
             for (; k < w->K; k++)
                 bound[k] = INFINITY;
             for (; k < rows; k++)
                 bound[k] = NAN;
-            if (info->uninformative_step < 0 && w->K > 0)
-                info->uninformative_step = (long)(w->kvalid < w->K ? w->kvalid : w->K - 1);
             break;
         }
         /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
