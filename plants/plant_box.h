@@ -20,14 +20,14 @@ void plant_box_get(arb_t v, const double pair[2]);
 int plant_box_put(const arb_t v, double pair[2]);
 
 /* z := x op d for a double d (exact as an arf), rounded as Arb rounds. */
-#define PLANT_ARB_OP_D(name, op)                                                               \
-    static inline void name(arb_t z, const arb_t x, double d, slong prec)                      \
-    {                                                                                          \
-        arf_t a;                                                                               \
-        arf_init(a);                                                                           \
-        arf_set_d(a, d);                                                                       \
-        op(z, x, a, prec);                                                                     \
-        arf_clear(a);                                                                          \
+#define PLANT_ARB_OP_D(name, op)                                                                   \
+    static inline void name(arb_t z, const arb_t x, double d, slong prec)                          \
+    {                                                                                              \
+        arf_t a;                                                                                   \
+        arf_init(a);                                                                               \
+        arf_set_d(a, d);                                                                           \
+        op(z, x, a, prec);                                                                         \
+        arf_clear(a);                                                                              \
     }
 PLANT_ARB_OP_D(plant_arb_add_d, arb_add_arf)
 PLANT_ARB_OP_D(plant_arb_sub_d, arb_sub_arf)

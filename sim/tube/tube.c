@@ -34,8 +34,9 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
 {
     (void)m;
     (void)o;
-    pb_error_set(err, PB_EINVAL,
-                 "bounds.tube: this build has no tube (configure with -DPB_WITH_TUBE=ON; needs Arb)");
+    pb_error_set(
+        err, PB_EINVAL,
+        "bounds.tube: this build has no tube (configure with -DPB_WITH_TUBE=ON; needs Arb)");
     return NULL;
 }
 
@@ -102,10 +103,10 @@ struct tube {
     size_t kvalid; /* rows 0 .. kvalid - 1 are enclosed (<= K) */
     double h;
     double ulo[PLANT_NU_MAX], uhi[PLANT_NU_MAX], slo[PLANT_NX_MAX], shi[PLANT_NX_MAX];
-    double *xs;   /* [rows x nx] recorded original states */
-    double *ub;   /* [rows x nu] the input it applied: sat(u + d) */
-    double *dist; /* [rows x nu] */
-    double *ref;  /* [rows x nx] */
+    double *xs;    /* [rows x nx] recorded original states */
+    double *ub;    /* [rows x nu] the input it applied: sat(u + d) */
+    double *dist;  /* [rows x nu] */
+    double *ref;   /* [rows x nx] */
     double *A;     /* [rows x nx x nx] the original loop linearised at the record */
     double *R;     /* [rows x nx x nx] upper Cholesky factor of the metric P_k */
     arb_ptr Rinv;  /* [rows x nx x nx] an enclosure of R_k^{-1} */
@@ -299,8 +300,7 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
         int ok = 0;
         if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
             return rc;
-        for (size_t j = 0; j < nx; j++)
-        {
+        for (size_t j = 0; j < nx; j++) {
             arb_set(w->B + j, w->Xi + j);
             arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
         }
@@ -475,8 +475,16 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
         }
         iw += ni * no;
         ib += no;
-        { arb_ptr t = h; h = hn; hn = t; }
-        { arb_ptr t = G; G = Gn; Gn = t; }
+        {
+            arb_ptr t = h;
+            h = hn;
+            hn = t;
+        }
+        {
+            arb_ptr t = G;
+            G = Gn;
+            Gn = t;
+        }
     }
     for (size_t i = 0; i < nu; i++) {
         arb_set(val + i, h + i);
@@ -615,8 +623,10 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         return NULL;
     }
     if (m->orig->n_in != nx || m->orig->n_out != nu) {
-        pb_error_set(err, PB_EINVAL, "bounds.tube: the policy must map the %zu states to the %zu "
-                     "inputs", nx, nu);
+        pb_error_set(err, PB_EINVAL,
+                     "bounds.tube: the policy must map the %zu states to the %zu "
+                     "inputs",
+                     nx, nu);
         return NULL;
     }
     w = calloc(1, sizeof *w);
@@ -642,7 +652,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         !(w->o.point_rtol >= 0.0)) {
         free(w->p);
         free(w);
-        pb_error_set(err, PB_EINVAL, "tube: substeps and order must be >= 1, "
+        pb_error_set(err, PB_EINVAL,
+                     "tube: substeps and order must be >= 1, "
                      "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
         return NULL;
     }
@@ -692,8 +703,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->G1 = _arb_vec_init((slong)(mw * nx));
     w->G2 = _arb_vec_init((slong)(mw * nx));
     {
-        arb_ptr *v[] = {&w->Xi, &w->B, &w->Bn, &w->F, &w->FB, &w->U, &w->X, &w->X0, &w->vals,
-                        &w->vals0, &w->v, &w->q};
+        arb_ptr *v[] = {&w->Xi, &w->B,  &w->Bn,   &w->F,     &w->FB, &w->U,
+                        &w->X,  &w->X0, &w->vals, &w->vals0, &w->v,  &w->q};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             *v[i] = _arb_vec_init((slong)w->nxu);
     }
@@ -735,8 +746,8 @@ void tube_free(tube *w)
         _arb_vec_clear(w->G1, (slong)(w->max_w * nx));
         _arb_vec_clear(w->G2, (slong)(w->max_w * nx));
         {
-            arb_ptr v[] = {w->Xi, w->B, w->Bn, w->F, w->FB, w->U, w->X, w->X0, w->vals,
-                           w->vals0, w->v, w->q};
+            arb_ptr v[] = {w->Xi, w->B,  w->Bn,   w->F,     w->FB, w->U,
+                           w->X,  w->X0, w->vals, w->vals0, w->v,  w->q};
             for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
                 _arb_vec_clear(v[i], (slong)w->nxu);
         }
@@ -849,15 +860,14 @@ static void metric_set(tube *w, size_t k, const double P[])
 }
 
 /* The spectral norm of the doubles nearest to rows x cols block of A at (r0, c0). */
-static double block_norm(tube *w, const arb_mat_t A, size_t r0, size_t c0, size_t rows,
-                         size_t cols)
+static double block_norm(tube *w, const arb_mat_t A, size_t r0, size_t c0, size_t rows, size_t cols)
 {
     double v;
     pb_error e;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
-            w->nm[i * cols + j] = arf_get_d(arb_midref(arb_mat_entry(A, r0 + i, c0 + j)),
-                                            ARF_RND_NEAR);
+            w->nm[i * cols + j] =
+                arf_get_d(arb_midref(arb_mat_entry(A, r0 + i, c0 + j)), ARF_RND_NEAR);
     return pb_spectral_norm(rows, cols, w->nm, w->spec_w, &v, &e) ? NAN : v;
 }
 
@@ -915,8 +925,8 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
             for (size_t j = 0; j < nx; j++) {
                 arb_set(w->t0, arb_mat_entry(w->Phi, i, j));
                 for (size_t l = 0; l < nu; l++)
-                    arb_addmul(w->t0, arb_mat_entry(w->Phi, i, nx + l),
-                               arb_mat_entry(w->Ja, l, j), PREC);
+                    arb_addmul(w->t0, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j),
+                               PREC);
                 w->A[(k * nx + i) * nx + j] = arf_get_d(arb_midref(w->t0), ARF_RND_NEAR);
             }
         lipschitz_add(w);
@@ -984,10 +994,10 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
             continue;
         }
         if (k >= w->kvalid ||
-            (k > 0 && set_step(w, &s, k - 1,
-                               w->o.point_atol + w->o.point_rtol *
-                                                     pb_norm2_diff(nx, s.c, w->so[k - 1].c,
-                                                                   NULL)))) {
+            (k > 0 &&
+             set_step(w, &s, k - 1,
+                      w->o.point_atol +
+                          w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))) {
             /* The enclosure ended at row k: the tube is infinite from here. */
             if (info->uninformative_step < 0)
                 info->uninformative_step = (long)k;

@@ -44,8 +44,8 @@
 #define TUBE_RECORD_ALLOWANCE 1e-8
 
 /* The method recorded beside every tube. */
-#define TUBE_METHOD                                                                            \
-    "arb-balls: validated flow (Picard box, Taylor-2 state, Peano-Baker Jacobian), interval "  \
+#define TUBE_METHOD                                                                                \
+    "arb-balls: validated flow (Picard box, Taylor-2 state, Peano-Baker Jacobian), interval "      \
     "policy Jacobians, point + ball in the time-varying Lyapunov metric"
 
 /* How finely the flow is enclosed.  Any values give a sound tube; they

@@ -90,8 +90,8 @@ static void test_jac_box_contains(void)
             }
         }
         if (bad || wide)
-            fprintf(stderr, "\n%s: %ld value(s) outside, %ld interval(s) too wide\n", T->name,
-                    bad, wide);
+            fprintf(stderr, "\n%s: %ld value(s) outside, %ld interval(s) too wide\n", T->name, bad,
+                    wide);
         CU_ASSERT_EQUAL(bad, 0);
         CU_ASSERT_EQUAL(wide, 0);
         plant_free(m);
@@ -111,7 +111,10 @@ static void test_jac_box_contains(void)
 /* Parameters: A (LNX x LNX) then B (LNX x LNU), row-major. */
 static const plant_var lin_states[] = {{"x1", "-"}, {"x2", "-"}, {"x3", "-"}};
 static const plant_var lin_inputs[] = {{"u", "-"}};
-#define LP(n) {n, "-", "matrix entry", 0.0, -1e6, 1e6, 0}
+#define LP(n)                                                                                      \
+    {                                                                                              \
+        n, "-", "matrix entry", 0.0, -1e6, 1e6, 0                                                  \
+    }
 static const plant_param lin_params[] = {LP("a00"), LP("a01"), LP("a02"), LP("a10"),
                                          LP("a11"), LP("a12"), LP("a20"), LP("a21"),
                                          LP("a22"), LP("b0"),  LP("b1"),  LP("b2")};
@@ -128,8 +131,8 @@ static int lin_f(double t, const double x[], const double u[], const double p[],
     return PB_SUCCESS;
 }
 
-static int lin_jac(double t, const double x[], const double u[], const double p[],
-                   double dfdx[], double dfdu[])
+static int lin_jac(double t, const double x[], const double u[], const double p[], double dfdx[],
+                   double dfdu[])
 {
     (void)t, (void)x, (void)u;
     for (int i = 0; i < LNX * LNX && dfdx; i++)
@@ -334,7 +337,7 @@ static void test_linear_linear_exact(void)
             dmax = fmax(dmax, dev[k]);
         for (int k = 0; k <= STEPS; k++) {
             double scale = 1e-12 * (1.0 + dmax);
-            CU_ASSERT(bound[k] >= dev[k] - scale);           /* sound */
+            CU_ASSERT(bound[k] >= dev[k] - scale); /* sound */
             /* and exact up to the enclosures' widths: the second-order Taylor
              * remainder of the point flow, (h/m)^3-small per substep */
             CU_ASSERT(bound[k] - dev[k] <= 1e-6 * dmax + scale);
@@ -474,8 +477,7 @@ static void test_shipped_configs(void)
         snprintf(pyargs, sizeof pyargs, "'%s' %g", res, TUBE_RECORD_ALLOWANCE);
         CU_ASSERT_EQUAL_FATAL(pb_test_python(check_py, pyargs, out, sizeof out), 0);
         CU_ASSERT_EQUAL(sscanf(out, "%ld %ld %ld", &runs, &rows, &viol), 3);
-        fprintf(stderr, "\n  %s: %ld runs, %ld rows, %ld violations", cf[i].cfg, runs, rows,
-                viol);
+        fprintf(stderr, "\n  %s: %ld runs, %ld rows, %ld violations", cf[i].cfg, runs, rows, viol);
         CU_ASSERT(runs > 0);
         CU_ASSERT(rows > 0);
         CU_ASSERT_EQUAL(viol, 0);
@@ -574,16 +576,14 @@ static void test_refused(void)
              "sed -e 's|^bounds = {|bounds = { tube = true;|' -e 's|\"policies/|\"%s/configs/"
              "policies/|' '%s/configs/quadrotor.cfg' > '%s/q.cfg' &&",
              PB_SOURCE_DIR, PB_SOURCE_DIR, pb_test_tmpdir());
-    snprintf(args, sizeof args, "run '%s/q.cfg' -o '%s/q.h5'", pb_test_tmpdir(),
-             pb_test_tmpdir());
+    snprintf(args, sizeof args, "run '%s/q.cfg' -o '%s/q.h5'", pb_test_tmpdir(), pb_test_tmpdir());
     CU_ASSERT_EQUAL(pb_test_run(prefix, args, out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "bounds.tube"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "interval Jacobian"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "q.cfg:"));
 }
 
-static const pb_test_case box_tests[] = {{"jac_box_contains", test_jac_box_contains},
-                                         {NULL, NULL}};
+static const pb_test_case box_tests[] = {{"jac_box_contains", test_jac_box_contains}, {NULL, NULL}};
 static const pb_test_case tube_tests[] = {{"linear_linear_exact", test_linear_linear_exact},
                                           {"random_linear_mlp", test_random_linear_mlp},
                                           {"shipped_configs", test_shipped_configs},
@@ -591,5 +591,4 @@ static const pb_test_case tube_tests[] = {{"linear_linear_exact", test_linear_li
                                           {"refused", test_refused},
                                           {NULL, NULL}};
 
-const pb_test_suite pb_test_suites[] = {
-    {"jac_box", box_tests}, {"tube", tube_tests}, {NULL, NULL}};
+const pb_test_suite pb_test_suites[] = {{"jac_box", box_tests}, {"tube", tube_tests}, {NULL, NULL}};
