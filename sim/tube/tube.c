@@ -614,7 +614,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     if (!tube_plant_is_supported(T)) {
         pb_error_set(err, PB_EINVAL,
                      "bounds.tube: plant '%s' has no interval Jacobian (jac_box); the tube is "
-                     "available for pendulum, cartpole and tora",
+                     "available for pendulum, cartpole, cartpole_arch and tora",
                      T->name);
         return NULL;
     }

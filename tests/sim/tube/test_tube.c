@@ -10,8 +10,8 @@
  *    by a second-order Taylor form), and with random MLP controllers it
  *    holds at every row;
  *  - the shipped configs that support the tube (pendulum, cart-pole, the
- *    ARCH single pendulum and TORA) hold at every recorded row, read back by
- *    h5py. */
+ *    ARCH single pendulum, the ARCH cart-pole and TORA) hold at every
+ *    recorded row, read back by h5py. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -96,9 +96,10 @@ static void test_jac_box_contains(void)
         CU_ASSERT_EQUAL(wide, 0);
         plant_free(m);
     }
-    /* pendulum (also the ARCH single pendulum), cartpole and tora at least */
-    CU_ASSERT(types >= 3);
+    /* pendulum (also the ARCH single pendulum), cartpole, cartpole_arch, tora */
+    CU_ASSERT(types >= 4);
     CU_ASSERT_PTR_NOT_NULL(plant_find("tora")->jac_box);
+    CU_ASSERT_PTR_NOT_NULL(plant_find("cartpole_arch")->jac_box);
     CU_ASSERT_PTR_NOT_NULL(plant_find("pendulum")->jac_box);
     CU_ASSERT_PTR_NOT_NULL(plant_find("cartpole")->jac_box);
     gsl_rng_free(r);
@@ -453,6 +454,7 @@ static void test_shipped_configs(void)
         {"configs/arch/single_pendulum.cfg", "1.0", 1},
         {"configs/cartpole.cfg", "2.0", 0},
         {"configs/arch/tora.cfg", "5.0", 1},
+        {"configs/arch/cartpole.cfg", "1.0", 1},
     };
     char out[8192], args[4096], res[1400], pyargs[1600];
     int ran = 0;
