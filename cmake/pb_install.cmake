@@ -24,6 +24,11 @@ foreach(d IN LISTS HDF5_C_INCLUDE_DIRS GSL_INCLUDE_DIRS)
     string(APPEND pb_pc_cflags " -I${d}")
   endif()
 endforeach()
+# The tube's Arb and FLINT (PB_WITH_TUBE) for static linking.
+set(pb_pc_arb "")
+if(PB_WITH_TUBE)
+  set(pb_pc_arb " -lflint-arb -lflint")
+endif()
 # The .pc file finds its prefix from its own folder: PREFIX/<libdir>/pkgconfig.
 file(RELATIVE_PATH pb_pc_up /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
 configure_file(cmake/prunebound.pc.in ${PROJECT_BINARY_DIR}/prunebound.pc @ONLY)

@@ -21,6 +21,15 @@ target_include_directories(pb_ext_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS})
 target_compile_definitions(pb_ext_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
 target_link_libraries(pb_ext_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
 
+# Arb and FLINT for the certified tube (PB_WITH_TUBE): parts that use them
+# see PB_WITH_TUBE defined; without the option the target is empty.
+add_library(pb_ext_arb INTERFACE)
+if(PB_WITH_TUBE)
+  target_include_directories(pb_ext_arb SYSTEM INTERFACE ${ARB_INCLUDE_DIR})
+  target_compile_definitions(pb_ext_arb INTERFACE PB_WITH_TUBE=1)
+  target_link_libraries(pb_ext_arb INTERFACE ${ARB_LIBRARY} ${FLINT_LIBRARY})
+endif()
+
 function(pb_part name)
   cmake_parse_arguments(P "" "" "SOURCES;HEADERS;DEPS;LIBS;O3" ${ARGN})
   add_library(${name} OBJECT ${P_SOURCES})

@@ -15,6 +15,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_MC, P_MP, P_L, P_G, P_UMAX, P_XMAX, P_VMAX, P_THMAX, P_WMAX };
 
@@ -128,6 +129,120 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
+ * ball arithmetic over the box (each formula's interval extension encloses
+ * its range; den >= l (4/3 - 1) > 0, so no division by an interval holding 0). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                   double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    enum { XD, W, F, S, C, M, ML, TMP, TMP_TH, TMP_W, TMP_U, DEN, DEN_TH, NUM, NUM_TH, THACC,
+           A_TH, A_W, A_U, V, V2, NV };
+    arb_t a[NV];
+    int rc = PB_SUCCESS;
+    for (int i = 0; i < NV; i++)
+        arb_init(a[i]);
+    plant_box_get(a[XD], x + 2);
+    plant_box_get(a[W], x + 6);
+    plant_box_get(a[F], u);
+    plant_box_get(a[V], x + 4);
+    arb_sin_cos(a[S], a[C], a[V], prec);
+    arb_set_d(a[M], p[P_MC]);
+    plant_arb_add_d(a[M], a[M], p[P_MP], prec);
+    arb_set_d(a[ML], p[P_MP]);
+    plant_arb_mul_d(a[ML], a[ML], p[P_L], prec);
+    /* tmp = (F + ml w^2 s) / M */
+    arb_sqr(a[V], a[W], prec);
+    arb_mul(a[V], a[V], a[ML], prec);
+    arb_mul(a[TMP], a[V], a[S], prec);
+    arb_add(a[TMP], a[TMP], a[F], prec);
+    arb_div(a[TMP], a[TMP], a[M], prec);
+    arb_mul(a[TMP_TH], a[V], a[C], prec); /* ml w^2 c / M */
+    arb_div(a[TMP_TH], a[TMP_TH], a[M], prec);
+    arb_mul(a[TMP_W], a[ML], a[W], prec); /* 2 ml w s / M */
+    arb_mul(a[TMP_W], a[TMP_W], a[S], prec);
+    arb_mul_2exp_si(a[TMP_W], a[TMP_W], 1);
+    arb_div(a[TMP_W], a[TMP_W], a[M], prec);
+    arb_inv(a[TMP_U], a[M], prec);
+    /* den = l (4/3 - m_pole c^2 / M), den_th = 2 l m_pole c s / M */
+    arb_sqr(a[V], a[C], prec);
+    plant_arb_mul_d(a[V], a[V], p[P_MP], prec);
+    arb_div(a[V], a[V], a[M], prec);
+    arb_set_ui(a[DEN], 4);
+    arb_div_ui(a[DEN], a[DEN], 3, prec);
+    arb_sub(a[DEN], a[DEN], a[V], prec);
+    plant_arb_mul_d(a[DEN], a[DEN], p[P_L], prec);
+    arb_mul(a[DEN_TH], a[C], a[S], prec);
+    plant_arb_mul_d(a[DEN_TH], a[DEN_TH], 2.0 * p[P_MP], prec); /* 2 m_pole: exact doubling */
+    plant_arb_mul_d(a[DEN_TH], a[DEN_TH], p[P_L], prec);
+    arb_div(a[DEN_TH], a[DEN_TH], a[M], prec);
+    /* num = g s - c tmp, num_th = g c + s tmp - c tmp_th */
+    plant_arb_mul_d(a[NUM], a[S], p[P_G], prec);
+    arb_submul(a[NUM], a[C], a[TMP], prec);
+    plant_arb_mul_d(a[NUM_TH], a[C], p[P_G], prec);
+    arb_addmul(a[NUM_TH], a[S], a[TMP], prec);
+    arb_submul(a[NUM_TH], a[C], a[TMP_TH], prec);
+    arb_div(a[THACC], a[NUM], a[DEN], prec);
+    /* a_th = (num_th den - num den_th) / den^2, a_w = -c tmp_w / den, a_u = -c tmp_u / den */
+    arb_mul(a[A_TH], a[NUM_TH], a[DEN], prec);
+    arb_submul(a[A_TH], a[NUM], a[DEN_TH], prec);
+    arb_sqr(a[V], a[DEN], prec);
+    arb_div(a[A_TH], a[A_TH], a[V], prec);
+    arb_mul(a[A_W], a[C], a[TMP_W], prec);
+    arb_div(a[A_W], a[A_W], a[DEN], prec);
+    arb_neg(a[A_W], a[A_W]);
+    arb_mul(a[A_U], a[C], a[TMP_U], prec);
+    arb_div(a[A_U], a[A_U], a[DEN], prec);
+    arb_neg(a[A_U], a[A_U]);
+    arb_div(a[V2], a[ML], a[M], prec); /* ml / M */
+    if (fb) {
+        rc |= plant_box_put(a[XD], fb);
+        arb_mul(a[V], a[V2], a[THACC], prec); /* tmp - ml thacc c / M */
+        arb_mul(a[V], a[V], a[C], prec);
+        arb_sub(a[V], a[TMP], a[V], prec);
+        rc |= plant_box_put(a[V], fb + 2);
+        rc |= plant_box_put(a[W], fb + 4);
+        rc |= plant_box_put(a[THACC], fb + 6);
+    }
+    if (dfdx) {
+        for (int i = 0; i < 32; i++)
+            dfdx[i] = 0.0;
+        dfdx[2 * (0 * 4 + 1)] = dfdx[2 * (0 * 4 + 1) + 1] = 1.0;
+        dfdx[2 * (2 * 4 + 3)] = dfdx[2 * (2 * 4 + 3) + 1] = 1.0;
+        /* tmp_th - ml/M (a_th c - thacc s) */
+        arb_mul(a[V], a[A_TH], a[C], prec);
+        arb_submul(a[V], a[THACC], a[S], prec);
+        arb_mul(a[V], a[V], a[V2], prec);
+        arb_sub(a[V], a[TMP_TH], a[V], prec);
+        rc |= plant_box_put(a[V], dfdx + 2 * (1 * 4 + 2));
+        /* tmp_w - ml c / M a_w */
+        arb_mul(a[V], a[V2], a[C], prec);
+        arb_mul(a[V], a[V], a[A_W], prec);
+        arb_sub(a[V], a[TMP_W], a[V], prec);
+        rc |= plant_box_put(a[V], dfdx + 2 * (1 * 4 + 3));
+        rc |= plant_box_put(a[A_TH], dfdx + 2 * (3 * 4 + 2));
+        rc |= plant_box_put(a[A_W], dfdx + 2 * (3 * 4 + 3));
+    }
+    if (dfdu) {
+        for (int i = 0; i < 8; i++)
+            dfdu[i] = 0.0;
+        /* tmp_u - ml c / M a_u */
+        arb_mul(a[V], a[V2], a[C], prec);
+        arb_mul(a[V], a[V], a[A_U], prec);
+        arb_sub(a[V], a[TMP_U], a[V], prec);
+        rc |= plant_box_put(a[V], dfdu + 2);
+        rc |= plant_box_put(a[A_U], dfdu + 6);
+    }
+    for (int i = 0; i < NV; i++)
+        arb_clear(a[i]);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -171,4 +286,5 @@ const plant_type plant_cartpole = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.02,
+    .jac_box = JAC_BOX,
 };

@@ -14,6 +14,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_KF, P_M, P_L, P_G, P_D, P_J, P_FMAX, P_XMAX, P_VMAX, P_THMAX, P_WMAX };
 
@@ -109,6 +110,70 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above in Arb over the box. */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t v, w, s, c, uu, ml;
+    int rc = PB_SUCCESS;
+    arb_init(v), arb_init(w), arb_init(s), arb_init(c), arb_init(uu), arb_init(ml);
+    plant_box_get(v, x + 4);
+    arb_sin_cos(s, c, v, prec);
+    plant_box_get(uu, u);
+    arb_set_d(ml, p[P_M]);
+    plant_arb_mul_d(ml, ml, p[P_L], prec);
+    if (fb) {
+        fb[0] = x[2], fb[1] = x[3];
+        plant_arb_mul_d(v, uu, p[P_KF], prec); /* k_f f */
+        rc |= plant_box_put(v, fb + 2);
+        fb[4] = x[6], fb[5] = x[7];
+        /* (ml (g sin x3 - k_f f cos x3) - d x4) / J */
+        arb_mul(w, v, c, prec);
+        arb_neg(w, w);
+        plant_arb_addmul_d(w, s, p[P_G], prec);
+        arb_mul(w, w, ml, prec);
+        plant_box_get(v, x + 6);
+        plant_arb_mul_d(v, v, p[P_D], prec);
+        arb_sub(w, w, v, prec);
+        plant_arb_div_d(w, w, p[P_J], prec);
+        rc |= plant_box_put(w, fb + 6);
+    }
+    if (dfdx) {
+        for (int i = 0; i < 32; i++)
+            dfdx[i] = 0.0;
+        dfdx[2 * (0 * 4 + 1)] = dfdx[2 * (0 * 4 + 1) + 1] = 1.0;
+        dfdx[2 * (2 * 4 + 3)] = dfdx[2 * (2 * 4 + 3) + 1] = 1.0;
+        /* ml (g cos x3 + k_f f sin x3) / J */
+        plant_arb_mul_d(w, uu, p[P_KF], prec);
+        arb_mul(w, w, s, prec);
+        plant_arb_addmul_d(w, c, p[P_G], prec);
+        arb_mul(w, w, ml, prec);
+        plant_arb_div_d(w, w, p[P_J], prec);
+        rc |= plant_box_put(w, dfdx + 2 * (3 * 4 + 2));
+        arb_set_d(w, -p[P_D]);
+        plant_arb_div_d(w, w, p[P_J], prec);
+        rc |= plant_box_put(w, dfdx + 2 * (3 * 4 + 3));
+    }
+    if (dfdu) {
+        for (int i = 0; i < 8; i++)
+            dfdu[i] = 0.0;
+        dfdu[2] = dfdu[3] = p[P_KF];
+        /* -ml k_f cos x3 / J */
+        plant_arb_mul_d(w, c, -p[P_KF], prec);
+        arb_mul(w, w, ml, prec);
+        plant_arb_div_d(w, w, p[P_J], prec);
+        rc |= plant_box_put(w, dfdu + 6);
+    }
+    arb_clear(v), arb_clear(w), arb_clear(s), arb_clear(c), arb_clear(uu), arb_clear(ml);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -151,4 +216,5 @@ const plant_type plant_cartpole_arch = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.02,
+    .jac_box = JAC_BOX,
 };

@@ -9,6 +9,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_M, P_L, P_C, P_G, P_UMAX, P_THMAX, P_WMAX };
 
@@ -81,6 +82,57 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above in Arb's ball arithmetic over
+ * the box, each formula's interval extension (an enclosure of its range). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                   double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t th, om, uu, s, c, k, mL2, v;
+    int rc = PB_SUCCESS;
+    arb_init(th), arb_init(om), arb_init(uu), arb_init(s), arb_init(c);
+    arb_init(k), arb_init(mL2), arb_init(v);
+    plant_box_get(th, x);
+    plant_box_get(om, x + 2);
+    plant_box_get(uu, u);
+    arb_set_d(mL2, p[P_M]);
+    plant_arb_mul_d(mL2, mL2, p[P_L], prec);
+    plant_arb_mul_d(mL2, mL2, p[P_L], prec);
+    arb_set_d(k, p[P_G]);
+    plant_arb_div_d(k, k, p[P_L], prec);
+    arb_sin_cos(s, c, th, prec);
+    if (fb) {
+        rc |= plant_box_put(om, fb);
+        plant_arb_mul_d(v, om, -p[P_C], prec); /* (u - c omega) / (m L^2) + (g/L) sin(theta) */
+        arb_add(v, v, uu, prec);
+        arb_div(v, v, mL2, prec);
+        arb_addmul(v, k, s, prec);
+        rc |= plant_box_put(v, fb + 2);
+    }
+    if (dfdx) {
+        dfdx[0] = dfdx[1] = 0.0;
+        dfdx[2] = dfdx[3] = 1.0;
+        arb_mul(v, k, c, prec);
+        rc |= plant_box_put(v, dfdx + 4);
+        arb_set_d(v, -p[P_C]);
+        arb_div(v, v, mL2, prec);
+        rc |= plant_box_put(v, dfdx + 6);
+    }
+    if (dfdu) {
+        dfdu[0] = dfdu[1] = 0.0;
+        arb_inv(v, mL2, prec);
+        rc |= plant_box_put(v, dfdu + 2);
+    }
+    arb_clear(th), arb_clear(om), arb_clear(uu), arb_clear(s), arb_clear(c);
+    arb_clear(k), arb_clear(mL2), arb_clear(v);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -122,4 +174,5 @@ const plant_type plant_pendulum = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.05,
+    .jac_box = JAC_BOX,
 };

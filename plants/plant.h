@@ -125,6 +125,18 @@ typedef struct plant_type {
     int (*map_d)(const void *data, const double x[], const double u[], const double p[],
                  double xnext[]);
     double map_period;
+    /* Interval enclosures over a box, for the certified tube (docs/TUBE.md).
+     * Every interval is a pair of doubles, entry i in [v[2 i], v[2 i + 1]]:
+     * x holds nx intervals, u nu intervals.  Fills f (nx intervals) with an
+     * enclosure of f(t, x, u; p) over every point of the box, dfdx (nx x nx
+     * intervals, row-major) and dfdu (nx x nu) with enclosures of the
+     * Jacobians there, computed in Arb's ball arithmetic and rounded outward
+     * (plant_box.h).  Any output may be NULL.  Only for plants whose f does
+     * not depend on t.  PB_SUCCESS, or PB_EDIVERGED when an enclosure is not
+     * finite.  (optional: NULL when not provided, and in builds without Arb,
+     * PB_WITH_TUBE off) */
+    int (*jac_box)(const double x[], const double u[], const double p[], double f[],
+                   double dfdx[], double dfdu[]);
 } plant_type;
 
 /* The slots of a type, through its *_d twin when it has one (above).

@@ -12,6 +12,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_EPS, P_UMAX, P_XMAX };
 
@@ -86,6 +87,48 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above in Arb over the box. */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t v, s, c;
+    int rc = PB_SUCCESS;
+    arb_init(v), arb_init(s), arb_init(c);
+    plant_box_get(v, x + 4);
+    arb_sin_cos(s, c, v, prec);
+    if (fb) {
+        fb[0] = x[2], fb[1] = x[3]; /* x2 */
+        plant_box_get(v, x);      /* -x1 + eps sin x3 */
+        arb_neg(v, v);
+        plant_arb_addmul_d(v, s, p[P_EPS], prec);
+        rc |= plant_box_put(v, fb + 2);
+        fb[4] = x[6], fb[5] = x[7]; /* x4 */
+        fb[6] = u[0], fb[7] = u[1]; /* u */
+    }
+    if (dfdx) {
+        for (int i = 0; i < 32; i++)
+            dfdx[i] = 0.0;
+        dfdx[2 * (0 * 4 + 1)] = dfdx[2 * (0 * 4 + 1) + 1] = 1.0;
+        dfdx[2 * (1 * 4 + 0)] = dfdx[2 * (1 * 4 + 0) + 1] = -1.0;
+        plant_arb_mul_d(v, c, p[P_EPS], prec);
+        rc |= plant_box_put(v, dfdx + 2 * (1 * 4 + 2));
+        dfdx[2 * (2 * 4 + 3)] = dfdx[2 * (2 * 4 + 3) + 1] = 1.0;
+    }
+    if (dfdu) {
+        for (int i = 0; i < 8; i++)
+            dfdu[i] = 0.0;
+        dfdu[6] = dfdu[7] = 1.0;
+    }
+    arb_clear(v), arb_clear(s), arb_clear(c);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -126,4 +169,5 @@ const plant_type plant_tora = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 1.0,
+    .jac_box = JAC_BOX,
 };

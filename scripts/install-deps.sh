@@ -12,6 +12,7 @@ apt-get install -y -qq \
     build-essential cmake pkg-config \
     libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libconfig-dev libcunit1-dev libjansson-dev \
     libmatheval-dev \
+    libflint-arb-dev \
     protobuf-c-compiler libprotobuf-c-dev \
     gnuplot-nox \
     python3 python3-numpy python3-scipy python3-h5py python3-pandas python3-onnx python3-mpmath python3-pytest \

@@ -131,6 +131,11 @@ static void print_table(const run_job *s, const char *out_path)
                    mo, mp);
         }
     }
+    if (s->tube)
+        printf("tube (docs/TUBE.md): traj_dev above traj_dev_bound at %lld row(s)\n",
+               s->tube_violations);
+    else if (s->cfg->bound_tube)
+        printf("note: bounds.tube ignored: this build has no tube (PB_WITH_TUBE=OFF, no Arb)\n");
     if (still)
         printf("note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
                "(columns still_converging_*): a longer simulation.horizon may converge them\n",
@@ -273,6 +278,12 @@ int cmd_run(int argc, char **argv)
                 "prunebound run: %lld recorded deviation(s) exceed their bound: this is a bug, "
                 "please report it with %s\n",
                 viol, out);
+    if (j->tube_violations)
+        fprintf(stderr,
+                "prunebound run: %lld recorded row(s) drift beyond their certified tube: this is "
+                "a bug, please report it with %s\n",
+                j->tube_violations, out);
+    viol += j->tube_violations;
     run_job_free(j);
     cfg_run_free(c);
     return viol ? 1 : 0;

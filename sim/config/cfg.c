@@ -941,7 +941,7 @@ static int load_criterion(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 
 static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const bkeys[] = {"eps", "at_orig", "local", "region", NULL};
+    static const char *const bkeys[] = {"eps", "at_orig", "local", "region", "tube", NULL};
     static const char *const okeys[] = {"file", "traces", NULL};
     config_setting_t *g;
     int rc;
@@ -955,8 +955,18 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
               (rc = cfg_get_num(c, g, "bounds", "eps", 0, 0.0, 1e12, 1, &r->bound_eps)) ||
               (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig)) ||
               (rc = cfg_get_bool(c, g, "bounds", "local", &r->bound_local)) ||
-              (rc = cfg_get_bool(c, g, "bounds", "region", &r->bound_region))))
+              (rc = cfg_get_bool(c, g, "bounds", "region", &r->bound_region)) ||
+              (rc = cfg_get_bool(c, g, "bounds", "tube", &r->bound_tube))))
         return rc;
+#ifdef PB_WITH_TUBE
+    /* The tube needs the plant's interval Jacobian (a build without Arb
+     * ignores the key: `run` says so). */
+    if (r->bound_tube && !r->plant->type->jac_box)
+        return cfg_fail(c, config_setting_get_member(g, "tube"), "bounds.tube",
+                        "plant '%s' has no interval Jacobian (jac_box); the tube is available "
+                        "for pendulum, cartpole, cartpole_arch and tora",
+                        r->plant->type->name);
+#endif
     {
         /* default output: results/<config name without .cfg>.h5 */
         const char *base = strrchr(r->path, '/');

@@ -99,6 +99,7 @@ typedef struct cfg_run {
     int bound_local;   /* bounds.local: record dev_bound_local too (default 0) */
     int bound_region;  /* bounds.region: the differential certificate per variant over the
                           initial-state box, /region (default 0; sim/run/run_region.h) */
+    int bound_tube;    /* bounds.tube: record the certified tube (docs/TUBE.md) */
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;

@@ -134,6 +134,7 @@ int cfg_mc_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     mc_options_init(o);
     o->seed = r->seed;
     o->eps = r->bound_eps;
+    o->tube = r->bound_tube;
     seed = (long long)o->seed;
     chunk = (long long)o->chunk;
     if (config_setting_get_member(g, "criterion"))
@@ -161,6 +162,11 @@ int cfg_mc_load(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
                             o->sampler.points[1], o->samples, samples);
         o->samples = (size_t)samples;
     }
+    if (o->tube && o->meas_noise > 0.0)
+        return cfg_fail(c, config_setting_get_member(g, "measurement_noise"),
+                        "montecarlo.measurement_noise",
+                        "bounds.tube does not cover measurement noise (docs/TUBE.md): set one "
+                        "of them off");
     pl = config_setting_get_member(g, "params");
     if (pl && (rc = load_params(c, pl, pt, o)))
         return rc;

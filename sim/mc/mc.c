@@ -1,6 +1,7 @@
 /* mc.c: Monte Carlo samples and the thread pool (mc_study.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mc_study.h"
+#include "tube.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -132,6 +133,12 @@ struct mc_work {
     double *x_meas; /* [SIM_BLOCK x (N + 1) x nx] measurement noise */
     double *u_add;  /* [SIM_BLOCK x (N + 1) x nu] input noise and disturbance */
     spec_monitor *mon; /* [SIM_BLOCK x (1 + nv)] the spec of every lane, or NULL */
+    /* bounds.tube: the tube and each sample's original loop, row by row */
+    tube *tube;
+    double *xo;    /* [SIM_BLOCK x (N + 1) x nx] */
+    double *uo;    /* [SIM_BLOCK x (N + 1) x nu] the policy's output */
+    double *ref;   /* [(N + 1) x nx] */
+    double *bound; /* [N + 1] */
 };
 
 size_t mc_traj_size(const mc_study *s)
@@ -161,6 +168,18 @@ mc_work *mc_work_alloc(const mc_study *s, pb_error *err)
         mc_work_free(w);
         return NULL;
     }
+    if (s->opts->tube && tube_is_available() && s->opts->meas_noise == 0.0) {
+        if (!(w->tube = tube_alloc(m, NULL, err))) {
+            mc_work_free(w);
+            return NULL;
+        }
+        w->xo = calloc(SIM_BLOCK * n * nx, sizeof *w->xo);
+        w->uo = calloc(SIM_BLOCK * n * nu, sizeof *w->uo);
+        w->ref = calloc(n * nx, sizeof *w->ref);
+        w->bound = calloc(n, sizeof *w->bound);
+        if (!w->xo || !w->uo || !w->ref || !w->bound)
+            goto free_w;
+    }
     sim_lanes_orig_norms(w->lanes, 0); /* the rows read the variants' bounds only */
     return w;
 free_w:
@@ -180,6 +199,11 @@ void mc_work_free(mc_work *w)
     free(w->x_meas);
     free(w->u_add);
     free(w->mon);
+    tube_free(w->tube);
+    free(w->xo);
+    free(w->uo);
+    free(w->ref);
+    free(w->bound);
     free(w);
 }
 
@@ -256,6 +280,41 @@ static void row_add_point(mc_row *r, const bounds_point *pt)
     r->violations += pt->verdict == BOUNDS_VIOLATED;
 }
 
+/* The certified tube of every variant of each sample of the block, along
+ * its original loop (with the sample's parameters and input noise), into
+ * the rows' max_traj_dev_bound. */
+static int block_tube(const mc_study *s, mc_work *w, size_t count, mc_row rows[], pb_error *err)
+{
+    const sim_model *m = s->model;
+    size_t nx = m->plant->type->nx, nu = m->plant->type->nu, np = m->plant->type->np;
+    size_t n = m->n_steps + 1, nv = m->n_variants;
+    const sim_row *row = sim_lanes_row(w->lanes);
+    int inputs = s->opts->input_noise > 0.0 || m->dist.on, rc;
+
+    for (size_t j = 0; j < count; j++) {
+        sim_trace tr;
+        memset(&tr, 0, sizeof tr);
+        tr.n_rows = n;
+        tr.nx = nx;
+        tr.nu = nu;
+        tr.n_in = nx;
+        tr.x = w->xo + j * n * nx;
+        tr.u = w->uo + j * n * nu;
+        tr.ref = w->ref;
+        tr.diverged_step = row->tracks[j].diverged_step;
+        if ((rc = tube_set_params(w->tube, w->params + j * np, err)) ||
+            (rc = tube_prepare(w->tube, &tr, inputs ? w->u_add + j * n * nu : NULL, err)))
+            return rc;
+        for (size_t v = 0; v < nv; v++) {
+            tube_info info;
+            if ((rc = tube_eval(w->tube, m->variants[v].net, w->bound, &info, err)))
+                return rc;
+            rows[j * nv + v].max_traj_dev_bound = info.max_bound;
+        }
+    }
+    return PB_SUCCESS;
+}
+
 int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_row rows[],
                  double x0s[], double ps[], double trajs[], pb_error *err)
 {
@@ -300,6 +359,14 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
                 x[i] = row->x[i * row->ld + l];
             spec_monitor_fold(&w->mon[l], k, row->reached[l] ? x : NULL);
         }
+        if (w->tube) /* the original loops' states and outputs for the tube */
+            for (size_t j = 0; j < count; j++) {
+                for (size_t i = 0; i < nx; i++)
+                    w->xo[(j * n + k) * nx + i] = row->x[i * row->ld + j];
+                for (size_t i = 0; i < nu; i++)
+                    w->uo[(j * n + k) * nu + i] = row->u[i * row->ld + j];
+                memcpy(w->ref + k * nx, row->ref, nx * sizeof *w->ref);
+            }
         for (size_t j = 0; j < count; j++) {
             for (size_t v = 0; v < nv; v++) {
                 mc_row *r = &rows[j * nv + v];
@@ -349,7 +416,10 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
                 r->spec_sat_orig = spec_is_satisfied(r->spec_rob_orig);
                 r->spec_sat_pruned = spec_is_satisfied(r->spec_rob_pruned);
             }
+            r->max_traj_dev_bound = NAN;
         }
+    if (w->tube)
+        return block_tube(s, w, count, rows, err);
     return PB_SUCCESS;
 }
 

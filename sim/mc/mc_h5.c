@@ -72,6 +72,7 @@ const h5_column mc_row_cols[] = {
     {"spec_robustness_pruned", H5W_F64, offsetof(mc_row, spec_rob_pruned), 0, "@state", "robustness of the spec over the pruned loop (NaN without a spec)"},
     {"spec_satisfied_orig", H5W_I64, offsetof(mc_row, spec_sat_orig), 0, "1", "1 when spec_robustness_orig > 0, 0 if not, -1 without a spec"},
     {"spec_satisfied_pruned", H5W_I64, offsetof(mc_row, spec_sat_pruned), 0, "1", "1 when spec_robustness_pruned > 0, 0 if not, -1 without a spec"},
+    {"max_traj_dev_bound", H5W_F64, offsetof(mc_row, max_traj_dev_bound), 0, "@state", "largest finite certified bound on ||x_orig - x_pruned|| (NaN without bounds.tube)"},
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
 const size_t mc_row_n_cols_base = 27; /* up to certified: every Monte Carlo file */

@@ -73,6 +73,7 @@ typedef struct mc_options {
     double meas_noise; /* std of Gaussian noise added to every state component the policy sees */
     double eps; /* bounds.eps: a sample certifies when its max forward bound <= eps */
     int traces; /* store every state trajectory (memory and file grow with samples) */
+    int tube;   /* bounds.tube: each sample's certified tube (docs/TUBE.md), its max per row */
 } mc_options;
 
 /* Defaults: 1000 samples, chunk 256, box sampler of width 0, no noise, no
@@ -113,6 +114,8 @@ typedef struct mc_row {
      * its properties and the satisfied flag (robustness > 0); NaN and -1 without a spec. */
     double spec_rob_orig, spec_rob_pruned;
     long long spec_sat_orig, spec_sat_pruned;
+    double max_traj_dev_bound; /* largest finite certified tube bound (docs/TUBE.md); NaN
+                                  without bounds.tube or with measurement noise */
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in

@@ -41,6 +41,7 @@ typedef struct run_ctx {
     char crit[200]; /* the criterion and horizon in words (plot_criterion_text) */
     const plot_select *sel;
     plot_plan *plan;
+    unsigned char *tube; /* [n_rows] 1: the run has a certified tube (docs/TUBE.md) */
 } run_ctx;
 
 /* The unique units of vars[n] (those with skip[i] == 0 when skip is not
@@ -371,6 +372,52 @@ fail:
     return rc;
 }
 
+/* tube_<label>_<i>.dat, when /runs/<label>/<i> has a tube (bounds.tube):
+ * columns t, traj_dev, traj_dev_bound, traj_dev_estimate. */
+static int tube_write(run_ctx *c, size_t row, pb_error *err)
+{
+    const run_row *r = &c->rows[row];
+    static const char *const vec[] = {"t", "traj_dev", "traj_dev_bound", "traj_dev_estimate"};
+    double *v[4] = {NULL, NULL, NULL, NULL};
+    char ds[256], name[128], clean[80];
+    size_t dims[2], n = 0;
+    FILE *fp;
+    int rc = PB_SUCCESS;
+
+    snprintf(ds, sizeof ds, "/runs/%s/%lld/traj_dev_bound", r->label, r->scenario);
+    if (!h5_has_object(c->f, ds))
+        return PB_SUCCESS;
+    for (size_t i = 0; i < 4 && rc == PB_SUCCESS; i++) {
+        snprintf(ds, sizeof ds, "/runs/%s/%lld/%s", r->label, r->scenario, vec[i]);
+        rc = h5_dataset_read_f64(c->f, c->path, ds, 1, dims, &v[i], err);
+        if (rc == PB_SUCCESS && i == 0)
+            n = dims[0];
+        else if (rc == PB_SUCCESS && dims[0] != n)
+            rc = pb_error_set(err, PB_EFORMAT, "%s: dataset %s has %zu rows, t has %zu", c->path,
+                              ds, dims[0], n);
+    }
+    if (rc == PB_SUCCESS) {
+        plot_name_clean(r->label, clean, sizeof clean);
+        snprintf(name, sizeof name, "tube_%s_%lld.dat", clean, r->scenario);
+        rc = plot_dat_open(c->dir, name, &fp, err);
+    }
+    if (rc == PB_SUCCESS) {
+        fprintf(fp,
+                "# /runs/%s/%lld of %s (scenario %s)\n# t traj_dev traj_dev_bound "
+                "traj_dev_estimate\n",
+                r->label, r->scenario, c->path, r->scenario_name);
+        for (size_t k = 0; k < n; k++)
+            for (size_t j = 0; j < 4; j++)
+                plot_dat_num(fp, v[j][k], j < 3 ? ' ' : '\n');
+        rc = plot_dat_close(fp, c->dir, name, err);
+        if (rc == PB_SUCCESS)
+            c->tube[row] = 1;
+    }
+    for (size_t i = 0; i < 4; i++)
+        free(v[i]);
+    return rc;
+}
+
 /* run_<label>_<i>.dat: columns t, dev_actual, dev_bound, dev_bound_closed,
  * track_err_orig, track_err_pruned, traj_dev, x_orig[nx], x_pruned[nx], ref[nx]. */
 static int run_write(run_ctx *c, size_t row, pb_error *err)
@@ -544,6 +591,47 @@ static int diverged_write(const run_ctx *c, long long s, const size_t *fig_rows,
     return plot_dat_close(fp, c->dir, name, err);
 }
 
+/* tube_<s>: per variant of scenario s with a tube, traj_dev_bound (black),
+ * traj_dev (method colour) and the labelled estimate (grey, dashed). */
+static int tube_job(const run_ctx *c, long long s, const size_t *fig_rows, size_t n,
+                    const char *style, pb_error *err)
+{
+    plot_buf files = {0}, titles = {0}, v = {0};
+    char name[128], clean[80], t[160], scen[64];
+    size_t m = 0;
+    int rc = PB_SUCCESS;
+
+    for (size_t i = 0; i < n && rc == PB_SUCCESS; i++) {
+        const run_row *r = &c->rows[fig_rows[i]];
+        if (!c->tube[fig_rows[i]])
+            continue;
+        plot_name_clean(r->label, clean, sizeof clean);
+        row_title(r, t, sizeof t);
+        rc = plot_buf_printf(&files, err, "%s'tube_%s_%lld.dat'", m ? ", " : "", clean, s);
+        if (rc == PB_SUCCESS)
+            rc = plot_buf_printf(&titles, err, "%s'%s'", m ? ", " : "", t);
+        m++;
+    }
+    /* the panels take the figure's method colours in the same order only
+     * when every variant has a tube (the same runs): otherwise none is drawn */
+    if (rc == PB_SUCCESS && m > 0 && m == n) {
+        size_t cols = (size_t)ceil(sqrt((double)m)), rows = (m + cols - 1) / cols;
+        plot_text_clean(c->rows[fig_rows[0]].scenario_name, scen, sizeof scen);
+        rc = plot_buf_printf(&v, err,
+                             "plant='%s'; scen='%s'; n=%zu; cols=%zu; rows=%zu; w=%zu; h=%zu; "
+                             "array files[%zu] = [%s]; array titles[%zu] = [%s]%s",
+                             c->plant, scen, m, cols, rows, cols < 3 ? (size_t)1200 : 460 * cols,
+                             320 * rows + 110, m, files.s, m, titles.s, style);
+        snprintf(name, sizeof name, "tube_%lld", s);
+        if (rc == PB_SUCCESS)
+            rc = plot_plan_add(c->plan, "tube.gp", name, v.s, err);
+    }
+    free(files.s);
+    free(titles.s);
+    free(v.s);
+    return rc;
+}
+
 /* The jobs of scenario s: deviation panels, tracking error, x-y path. */
 static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
 {
@@ -619,6 +707,9 @@ static int scenario_jobs(const run_ctx *c, long long s, pb_error *err)
         if (rc == PB_SUCCESS)
             rc = plot_plan_add(c->plan, "deviation.gp", name, v.s, err);
     }
+    /* the tube beside the actual drift, one panel per variant with a tube */
+    if (rc == PB_SUCCESS)
+        rc = tube_job(c, s, fig_rows, n, style.s, err);
     /* the original loop is the same in every variant's file of scenario s */
     v.n = 0;
     if (rc == PB_SUCCESS)
@@ -724,8 +815,13 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, const plot_sele
         rc = sparsity_write(&c, err);
         goto free_ctx;
     }
+    if (!(c.tube = calloc(c.n_rows + 1, 1))) {
+        rc = pb_error_set(err, PB_ENOMEM, "out of memory");
+        goto free_ctx;
+    }
     for (size_t i = 0; i < c.n_rows && rc == PB_SUCCESS; i++)
-        rc = run_write(&c, i, err);
+        if ((rc = run_write(&c, i, err)) == PB_SUCCESS)
+            rc = tube_write(&c, i, err);
     /* the tracking error's units: those of the states it can include */
     if (c.type)
         units_join(c.type->states, c.nx, c.untracked, c.track_unit, sizeof c.track_unit);
@@ -742,6 +838,7 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, const plot_sele
             rc = scenario_jobs(&c, c.rows[i].scenario, err);
     }
 free_ctx:
+    free(c.tube);
     free(c.rows);
     free(c.keys);
     free(c.row_key);

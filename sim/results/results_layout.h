@@ -37,6 +37,7 @@ typedef struct results_row {
      * property's values are in the /spec table (results_spec_row). */
     double spec_rob_orig, spec_rob_pruned;
     long long spec_sat_orig, spec_sat_pruned;
+    double max_traj_dev_bound; /* largest finite certified tube bound (docs/TUBE.md), NaN: no tube */
 } results_row;
 
 /* The columns of /summary, one per results_row field, for h5_table_write
@@ -45,7 +46,7 @@ extern const h5_column results_row_cols[];
 extern const size_t results_row_n_cols;
 /* The leading columns every results file of format_version 2 has (label ..
  * diverged_step_pruned); the columns after them were appended since
- * (max_dev_bound_local, the spec columns) and are optional to a reader:
+ * (max_dev_bound_local, the spec columns, max_traj_dev_bound) and are optional to a reader:
  * h5_table_read leaves them zero in a file written before them. */
 extern const size_t results_row_n_cols_base;
 /* One row of /spec (only in files of a config with a spec): one per variant,

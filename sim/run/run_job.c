@@ -16,6 +16,7 @@
 #include "run_region.h"
 #include "sim_units.h"
 #include "spec.h"
+#include "tube.h"
 
 _Static_assert(RESULTS_LABEL_MAX == SIM_LABEL_MAX, "a /summary label holds a variant label");
 _Static_assert(SPEC_NAME_MAX <= 32, "a /spec property column holds a property name");
@@ -153,9 +154,39 @@ static int write_header(h5_file *f, const run_job *s, pb_error *err)
     return PB_SUCCESS;
 }
 
+/* The tube of one run into group g (docs/TUBE.md): traj_dev_bound, the
+ * labelled estimate traj_dev_estimate, and their attributes. */
+static int write_tube(h5_file *f, const run_job *s, const char *g, size_t n, size_t idx,
+                      pb_error *err)
+{
+    char path[320];
+    size_t dims[1] = {n};
+    int rc;
+
+    snprintf(path, sizeof path, "%s/traj_dev_bound", g);
+    if ((rc = h5_dataset_write(f, path, 1, dims, H5W_F64, s->tube_bound + idx * n, err)) ||
+        (rc = h5_attr_write_str(f, path, "method", TUBE_METHOD, err)) ||
+        (rc = h5_attr_write_str(f, path, "certifies",
+                                "||x_orig(t) - x_pruned(t)|| for the exact flows of the plant "
+                                "model from the same initial state with the same disturbances",
+                                err)))
+        return rc;
+    snprintf(path, sizeof path, "%s/traj_dev_estimate", g);
+    if ((rc = h5_dataset_write(f, path, 1, dims, H5W_F64, s->tube_est + idx * n, err)) ||
+        (rc = h5_attr_write_str(f, path, "kind",
+                                "estimate, not a bound: Lipschitz recursion with constants "
+                                "sampled along the original loop (docs/BOUNDS.md section 6)",
+                                err)))
+        return rc;
+    if ((rc = h5_attr_write_str(f, g, "tube_method", TUBE_METHOD, err)) ||
+        (rc = h5_attr_write_i64(f, g, "tube_uninformative_step", s->tube_step[idx], err)))
+        return rc;
+    return PB_SUCCESS;
+}
+
 /* /runs/<label>/<i> of variant v from r, the result of scenario i. */
 static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v, size_t i,
-                     pb_error *err)
+                     size_t slot, pb_error *err)
 {
     const sim_trace *o = &r->orig;
     const sim_compare *c = &r->cmp[v];
@@ -224,6 +255,8 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
             (rc = h5_dataset_describe(f, path, n_units, units, ds[k].description, err)))
             return rc;
     }
+    if (s->tube && (rc = write_tube(f, s, g, n, slot * s->v.n + v, err)))
+        return rc;
     if (s->model->dist.on) {
         size_t dims[2] = {n, nu};
         snprintf(path, sizeof path, "%s/disturbance", g);
@@ -308,9 +341,62 @@ static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, 
             sr->sat_pruned = spec_is_satisfied(pp[q]);
         }
     }
+    row->max_traj_dev_bound = NAN;
 }
 
 /* ---- The job ---- */
+
+static int run_tube_alloc(run_job *j, pb_error *err)
+{
+    size_t n = j->block * j->v.n * (j->model->n_steps + 1) + 1;
+    if (!(j->tube = tube_alloc(j->model, NULL, err)))
+        return err->code;
+    j->tube_bound = calloc(n, sizeof *j->tube_bound);
+    j->tube_est = calloc(n, sizeof *j->tube_est);
+    j->tube_step = calloc(j->block * j->v.n + 1, sizeof *j->tube_step);
+    if (!j->tube_bound || !j->tube_est || !j->tube_step)
+        return pb_error_set(err, PB_ENOMEM, "out of memory");
+    return PB_SUCCESS;
+}
+
+/* The tube of every variant over scenario result r (block slot `slot`), and
+ * the estimate beside it: the recursion of bounds_loop_eval with Lipschitz
+ * constants sampled along the original loop (tube_lipschitz_sample) and the
+ * forward-pass bounds at the pruned loop's states, up to its first row not
+ * reached. */
+static int run_tube(run_job *j, const sim_result *r, size_t slot, results_row *rows,
+                    size_t stride, pb_error *err)
+{
+    size_t nr = j->model->n_steps + 1;
+    double Lx, Lu, Lpi;
+    int rc;
+
+    if ((rc = tube_prepare(j->tube, &r->orig, r->dist, err)))
+        return rc;
+    tube_lipschitz_sample(j->tube, &Lx, &Lu, &Lpi);
+    for (size_t v = 0; v < j->v.n; v++) {
+        const sim_compare *c = &r->cmp[v];
+        size_t idx = slot * j->v.n + v, reach = 0;
+        double *b = j->tube_bound + idx * nr, *e = j->tube_est + idx * nr;
+        tube_info info;
+        if ((rc = tube_eval(j->tube, j->v.nets[v], b, &info, err)))
+            return rc;
+        j->tube_step[idx] = info.uninformative_step;
+        rows[v * stride].max_traj_dev_bound = info.max_bound;
+        for (size_t k = 0; k < nr; k++)
+            if (c->traj_dev[k] > b[k] + TUBE_RECORD_ALLOWANCE)
+                j->tube_violations++;
+        while (reach < nr && c->dev_bound[reach] >= 0.0)
+            reach++;
+        for (size_t k = 0; k < nr; k++)
+            e[k] = NAN;
+        if (reach > 0 && isfinite(Lx) && isfinite(Lu) && isfinite(Lpi) &&
+            bounds_loop_eval(Lx, Lu, Lpi, 0.0, reach - 1, c->dev_bound, e, NULL))
+            for (size_t k = 0; k < nr; k++)
+                e[k] = NAN;
+    }
+    return PB_SUCCESS;
+}
 
 run_job *run_job_alloc(cfg_run *c, pb_error *err)
 {
@@ -365,6 +451,8 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
     for (size_t b = 0; b < j->block; b++)
         if (!(j->results[b] = sim_result_alloc(j->model, err)))
             goto fail;
+    if (c->bound_tube && tube_is_available() && run_tube_alloc(j, err))
+        goto fail;
     return j;
 fail:
     run_job_free(j);
@@ -404,11 +492,13 @@ int run_job_step(run_job *j, pb_error *err)
         return rc;
     for (size_t k = 0; k < n; k++) {
         const sim_result *r = j->results[k];
-        for (size_t v = 0; v < j->v.n; v++) {
+        for (size_t v = 0; v < j->v.n; v++)
             fill_row(j, r, v, i0 + k, &j->rows[v * ns + i0 + k]);
-            if (c->traces && (rc = write_run(j->file, j, r, v, i0 + k, err)))
+        if (j->tube && (rc = run_tube(j, r, k, &j->rows[i0 + k], ns, err)))
+            return rc;
+        for (size_t v = 0; v < j->v.n; v++)
+            if (c->traces && (rc = write_run(j->file, j, r, v, i0 + k, k, err)))
                 return rc;
-        }
         /* C_sup over every scenario: the running maxima of each result */
         for (size_t l = 0; l < L; l++) {
             j->csup[l] = fmax(j->csup[l], r->C_sup_orig[l]);
@@ -506,6 +596,10 @@ void run_job_free(run_job *j)
     if (j->region)
         run_region_free(j->region);
     free(j->region);
+    tube_free(j->tube);
+    free(j->tube_bound);
+    free(j->tube_est);
+    free(j->tube_step);
     sim_data_free(j->data);
     sim_model_free(j->model);
     run_variants_free(&j->v);

@@ -63,6 +63,12 @@ typedef struct run_job {
     double *csup;          /* [(v.n + 1) x n_layers]: running max of C_k over the states */
     results_spec_row *spec_rows; /* [v.n x n_scenarios x spec->n], /spec (NULL without a spec) */
     struct run_region *region;   /* bounds.region: /region (run_region.h), NULL when off */
+    /* bounds.tube (docs/TUBE.md): the certified tube and the labelled estimate beside it. */
+    struct tube *tube;     /* NULL without bounds.tube */
+    double *tube_bound;    /* [block x v.n x n_rows] traj_dev_bound */
+    double *tube_est;      /* [block x v.n x n_rows] traj_dev_estimate (sampled, not certified) */
+    long *tube_step;       /* [block x v.n] first uninformative row, -1 if none */
+    long long tube_violations; /* rows where traj_dev > traj_dev_bound: 0 unless a bug */
 } run_job;
 
 /* Builds the variants (run_variants_build), the engine model and its data.

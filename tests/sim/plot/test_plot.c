@@ -133,8 +133,9 @@ static const char *pendulum_h5(void)
         return path;
     snprintf(path, sizeof path, "%s", pb_test_path("pendulum.h5"));
     snprintf(args, sizeof args,
-             "run '%s/configs/pendulum.cfg' -o '%s' --set simulation.horizon=1.0", PB_SOURCE_DIR,
-             path);
+             "run '%s/configs/pendulum.cfg' -o '%s' --set simulation.horizon=1.0 "
+             "--set bounds.tube=false",
+             PB_SOURCE_DIR, path);
     if (run(args, out, sizeof out) != 0) {
         fprintf(stderr, "\nprunebound run failed:\n%s\n", out);
         path[0] = '\0';

@@ -1,0 +1,1030 @@
+/* tube.c: the certified closed-loop tube (tube.h, docs/TUBE.md). */
+#include "tube.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pb_norm.h"
+#include "plant_box.h"
+
+void tube_opts_init(tube_opts *o)
+{
+    o->substeps_point = 16;
+    o->substeps_point_max = 2048;
+    o->point_atol = 1e-9;
+    o->point_rtol = 1e-4;
+    o->substeps_set = 16;
+    o->order = 4;
+}
+
+int tube_plant_is_supported(const plant_type *t)
+{
+    return t && t->jac_box != NULL;
+}
+
+#ifndef PB_WITH_TUBE
+
+int tube_is_available(void)
+{
+    return 0;
+}
+
+tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
+{
+    (void)m;
+    (void)o;
+    pb_error_set(
+        err, PB_EINVAL,
+        "bounds.tube: this build has no tube (configure with -DPB_WITH_TUBE=ON; needs Arb)");
+    return NULL;
+}
+
+void tube_free(tube *w)
+{
+    (void)w;
+}
+
+int tube_set_params(tube *w, const double p[], pb_error *err)
+{
+    (void)w;
+    (void)p;
+    return pb_error_set(err, PB_EINVAL, "this build has no tube");
+}
+
+int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *err)
+{
+    (void)w;
+    (void)orig;
+    (void)dist;
+    return pb_error_set(err, PB_EINVAL, "this build has no tube");
+}
+
+void tube_lipschitz_sample(const tube *w, double *Lx, double *Lu, double *Lpi)
+{
+    (void)w;
+    *Lx = *Lu = *Lpi = NAN;
+}
+
+int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err)
+{
+    (void)w;
+    (void)net;
+    (void)bound;
+    (void)info;
+    return pb_error_set(err, PB_EINVAL, "this build has no tube");
+}
+
+#else
+
+#include <arb_mat.h>
+
+#define PREC PLANT_BOX_PREC
+
+int tube_is_available(void)
+{
+    return 1;
+}
+
+/* An error set z + {w : ||R_k w|| <= r} of one exact loop's offset from the
+ * recorded states (tube.h). */
+typedef struct tube_set {
+    double c[PLANT_NX_MAX]; /* centre */
+    double r;               /* radius in the metric of the row */
+} tube_set;
+
+struct tube {
+    const sim_model *m;
+    const plant_type *T;
+    double *p; /* [np] the plant's parameters */
+    tube_opts o;
+    size_t nx, nu, nxu, rows;
+    size_t K;      /* rows the original loop reached */
+    size_t kvalid; /* rows 0 .. kvalid - 1 are enclosed (<= K) */
+    double h;
+    double ulo[PLANT_NU_MAX], uhi[PLANT_NU_MAX], slo[PLANT_NX_MAX], shi[PLANT_NX_MAX];
+    double *xs;    /* [rows x nx] recorded original states */
+    double *ub;    /* [rows x nu] the input it applied: sat(u + d) */
+    double *dist;  /* [rows x nu] */
+    double *ref;   /* [rows x nx] */
+    double *A;     /* [rows x nx x nx] the original loop linearised at the record */
+    double *R;     /* [rows x nx x nx] upper Cholesky factor of the metric P_k */
+    arb_ptr Rinv;  /* [rows x nx x nx] an enclosure of R_k^{-1} */
+    double *rowb;  /* [rows x nx] >= ||row i of R_k^{-1}|| */
+    double *rinvn; /* [rows] >= ||R_k^{-1}||_2 */
+    tube_set *so;  /* [rows] the original loop's own offset */
+    /* The network being bounded, in balls (exact copies of the doubles). */
+    size_t n_w, n_b, max_w;
+    arb_ptr W, b;
+    arb_ptr h1, h2, G1, G2, sd; /* [max_w], [max_w], [max_w x nx] x 2, [max_w] */
+    /* Flow scratch. */
+    arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q; /* [nxu] each */
+    arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
+    arb_t t0, t1, t2, tau, tau01, half_tau2, zero;
+    double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
+    double *spec_w, *nm;
+    double Lx, Lu, Lpi; /* tube_lipschitz_sample */
+};
+
+/* ---- Small helpers ---- */
+
+static double arb_upper(const arb_t x)
+{
+    arf_t b;
+    double d;
+    arf_init(b);
+    arb_get_ubound_arf(b, x, PREC);
+    d = arf_get_d(b, ARF_RND_CEIL);
+    arf_clear(b);
+    return arb_is_finite(x) ? d : INFINITY;
+}
+
+/* |x| <= the returned double. */
+static double arb_abs_upper(const arb_t x)
+{
+    arf_t b;
+    double d;
+    if (!arb_is_finite(x))
+        return INFINITY;
+    arf_init(b);
+    arb_get_abs_ubound_arf(b, x, PREC);
+    d = arf_get_d(b, ARF_RND_CEIL);
+    arf_clear(b);
+    return d;
+}
+
+static void arb_get_pair(const arb_t x, double *lo, double *hi)
+{
+    double p[2];
+    plant_box_put(x, p);
+    *lo = p[0];
+    *hi = p[1];
+}
+
+static void arb_set_pair(arb_t x, double lo, double hi)
+{
+    double p[2] = {lo, hi};
+    plant_box_get(x, p);
+}
+
+/* Upper bound of ||N||_2 for an n x n ball matrix: the certified spectral
+ * norm of the nearest doubles (pb_norm.h) plus the Frobenius norm of the rest. */
+static double mat_norm2_upper(tube *w, const arb_mat_t N, size_t n)
+{
+    double s;
+    pb_error e;
+    arb_zero(w->t1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            const arb_struct *x = arb_mat_entry(N, i, j);
+            if (!arb_is_finite(x))
+                return INFINITY;
+            w->nm[i * n + j] = arf_get_d(arb_midref(x), ARF_RND_NEAR);
+            plant_arb_sub_d(w->t0, x, w->nm[i * n + j], PREC);
+            arb_abs(w->t0, w->t0);
+            arb_addmul(w->t1, w->t0, w->t0, PREC);
+        }
+    if (pb_spectral_norm(n, n, w->nm, w->spec_w, &s, &e) != PB_SUCCESS)
+        return INFINITY;
+    arb_sqrtpos(w->t1, w->t1, PREC);
+    plant_arb_add_d(w->t1, w->t1, s, PREC);
+    return arb_upper(w->t1);
+}
+
+/* ---- The plant over a box (the slot, through pairs of doubles) ---- */
+
+/* F := f(X, U) and, when J, the (nxu x nxu) Jacobian of (f, 0) over the box. */
+static int box_eval(tube *w, arb_srcptr X, arb_srcptr U, arb_ptr F, arb_mat_t J)
+{
+    size_t nx = w->nx, nu = w->nu;
+    int rc = PB_SUCCESS;
+    for (size_t i = 0; i < nx; i++)
+        rc |= plant_box_put(X + i, w->pbx + 2 * i);
+    for (size_t i = 0; i < nu; i++)
+        rc |= plant_box_put(U + i, w->pbu + 2 * i);
+    if (rc)
+        return PB_EDIVERGED;
+    rc = w->T->jac_box(w->pbx, w->pbu, w->p, F ? w->pbf : NULL, J ? w->pjx : NULL,
+                       J ? w->pju : NULL);
+    if (rc)
+        return PB_EDIVERGED;
+    if (F)
+        for (size_t i = 0; i < nx; i++)
+            plant_box_get(F + i, w->pbf + 2 * i);
+    if (J) {
+        arb_mat_zero(J);
+        for (size_t i = 0; i < nx; i++) {
+            for (size_t j = 0; j < nx; j++)
+                plant_box_get(arb_mat_entry(J, i, j), w->pjx + 2 * (i * nx + j));
+            for (size_t j = 0; j < nu; j++)
+                plant_box_get(arb_mat_entry(J, i, nx + j), w->pju + 2 * (i * nu + j));
+        }
+    }
+    return PB_SUCCESS;
+}
+
+/* Widens a candidate a-priori box (any widening is sound: it is verified). */
+static void box_inflate(arb_ptr B, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double lo, hi, g;
+        arb_get_pair(B + i, &lo, &hi);
+        g = 0.1 * (hi - lo) + 1e-12 * (1.0 + fmax(fabs(lo), fabs(hi)));
+        arb_set_pair(B + i, lo - g, hi + g);
+    }
+}
+
+/* T := an enclosure of the transfer matrix of y' = A(s) y over one substep of
+ * length tau for every A(s) in the ball matrix J (nxu x nxu, its last nu rows
+ * zero): the Peano-Baker series sum_j tau^j/j! J^j up to j = order, each
+ * term's integrand in the interval power J^j and the simplex of volume
+ * tau^j/j! (so the average lies in the box), plus its tail, entrywise at most
+ * sum_{j > order} (tau a)^j / j! <= (tau a)^(order+1)/(order+1)! e^(tau a),
+ * a >= ||J||_inf, on the first nx rows (the last nu rows are exactly (0 I)). */
+static void transfer(tube *w, arb_mat_t T, const arb_mat_t J)
+{
+    size_t nx = w->nx, nxu = w->nxu, ord = w->o.order;
+    double a = 0.0;
+    arb_mat_one(T);
+    arb_mat_one(w->Pw);
+    for (size_t j = 1; j <= ord; j++) {
+        arb_mat_mul(w->Tmp, w->Pw, J, PREC);
+        arb_mat_scalar_mul_arb(w->Pw, w->Tmp, w->tau, PREC);
+        arb_mat_scalar_div_si(w->Pw, w->Pw, (slong)j, PREC);
+        arb_mat_add(T, T, w->Pw, PREC);
+    }
+    for (size_t i = 0; i < nx; i++) {
+        arb_zero(w->t0);
+        for (size_t j = 0; j < nxu; j++) {
+            arb_abs(w->t1, arb_mat_entry(J, i, j));
+            arb_add(w->t0, w->t0, w->t1, PREC);
+        }
+        a = fmax(a, arb_upper(w->t0));
+    }
+    /* x = tau a; tail = x^(ord+1) / (ord+1)! e^x */
+    plant_arb_mul_d(w->t0, w->tau, a, PREC);
+    arb_exp(w->t1, w->t0, PREC);
+    arb_pow_ui(w->t2, w->t0, ord + 1, PREC);
+    arb_mul(w->t1, w->t1, w->t2, PREC);
+    arb_fac_ui(w->t2, ord + 1, PREC);
+    arb_div(w->t1, w->t1, w->t2, PREC);
+    for (size_t i = 0; i < nx; i++)
+        for (size_t j = 0; j < nxu; j++)
+            arb_add_error(arb_mat_entry(T, i, j), w->t1);
+}
+
+/* The one-period flow over the box X (nx) x U (nu), input held, in m
+ * substeps: Xend (if not NULL) := an enclosure of x(h) for every start in the
+ * box, Phi (if not NULL, nxu x nxu) := an enclosure of the Jacobian of
+ * (x(h), u) with respect to (x(0), u).  Per substep: an a-priori box B with
+ * X_i + [0, tau] f(B, U) inside B (Picard-Lindelof: every solution from X_i
+ * stays in B over the substep), then X_{i+1} = X_i + tau f(X_i, U) +
+ * tau^2/2 f_x(B) f(B) (Taylor with the integral remainder, x'' = f_x f)
+ * intersected with X_i + [0, tau] f(B), and the transfer matrix over B.
+ * PB_ENUMERIC when no a-priori box is found, PB_EDIVERGED when an enclosure
+ * is not finite. */
+static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb_mat_t Phi)
+{
+    size_t nx = w->nx;
+    int rc;
+    arb_set_d(w->tau, w->h);
+    arb_div_ui(w->tau, w->tau, m, PREC);
+    arb_zero(w->zero);
+    arb_union(w->tau01, w->tau, w->zero, PREC);
+    arb_sqr(w->half_tau2, w->tau, PREC);
+    arb_mul_2exp_si(w->half_tau2, w->half_tau2, -1);
+    _arb_vec_set(w->Xi, X, nx);
+    if (Phi)
+        arb_mat_one(Phi);
+    for (size_t i = 0; i < m; i++) {
+        int ok = 0;
+        if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
+            return rc;
+        for (size_t j = 0; j < nx; j++) {
+            arb_set(w->B + j, w->Xi + j);
+            arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
+        }
+        box_inflate(w->B, nx);
+        for (int it = 0; it < 12 && !ok; it++) {
+            if ((rc = box_eval(w, w->B, U, w->FB, w->J)))
+                return rc;
+            ok = 1;
+            for (size_t j = 0; j < nx; j++) {
+                arb_set(w->Bn + j, w->Xi + j);
+                arb_addmul(w->Bn + j, w->tau01, w->FB + j, PREC);
+                ok &= arb_contains(w->B + j, w->Bn + j);
+            }
+            if (!ok) {
+                for (size_t j = 0; j < nx; j++)
+                    arb_union(w->B + j, w->B + j, w->Bn + j, PREC);
+                box_inflate(w->B, nx);
+            }
+        }
+        if (!ok)
+            return PB_ENUMERIC;
+        /* X_{i+1}: second-order Taylor, intersected with the first-order box. */
+        for (size_t j = 0; j < nx; j++) {
+            arb_zero(w->t0);
+            for (size_t l = 0; l < nx; l++)
+                arb_addmul(w->t0, arb_mat_entry(w->J, j, l), w->FB + l, PREC);
+            arb_mul(w->t0, w->t0, w->half_tau2, PREC);
+            arb_addmul(w->t0, w->tau, w->F + j, PREC);
+            arb_add(w->t0, w->t0, w->Xi + j, PREC);
+            if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
+                arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
+            if (!arb_is_finite(w->Xi + j))
+                return PB_EDIVERGED;
+        }
+        if (Phi) {
+            transfer(w, w->Tm, w->J);
+            arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
+            arb_mat_set(Phi, w->Tmp);
+        }
+    }
+    if (Xend)
+        _arb_vec_set(Xend, w->Xi, nx);
+    return PB_SUCCESS;
+}
+
+/* ---- The policies over a box ---- */
+
+/* Loads net's weights and biases as balls (exact). */
+static int net_load(tube *w, const mlp *net, pb_error *err)
+{
+    const mlp *o = w->m->orig;
+    size_t iw = 0, ib = 0;
+    if (net->n_layers != o->n_layers || net->n_in != o->n_in || net->n_out != o->n_out)
+        return pb_error_set(err, PB_EINVAL, "tube: the network's layout is not the original's");
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const mlp_layer *L = &net->layers[l];
+        if (L->n_in != o->layers[l].n_in || L->n_out != o->layers[l].n_out)
+            return pb_error_set(err, PB_EINVAL, "tube: layer %zu's shape is not the original's",
+                                l + 1);
+        for (size_t i = 0; i < L->n_in * L->n_out; i++)
+            arb_set_d(w->W + iw++, L->W[i]);
+        for (size_t i = 0; i < L->n_out; i++)
+            arb_set_d(w->b + ib++, L->b[i]);
+    }
+    return PB_SUCCESS;
+}
+
+/* v := clip(v, lo, hi) over the ball, s := an enclosure of its (Clarke)
+ * derivative there: 1 strictly inside, 0 strictly outside, [0, 1] across a
+ * limit.  Monotone, so [clip(a), clip(b)] encloses the range. */
+static void clip_ball(arb_t v, double lo, double hi, arb_t s)
+{
+    double a, b;
+    arb_get_pair(v, &a, &b);
+    if (a > lo && b < hi) {
+        arb_one(s);
+        return;
+    }
+    if (b < lo || a > hi)
+        arb_zero(s);
+    else
+        arb_set_pair(s, 0.0, 1.0);
+    arb_set_pair(v, fmin(fmax(a, lo), hi), fmin(fmax(b, lo), hi));
+}
+
+/* h := sigma(z), s := an enclosure of sigma' over the ball z (the Clarke
+ * derivative at a kink). */
+static void act_ball(tube *w, mlp_act act, double alpha, const arb_t z, arb_t h, arb_t s)
+{
+    double a, b;
+    switch (act) {
+    case MLP_ACT_RELU:
+    case MLP_ACT_LEAKY_RELU: {
+        double al = act == MLP_ACT_RELU ? 0.0 : alpha;
+        arb_get_pair(z, &a, &b);
+        if (a > 0.0) {
+            arb_set(h, z);
+            arb_one(s);
+        } else if (b < 0.0) {
+            plant_arb_mul_d(h, z, al, PREC);
+            arb_set_d(s, al);
+        } else { /* a <= 0 <= b: sigma is monotone, its range [al a, b] */
+            double lo, hi;
+            plant_arb_mul_d(w->t2, z, al, PREC);
+            arb_get_pair(w->t2, &lo, &hi);
+            arb_set_pair(h, fmin(lo, 0.0), b);
+            arb_set_pair(s, al, 1.0);
+        }
+        return;
+    }
+    case MLP_ACT_TANH:
+        arb_tanh(h, z, PREC);
+        arb_sqr(w->t2, h, PREC);
+        arb_one(s);
+        arb_sub(s, s, w->t2, PREC);
+        return;
+    case MLP_ACT_SIGMOID:
+        arb_neg(w->t2, z);
+        arb_exp(w->t2, w->t2, PREC);
+        arb_add_ui(w->t2, w->t2, 1, PREC);
+        arb_inv(h, w->t2, PREC);
+        arb_one(w->t2);
+        arb_sub(w->t2, w->t2, h, PREC);
+        arb_mul(s, h, w->t2, PREC);
+        return;
+    case MLP_ACT_HARDTANH:
+        arb_set(h, z);
+        clip_ball(h, -1.0, 1.0, s);
+        return;
+    default:
+        arb_set(h, z);
+        arb_one(s);
+        return;
+    }
+}
+
+/* Over the box X (nx) at row k, the loaded network: val (nu) := an enclosure
+ * of the applied input sat(pi(s) + d_k), s = x - r(t_k) (or x), and, when Ja
+ * is not NULL, Ja (nu x nx) := an enclosure of its Jacobian in x (interval
+ * chain rule; every activation and clip contributes its derivative's
+ * enclosure, so the Clarke Jacobian at every point of X is inside). */
+static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t Ja)
+{
+    const mlp *o = w->m->orig;
+    size_t nx = w->nx, nu = w->nu, iw = 0, ib = 0;
+    arb_ptr h = w->h1, hn = w->h2, G = w->G1, Gn = w->G2;
+    int error_input = w->m->input == SIM_INPUT_ERROR;
+
+    for (size_t i = 0; i < nx; i++) {
+        plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
+        for (size_t j = 0; j < nx; j++)
+            arb_zero(G + i * nx + j);
+        arb_one(G + i * nx + i);
+        if (o->in_offset) {
+            plant_arb_sub_d(h + i, h + i, o->in_offset[i], PREC);
+            plant_arb_mul_d(h + i, h + i, o->in_scale[i], PREC);
+            arb_set_d(G + i * nx + i, o->in_scale[i]);
+        }
+    }
+    for (size_t l = 0; l < o->n_layers; l++) {
+        const mlp_layer *L = &o->layers[l];
+        size_t ni = L->n_in, no = L->n_out;
+        for (size_t r = 0; r < no; r++) {
+            arb_srcptr Wr = w->W + iw + r * ni;
+            arb_dot(w->t0, w->b + ib + r, 0, Wr, 1, h, 1, (slong)ni, PREC);
+            act_ball(w, L->act, L->alpha, w->t0, hn + r, w->sd + r);
+            if (Ja)
+                for (size_t c = 0; c < nx; c++) {
+                    arb_dot(Gn + r * nx + c, NULL, 0, Wr, 1, G + c, (slong)nx, (slong)ni, PREC);
+                    arb_mul(Gn + r * nx + c, Gn + r * nx + c, w->sd + r, PREC);
+                }
+        }
+        iw += ni * no;
+        ib += no;
+        {
+            arb_ptr t = h;
+            h = hn;
+            hn = t;
+        }
+        {
+            arb_ptr t = G;
+            G = Gn;
+            Gn = t;
+        }
+    }
+    for (size_t i = 0; i < nu; i++) {
+        arb_set(val + i, h + i);
+        arb_one(w->t1); /* d val / d h_L */
+        if (o->out_offset) {
+            plant_arb_sub_d(val + i, val + i, o->out_offset[i], PREC);
+            plant_arb_mul_d(val + i, val + i, o->out_scale[i], PREC);
+            arb_set_d(w->t1, o->out_scale[i]);
+            clip_ball(val + i, o->out_low[i], o->out_high[i], w->t2);
+            arb_mul(w->t1, w->t1, w->t2, PREC);
+        }
+        plant_arb_add_d(val + i, val + i, w->dist[k * nu + i], PREC);
+        clip_ball(val + i, w->ulo[i], w->uhi[i], w->t2);
+        arb_mul(w->t1, w->t1, w->t2, PREC);
+        if (Ja)
+            for (size_t c = 0; c < nx; c++)
+                arb_mul(arb_mat_entry(Ja, i, c), G + i * nx + c, w->t1, PREC);
+    }
+}
+
+/* ---- One step of a set ---- */
+
+/* s (the set of the exact state at row k) := the set at row k + 1 under the
+ * loaded network (tube.h).  With c = s->c and X the box of the set:
+ *   x*_{k+1} = Phi(c, a(c)) + (Phi_x + Phi_u J_a)(x*_k - c)
+ * by the mean-value theorem on the segment from (c, a(c)) to (x*_k, a(x*_k)),
+ * which lies in X x a(X) (a the applied input, J_a its Jacobian: both
+ * enclosed over X).  Phi(c, a(c)) is enclosed by the validated flow from the
+ * point; its midpoint is the new centre, its radius and the rounding go into
+ * the ball: r' >= ||R_{k+1} M R_k^{-1}||_2 r + || |R_{k+1}| eta ||.
+ * target: the radius the point flow's enclosure should not exceed.
+ * PB_SUCCESS, or the flow's code (the tube ends). */
+static int set_step(tube *w, tube_set *s, size_t k, double target)
+{
+    size_t nx = w->nx, nu = w->nu;
+    const double *R1 = w->R + (k + 1) * nx * nx;
+    double rho, kappa, cn[PLANT_NX_MAX];
+    int rc;
+
+    for (size_t i = 0; i < nx; i++) {
+        arb_set_d(w->t0, s->r);
+        plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
+        arb_set_d(w->X + i, s->c[i]);
+        arb_add_error(w->X + i, w->t0);
+        arb_set_d(w->X0 + i, s->c[i]);
+    }
+    policy_box(w, w->X, k, w->vals, w->Ja);
+    policy_box(w, w->X0, k, w->vals0, NULL);
+    for (size_t i = 0; i < nu; i++)
+        arb_union(w->U + i, w->vals + i, w->vals0 + i, PREC);
+    /* Phi(c, a(c)): the flow from the point (its input a ball of rounding),
+     * in substeps_point substeps, or more when its width exceeds the target:
+     * the Taylor remainder shrinks as 1/m^2, so one retry with m scaled by
+     * the square root of the excess (any m is sound; only the width varies). */
+    {
+        size_t m = w->o.substeps_point;
+        for (int tries = 0; tries < 2; tries++) {
+            double wmax = 0.0;
+            if ((rc = flow(w, w->X0, w->vals0, m, w->v, NULL)))
+                return rc;
+            for (size_t i = 0; i < nx; i++)
+                wmax = fmax(wmax, mag_get_d(arb_radref(w->v + i)));
+            if (!(wmax > target) || m >= w->o.substeps_point_max)
+                break;
+            m = (size_t)ceil((double)m * 1.25 * sqrt(wmax / target));
+            if (m > w->o.substeps_point_max)
+                m = w->o.substeps_point_max;
+        }
+    }
+    /* the Jacobian over the set (when it is a point, M is not needed) */
+    if (s->r > 0.0) {
+        if ((rc = flow(w, w->X, w->U, w->o.substeps_set, NULL, w->Phi)))
+            return rc;
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                arb_struct *e = arb_mat_entry(w->M, i, j);
+                arb_set(e, arb_mat_entry(w->Phi, i, j));
+                for (size_t l = 0; l < nu; l++)
+                    arb_addmul(e, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j),
+                               PREC);
+            }
+    }
+    /* the new centre, eta = |v - c'| */
+    for (size_t i = 0; i < nx; i++) {
+        cn[i] = arf_get_d(arb_midref(w->v + i), ARF_RND_NEAR);
+        plant_arb_sub_d(w->v + i, w->v + i, cn[i], PREC);
+        arb_set_d(w->q + i, arb_abs_upper(w->v + i));
+    }
+    /* rho >= || |R_{k+1}| eta || */
+    arb_zero(w->t1);
+    for (size_t i = 0; i < nx; i++) {
+        arb_zero(w->t0);
+        for (size_t j = 0; j < nx; j++)
+            plant_arb_addmul_d(w->t0, w->q + j, fabs(R1[i * nx + j]), PREC);
+        arb_addmul(w->t1, w->t0, w->t0, PREC);
+    }
+    arb_sqrtpos(w->t1, w->t1, PREC);
+    rho = arb_upper(w->t1);
+    kappa = 0.0;
+    if (s->r > 0.0) {
+        /* kappa >= ||R_{k+1} M R_k^{-1}||_2 */
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                arb_set_d(arb_mat_entry(w->Rk1, i, j), R1[i * nx + j]);
+                arb_set(arb_mat_entry(w->Ri, i, j), w->Rinv + (k * nx + i) * nx + j);
+            }
+        arb_mat_mul(w->N2, w->Rk1, w->M, PREC);
+        arb_mat_mul(w->N, w->N2, w->Ri, PREC);
+        kappa = mat_norm2_upper(w, w->N, nx);
+    }
+    arb_set_d(w->t0, kappa);
+    plant_arb_mul_d(w->t0, w->t0, s->r, PREC);
+    plant_arb_add_d(w->t0, w->t0, rho, PREC);
+    s->r = arb_upper(w->t0);
+    memcpy(s->c, cn, nx * sizeof cn[0]);
+    return isfinite(s->r) ? PB_SUCCESS : PB_EDIVERGED;
+}
+
+/* ---- Lifecycle ---- */
+
+tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
+{
+    const plant_type *T = m->plant->type;
+    size_t nx = T->nx, nu = T->nu, rows = m->n_steps + 1, nw = 0, nb = 0, mw;
+    tube *w;
+
+    if (!tube_plant_is_supported(T)) {
+        pb_error_set(err, PB_EINVAL,
+                     "bounds.tube: plant '%s' has no interval Jacobian (jac_box); the tube is "
+                     "available for pendulum, cartpole, cartpole_arch and tora",
+                     T->name);
+        return NULL;
+    }
+    if (!m->orig) {
+        pb_error_set(err, PB_EINVAL, "bounds.tube needs an MLP policy");
+        return NULL;
+    }
+    if (m->orig->n_in != nx || m->orig->n_out != nu) {
+        pb_error_set(err, PB_EINVAL,
+                     "bounds.tube: the policy must map the %zu states to the %zu "
+                     "inputs",
+                     nx, nu);
+        return NULL;
+    }
+    w = calloc(1, sizeof *w);
+    if (!w) {
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    w->m = m;
+    w->T = T;
+    w->p = calloc(T->np + 1, sizeof *w->p);
+    if (!w->p) {
+        free(w);
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(w->p, m->plant->p, T->np * sizeof *w->p);
+    if (o)
+        w->o = *o;
+    else
+        tube_opts_init(&w->o);
+    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 ||
+        w->o.substeps_point_max < w->o.substeps_point || !(w->o.point_atol > 0.0) ||
+        !(w->o.point_rtol >= 0.0)) {
+        free(w->p);
+        free(w);
+        pb_error_set(err, PB_EINVAL,
+                     "tube: substeps and order must be >= 1, "
+                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
+        return NULL;
+    }
+    w->nx = nx;
+    w->nu = nu;
+    w->nxu = nx + nu;
+    w->rows = rows;
+    w->h = m->period;
+    T->input_limits(w->p, w->ulo, w->uhi);
+    T->state_limits(w->p, w->slo, w->shi);
+    mw = m->orig->max_width > nx ? m->orig->max_width : nx;
+    for (size_t l = 0; l < m->orig->n_layers; l++) {
+        nw += m->orig->layers[l].n_in * m->orig->layers[l].n_out;
+        nb += m->orig->layers[l].n_out;
+    }
+    w->n_w = nw;
+    w->n_b = nb;
+    w->max_w = mw;
+    w->xs = calloc(rows * nx, sizeof *w->xs);
+    w->ub = calloc(rows * nu, sizeof *w->ub);
+    w->dist = calloc(rows * nu, sizeof *w->dist);
+    w->ref = calloc(rows * nx, sizeof *w->ref);
+    w->A = calloc(rows * nx * nx, sizeof *w->A);
+    w->R = calloc(rows * nx * nx, sizeof *w->R);
+    w->rowb = calloc(rows * nx, sizeof *w->rowb);
+    w->rinvn = calloc(rows, sizeof *w->rinvn);
+    w->so = calloc(rows, sizeof *w->so);
+    w->pbx = calloc(2 * nx, sizeof(double));
+    w->pbu = calloc(2 * nu, sizeof(double));
+    w->pbf = calloc(2 * nx, sizeof(double));
+    w->pjx = calloc(2 * nx * nx, sizeof(double));
+    w->pju = calloc(2 * nx * nu, sizeof(double));
+    w->spec_w = calloc(pb_spectral_work_size(w->nxu, w->nxu), sizeof(double));
+    w->nm = calloc(w->nxu * w->nxu, sizeof(double));
+    if (!w->xs || !w->ub || !w->dist || !w->ref || !w->A || !w->R || !w->rowb || !w->rinvn ||
+        !w->so || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w || !w->nm) {
+        tube_free(w);
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    w->Rinv = _arb_vec_init((slong)(rows * nx * nx));
+    w->W = _arb_vec_init((slong)nw);
+    w->b = _arb_vec_init((slong)nb);
+    w->h1 = _arb_vec_init((slong)mw);
+    w->h2 = _arb_vec_init((slong)mw);
+    w->sd = _arb_vec_init((slong)mw);
+    w->G1 = _arb_vec_init((slong)(mw * nx));
+    w->G2 = _arb_vec_init((slong)(mw * nx));
+    {
+        arb_ptr *v[] = {&w->Xi, &w->B,  &w->Bn,   &w->F,     &w->FB, &w->U,
+                        &w->X,  &w->X0, &w->vals, &w->vals0, &w->v,  &w->q};
+        for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+            *v[i] = _arb_vec_init((slong)w->nxu);
+    }
+    arb_mat_init(w->Tm, (slong)w->nxu, (slong)w->nxu);
+    arb_mat_init(w->J, (slong)w->nxu, (slong)w->nxu);
+    arb_mat_init(w->Pw, (slong)w->nxu, (slong)w->nxu);
+    arb_mat_init(w->Tmp, (slong)w->nxu, (slong)w->nxu);
+    arb_mat_init(w->Phi, (slong)w->nxu, (slong)w->nxu);
+    arb_mat_init(w->Ja, (slong)nu, (slong)nx);
+    arb_mat_init(w->M, (slong)nx, (slong)nx);
+    arb_mat_init(w->N, (slong)nx, (slong)nx);
+    arb_mat_init(w->N2, (slong)nx, (slong)nx);
+    arb_mat_init(w->Rk1, (slong)nx, (slong)nx);
+    arb_mat_init(w->Rk, (slong)nx, (slong)nx);
+    arb_mat_init(w->Ri, (slong)nx, (slong)nx);
+    arb_init(w->t0);
+    arb_init(w->t1);
+    arb_init(w->t2);
+    arb_init(w->tau);
+    arb_init(w->tau01);
+    arb_init(w->half_tau2);
+    arb_init(w->zero);
+    return w;
+}
+
+void tube_free(tube *w)
+{
+    if (!w)
+        return;
+    if (w->Rinv) {
+        size_t nx = w->nx, nu = w->nu, rows = w->rows;
+        (void)nu;
+        _arb_vec_clear(w->Rinv, (slong)(rows * nx * nx));
+        _arb_vec_clear(w->W, (slong)w->n_w);
+        _arb_vec_clear(w->b, (slong)w->n_b);
+        _arb_vec_clear(w->h1, (slong)w->max_w);
+        _arb_vec_clear(w->h2, (slong)w->max_w);
+        _arb_vec_clear(w->sd, (slong)w->max_w);
+        _arb_vec_clear(w->G1, (slong)(w->max_w * nx));
+        _arb_vec_clear(w->G2, (slong)(w->max_w * nx));
+        {
+            arb_ptr v[] = {w->Xi, w->B,  w->Bn,   w->F,     w->FB, w->U,
+                           w->X,  w->X0, w->vals, w->vals0, w->v,  w->q};
+            for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+                _arb_vec_clear(v[i], (slong)w->nxu);
+        }
+        arb_mat_clear(w->Tm);
+        arb_mat_clear(w->J);
+        arb_mat_clear(w->Pw);
+        arb_mat_clear(w->Tmp);
+        arb_mat_clear(w->Phi);
+        arb_mat_clear(w->Ja);
+        arb_mat_clear(w->M);
+        arb_mat_clear(w->N);
+        arb_mat_clear(w->N2);
+        arb_mat_clear(w->Rk1);
+        arb_mat_clear(w->Rk);
+        arb_mat_clear(w->Ri);
+        arb_clear(w->t0);
+        arb_clear(w->t1);
+        arb_clear(w->t2);
+        arb_clear(w->tau);
+        arb_clear(w->tau01);
+        arb_clear(w->half_tau2);
+        arb_clear(w->zero);
+    }
+    free(w->xs);
+    free(w->ub);
+    free(w->dist);
+    free(w->ref);
+    free(w->A);
+    free(w->R);
+    free(w->rowb);
+    free(w->rinvn);
+    free(w->so);
+    free(w->pbx);
+    free(w->pbu);
+    free(w->pbf);
+    free(w->pjx);
+    free(w->pju);
+    free(w->spec_w);
+    free(w->nm);
+    free(w->p);
+    free(w);
+    flint_cleanup();
+}
+
+int tube_set_params(tube *w, const double p[], pb_error *err)
+{
+    plant view = {w->T, (double *)p};
+    int rc;
+    if ((rc = plant_validate(&view, err)))
+        return rc;
+    memcpy(w->p, p, w->T->np * sizeof *w->p);
+    w->T->input_limits(w->p, w->ulo, w->uhi);
+    w->T->state_limits(w->p, w->slo, w->shi);
+    return PB_SUCCESS;
+}
+
+/* Upper Cholesky factor R (P = R^T R) of the n x n symmetric P; 0 on success. */
+static int chol_upper(size_t n, const double P[], double R[])
+{
+    memset(R, 0, n * n * sizeof *R);
+    for (size_t j = 0; j < n; j++) {
+        double d = P[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            d -= R[k * n + j] * R[k * n + j];
+        if (!(d > 0.0) || !isfinite(d))
+            return -1;
+        R[j * n + j] = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double s = P[j * n + i];
+            for (size_t k = 0; k < j; k++)
+                s -= R[k * n + j] * R[k * n + i];
+            R[j * n + i] = s / R[j * n + j];
+        }
+    }
+    return 0;
+}
+
+/* The metric of row k from P (the time-varying Lyapunov recursion, tube.h):
+ * R_k, an enclosure of R_k^{-1}, its row norms and its spectral norm.  A
+ * metric only changes how the set is written, never whether it encloses:
+ * when P is not numerically positive definite the Euclidean one (I) is used. */
+static void metric_set(tube *w, size_t k, const double P[])
+{
+    size_t nx = w->nx;
+    double *R = w->R + k * nx * nx;
+    if (chol_upper(nx, P, R)) {
+        memset(R, 0, nx * nx * sizeof *R);
+        for (size_t i = 0; i < nx; i++)
+            R[i * nx + i] = 1.0;
+    }
+    for (size_t i = 0; i < nx; i++)
+        for (size_t j = 0; j < nx; j++)
+            arb_set_d(arb_mat_entry(w->Rk, i, j), R[i * nx + j]);
+    if (!arb_mat_inv(w->Ri, w->Rk, PREC)) {
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++)
+                R[i * nx + j] = i == j ? 1.0 : 0.0;
+        arb_mat_one(w->Ri);
+    }
+    for (size_t i = 0; i < nx; i++) {
+        arb_zero(w->t1);
+        for (size_t j = 0; j < nx; j++) {
+            arb_set(w->Rinv + (k * nx + i) * nx + j, arb_mat_entry(w->Ri, i, j));
+            arb_addmul(w->t1, arb_mat_entry(w->Ri, i, j), arb_mat_entry(w->Ri, i, j), PREC);
+        }
+        arb_sqrtpos(w->t1, w->t1, PREC);
+        w->rowb[k * nx + i] = arb_upper(w->t1);
+    }
+    w->rinvn[k] = mat_norm2_upper(w, w->Ri, nx);
+}
+
+/* The spectral norm of the doubles nearest to rows x cols block of A at (r0, c0). */
+static double block_norm(tube *w, const arb_mat_t A, size_t r0, size_t c0, size_t rows, size_t cols)
+{
+    double v;
+    pb_error e;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            w->nm[i * cols + j] =
+                arf_get_d(arb_midref(arb_mat_entry(A, r0 + i, c0 + j)), ARF_RND_NEAR);
+    return pb_spectral_norm(rows, cols, w->nm, w->spec_w, &v, &e) ? NAN : v;
+}
+
+/* The sampled maxima of tube_lipschitz_sample at the current record row
+ * (Phi and Ja of the point). */
+static void lipschitz_add(tube *w)
+{
+    w->Lx = fmax(w->Lx, block_norm(w, w->Phi, 0, 0, w->nx, w->nx));
+    w->Lu = fmax(w->Lu, block_norm(w, w->Phi, 0, w->nx, w->nx, w->nu));
+    w->Lpi = fmax(w->Lpi, block_norm(w, w->Ja, 0, 0, w->nu, w->nx));
+}
+
+void tube_lipschitz_sample(const tube *w, double *Lx, double *Lu, double *Lpi)
+{
+    *Lx = w->Lx;
+    *Lu = w->Lu;
+    *Lpi = w->Lpi;
+}
+
+int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *err)
+{
+    size_t nx = w->nx, nu = w->nu, rows = w->rows, K, kf;
+    double P[PLANT_NX_MAX * PLANT_NX_MAX] = {0}, Pn[PLANT_NX_MAX * PLANT_NX_MAX];
+
+    if (orig->n_rows != rows || orig->nx != nx || orig->nu != nu)
+        return pb_error_set(err, PB_EINVAL, "tube: a trace of another model");
+    K = orig->diverged_step < 0 ? rows : (size_t)orig->diverged_step;
+    w->K = K;
+    w->Lx = w->Lu = w->Lpi = 0.0;
+    memcpy(w->xs, orig->x, rows * nx * sizeof *w->xs);
+    memcpy(w->ref, orig->ref, rows * nx * sizeof *w->ref);
+    for (size_t k = 0; k < rows * nu; k++)
+        w->dist[k] = dist ? dist[k] : 0.0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t i = 0; i < nu; i++) {
+            double u = orig->u[k * nu + i] + w->dist[k * nu + i];
+            w->ub[k * nu + i] = u < w->ulo[i] ? w->ulo[i] : (u > w->uhi[i] ? w->uhi[i] : u);
+        }
+    if (net_load(w, w->m->orig, err))
+        return err->code;
+    /* The original loop linearised at the recorded states (A_k: only the
+     * metric uses it, and the sampled constants of the estimate). */
+    kf = K > 0 ? K - 1 : 0; /* steps enclosed: rows 0 .. kf */
+    for (size_t k = 0; k + 1 < K; k++) {
+        for (size_t i = 0; i < nx; i++)
+            arb_set_d(w->X0 + i, w->xs[k * nx + i]);
+        for (size_t i = 0; i < nu; i++)
+            arb_set_d(w->U + i, w->ub[k * nu + i]);
+        if (flow(w, w->X0, w->U, w->o.substeps_set, NULL, w->Phi)) {
+            kf = k;
+            break;
+        }
+        policy_box(w, w->X0, k, w->vals, w->Ja);
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                arb_set(w->t0, arb_mat_entry(w->Phi, i, j));
+                for (size_t l = 0; l < nu; l++)
+                    arb_addmul(w->t0, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j),
+                               PREC);
+                w->A[(k * nx + i) * nx + j] = arf_get_d(arb_midref(w->t0), ARF_RND_NEAR);
+            }
+        lipschitz_add(w);
+    }
+    /* The metric, backwards: P_kf = I, P_k = A_k^T P_{k+1} A_k + I (rescaled
+     * when it grows large: a scale changes no bound's validity). */
+    for (size_t i = 0; i < nx * nx; i++)
+        P[i] = i % (nx + 1) == 0 ? 1.0 : 0.0;
+    if (K > 0)
+        metric_set(w, kf, P);
+    for (size_t k = kf; k-- > 0;) {
+        const double *A = w->A + k * nx * nx;
+        double tr = 0.0;
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++) {
+                double s = i == j ? 1.0 : 0.0;
+                for (size_t a = 0; a < nx; a++)
+                    for (size_t c = 0; c < nx; c++)
+                        s += A[a * nx + i] * P[a * nx + c] * A[c * nx + j];
+                Pn[i * nx + j] = s;
+            }
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = 0; j < nx; j++)
+                P[i * nx + j] = 0.5 * (Pn[i * nx + j] + Pn[j * nx + i]);
+        for (size_t i = 0; i < nx; i++)
+            tr += P[i * nx + i];
+        if (tr > 1e12)
+            for (size_t i = 0; i < nx * nx; i++)
+                P[i] /= tr;
+        metric_set(w, k, P);
+    }
+    /* The original loop's own exact offset from its record. */
+    w->kvalid = K > 0 ? kf + 1 : 0;
+    memset(&w->so[0], 0, sizeof w->so[0]);
+    if (K > 0)
+        memcpy(w->so[0].c, w->xs, nx * sizeof w->xs[0]);
+    for (size_t k = 0; k < kf; k++) {
+        w->so[k + 1] = w->so[k];
+        if (set_step(w, &w->so[k + 1], k, w->o.point_atol)) {
+            w->kvalid = k + 1;
+            break;
+        }
+    }
+    return PB_SUCCESS;
+}
+
+int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err)
+{
+    size_t nx = w->nx, rows = w->rows;
+    tube_set s;
+    size_t k;
+    int rc;
+
+    if ((rc = net_load(w, net, err)))
+        return rc;
+    info->uninformative_step = -1;
+    info->max_bound = NAN;
+    memset(&s, 0, sizeof s);
+    if (w->K > 0)
+        memcpy(s.c, w->xs, nx * sizeof w->xs[0]); /* the same initial state */
+    for (k = 0; k < rows; k++) {
+        double b;
+        if (k >= w->K) {
+            bound[k] = NAN;
+            continue;
+        }
+        if (k >= w->kvalid ||
+            (k > 0 &&
+             set_step(w, &s, k - 1,
+                      w->o.point_atol +
+                          w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))) {
+            /* The enclosure ended at row k: the tube is infinite from here. */
+            if (info->uninformative_step < 0)
+                info->uninformative_step = (long)k;
+            for (; k < w->K; k++)
+                bound[k] = INFINITY;
+            for (; k < rows; k++)
+                bound[k] = NAN;
+            break;
+        }
+        /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
+        arb_set_d(w->t0, s.r);
+        plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
+        plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
+        plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
+        b = arb_upper(w->t0);
+        bound[k] = b;
+        if (isfinite(b))
+            info->max_bound = isnan(info->max_bound) ? b : fmax(info->max_bound, b);
+        if (info->uninformative_step < 0) {
+            int out = !isfinite(b);
+            for (size_t i = 0; i < nx && !out; i++)
+                out = w->xs[k * nx + i] - b < w->slo[i] || w->xs[k * nx + i] + b > w->shi[i];
+            if (out)
+                info->uninformative_step = (long)k;
+        }
+    }
+    return PB_SUCCESS;
+}
+
+#endif
