@@ -45,6 +45,12 @@ typedef struct run_variants {
  * holds nothing. */
 int run_variants_build(cfg_run *c, run_variants *out, pb_error *err);
 
+/* The engine model of c over v (borrowed: it must outlive the model): the
+ * plant, integrator, reference, observation map and criterion of c, the
+ * original and every variant, bounds.at_orig and bounds.local, and the
+ * disturbance.  `run` and `montecarlo` both build it here.  NULL on failure. */
+sim_model *run_model_alloc(cfg_run *c, const run_variants *v, pb_error *err);
+
 /* Frees what run_variants_build made; a zeroed struct is a no-op. */
 void run_variants_free(run_variants *v);
 

@@ -36,15 +36,7 @@ run_mc *run_mc_alloc(cfg_run *c, size_t threads, pb_error *err)
                      c->path);
         goto fail;
     }
-    j->model = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref,
-                                        c->input, c->obs, &c->crit,
-                                        &(sim_policy){j->v.orig, NULL, NULL}, j->v.n,
-                                        j->v.variants, err);
-    if (!j->model)
-        goto fail;
-    j->model->dev_at_orig = c->bound_at_orig;
-    j->model->bound_local = c->bound_local;
-    if (c->dist.on && sim_model_set_disturbance(j->model, &c->dist, err))
+    if (!(j->model = run_model_alloc(c, &j->v, err)))
         goto fail;
     if (c->bound_region) {
         double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX];

@@ -203,6 +203,23 @@ int run_variants_build(cfg_run *c, run_variants *out, pb_error *err)
     return PB_SUCCESS;
 }
 
+sim_model *run_model_alloc(cfg_run *c, const run_variants *v, pb_error *err)
+{
+    sim_model *m = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref,
+                                            c->input, c->obs, &c->crit,
+                                            &(sim_policy){v->orig, NULL, NULL}, v->n, v->variants,
+                                            err);
+    if (!m)
+        return NULL;
+    m->dev_at_orig = c->bound_at_orig;
+    m->bound_local = c->bound_local;
+    if (c->dist.on && sim_model_set_disturbance(m, &c->dist, err)) {
+        sim_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 void run_variants_free(run_variants *v)
 {
     if (!v)
