@@ -126,10 +126,11 @@ int h5_has_object(hid_t loc, const char *path)
     return yes;
 }
 
-/* Opens attribute `name` of obj_path, or a negative id when it is absent. */
+/* Opens attribute `name` of obj_path, or a negative id when it is absent
+ * (the caller keeps the error stack quiet: an absent attribute is no error). */
 static hid_t attr_open(hid_t loc, const char *obj_path, const char *name)
 {
-    if (!has_object(loc, obj_path) || H5Aexists_by_name(loc, obj_path, name, H5P_DEFAULT) <= 0)
+    if (!has_object(loc, obj_path))
         return H5I_INVALID_HID;
     return H5Aopen_by_name(loc, obj_path, name, H5P_DEFAULT, H5P_DEFAULT);
 }
