@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SUPP=$PWD/tests/valgrind.supp
-TESTS=${*:-test_faults test_controller test_plants test_prune test_sim test_mc test_cfg test_sim_ref test_results_info}
+TESTS=${*:-test_faults test_controller test_plants test_prune test_sim test_mc test_cfg test_sim_ref test_results_info test_plant_user}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_WERROR=ON >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j"$(nproc)" --target prunebound $TESTS >/dev/null
