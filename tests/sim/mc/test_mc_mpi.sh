@@ -7,7 +7,7 @@
 set -euo pipefail
 bin=$1
 py=${2:-/usr/bin/python3}
-src=$(cd "$(dirname "$0")/.." && pwd)
+src=$(cd "$(dirname "$0")/../../.." && pwd) # tests/sim/mc/ -> the source tree
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cfg=$src/configs/montecarlo/pendulum_roa.cfg
