@@ -111,11 +111,9 @@ static int write_attr_double(hid_t loc, const char *name, double v)
     return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
-/* A string attribute, variable-length UTF-8 (h5_attr_put_str): h5py reads
- * it as str.  (Format 1 files wrote fixed-length strings, which h5py reads
- * as bytes; the reader takes both.)  The text sits in the global heap, which
- * carries no checksum: the readers bound every string they read
- * (h5_attr_read_str), and fuzz_policy runs over damaged files. */
+/* A string attribute, fixed-length UTF-8 (h5_attr_put_str: not in HDF5's
+ * unchecksummed global heap); the reader takes fixed- and variable-length
+ * strings alike. */
 static int write_attr_string(hid_t loc, const char *name, const char *s)
 {
     return h5_attr_put_str(loc, ".", name, s) == PB_SUCCESS;

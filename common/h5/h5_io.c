@@ -413,32 +413,49 @@ done:
 /* ---- String attributes and table metadata (writers on open locations) ---- */
 
 /* Creates (replacing) attribute `name` of obj_path: n strings, a scalar
- * when scalar is set, as variable-length UTF-8 (h5py reads it as str; a
- * fixed-length string comes back as bytes). */
+ * when scalar is set, as fixed-length UTF-8 padded with NULs.  Not
+ * variable-length: those live in HDF5's global heap, which has no checksum,
+ * and HDF5 1.10's reader of a damaged global heap can loop forever (found
+ * by fuzz_results); fixed-length strings sit in the checksummed object
+ * header.  h5py returns them as bytes (docs/RESULTS.md). */
 static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t n,
                        const char *const s[], int scalar)
 {
     hsize_t dim = n;
     hid_t obj, type, space, attr;
+    size_t width = 1;
+    char vec[16384]; /* n strings of one width, for n > 1 (lists of names and units) */
+    const char *buf = s[0];
     int rc = PB_EIO;
 
     if (n == 0)
         return PB_EIO;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!s[i])
             return PB_EIO;
+        if (strlen(s[i]) + 1 > width)
+            width = strlen(s[i]) + 1;
+    }
+    if (n > 1) { /* a scalar is written from its own bytes, NUL included */
+        if (width > sizeof vec / n)
+            return PB_EIO;
+        memset(vec, 0, n * width);
+        for (size_t i = 0; i < n; i++)
+            memcpy(vec + i * width, s[i], strlen(s[i]));
+        buf = vec;
+    }
     obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
     if (obj < 0)
         return PB_EIO;
     type = H5Tcopy(H5T_C_S1);
     space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
-    if (type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-        H5Tset_cset(type, H5T_CSET_UTF8) >= 0) {
+    if (type >= 0 && space >= 0 && H5Tset_size(type, width) >= 0 &&
+        H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0) {
         if (H5Aexists(obj, name) > 0)
             H5Adelete(obj, name);
         attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
         if (attr >= 0) {
-            if (H5Awrite(attr, type, s) >= 0)
+            if (H5Awrite(attr, type, buf) >= 0)
                 rc = PB_SUCCESS;
             H5Aclose(attr);
         }

@@ -291,7 +291,7 @@ static int attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name
 static int attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err)
 {
-    /* Variable-length UTF-8 (h5_attr_put_str): h5py returns it as str. */
+    /* Fixed-length UTF-8 (h5_attr_put_str): h5py returns it as bytes. */
     if (h5_attr_put_str(f->fid, obj_path, name, s))
         return pb_error_set(err, PB_EIO, "%s: cannot write attribute %s of %s", f->tmp, name,
                             obj_path);

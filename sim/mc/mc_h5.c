@@ -206,13 +206,13 @@ static int table_write(hid_t loc, const char *name, hid_t t, size_t n, const voi
     return ok ? 0 : -1;
 }
 
-/* A string attribute, variable-length UTF-8: h5py reads it as str. */
+/* A string attribute, fixed-length UTF-8 (h5_attr_put_str). */
 static int attr_str(hid_t obj, const char *name, const char *s)
 {
     return h5_attr_put_str(obj, ".", name, s) == PB_SUCCESS ? 0 : -1;
 }
 
-/* A vector of n strings, variable-length UTF-8. */
+/* A vector of n strings, fixed-length UTF-8. */
 static int attr_strv(hid_t obj, const char *name, size_t n, const char *const s[])
 {
     return n == 0 || h5_attr_put_strv(obj, ".", name, n, s) == PB_SUCCESS ? 0 : -1;

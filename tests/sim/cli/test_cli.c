@@ -239,7 +239,7 @@ static void test_set_overrides(void)
         static const char *script =
             "import sys, h5py\n"
             "f = h5py.File(sys.argv[1], 'r')\n"
-            "c = f.attrs['config']\n"
+            "c = f.attrs['config'].decode()\n"
             "assert 'horizon = 2' in c and 'period = 0.1' in c, c\n"
             "assert list(f['runs/magnitude_s0.50/1'].attrs['x0']) == [0.05, 0.0]\n"
             "assert list(f['runs/magnitude_s0.50/0'].attrs['x0']) == [0.3, 0.25]\n"

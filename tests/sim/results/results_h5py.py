@@ -29,20 +29,31 @@ def is_text(v):
         isinstance(v, np.ndarray) and v.dtype.kind in "OSU")
 
 
+def dec(v):
+    """An attribute as text: prunebound writes fixed-length UTF-8 strings
+    (docs/RESULTS.md: not variable-length, whose global heap has no
+    checksum), which h5py returns as bytes."""
+    if isinstance(v, (bytes, np.bytes_)):
+        return v.decode("utf-8")
+    if isinstance(v, np.ndarray) and v.dtype.kind in "OSU":
+        return [dec(x) for x in v.ravel().tolist()]
+    return v
+
+
 def check_attrs(name, obj):
     for k, v in obj.attrs.items():
         if not is_text(v):
             continue
         items = v.ravel().tolist() if isinstance(v, np.ndarray) else [v]
-        if isinstance(v, np.ndarray) and v.dtype.kind == "S":
-            problems.append("%s@%s: fixed-length bytes array" % (name, k))
         for s in items:
-            if not isinstance(s, str):
-                problems.append("%s@%s: %r is %s, not str" % (name, k, s, type(s).__name__))
+            try:
+                dec(s)
+            except UnicodeDecodeError:
+                problems.append("%s@%s: %r is not UTF-8 text" % (name, k, s))
 
 
 def check_dataset(name, d):
-    desc = d.attrs.get("description")
+    desc = dec(d.attrs.get("description"))
     if not isinstance(desc, str) or not desc or "\n" in desc:
         problems.append("%s: no one-line description" % name)
     if d.dtype.names:  # a table: per-field units and descriptions
@@ -70,25 +81,25 @@ f.visititems(visit)
 # /plant: the pendulum of the test config (angle in rad, rate in rad/s, torque in N m).
 if kind in ("run", "montecarlo"):
     p = f["plant"].attrs
-    if list(p["state_names"]) != ["theta", "omega"] or list(p["state_units"]) != ["rad", "rad/s"]:
+    if dec(p["state_names"]) != ["theta", "omega"] or dec(p["state_units"]) != ["rad", "rad/s"]:
         problems.append("plant states: %r %r" % (p["state_names"], p["state_units"]))
-    if list(p["input_names"]) != ["torque"] or list(p["input_units"]) != ["N m"]:
+    if dec(p["input_names"]) != ["torque"] or dec(p["input_units"]) != ["N m"]:
         problems.append("plant inputs: %r %r" % (p["input_names"], p["input_units"]))
-    if p["integrator"] != "rk4":
+    if dec(p["integrator"]) != "rk4":
         problems.append("integrator %r" % p["integrator"])
     x = f["runs/magnitude_s0.50/0/x_orig"] if kind == "run" else f["samples/x0"]
-    if list(x.attrs["units"]) != ["rad", "rad/s"]:
+    if dec(x.attrs["units"]) != ["rad", "rad/s"]:
         problems.append("%s units %r" % (x.name, x.attrs["units"]))
     for g in f["policies"].values():
-        if not re.fullmatch(r"[0-9a-f]{64}", g.attrs["sha256"]):
+        if not re.fullmatch(r"[0-9a-f]{64}", dec(g.attrs["sha256"])):
             problems.append("%s: sha256 %r" % (g.name, g.attrs["sha256"]))
 elif kind == "bound":
-    if f["plant"].attrs["known"] != 0 or not f["plant"].attrs["note"]:
+    if f["plant"].attrs["known"] != 0 or not dec(f["plant"].attrs["note"]):
         problems.append("bound file: /plant does not say that no plant is known")
 
 if kind == "montecarlo":
     s, v = f["summary"][:], f["variants"][:]
-    if list(f["samples/x0"].attrs["columns"]) != ["theta", "omega"]:
+    if dec(f["samples/x0"].attrs["columns"]) != ["theta", "omega"]:
         problems.append("x0 columns %r" % f["samples/x0"].attrs["columns"])
     # Flat: each row's variant fields are those of /variants[variant], joined here.
     for c in ("label", "method", "sparsity", "pattern"):

@@ -1,6 +1,6 @@
 /* test_results_h5py.c: every file kind prunebound writes (run, montecarlo,
  * bound, policy), as h5py and pandas see it (docs/RESULTS.md "Strings,
- * units and descriptions"): strings read as str, units and descriptions on
+ * units and descriptions"): string attributes as UTF-8 text, units and descriptions on
  * every dataset, /plant's names and units, the flat Monte Carlo /summary
  * against /variants, Wilson ends in [0, 1] and exact at 0 and n, and the
  * pandas example of docs/RESULTS.md runs.  The checks are h5py's, in
@@ -113,7 +113,7 @@ static void test_every_kind(void)
 }
 
 static const pb_test_case h5py_tests[] = {
-    {"run, montecarlo, policy, bound: str, units, descriptions, /plant; pandas example",
+    {"run, montecarlo, policy, bound: UTF-8 text, units, descriptions, /plant; pandas example",
      test_every_kind},
     {NULL, NULL}};
 
