@@ -389,10 +389,10 @@ static int read_doubles(hid_t loc, const char *where, const char *name, int rank
         H5Dclose(d);
         return pb_error_set(err, PB_ENOMEM, "out of memory reading '%s'", name);
     }
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+    if (h5_dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, v) < 0) {
         free(v);
         H5Dclose(d);
-        return pb_error_set(err, PB_EFORMAT, "%sdataset '%s' cannot be read (truncated file?)",
+        return pb_error_set(err, PB_EFORMAT, "%sdataset '%s' cannot be read (damaged or truncated file?)",
                             where, name);
     }
     H5Dclose(d);
@@ -490,7 +490,7 @@ static int read_layer(hid_t layers, size_t j, mlp_layer *l, pb_error *err)
             status = pb_error_set(err, PB_ENOMEM, "out of memory");
             goto close;
         }
-        if (H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, l->mask) < 0) {
+        if (h5_dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, l->mask) < 0) {
             H5Dclose(d);
             status = pb_error_set(err, PB_EFORMAT, "%sdataset 'mask' cannot be read", where);
             goto close;
@@ -866,7 +866,7 @@ int mlp_states_read_h5(const char *path, size_t n_in, double **out, size_t *n, p
         status = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
         goto close_d;
     }
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+    if (h5_dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, x) < 0) {
         free(x);
         status = pb_error_set(err, PB_EFORMAT, "%s: cannot read `states` as float64", path);
         goto close_d;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs a subset of the test executables under valgrind memcheck (any error or
-# definite leak fails): the fault-injection, controller (policy I/O,
+# definite leak fails): the fault-injection, HDF5 layer, controller (policy I/O,
 # importers), pruning, plant, engine and Monte Carlo tests.  Python children are not
 # traced; tests/valgrind.supp names the third-party leaks allowed.  Uses the
 # plain build of scripts/test.sh (build/, same flags) and builds what is missing.
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SUPP=$PWD/tests/valgrind.supp
-TESTS=${*:-test_faults test_controller test_plants test_prune test_sim test_mc test_cfg test_sim_ref test_results_info test_plant_user}
+TESTS=${*:-test_faults test_h5 test_controller test_plants test_prune test_sim test_mc test_cfg test_sim_ref test_results_info test_plant_user}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_WERROR=ON >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j"$(nproc)" --target prunebound $TESTS >/dev/null

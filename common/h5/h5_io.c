@@ -245,6 +245,72 @@ double h5_attr_read_f64(hid_t loc, const char *obj_path, const char *name)
     return v;
 }
 
+/* Zero when every allocated chunk of the chunked dataset ds lies within
+ * the file (of size eof) and holds at least min_bytes: the chunk grid is
+ * walked by coordinates, each chunk looked up in the index on its own. */
+static int chunks_check(hid_t ds, hid_t dcpl, haddr_t eof, hsize_t min_bytes)
+{
+    hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], at[H5S_MAX_RANK] = {0};
+    hid_t sp = H5Dget_space(ds);
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (rank < 0 || H5Pget_chunk(dcpl, rank, chunk) != rank)
+        return -1;
+    for (int i = 0; i < rank; i++)
+        if (dims[i] == 0)
+            return 0; /* no element, no chunk read */
+        else if (chunk[i] == 0)
+            return -1;
+    for (;;) {
+        unsigned mask;
+        haddr_t addr;
+        hsize_t size;
+        int i;
+
+        if (H5Dget_chunk_info_by_coord(ds, at, &mask, &addr, &size) < 0)
+            return -1;
+        if (addr != HADDR_UNDEF && (size < min_bytes || addr > eof || size > eof - addr))
+            return -1;
+        for (i = rank - 1; i >= 0; i--) { /* the next chunk, last index fastest */
+            at[i] += chunk[i];
+            if (at[i] < dims[i])
+                break;
+            at[i] = 0;
+        }
+        if (i < 0)
+            return 0;
+    }
+}
+
+herr_t h5_dread(hid_t ds, hid_t mem_type, hid_t mem_space, hid_t file_space, void *buf)
+{
+    hid_t dcpl = H5Dget_create_plist(ds), file = H5I_INVALID_HID;
+    hsize_t eof = 0;
+    int ok = 0;
+
+    if (dcpl < 0)
+        return -1;
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED) {
+        ok = 1;
+    } else if ((file = H5Iget_file_id(ds)) >= 0 && H5Fget_filesize(file, &eof) >= 0) {
+        unsigned flags;
+        size_t n_cd = 0;
+        /* The Fletcher-32 filter's checksum is its chunk's last 4 bytes. */
+        hsize_t min_bytes = H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &n_cd,
+                                                 NULL, 0, NULL, NULL) >= 0 ? 4 : 1;
+
+        ok = chunks_check(ds, dcpl, (haddr_t)eof, min_bytes) == 0;
+    }
+    if (file >= 0)
+        H5Fclose(file);
+    H5Pclose(dcpl);
+    if (!ok)
+        return -1;
+    return H5Dread(ds, mem_type, mem_space, file_space, H5P_DEFAULT, buf);
+}
+
 int h5_dataset_read_f64(hid_t loc, const char *file, const char *path, int rank, size_t dims[2],
                         double **out, pb_error *err)
 {
@@ -276,7 +342,7 @@ int h5_dataset_read_f64(hid_t loc, const char *file, const char *path, int rank,
         goto close_ds;
     }
     if (dims[0] * dims[1] > 0 &&
-        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+        h5_dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, *out) < 0) {
         free(*out);
         *out = NULL;
         rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read dataset %s as float64", file, path);
@@ -388,7 +454,7 @@ int h5_table_read(hid_t loc, const char *file, const char *path, const h5_column
         rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", path);
         goto close;
     }
-    if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
+    if (n && h5_dread(ds, mt, H5S_ALL, H5S_ALL, *rows) < 0) {
         free(*rows);
         *rows = NULL;
         pb_error_set(err, PB_EFORMAT, "%s: cannot read %s", file, path);

@@ -52,11 +52,13 @@ typedef struct h5_column {
 } h5_column;
 
 /* Writes (replacing) the string attribute `name` of the object at obj_path
- * ("/" or "." for loc itself) as variable-length UTF-8, the HDF5 string type
- * h5py reads back as str: a scalar (_str) or a vector of n >= 1 strings
- * (_strv; h5py reads an array of str).  PB_SUCCESS or PB_EIO; nothing is
- * printed.  (Compound fields are another matter: h5py 3 reads every string
- * field of a table as bytes, docs/RESULTS.md.) */
+ * ("/" or "." for loc itself) as fixed-length NUL-terminated UTF-8, in the
+ * checksummed object header: a scalar (_str) or a vector of n >= 1 strings
+ * (_strv).  Not variable-length, although h5py would read that as str: the
+ * global heap holding it has no checksum, and HDF5 1.10 loops forever on a
+ * damaged one (h5_io.c, put_strings).  h5py 3 reads these, and every string
+ * field of a table, as bytes (docs/RESULTS.md).  PB_SUCCESS or PB_EIO;
+ * nothing is printed. */
 int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const char *s);
 int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n,
                      const char *const s[]);
@@ -106,6 +108,15 @@ int h5_attr_read_str(hid_t loc, const char *obj_path, const char *name, char *bu
 /* The scalar numeric attribute `name` of the object at obj_path as a double;
  * NaN when it is absent or not a single number. */
 double h5_attr_read_f64(hid_t loc, const char *obj_path, const char *name);
+
+/* H5Dread, after checking that every allocated chunk of ds lies within the
+ * file and, when ds has the Fletcher-32 filter, holds at least its 4-byte
+ * checksum.  The chunk index of the HDF5 1.8 format (a version-1 B-tree)
+ * carries no checksum, and HDF5 1.10's Fletcher-32 filter reads before its
+ * buffer on a chunk shorter than 4 bytes (a crash fuzz_policy found), so a
+ * damaged index must be refused before HDF5 reads the chunk.  Every reader of
+ * a dataset goes through here.  Negative on failure, as H5Dread. */
+herr_t h5_dread(hid_t ds, hid_t mem_type, hid_t mem_space, hid_t file_space, void *buf);
 
 /* Reads the dataset at path, of rank 1 or 2, converted to float64, into a
  * new array *out (row-major, freed by the caller) of dims[0] x dims[1]

@@ -302,23 +302,28 @@ static int table_write(h5_file *f, const char *path, const h5_column cols[], siz
                    size_t row_size, size_t n_rows, const void *rows, pb_error *err)
 {
     hsize_t dim = n_rows;
-    hid_t mt = -1, space = -1, dcpl = -1, ds = -1;
+    hid_t mt = -1, ft = -1, space = -1, dcpl = -1, ds = -1;
     int rc = make_groups(f, path, 0, err);
 
     if (rc)
         return rc;
     rc = PB_EIO;
-    /* Memory and file layouts agree here (native little-endian row struct). */
+    /* The file's row type is the memory one packed: the row struct's padding
+     * (bytes a caller need not have set) never reaches the file, so the same
+     * rows give the same bytes. */
     mt = h5_table_type(cols, n_cols, row_size);
     if (mt < 0)
         goto fail;
+    ft = H5Tcopy(mt);
+    if (ft < 0 || H5Tpack(ft) < 0)
+        goto close_mt;
     space = H5Screate_simple(1, &dim, NULL);
     if (space < 0)
         goto close_mt;
     dcpl = chunked_plist(1, &dim);
     if (dcpl < 0)
         goto close_space;
-    ds = H5Dcreate2(f->fid, path, mt, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ds = H5Dcreate2(f->fid, path, ft, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (ds < 0)
         goto close_dcpl;
     if (n_rows == 0 || H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0)
@@ -331,6 +336,8 @@ close_dcpl:
 close_space:
     H5Sclose(space);
 close_mt:
+    if (ft >= 0)
+        H5Tclose(ft);
     H5Tclose(mt);
 fail:
     if (rc == PB_ENOMEM)

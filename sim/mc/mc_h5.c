@@ -365,7 +365,7 @@ static int ds_read_rows(hid_t ds, hid_t type, size_t at, size_t n, void *data)
     int ok;
     ms = H5Screate_simple(1, count, NULL);
     ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-         H5Dread(ds, type, ms, fs, H5P_DEFAULT, data) >= 0;
+         h5_dread(ds, type, ms, fs, data) >= 0;
     H5Sclose(ms);
     H5Sclose(fs);
     return ok ? 0 : -1;

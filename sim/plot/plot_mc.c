@@ -68,7 +68,7 @@ static int table_read(hid_t f, const char *path, const char *dset, const char *c
     *out = calloc(*n + 1, row_size);
     if (!*out)
         rc = pb_error_set(err, PB_ENOMEM, "out of memory reading %s", dset);
-    else if (*n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+    else if (*n && h5_dread(ds, mt, H5S_ALL, H5S_ALL, *out) < 0)
         rc = pb_error_set(err, PB_EFORMAT, "%s: cannot read the %s table", path, dset);
     H5Sclose(sp);
     H5Dclose(ds);

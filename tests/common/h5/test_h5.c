@@ -9,7 +9,8 @@
  *   of the layout tables the readers use (results_row_cols, mc_row_cols).
  * - HDF5's automatic error printing is the same before and after a failing
  *   call of the layer, and is off during it.
- * - A table and a dataset written through the layer read back equal. */
+ * - A table and a dataset written through the layer read back equal.
+ * - A damaged chunk index is refused before HDF5 reads the chunk. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -359,6 +360,102 @@ static void test_round_trip(void)
     free(rv);
 }
 
+/* Writes a 2 x 3 float64 dataset /m through the layer into path and returns
+ * the file offset of the size field of its (only) chunk's key in the chunk
+ * index, a version-1 B-tree in the HDF5 1.8 format: the key is the chunk's
+ * size (4 bytes), its filter mask (4) and its offsets ((rank + 1) x 8), and
+ * the chunk's address (8) follows it.  *addr: the chunk's address.  -1
+ * when the key is not found (a layout this test does not know: it fails). */
+static long write_one_chunk(const char *path, unsigned long long *addr)
+{
+    double m[2 * 3] = {1, 2, 3, 4, 5, 6};
+    size_t dims[2] = {2, 3};
+    hsize_t at[2] = {0, 0}, size = 0;
+    unsigned char *bytes, le[8];
+    unsigned mask = 0;
+    haddr_t a = HADDR_UNDEF;
+    h5_file *f;
+    hid_t fid, ds;
+    long n, pos = -1;
+    FILE *fp;
+
+    if (h5_file_create(path, &f, NULL) != PB_SUCCESS ||
+        h5_dataset_write(f, "/m", 2, dims, H5W_F64, m, NULL) != 0 ||
+        h5_file_commit(f, NULL) != PB_SUCCESS)
+        return -1;
+    fid = h5_open(path, H5F_ACC_RDONLY, NULL);
+    ds = H5Dopen2(fid, "/m", H5P_DEFAULT);
+    if (ds < 0 || H5Dget_chunk_info_by_coord(ds, at, &mask, &a, &size) < 0)
+        a = HADDR_UNDEF;
+    H5Dclose(ds);
+    H5Fclose(fid);
+    fp = fopen(path, "rb");
+    if (a == HADDR_UNDEF || !fp)
+        return fp ? (fclose(fp), -1) : -1;
+    fseek(fp, 0, SEEK_END);
+    n = ftell(fp);
+    rewind(fp);
+    bytes = malloc((size_t)n);
+    if (bytes && fread(bytes, 1, (size_t)n, fp) == (size_t)n) {
+        for (int i = 0; i < 8; i++)
+            le[i] = (unsigned char)((unsigned long long)a >> (8 * i));
+        for (long i = 40; i + 8 <= n && pos < 0; i++) {
+            long key = i - 3 * 8 - 8; /* offsets of a rank-2 chunk, then size and mask */
+            if (memcmp(bytes + i, le, 8) == 0 && bytes[key] == (size & 0xff) &&
+                bytes[key + 1] == ((size >> 8) & 0xff) && bytes[key + 2] == 0 && bytes[key + 3] == 0)
+                pos = key;
+        }
+    }
+    free(bytes);
+    fclose(fp);
+    *addr = (unsigned long long)a;
+    return pos;
+}
+
+/* Overwrites n bytes of path at offset pos with the little-endian value v. */
+static void patch_le(const char *path, long pos, unsigned long long v, int n)
+{
+    FILE *fp = fopen(path, "r+b");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fseek(fp, pos, SEEK_SET);
+    for (int i = 0; i < n; i++)
+        fputc((int)((v >> (8 * i)) & 0xff), fp);
+    fclose(fp);
+}
+
+/* A damaged chunk index (the version-1 B-tree carries no checksum) is
+ * refused before HDF5 reads the chunk: a chunk shorter than Fletcher-32's
+ * 4-byte checksum (HDF5 1.10's filter then reads before its buffer: the
+ * crash fuzz_policy found; under valgrind and ASan this test shows it) and
+ * a chunk past the end of the file.  The undamaged file reads. */
+static void test_damaged_chunk_index(void)
+{
+    const char *path = pb_test_path("chunk.h5");
+    size_t got[2] = {0, 0};
+    unsigned long long addr = 0;
+    double *back = NULL;
+    long key;
+    hid_t fid;
+
+    for (int damage = 0; damage < 3; damage++) {
+        key = write_one_chunk(path, &addr);
+        CU_ASSERT_TRUE_FATAL(key > 0);
+        if (damage == 1)
+            patch_le(path, key, 2, 4); /* the size: 2 bytes */
+        else if (damage == 2)
+            patch_le(path, key + 4 + 4 + 3 * 8, addr + (1ULL << 20), 8); /* 1 MiB further */
+        fid = h5_open(path, H5F_ACC_RDONLY, NULL);
+        CU_ASSERT_TRUE_FATAL(fid >= 0);
+        CU_ASSERT_EQUAL(h5_dataset_read_f64(fid, path, "/m", 2, got, &back, NULL),
+                        damage ? PB_EFORMAT : PB_SUCCESS);
+        CU_ASSERT_TRUE(damage ? back == NULL : back && back[5] == 6);
+        free(back);
+        back = NULL;
+        H5Fclose(fid);
+    }
+}
+
 static const pb_test_case checksum_tests[] = {
     {"policy files (prune, convert): Fletcher-32 on every dataset", test_policy_checksummed},
     {"run results: Fletcher-32 on every dataset, summary columns", test_results_checksummed},
@@ -371,6 +468,8 @@ static const pb_test_case layer_tests[] = {
     {"error printing: same before and after, off during a failing call",
      test_error_printing_restored},
     {"table, dataset and attribute round trip", test_round_trip},
+    {"damaged chunk index (short chunk, chunk past the end) refused before reading",
+     test_damaged_chunk_index},
     {NULL, NULL}};
 
 const pb_test_suite pb_test_suites[] = {
