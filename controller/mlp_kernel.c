@@ -287,8 +287,9 @@ static int kernel_level(void)
 {
     return 0;
 }
-#define layer_avx512(n_out, n_in, W, b, nl, ld, H, Z) ((size_t)0)
-#define layer_avx2(n_out, n_in, W, b, nl, ld, H, Z)   ((size_t)0)
+/* No vector kernel: every lane goes to layer_scalar. */
+#define layer_avx512(n_out, n_in, W, b, nl, ld, H, Z) ((void)(nl), (size_t)0)
+#define layer_avx2(n_out, n_in, W, b, nl, ld, H, Z)   ((void)(nl), (size_t)0)
 #endif
 
 void mlp_layer_eval(size_t n_out, size_t n_in, const double W[], const double b[], size_t nl,
