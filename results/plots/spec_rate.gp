@@ -19,6 +19,10 @@ set xrange [-0.02:1]
 set yrange [0:1.05]
 set key outside right top font ',9'
 set style fill transparent solid 0.18 noborder
+# methods often share a value (all satisfied): each line is drawn shifted by a
+# few thousandths of sparsity so that none hides another (the .dat holds the
+# true sparsity)
+off(i) = (i - (n + 1) / 2.0) * 0.006
 plot '+' using 1:(orig_lo):(orig_hi) with filledcurves lc rgb '#888888' notitle, \
      orig_rate with lines lw 2 dt 2 lc rgb '#444444' title 'original policy', \
-     for [i=1:n] 'spec_rate.dat' index (i-1) using 1:2:3:4 with yerrorlines lw 2 pt mpt(sub[i]) dt mdash(sub[i]) lc rgb mcol(methods[i]) title keys[i]
+     for [i=1:n] 'spec_rate.dat' index (i-1) using ($1 + off(i)):2:3:4 with yerrorlines lw 2 pt mpt(sub[i]) dt mdash(sub[i]) lc rgb mcol(methods[i]) title keys[i]
