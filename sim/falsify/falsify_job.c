@@ -66,10 +66,12 @@ falsify_job *falsify_job_alloc(cfg_run *c, const char *variant, const falsify_op
             goto fail;
         }
     }
-    j->model = sim_model_alloc(c->plant, &c->integ, c->period, c->horizon, &c->ref, c->input,
-                               &c->crit, &(sim_policy){j->v.orig, NULL, NULL},
-                               j->variant < 0 ? 0 : 1,
-                               j->variant < 0 ? NULL : &j->v.variants[j->variant], err);
+    /* with the config's observation map (policy.observation), as run's model has it */
+    j->model = sim_model_alloc_observed(c->plant, &c->integ, c->period, c->horizon, &c->ref,
+                                        c->input, c->obs, &c->crit,
+                                        &(sim_policy){j->v.orig, NULL, NULL},
+                                        j->variant < 0 ? 0 : 1,
+                                        j->variant < 0 ? NULL : &j->v.variants[j->variant], err);
     if (!j->model)
         goto fail;
     j->model->dev_at_orig = 0; /* the search reads states only */

@@ -416,6 +416,12 @@ int mc_block_run(const mc_study *s, mc_work *w, size_t first, size_t count, mc_r
                 r->spec_sat_orig = spec_is_satisfied(r->spec_rob_orig);
                 r->spec_sat_pruned = spec_is_satisfied(r->spec_rob_pruned);
             }
+            for (size_t q = 0; q < SPEC_PROPS_MAX; q++) {
+                int has = s->spec && q < s->spec->n;
+                r->spec_prop_orig[q] = has ? spec_monitor_prop(&w->mon[j], q) : NAN;
+                r->spec_prop_pruned[q] =
+                    has ? spec_monitor_prop(&w->mon[(v + 1) * count + j], q) : NAN;
+            }
             r->max_traj_dev_bound = NAN;
         }
     if (w->tube)

@@ -38,6 +38,12 @@ struct mc_file {
     struct wide_row *wide; /* [chunk * nv] the rows of one append */
     size_t wide_cap;
     char un_x[SIM_UNITS_MAX], un_u[SIM_UNITS_MAX]; /* units of norms over states, inputs */
+    /* The per-property table /spec (only with a spec): n_props rows per
+     * summary row, staged in spec_rows [chunk * nv * n_props] per append. */
+    const spec *sp;
+    size_t n_props;
+    hid_t spec_ds, spec_type;
+    mc_spec_row *spec_rows;
 };
 
 /* Format 3: variable-length UTF-8 string attributes, units and descriptions,
@@ -76,6 +82,40 @@ const h5_column mc_row_cols[] = {
 };
 const size_t mc_row_n_cols = sizeof mc_row_cols / sizeof mc_row_cols[0];
 const size_t mc_row_n_cols_base = 27; /* up to certified: every Monte Carlo file */
+
+/* The layout of /spec (mc_study.h): written here, read by the per-property
+ * aggregates below and by readers (tests, plot). */
+const h5_column mc_spec_cols[] = {
+    {"sample", H5W_I64, offsetof(mc_spec_row, sample), 0, "1", "sample index (0-based, row of /samples/x0)"},
+    {"variant", H5W_I64, offsetof(mc_spec_row, variant), 0, "1", "variant index (0-based, row of /variants)"},
+    {"property", H5W_STR, offsetof(mc_spec_row, property), SPEC_NAME_MAX, "", "the property's name in the config's spec"},
+    {"robustness_orig", H5W_F64, offsetof(mc_spec_row, rob_orig), 0, "@state", "robustness of the property over the original loop (g's units for an expression)"},
+    {"robustness_pruned", H5W_F64, offsetof(mc_spec_row, rob_pruned), 0, "@state", "robustness of the property over the pruned loop (g's units for an expression)"},
+    {"satisfied_orig", H5W_I64, offsetof(mc_spec_row, sat_orig), 0, "1", "1 when robustness_orig > 0"},
+    {"satisfied_pruned", H5W_I64, offsetof(mc_spec_row, sat_pruned), 0, "1", "1 when robustness_pruned > 0"},
+};
+const size_t mc_spec_n_cols = sizeof mc_spec_cols / sizeof mc_spec_cols[0];
+
+#define SAGG(f) offsetof(mc_spec_agg_row, f)
+const h5_column mc_spec_agg_cols[] = {
+    {"label", H5W_STR, SAGG(label), SIM_LABEL_MAX, "", "variant label (row of /variants)"},
+    {"property", H5W_STR, SAGG(property), SPEC_NAME_MAX, "", "the property's name in the config's spec"},
+    {"n", H5W_I64, SAGG(n), 0, "1", "samples"},
+    {"satisfied_orig", H5W_I64, SAGG(sat_orig), 0, "1", "samples whose original loop satisfies the property"},
+    {"satisfied_pruned", H5W_I64, SAGG(sat_pruned), 0, "1", "samples whose pruned loop satisfies the property"},
+    {"broken", H5W_I64, SAGG(broken), 0, "1", "samples broken by pruning (original satisfies, pruned violates)"},
+    {"repaired", H5W_I64, SAGG(repaired), 0, "1", "samples repaired by pruning (original violates, pruned satisfies)"},
+    {"rate_orig", H5W_F64, SAGG(rate_orig), 0, "1", "fraction of samples whose original loop satisfies the property"},
+    {"rate_orig_lo", H5W_F64, SAGG(rate_orig_lo), 0, "1", "Wilson 95 % lower end of rate_orig"},
+    {"rate_orig_hi", H5W_F64, SAGG(rate_orig_hi), 0, "1", "Wilson 95 % upper end of rate_orig"},
+    {"rate_pruned", H5W_F64, SAGG(rate_pruned), 0, "1", "fraction of samples whose pruned loop satisfies the property"},
+    {"rate_pruned_lo", H5W_F64, SAGG(rate_pruned_lo), 0, "1", "Wilson 95 % lower end of rate_pruned"},
+    {"rate_pruned_hi", H5W_F64, SAGG(rate_pruned_hi), 0, "1", "Wilson 95 % upper end of rate_pruned"},
+    {"broken_rate", H5W_F64, SAGG(broken_rate), 0, "1", "broken / n"},
+    {"repaired_rate", H5W_F64, SAGG(repaired_rate), 0, "1", "repaired / n"},
+};
+#undef SAGG
+const size_t mc_spec_agg_n_cols = sizeof mc_spec_agg_cols / sizeof mc_spec_agg_cols[0];
 
 /* One row of /variants. */
 typedef struct variant_row {
@@ -383,6 +423,11 @@ static void file_free(mc_file *f)
         H5Dclose(f->x0);
     if (f->summary >= 0)
         H5Dclose(f->summary);
+    if (f->spec_ds >= 0)
+        H5Dclose(f->spec_ds);
+    if (f->spec_type >= 0)
+        H5Tclose(f->spec_type);
+    free(f->spec_rows);
     if (f->row_type >= 0)
         H5Tclose(f->row_type);
     if (f->wide_type >= 0)
@@ -401,7 +446,7 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     if (!f)
         return pb_error_set(err, PB_ENOMEM, "out of memory"), NULL;
     f->file = f->summary = f->x0 = f->params = f->traces = f->row_type = f->dapl = -1;
-    f->wide_type = -1;
+    f->wide_type = f->spec_ds = f->spec_type = -1;
     if (strlen(path) >= sizeof f->path) {
         free(f);
         return pb_error_set(err, PB_EINVAL, "%s: path too long", path), NULL;
@@ -424,7 +469,16 @@ static mc_file *file_new(const char *path, const mc_study *s, const mc_header *h
     }
     f->wide_cap = s->opts->chunk * f->nv;
     f->wide = calloc(f->wide_cap + 1, sizeof *f->wide);
-    if (f->row_type < 0 || f->wide_type < 0 || !f->wide) {
+    if (s->spec && s->spec->n > 0) {
+        h5_column cols[MC_MAX_COLS];
+        f->sp = s->spec;
+        f->n_props = s->spec->n;
+        h5_columns_bind_units(mc_spec_cols, mc_spec_n_cols, f->un_x, f->un_u, cols);
+        f->spec_type = compound_make(cols, mc_spec_n_cols, sizeof(mc_spec_row));
+        f->spec_rows = calloc(f->wide_cap * f->n_props + 1, sizeof *f->spec_rows);
+    }
+    if (f->row_type < 0 || f->wide_type < 0 || !f->wide ||
+        (f->n_props && (f->spec_type < 0 || !f->spec_rows))) {
         file_free(f);
         return pb_error_set(err, PB_ENOMEM, "%s: cannot set up the summary rows", path), NULL;
     }
@@ -617,6 +671,19 @@ static int file_create_body(const char *path, const mc_study *s, const mc_header
                      "attributes units and descriptions"))
             goto close_g;
     }
+    if (f->n_props) {
+        h5_column cols[MC_MAX_COLS];
+        size_t srows = rows * f->n_props;
+        f->spec_ds = ds_create(f->file, "spec", f->spec_type, 1, NULL,
+                               srows > 16384 ? 16384 : srows, f->dapl);
+        h5_columns_bind_units(mc_spec_cols, mc_spec_n_cols, f->un_x, f->un_u, cols);
+        if (f->spec_ds < 0 || h5_table_put_meta(f->file, "spec", cols, mc_spec_n_cols) ||
+            describe(f->spec_ds, 0, NULL,
+                     "one row per (sample, variant, property), sample-major as /summary, "
+                     "properties in the config's order; column units and descriptions in the "
+                     "attributes units and descriptions"))
+            goto close_g;
+    }
     tail[0] = f->nx;
     f->x0 =
         ds_create(g, "x0", H5T_NATIVE_DOUBLE, 2, tail, o->chunk > 4096 ? 4096 : o->chunk, f->dapl);
@@ -753,7 +820,9 @@ static int file_resume_body(const char *path, const mc_study *s, const mc_header
         f->params = H5Dopen2(f->file, "samples/params", f->dapl);
     if (f->traj)
         f->traces = H5Dopen2(f->file, "traces", f->dapl);
-    if (f->summary < 0 || f->x0 < 0 || (f->np && f->params < 0) || (f->traj && f->traces < 0) ||
+    if (f->n_props)
+        f->spec_ds = H5Dopen2(f->file, "spec", f->dapl);
+    if ((f->n_props && f->spec_ds < 0) || f->summary < 0 || f->x0 < 0 || (f->np && f->params < 0) || (f->traj && f->traces < 0) ||
         sdone < 0 || sdone > samples) {
         rc = pb_error_set(err, PB_EFORMAT, "%s: datasets missing or inconsistent", f->part);
         goto fail;
@@ -761,7 +830,8 @@ static int file_resume_body(const char *path, const mc_study *s, const mc_header
     /* Rows of a chunk that was being written when the study stopped are dropped. */
     f->done = (size_t)sdone;
     if (ds_resize(f->summary, f->done * f->nv) || ds_resize(f->x0, f->done) ||
-        (f->np && ds_resize(f->params, f->done)) || (f->traj && ds_resize(f->traces, f->done))) {
+        (f->np && ds_resize(f->params, f->done)) || (f->traj && ds_resize(f->traces, f->done)) ||
+        (f->n_props && ds_resize(f->spec_ds, f->done * f->nv * f->n_props))) {
         rc = pb_error_set(err, PB_EIO, "%s: cannot truncate to %zu samples", f->part, f->done);
         goto fail;
     }
@@ -790,8 +860,20 @@ static int file_append_body(mc_file *f, size_t count, const mc_row rows[], const
         snprintf(w->method, sizeof w->method, "%s", v->method);
         snprintf(w->pattern, sizeof w->pattern, "%s", v->pattern);
         w->sparsity = v->sparsity;
+        for (size_t q = 0; q < f->n_props; q++) {
+            mc_spec_row *sr = &f->spec_rows[i * f->n_props + q];
+            sr->sample = rows[i].sample;
+            sr->variant = rows[i].variant;
+            snprintf(sr->property, sizeof sr->property, "%s", f->sp->props[q].name);
+            sr->rob_orig = rows[i].spec_prop_orig[q];
+            sr->rob_pruned = rows[i].spec_prop_pruned[q];
+            sr->sat_orig = spec_is_satisfied(sr->rob_orig);
+            sr->sat_pruned = spec_is_satisfied(sr->rob_pruned);
+        }
     }
-    if (ds_append(f->summary, f->wide_type, f->done * f->nv, count * f->nv, f->wide) ||
+    if ((f->n_props && ds_append(f->spec_ds, f->spec_type, f->done * f->nv * f->n_props,
+                                 count * f->nv * f->n_props, f->spec_rows)) ||
+        ds_append(f->summary, f->wide_type, f->done * f->nv, count * f->nv, f->wide) ||
         ds_append(f->x0, H5T_NATIVE_DOUBLE, f->done, count, x0s) ||
         (f->np && ds_append(f->params, H5T_NATIVE_DOUBLE, f->done, count, ps)) ||
         (f->traj && ds_append(f->traces, H5T_NATIVE_DOUBLE, f->done, count, trajs)))
@@ -880,6 +962,72 @@ static int agg_meta(const mc_file *f, hid_t ds)
     return h5_table_put_meta(ds, ".", cols, n) != PB_SUCCESS ||
            describe(ds, 0, NULL, "one row per variant: outcome counts, rates with Wilson 95 % "
                                  "intervals, quantiles and maxima over the samples");
+}
+
+/* /spec_aggregates: per variant and property, the counts and rates of /spec
+ * (row ((i * nv) + v) * n_props + q: variant v, property q), in one pass
+ * of bounded memory.  0, or -1 on a read or write failure. */
+static int spec_agg_write(mc_file *f)
+{
+    size_t nv = f->nv, np = f->n_props, nrows = f->done * nv * np;
+    mc_spec_agg_row *g = calloc(nv * np + 1, sizeof *g);
+    mc_spec_row *buf = malloc(MC_READ_BLOCK * sizeof *buf);
+    hid_t t = -1, ds = -1;
+    int bad = !g || !buf;
+
+    for (size_t at = 0; !bad && at < nrows; at += MC_READ_BLOCK) {
+        size_t n = nrows - at < MC_READ_BLOCK ? nrows - at : MC_READ_BLOCK;
+        bad = ds_read_rows(f->spec_ds, f->spec_type, at, n, buf) != 0;
+        for (size_t i = 0; !bad && i < n; i++) {
+            size_t row = at + i, q = row % np, v = (row / np) % nv;
+            mc_spec_agg_row *a = &g[v * np + q];
+            const mc_spec_row *r = &buf[i];
+            a->n++;
+            a->sat_orig += r->sat_orig == 1;
+            a->sat_pruned += r->sat_pruned == 1;
+            a->broken += r->sat_orig == 1 && r->sat_pruned == 0;
+            a->repaired += r->sat_orig == 0 && r->sat_pruned == 1;
+        }
+    }
+    for (size_t v = 0; !bad && v < nv; v++)
+        for (size_t q = 0; q < np; q++) {
+            mc_spec_agg_row *a = &g[v * np + q];
+            double nn = a->n ? (double)a->n : NAN;
+            snprintf(a->label, sizeof a->label, "%s", f->variants[v].label);
+            snprintf(a->property, sizeof a->property, "%s", f->sp->props[q].name);
+            a->rate_orig = (double)a->sat_orig / nn;
+            a->rate_pruned = (double)a->sat_pruned / nn;
+            a->broken_rate = (double)a->broken / nn;
+            a->repaired_rate = (double)a->repaired / nn;
+            mc_wilson((size_t)a->sat_orig, (size_t)a->n, 1.959963984540054, &a->rate_orig_lo,
+                      &a->rate_orig_hi);
+            mc_wilson((size_t)a->sat_pruned, (size_t)a->n, 1.959963984540054,
+                      &a->rate_pruned_lo, &a->rate_pruned_hi);
+        }
+    if (!bad) {
+        h5_column cols[MC_MAX_COLS];
+        h5_columns_bind_units(mc_spec_agg_cols, mc_spec_agg_n_cols, f->un_x, f->un_u, cols);
+        t = compound_make(cols, mc_spec_agg_n_cols, sizeof(mc_spec_agg_row));
+        bad = t < 0 || table_write(f->file, "spec_aggregates", t, nv * np, g) != 0;
+    }
+    if (!bad)
+        ds = H5Dopen2(f->file, "spec_aggregates", H5P_DEFAULT);
+    if (!bad) {
+        h5_column cols[MC_MAX_COLS];
+        h5_columns_bind_units(mc_spec_agg_cols, mc_spec_agg_n_cols, f->un_x, f->un_u, cols);
+        bad = ds < 0 || h5_table_put_meta(ds, ".", cols, mc_spec_agg_n_cols) != PB_SUCCESS ||
+              describe(ds, 0, NULL,
+                       "one row per (variant, property): satisfied counts and fractions with "
+                       "Wilson 95 % intervals, samples broken and repaired by pruning") ||
+              attr_f64(ds, "confidence", 0.95);
+    }
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (t >= 0)
+        H5Tclose(t);
+    free(buf);
+    free(g);
+    return bad ? -1 : 0;
 }
 
 static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
@@ -1106,7 +1254,7 @@ static int file_finish_body(mc_file *f, mc_aggregate agg[], pb_error *err)
                      "q05 q25 q50 q75 q95 of the finite RMS tracking errors, "
                      "linear interpolation between order statistics") ||
             attr_f64(ds, "confidence", 0.95) || agg_meta(f, ds) ||
-            attr_ll(f->file, "complete", 1))
+            (f->n_props && spec_agg_write(f)) || attr_ll(f->file, "complete", 1))
             rc = pb_error_set(err, PB_EIO, "%s: cannot write the aggregates", f->part);
         if (ds >= 0)
             H5Dclose(ds);

@@ -116,6 +116,10 @@ typedef struct mc_row {
     long long spec_sat_orig, spec_sat_pruned;
     double max_traj_dev_bound; /* largest finite certified tube bound (docs/TUBE.md); NaN
                                   without bounds.tube or with measurement noise */
+    /* Each property's robustness over each loop, in the spec's order (NaN past
+     * spec->n and without a spec).  Not /summary columns: the file writes them
+     * to its /spec table (mc_spec_row), one row per property. */
+    double spec_prop_orig[SPEC_PROPS_MAX], spec_prop_pruned[SPEC_PROPS_MAX];
 } mc_row;
 
 /* The layout of the file's /summary table: one column per mc_row field, in
@@ -126,6 +130,36 @@ extern const size_t mc_row_n_cols;
  * the columns after them were appended since and are optional to a reader
  * (h5_table_read leaves them zero in an older file). */
 extern const size_t mc_row_n_cols_base;
+
+/* One row of a Monte Carlo file's /spec table (only with a spec): one per
+ * (sample, variant, property), sample-major like /summary, properties in
+ * the spec's order, so that row ((i * nv) + v) * n_props + q is property q of
+ * /summary's row (i, v).  The same numbers as a `run` file's /spec rows. */
+typedef struct mc_spec_row {
+    long long sample, variant;
+    char property[SPEC_NAME_MAX];
+    double rob_orig, rob_pruned;
+    long long sat_orig, sat_pruned;
+} mc_spec_row;
+
+extern const h5_column mc_spec_cols[];
+extern const size_t mc_spec_n_cols;
+
+/* One row of /spec_aggregates: per variant and property (variant-major,
+ * properties in the spec's order), the satisfied counts and fractions with
+ * Wilson 95 % intervals and the samples broken and repaired by pruning, as
+ * /aggregates has them for the conjunction. */
+typedef struct mc_spec_agg_row {
+    char label[SIM_LABEL_MAX];
+    char property[SPEC_NAME_MAX];
+    long long n, sat_orig, sat_pruned, broken, repaired;
+    double rate_orig, rate_orig_lo, rate_orig_hi;
+    double rate_pruned, rate_pruned_lo, rate_pruned_hi;
+    double broken_rate, repaired_rate;
+} mc_spec_agg_row;
+
+extern const h5_column mc_spec_agg_cols[];
+extern const size_t mc_spec_agg_n_cols;
 
 /* The study's constants: borrowed model (sim.h) and options, both read-only. */
 typedef struct mc_study {

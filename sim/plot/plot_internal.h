@@ -84,4 +84,10 @@ int plot_run_prepare(hid_t f, const char *path, const char *dir, const plot_sele
 int plot_mc_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
                     plot_plan *plan, pb_error *err);
 
+/* The safety figures of a Monte Carlo file with a spec (plot_mc_spec.c):
+ * spec_rate (satisfied fraction against sparsity) and, on a grid, spec_map
+ * (broken-by-pruning cells per variant).  Nothing for a file without one. */
+int plot_mc_spec_prepare(hid_t f, const char *path, const char *dir, const plot_select *sel,
+                         plot_plan *plan, pb_error *err);
+
 #endif

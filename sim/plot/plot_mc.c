@@ -411,6 +411,8 @@ int plot_mc_prepare(hid_t f, const char *path, const char *dir, const plot_selec
     else if (rc == PB_SUCCESS)
         snprintf(plan->note, sizeof plan->note,
                  "%s: sampler '%s' is not a grid: no region-of-attraction map", path, sampler);
+    if (rc == PB_SUCCESS)
+        rc = plot_mc_spec_prepare(f, path, dir, sel, plan, err);
     free(v);
     return rc;
 }
