@@ -107,7 +107,8 @@ int falsify_job_write(falsify_job *j, const falsify_result *r, const char *path,
     memcpy(c->scenarios[0].x0, r->x0, nx * sizeof *r->x0);
     snprintf(c->scenarios[0].name, sizeof c->scenarios[0].name, "counterexample");
     c->traces = 1;
-    if (!(rj = run_job_alloc(c, err)))
+    /* The networks searched, not ones calibrated again on the counterexample. */
+    if (!(rj = run_job_alloc_variants(c, &j->v, err)))
         return err ? err->code : PB_EINVAL;
     if ((rc = run_job_open(rj, path, err)))
         goto done;

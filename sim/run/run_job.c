@@ -398,18 +398,11 @@ static int run_tube(run_job *j, const sim_result *r, size_t slot, results_row *r
     return PB_SUCCESS;
 }
 
-run_job *run_job_alloc(cfg_run *c, pb_error *err)
+/* The job over j->v, built or borrowed by the caller. */
+static run_job *job_alloc(cfg_run *c, run_job *j, pb_error *err)
 {
-    run_job *j = calloc(1, sizeof *j);
     size_t L;
 
-    if (!j) {
-        pb_error_set(err, PB_ENOMEM, "out of memory");
-        return NULL;
-    }
-    j->cfg = c;
-    if (run_variants_build(c, &j->v, err))
-        goto fail;
     L = j->v.orig->n_layers;
     if (!(j->model = run_model_alloc(c, &j->v, err)))
         goto fail;
@@ -449,6 +442,36 @@ run_job *run_job_alloc(cfg_run *c, pb_error *err)
 fail:
     run_job_free(j);
     return NULL;
+}
+
+run_job *run_job_alloc(cfg_run *c, pb_error *err)
+{
+    run_job *j = calloc(1, sizeof *j);
+
+    if (!j) {
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    j->cfg = c;
+    if (run_variants_build(c, &j->v, err)) {
+        free(j);
+        return NULL;
+    }
+    return job_alloc(c, j, err);
+}
+
+run_job *run_job_alloc_variants(cfg_run *c, const run_variants *v, pb_error *err)
+{
+    run_job *j = calloc(1, sizeof *j);
+
+    if (!j) {
+        pb_error_set(err, PB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    j->cfg = c;
+    j->v = *v;
+    j->v_borrowed = 1;
+    return job_alloc(c, j, err);
 }
 
 int run_job_open(run_job *j, const char *path, pb_error *err)
@@ -594,6 +617,7 @@ void run_job_free(run_job *j)
     free(j->tube_step);
     sim_data_free(j->data);
     sim_model_free(j->model);
-    run_variants_free(&j->v);
+    if (!j->v_borrowed)
+        run_variants_free(&j->v);
     free(j);
 }

@@ -58,7 +58,8 @@ void run_variants_free(run_variants *v);
 
 typedef struct run_job {
     cfg_run *cfg;          /* borrowed: outlives the job */
-    run_variants v;        /* owned */
+    run_variants v;        /* owned, or borrowed when v_borrowed */
+    int v_borrowed;
     sim_model *model;      /* the closed loop of every variant (sim.h) */
     sim_data *data;
     size_t block;          /* scenarios per step (traces within 256 MiB) */
@@ -80,6 +81,13 @@ typedef struct run_job {
 /* Builds the variants (run_variants_build), the engine model and its data.
  * NULL on failure with the reason in err. */
 run_job *run_job_alloc(cfg_run *c, pb_error *err);
+
+/* As run_job_alloc, over variants already built from c (borrowed: they must
+ * outlive the job).  For a run of other scenarios with the same networks:
+ * run_job_alloc would calibrate OBD, OBS and SparseGPT again on the new
+ * scenarios (falsify -o writes its counterexample with the networks it
+ * searched). */
+run_job *run_job_alloc_variants(cfg_run *c, const run_variants *v, pb_error *err);
 
 /* Creates path's temporary file (path.tmp) and writes the root attributes
  * and /plant.  The parent folder must exist (PB_EIO otherwise). */

@@ -4,8 +4,9 @@
  * state.  Oracle: the robustness falsify reports at its x0 equals the
  * minimum of g(x) = x_lead - x_ego - (10 + 1.4 v_ego) over the control steps
  * of the trajectory its -o file records, computed with NumPy from the
- * states (not with the expression library), for the original and for a
- * pruned variant (magnitude: its network does not depend on calibration). */
+ * states (not with the expression library), for the original, a magnitude
+ * variant and an OBD one (calibrated on rollouts from the config's
+ * scenarios: the file must hold the network searched). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,11 @@ static void test_acc(void)
         return;
     }
     check("original", "magnitude_s0.00");
-    /* magnitude: no calibration; the -o file of a calibrated method (OBD, OBS,
-     * SparseGPT) recalibrates on the counterexample alone and so holds another
-     * network than the one searched (falsify_job_write) */
     check("magnitude_s0.50", "magnitude_s0.50");
+    /* OBD calibrates on rollouts from the config's scenarios: the -o file
+     * holds the network searched, not one pruned again on the
+     * counterexample's rollouts (falsify_job_write) */
+    check("obd_s0.50", "obd_s0.50");
 }
 
 static const pb_test_case obs_tests[] = {
