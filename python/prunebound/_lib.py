@@ -116,9 +116,9 @@ class run_variants(Structure):
 
 
 class run_job(Structure):
-    _fields_ = [("cfg", c_void_p), ("v", run_variants), ("model", c_void_p),
-                ("data", c_void_p), ("block", c_size_t), ("results", c_void_p),
-                ("rows", c_void_p), ("done", c_size_t)]
+    _fields_ = [("cfg", c_void_p), ("v", run_variants), ("v_borrowed", c_int),
+                ("model", c_void_p), ("data", c_void_p), ("block", c_size_t),
+                ("results", c_void_p), ("rows", c_void_p), ("done", c_size_t)]
 
 
 class run_mc(Structure):

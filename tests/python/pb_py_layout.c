@@ -69,7 +69,7 @@ int main(void)
     S(run_variants, "run_variants", F(run_variants, orig); F(run_variants, n);
       F(run_variants, nets); F(run_variants, variants); F(run_variants, n_calib);
       F(run_variants, note));
-    S(run_job, "run_job", F(run_job, cfg); F(run_job, v); F(run_job, model); F(run_job, data);
+    S(run_job, "run_job", F(run_job, cfg); F(run_job, v); F(run_job, v_borrowed); F(run_job, model); F(run_job, data);
       F(run_job, block); F(run_job, results); F(run_job, rows); F(run_job, done));
     S(run_mc, "run_mc", F(run_mc, done); F(run_mc, samples); F(run_mc, cfg); F(run_mc, v));
     printf("}\n");
