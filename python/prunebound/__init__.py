@@ -6,7 +6,7 @@ the library's message."""
 from ._lib import LIBRARY_PATH, Error
 from .analysis import bound, certify, prune
 from .policy import Policy
-from .study import Results, config_text, montecarlo, run
+from .study import Results, config_text, montecarlo, read_results, run
 
 __all__ = ["Error", "Policy", "Results", "bound", "certify", "config_text", "montecarlo",
-           "prune", "run", "LIBRARY_PATH"]
+           "prune", "read_results", "run", "LIBRARY_PATH"]

@@ -104,11 +104,13 @@ def _table(ds):
 
 
 class Results:
-    """What a run or a Monte Carlo study wrote, read back with h5py:
-    `summary` (DataFrame or structured array), `traces[label][i][name]`
-    (NumPy arrays; run with output.traces), `aggregates` (montecarlo),
-    `attrs` (root attributes), `path` (the file, or None when it was a
-    temporary one, removed after reading)."""
+    """What a run or a Monte Carlo study wrote, read back with h5py, every
+    string as str: `summary` (DataFrame or structured array),
+    `traces[label][i][name]` (NumPy arrays; run with output.traces),
+    `aggregates` (montecarlo), `tables` (every table of the file's root:
+    summary, aggregates, spec, spec_aggregates, region, ... by name), `attrs`
+    (root attributes), `path` (the file, or None when it was a temporary one,
+    removed after reading)."""
 
     def __init__(self, path, kind, keep):
         import h5py
@@ -119,6 +121,8 @@ class Results:
         self.samples = {}
         with h5py.File(path, "r") as f:
             self.attrs = {k: _decode(v) for k, v in f.attrs.items()}
+            self.tables = {k: _table(d) for k, d in f.items()
+                           if isinstance(d, h5py.Dataset) and d.dtype.names}
             self.summary = _table(f["summary"])
             if "runs" in f:
                 for label, g in f["runs"].items():
@@ -137,6 +141,21 @@ class Results:
 
     def __repr__(self):
         return "Results(%s, %d summary rows)" % (self.kind, len(self.summary))
+
+
+_KINDS = {"prunebound-results": "run", "prunebound-montecarlo": "montecarlo"}
+
+
+def read_results(path):
+    """An existing results file of `prunebound run` or `prunebound montecarlo`
+    as Results, with every string field and attribute as str (h5py alone
+    returns them as bytes: docs/RESULTS.md).  ValueError for another file."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        fmt = _decode(f.attrs.get("format", ""))
+    if fmt not in _KINDS:
+        raise ValueError("%s: not a run or Monte Carlo results file (format %r)" % (path, fmt))
+    return Results(os.fspath(path), _KINDS[fmt], keep=True)
 
 
 def _output(output, config_ptr_unused=None):
