@@ -215,6 +215,70 @@ void plot_dat_num(FILE *fp, double v, char sep)
     fputc(sep, fp);
 }
 
+void plot_grid_axes(const double x0[], size_t n, size_t nx, const plant_type *type, plot_grid *g)
+{
+    memset(g, 0, sizeof *g);
+    for (size_t j = 0; j < nx; j++) {
+        int varies = 0;
+        for (size_t i = 1; i < n && !varies; i++)
+            varies = x0[i * nx + j] != x0[j];
+        if (varies && g->n_varying < 2)
+            g->ax[g->n_varying] = j;
+        g->n_varying += (size_t)varies;
+    }
+    for (int i = 0; i < 2; i++)
+        if (type && g->ax[i] < type->nx)
+            snprintf(g->lab[i], sizeof g->lab[i], "%s (%s)", type->states[g->ax[i]].name,
+                     type->states[g->ax[i]].unit);
+        else
+            snprintf(g->lab[i], sizeof g->lab[i], "x0[%zu]", g->ax[i]);
+}
+
+/* A grid point: its two coordinates and its sample. */
+typedef struct grid_point {
+    double a, b;
+    size_t sample;
+} grid_point;
+
+static int grid_point_cmp(const void *pa, const void *pb)
+{
+    const grid_point *p = pa, *q = pb;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    return 0;
+}
+
+int plot_grid_write(const char *dir, const char *name, const char *header, const plot_grid *g,
+                    const double x0[], size_t n, size_t nx, const double vals[], size_t ncol,
+                    pb_error *err)
+{
+    grid_point *pts = malloc((n + 1) * sizeof *pts);
+    FILE *fp;
+    int rc;
+
+    if (!pts)
+        return pb_error_set(err, PB_ENOMEM, "out of memory for %s", name);
+    for (size_t i = 0; i < n; i++)
+        pts[i] = (grid_point){x0[i * nx + g->ax[0]], x0[i * nx + g->ax[1]], i};
+    qsort(pts, n, sizeof *pts, grid_point_cmp);
+    if ((rc = plot_dat_open(dir, name, &fp, err)) == PB_SUCCESS) {
+        fputs(header, fp);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && pts[i].a != pts[i - 1].a)
+                fputc('\n', fp);
+            plot_dat_num(fp, pts[i].a, ' ');
+            plot_dat_num(fp, pts[i].b, ' ');
+            for (size_t k = 0; k < ncol; k++)
+                plot_dat_num(fp, vals[pts[i].sample * ncol + k], k + 1 < ncol ? ' ' : '\n');
+        }
+        rc = plot_dat_close(fp, dir, name, err);
+    }
+    free(pts);
+    return rc;
+}
+
 int plot_h5_fields_check(hid_t f, const char *file, const char *dset, const char *const names[],
                          pb_error *err)
 {

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include "h5_io.h"
+#include "plant.h"
 #include "plot_plan.h"
 
 /* A growable NUL-terminated string (zero-initialise; free s). */
@@ -46,6 +47,26 @@ int plot_dat_close(FILE *fp, const char *dir, const char *name, pb_error *err);
 
 /* Writes v as %.17g (NaN for a NaN, inf/-inf as gnuplot reads them) and sep. */
 void plot_dat_num(FILE *fp, double v, char sep);
+
+/* A map over a grid of initial states (the Monte Carlo sampler "grid"):
+ * the state components that vary over its samples, and their axis labels. */
+typedef struct plot_grid {
+    size_t n_varying; /* components that vary: a map needs exactly 2 */
+    size_t ax[2];     /* the first two of them */
+    char lab[2][64];  /* "theta (rad)" from the plant type, else "x0[j]" */
+} plot_grid;
+
+/* The grid of the n samples x0 (row i at x0[i * nx]) of a plant type
+ * (NULL: unknown, labels "x0[j]"). */
+void plot_grid_axes(const double x0[], size_t n, size_t nx, const plant_type *type, plot_grid *g);
+
+/* Writes dir/name: header (whole comment lines), then one line per sample,
+ * sorted by (x0[ax[0]], x0[ax[1]]) with a blank line where x0[ax[0]]
+ * changes (gnuplot's scans): the two coordinates and the ncol values
+ * vals[i * ncol + k] of sample i.  PB_ENOMEM, or PB_EIO naming the file. */
+int plot_grid_write(const char *dir, const char *name, const char *header, const plot_grid *g,
+                    const double x0[], size_t n, size_t nx, const double vals[], size_t ncol,
+                    pb_error *err);
 
 /* HDF5 reading goes through the layer: h5_has_object, h5_dataset_read_f64,
  * h5_attr_read_str, h5_attr_read_f64, h5_table_read (common/h5/h5_io.h). */

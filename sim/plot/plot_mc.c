@@ -34,11 +34,6 @@ static double map_value(long long outcome, long long still)
 }
 
 /* A grid point: its two coordinates and its sample index. */
-typedef struct mc_point {
-    double a, b;
-    size_t sample;
-} mc_point;
-
 static const char *const var_fields[] = {"label", "method", "sparsity", "pattern", NULL};
 static const char *const agg_fields[] = {"label",
                                          "n",
@@ -242,16 +237,6 @@ done:
     return rc;
 }
 
-static int point_cmp(const void *pa, const void *pb)
-{
-    const mc_point *p = pa, *q = pb;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b < q->b ? -1 : 1;
-    return 0;
-}
-
 /* roa.dat: one line per grid point, in scans of the first axis (a blank line
  * between scans): the two coordinates, the original's outcome and every
  * variant's (map_value; NaN for a missing row). */
@@ -261,11 +246,10 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
 {
     double *x0 = NULL, *out = NULL;
     mc_srow *rows = NULL;
-    mc_point *pts = NULL;
-    size_t dims[2], n_rows = 0, ax[2] = {0, 0}, n_ax = 0;
-    plot_buf titles = {0}, vars = {0};
+    size_t dims[2], n_rows = 0;
+    plot_buf titles = {0}, vars = {0}, head = {0};
     void *rows_read = NULL;
-    FILE *fp;
+    plot_grid g;
     int rc;
 
     if ((rc = h5_dataset_read_f64(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
@@ -276,24 +260,15 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
     rows = rows_read;
     if (rc != PB_SUCCESS)
         goto done;
-    /* the grid's axes: the state components that vary over the samples */
-    for (size_t j = 0; j < dims[1]; j++) {
-        int varies = 0;
-        for (size_t i = 1; i < dims[0] && !varies; i++)
-            varies = x0[i * dims[1] + j] != x0[j];
-        if (varies && n_ax < 2)
-            ax[n_ax] = j;
-        n_ax += (size_t)varies;
-    }
-    if (n_ax != 2) {
+    plot_grid_axes(x0, dims[0], dims[1], plant_find(plant_name), &g);
+    if (g.n_varying != 2) {
         snprintf(plan->note, sizeof plan->note,
                  "%s: the grid varies %zu state components, not 2: no region-of-attraction map",
-                 path, n_ax);
+                 path, g.n_varying);
         goto done;
     }
-    pts = malloc((dims[0] + 1) * sizeof *pts);
     out = malloc((dims[0] * (nv + 1) + 1) * sizeof *out);
-    if (!pts || !out) {
+    if (!out) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory for the maps");
         goto done;
     }
@@ -312,31 +287,15 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
             out[(size_t)s->sample * (nv + 1) + 1 + k] =
                 map_value(s->outcome_pruned, s->still_converging_pruned);
     }
-    for (size_t i = 0; i < dims[0]; i++) {
-        pts[i].a = x0[i * dims[1] + ax[0]];
-        pts[i].b = x0[i * dims[1] + ax[1]];
-        pts[i].sample = i;
-    }
-    qsort(pts, dims[0], sizeof *pts, point_cmp);
-    if ((rc = plot_dat_open(dir, "roa.dat", &fp, err)) != PB_SUCCESS)
-        goto done;
-    fprintf(fp,
-            "# outcome per grid point (0 converged, 1 bounded and still converging, 2 bounded, "
-            "3 diverged) of %s\n"
-            "# x0[%zu] x0[%zu] outcome_orig",
-            path, ax[0], ax[1]);
-    for (size_t k = 0; k < nv; k++)
-        fprintf(fp, " %s", v[k].label);
-    fputc('\n', fp);
-    for (size_t i = 0; i < dims[0]; i++) {
-        if (i > 0 && pts[i].a != pts[i - 1].a)
-            fputc('\n', fp);
-        plot_dat_num(fp, pts[i].a, ' ');
-        plot_dat_num(fp, pts[i].b, ' ');
-        for (size_t k = 0; k <= nv; k++)
-            plot_dat_num(fp, out[pts[i].sample * (nv + 1) + k], k < nv ? ' ' : '\n');
-    }
-    if ((rc = plot_dat_close(fp, dir, "roa.dat", err)) != PB_SUCCESS)
+    rc = plot_buf_printf(&head, err,
+                         "# outcome per grid point (0 converged, 1 bounded and still converging, "
+                         "2 bounded, 3 diverged) of %s\n# x0[%zu] x0[%zu] outcome_orig",
+                         path, g.ax[0], g.ax[1]);
+    for (size_t k = 0; k < nv && rc == PB_SUCCESS; k++)
+        rc = plot_buf_printf(&head, err, " %s", v[k].label);
+    if (rc == PB_SUCCESS && (rc = plot_buf_printf(&head, err, "\n")) == PB_SUCCESS)
+        rc = plot_grid_write(dir, "roa.dat", head.s, &g, x0, dims[0], dims[1], out, nv + 1, err);
+    if (rc != PB_SUCCESS)
         goto done;
     /* the job: titles and axis labels with units */
     for (size_t k = 0; k < nv && rc == PB_SUCCESS; k++) {
@@ -345,22 +304,13 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
         rc = plot_buf_printf(&titles, err, "%s'%s'", k ? ", " : "", t);
     }
     {
-        const plant_type *type = plant_find(plant_name);
-        char lab[2][64];
-        for (int i = 0; i < 2; i++) {
-            if (type && ax[i] < type->nx)
-                snprintf(lab[i], sizeof lab[i], "%s (%s)", type->states[ax[i]].name,
-                         type->states[ax[i]].unit);
-            else
-                snprintf(lab[i], sizeof lab[i], "x0[%zu]", ax[i]);
-        }
         size_t np = nv + 1, cols = np <= 3 ? np : (size_t)ceil(sqrt((double)np));
         size_t nrow = (np + cols - 1) / cols;
         if (rc == PB_SUCCESS)
             rc = plot_buf_printf(&vars, err,
                                  "plant='%s'; crit='%s'; xlab='%s'; ylab='%s'; n=%zu; cols=%zu; "
                                  "rows=%zu; w=%zu; h=%zu; array titles[%zu] = [%s]",
-                                 plant_name, crit, lab[0], lab[1], nv, cols, nrow, 420 * cols,
+                                 plant_name, crit, g.lab[0], g.lab[1], nv, cols, nrow, 420 * cols,
                                  360 * nrow + 60, nv, titles.s);
     }
     if (rc == PB_SUCCESS)
@@ -368,10 +318,10 @@ static int roa_write(hid_t f, const char *path, const char *dir, const char *pla
 done:
     free(x0);
     free(rows);
-    free(pts);
     free(out);
     free(titles.s);
     free(vars.s);
+    free(head.s);
     return rc;
 }
 

@@ -179,22 +179,6 @@ done:
     return rc;
 }
 
-/* A grid point: its two coordinates and its sample index. */
-typedef struct grid_point {
-    double a, b;
-    size_t sample;
-} grid_point;
-
-static int grid_point_cmp(const void *pa, const void *pb)
-{
-    const grid_point *p = pa, *q = pb;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b < q->b ? -1 : 1;
-    return 0;
-}
-
 /* spec_map.dat: one line per grid point, in scans of the first axis (a blank
  * line between scans): the two coordinates, the original's cell and every
  * variant's (cell_value). */
@@ -204,11 +188,10 @@ static int map_write(hid_t f, const char *path, const char *dir, const char *pla
 {
     double *x0 = NULL, *out = NULL;
     spec_srow *rows = NULL;
-    grid_point *pts = NULL;
-    size_t dims[2], n_rows = 0, ax[2] = {0, 0}, n_ax = 0;
+    size_t dims[2], n_rows = 0;
     long long *broken = NULL, *repaired = NULL;
-    plot_buf titles = {0}, vars = {0};
-    FILE *fp;
+    plot_buf titles = {0}, vars = {0}, head = {0};
+    plot_grid g;
     int rc;
 
     if ((rc = h5_dataset_read_f64(f, path, "/samples/x0", 2, dims, &x0, err)) != PB_SUCCESS)
@@ -217,22 +200,13 @@ static int map_write(hid_t f, const char *path, const char *dir, const char *pla
                        err);
     if (rc != PB_SUCCESS)
         goto done;
-    /* the grid's axes: the state components that vary over the samples */
-    for (size_t j = 0; j < dims[1]; j++) {
-        int varies = 0;
-        for (size_t i = 1; i < dims[0] && !varies; i++)
-            varies = x0[i * dims[1] + j] != x0[j];
-        if (varies && n_ax < 2)
-            ax[n_ax] = j;
-        n_ax += (size_t)varies;
-    }
-    if (n_ax != 2)
+    plot_grid_axes(x0, dims[0], dims[1], plant_find(plant_name), &g);
+    if (g.n_varying != 2)
         goto done; /* plot_mc.c's note on the region-of-attraction map says why */
-    pts = malloc((dims[0] + 1) * sizeof *pts);
     out = malloc((dims[0] * (nv + 1) + 1) * sizeof *out);
     broken = calloc(nv + 1, sizeof *broken);
     repaired = calloc(nv + 1, sizeof *repaired);
-    if (!pts || !out || !broken || !repaired) {
+    if (!out || !broken || !repaired) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory for the maps");
         goto done;
     }
@@ -254,31 +228,17 @@ static int map_write(hid_t f, const char *path, const char *dir, const char *pla
         broken[k] += out[at + 1 + k] == 2.0;
         repaired[k] += out[at + 1 + k] == 3.0;
     }
-    for (size_t i = 0; i < dims[0]; i++) {
-        pts[i].a = x0[i * dims[1] + ax[0]];
-        pts[i].b = x0[i * dims[1] + ax[1]];
-        pts[i].sample = i;
-    }
-    qsort(pts, dims[0], sizeof *pts, grid_point_cmp);
-    if ((rc = plot_dat_open(dir, "spec_map.dat", &fp, err)) != PB_SUCCESS)
-        goto done;
-    fprintf(fp,
-            "# spec per grid point of %s: original 0 satisfies, 1 violates; each variant 0 both "
-            "satisfy, 1 both violate, 2 broken by pruning, 3 repaired by pruning\n"
-            "# x0[%zu] x0[%zu] original",
-            path, ax[0], ax[1]);
-    for (size_t k = 0; k < nv; k++)
-        fprintf(fp, " %s", v[k].label);
-    fputc('\n', fp);
-    for (size_t i = 0; i < dims[0]; i++) {
-        if (i > 0 && pts[i].a != pts[i - 1].a)
-            fputc('\n', fp);
-        plot_dat_num(fp, pts[i].a, ' ');
-        plot_dat_num(fp, pts[i].b, ' ');
-        for (size_t k = 0; k <= nv; k++)
-            plot_dat_num(fp, out[pts[i].sample * (nv + 1) + k], k < nv ? ' ' : '\n');
-    }
-    if ((rc = plot_dat_close(fp, dir, "spec_map.dat", err)) != PB_SUCCESS)
+    rc = plot_buf_printf(&head, err,
+                         "# spec per grid point of %s: original 0 satisfies, 1 violates; each "
+                         "variant 0 both satisfy, 1 both violate, 2 broken by pruning, 3 repaired "
+                         "by pruning\n# x0[%zu] x0[%zu] original",
+                         path, g.ax[0], g.ax[1]);
+    for (size_t k = 0; k < nv && rc == PB_SUCCESS; k++)
+        rc = plot_buf_printf(&head, err, " %s", v[k].label);
+    if (rc == PB_SUCCESS && (rc = plot_buf_printf(&head, err, "\n")) == PB_SUCCESS)
+        rc = plot_grid_write(dir, "spec_map.dat", head.s, &g, x0, dims[0], dims[1], out, nv + 1,
+                             err);
+    if (rc != PB_SUCCESS)
         goto done;
     for (size_t k = 0; k < nv && rc == PB_SUCCESS; k++) {
         char t[160], tt[224];
@@ -287,22 +247,13 @@ static int map_write(hid_t f, const char *path, const char *dir, const char *pla
         rc = plot_buf_printf(&titles, err, "%s'%s'", k ? ", " : "", tt);
     }
     {
-        const plant_type *type = plant_find(plant_name);
-        char lab[2][64];
         size_t np = nv + 1, cols = np <= 3 ? np : (size_t)ceil(sqrt((double)np));
         size_t nrow = (np + cols - 1) / cols;
-        for (int i = 0; i < 2; i++) {
-            if (type && ax[i] < type->nx)
-                snprintf(lab[i], sizeof lab[i], "%s (%s)", type->states[ax[i]].name,
-                         type->states[ax[i]].unit);
-            else
-                snprintf(lab[i], sizeof lab[i], "x0[%zu]", ax[i]);
-        }
         if (rc == PB_SUCCESS)
             rc = plot_buf_printf(&vars, err,
                                  "plant='%s'; crit='%s'; xlab='%s'; ylab='%s'; n=%zu; cols=%zu; "
                                  "rows=%zu; w=%zu; h=%zu; array titles[%zu] = [%s]",
-                                 plant_name, crit, lab[0], lab[1], nv, cols, nrow, 460 * cols,
+                                 plant_name, crit, g.lab[0], g.lab[1], nv, cols, nrow, 460 * cols,
                                  380 * nrow + 80, nv, titles.s);
     }
     if (rc == PB_SUCCESS)
@@ -310,12 +261,12 @@ static int map_write(hid_t f, const char *path, const char *dir, const char *pla
 done:
     free(x0);
     free(rows);
-    free(pts);
     free(out);
     free(broken);
     free(repaired);
     free(titles.s);
     free(vars.s);
+    free(head.s);
     return rc;
 }
 
