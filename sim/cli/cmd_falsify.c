@@ -1,5 +1,5 @@
 /* cmd_falsify.c: `prunebound falsify CONFIG [--box LO,HI,...] [--variant
- * original|LABEL] [--broken] [--budget N] [--seed S] [-o FILE] [--json]`:
+ * original|LABEL] [--broken] [--budget N] [--seed S] [-o FILE] [--json] [-q]`:
  * searches the initial states of a box for a violation of the config's spec
  * (sim/falsify/falsify.h, docs/SAFETY.md), prints what it found and, with
  * -o, writes the counterexample's trajectories as a results file. */
@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "cli_args.h"
+#include "cli_progress.h"
 #include "falsify.h"
 
 static void usage(FILE *out)
@@ -35,7 +36,11 @@ static void usage(FILE *out)
             "  --seed S          random restarts' seed (default 1)\n"
             "  -o FILE           write the counterexample's run as a results file (plot draws it)\n"
             "  --json            one JSON document on stdout\n"
-            "  --set k=v         override one key of the config\n\n"
+            "  --set k=v         override one key of the config\n"
+            "  -q, --quiet       no progress line on stderr\n"
+            "  -h, --help        this text\n\n"
+            "Every long option also reads --name=VALUE.  Progress (evaluations, rate, time\n"
+            "left) is shown on stderr when it is a terminal.\n"
             "Exit status: 0 whether or not a violation was found, 2 bad usage or input,\n"
             "1 internal failure.\n");
 }
@@ -65,11 +70,22 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_string(v > 0 ? "inf" : v < 0 ? "-inf" : "nan");
 }
 
+enum { OPT_BOX = 1, OPT_VARIANT, OPT_BROKEN, OPT_BUDGET, OPT_SEED, OPT_OUTPUT, OPT_JSON, OPT_SET };
+
+static const cli_option falsify_options[] = {
+    {"box", 0, 1, OPT_BOX, "LO,HI pairs"},   {"variant", 0, 1, OPT_VARIANT, "a variant label"},
+    {"broken", 0, 0, OPT_BROKEN, NULL},      {"budget", 0, 1, OPT_BUDGET, "a count"},
+    {"seed", 0, 1, OPT_SEED, "a count"},     {"output", 'o', 1, OPT_OUTPUT, "a file name"},
+    {"json", 0, 0, OPT_JSON, NULL},          {"set", 0, 1, OPT_SET, "key.path=value"},
+    {NULL, 0, 0, 0, NULL}};
+
 int cmd_falsify(int argc, char **argv)
 {
-    const char *sets[64], *config = NULL, *box = NULL, *variant = NULL, *out = NULL;
+    const char *sets[64], *config = NULL, *box = NULL, *variant = NULL, *out = NULL, *v;
     size_t n_sets = 0, nx;
-    int json = 0, tty = cli_stderr_is_tty(), rc;
+    int json = 0, rc, id;
+    cli_parser cp;
+    cli_progress prog;
     falsify_opts o;
     falsify_result r;
     falsify_job *j = NULL;
@@ -84,46 +100,54 @@ int cmd_falsify(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_arg = strcmp(a, "--box") == 0 || strcmp(a, "--variant") == 0 ||
-                      strcmp(a, "--budget") == 0 || strcmp(a, "--seed") == 0 ||
-                      strcmp(a, "-o") == 0 || strcmp(a, "--set") == 0;
+    cli_parser_init(&cp, argc, argv, falsify_options);
+    while ((id = cli_next(&cp, &v)) != CLI_END) {
         char *end;
-        if (has_arg && i + 1 >= argc)
-            return cli_usage_error(argv[0], "%s needs a value", a);
-        if (strcmp(a, "--box") == 0)
-            box = argv[++i];
-        else if (strcmp(a, "--variant") == 0)
-            variant = argv[++i];
-        else if (strcmp(a, "-o") == 0)
-            out = argv[++i];
-        else if (strcmp(a, "--set") == 0) {
+        unsigned long long x;
+        switch (id) {
+        case CLI_ERROR:
+            return 2;
+        case CLI_ARG:
+            if (config)
+                return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", v);
+            config = v;
+            break;
+        case OPT_BOX:
+            box = v;
+            break;
+        case OPT_VARIANT:
+            variant = v;
+            break;
+        case OPT_OUTPUT:
+            out = v;
+            break;
+        case OPT_SET:
             if (n_sets == 64)
                 return cli_usage_error(argv[0], "more than 64 --set options");
-            sets[n_sets++] = argv[++i];
-        } else if (strcmp(a, "--budget") == 0 || strcmp(a, "--seed") == 0) {
-            const char *v = argv[++i];
-            unsigned long long x;
+            sets[n_sets++] = v;
+            break;
+        case OPT_BUDGET:
+        case OPT_SEED:
             errno = 0;
             x = strtoull(v, &end, 10);
             if (!*v || *end || errno || v[0] == '-' ||
-                (strcmp(a, "--budget") == 0 && (x < 1 || x > 100000000ULL)))
-                return cli_usage_error(argv[0], "%s: '%s' is not a valid count", a, v);
-            if (strcmp(a, "--budget") == 0)
+                (id == OPT_BUDGET && (x < 1 || x > 100000000ULL)))
+                return cli_usage_error(argv[0], "%s: '%s' is not a valid count",
+                                       cli_last_name(&cp), v);
+            if (id == OPT_BUDGET)
                 o.budget = (size_t)x;
             else
                 o.seed = (unsigned long)x;
-        } else if (strcmp(a, "--broken") == 0)
+            break;
+        case OPT_BROKEN:
             o.broken = 1;
-        else if (strcmp(a, "--json") == 0)
+            break;
+        case OPT_JSON:
             json = 1;
-        else if (a[0] == '-' && a[1])
-            return cli_usage_error(argv[0], "unknown option '%s'", a);
-        else if (!config)
-            config = a;
-        else
-            return cli_usage_error(argv[0], "expected one CONFIG, got '%s' too", a);
+            break;
+        default:
+            break;
+        }
     }
     if (!config)
         return cli_usage_error(argv[0], "missing CONFIG");
@@ -142,22 +166,23 @@ int cmd_falsify(int argc, char **argv)
         rc = err.code;
         goto fail;
     }
+    cli_progress_init(&prog, cli_stderr_is_tty() && !cp.quiet);
+    cli_progress_stage(&prog, "falsify", 0);
     while (!falsify_is_done(j->search)) {
-        if ((rc = falsify_step(j->search, &err)))
+        if ((rc = falsify_step(j->search, &err))) {
+            cli_progress_end(&prog);
             goto fail;
-        if (tty) {
-            falsify_get_result(j->search, &r);
-            fprintf(stderr, "\revaluations %zu of %zu, best robustness %.6g   ", r.evaluations,
-                    o.budget, r.robustness);
         }
+        falsify_get_result(j->search, &r);
+        cli_progress_show(&prog, r.evaluations, o.budget, "evaluations");
     }
-    if (tty)
-        fprintf(stderr, "\r%*s\r", 60, "");
+    cli_progress_end(&prog);
     falsify_get_result(j->search, &r);
     if (json) {
         json_t *doc = json_object(), *x0 = json_array();
         for (size_t i = 0; i < nx; i++)
             json_array_append_new(x0, json_real(r.x0[i]));
+        json_object_set_new(doc, "command", json_string("falsify"));
         json_object_set_new(doc, "config", json_string(config));
         json_object_set_new(doc, "variant", json_string(j->variant < 0
                                                             ? "original"

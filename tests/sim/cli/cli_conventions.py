@@ -137,6 +137,17 @@ check(rc == 2 and "bogus" in err, "plot --format=bogus parsed")
 rc, _, err = run("train", cfg, f"--output={path('t.h5')}", "--set=policy.train.epochs=3")
 check(rc == 2 and "policy.train" in err, f"train --set=... parsed: {err}")
 
+spec_cfg = path("spec.cfg")
+open(spec_cfg, "w").write(open(cfg).read() +
+    'spec = ( { name = "small"; always = [0.0, 1.0]; box = { theta = [-0.5, 0.5]; }; } );\n')
+rc, out, err = run("falsify", spec_cfg, "--budget=20", "--seed=2", "--variant=magnitude_s0.50",
+                   "--box=-0.2,0.2,-0.2,0.2", "--json", "--quiet")
+check(rc == 0 and err == "", f"falsify --opt=value --quiet: {rc} {err}")
+if rc == 0:
+    d = json.loads(out)
+    check(d["command"] == "falsify" and d["seed"] == 2 and d["variant"] == "magnitude_s0.50" and d["evaluations"] <= 20 and
+          all(-0.2 <= x <= 0.2 for x in d["x0"]), f"falsify --json reflects the options: {d}")
+
 # ---- error messages ----
 rc, _, err = run("run", path("missing.cfg"))
 check(rc == 2 and "No such file or directory" in err, "cannot open appends strerror")
