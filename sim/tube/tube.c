@@ -16,6 +16,7 @@ void tube_opts_init(tube_opts *o)
     o->point_rtol = 1e-4;
     o->substeps_set = 16;
     o->order = 4;
+    o->taylor = 2;
 }
 
 int tube_plant_is_supported(const plant_type *t)
@@ -118,9 +119,9 @@ struct tube {
     arb_ptr W, b;
     arb_ptr h1, h2, G1, G2, sd; /* [max_w], [max_w], [max_w x nx] x 2, [max_w] */
     /* Flow scratch. */
-    arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q; /* [nxu] each */
+    arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
-    arb_t t0, t1, t2, tau, tau01, half_tau2, zero;
+    arb_t t0, t1, t2, tau, tau01, tk, zero;
     double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
     double *spec_w, *nm;
     double Lx, Lu, Lpi; /* tube_lipschitz_sample */
@@ -273,6 +274,54 @@ static void transfer(tube *w, arb_mat_t T, const arb_mat_t J)
             arb_add_error(arb_mat_entry(T, i, j), w->t1);
 }
 
+/* y := J y for the x block of w->J (nx x nx), y of nx balls (w->q scratch). */
+static void jmul(tube *w, arb_ptr y)
+{
+    size_t nx = w->nx;
+    for (size_t j = 0; j < nx; j++)
+        arb_dot(w->q + j, NULL, 0, arb_mat_entry(w->J, j, 0), 1, y, 1, (slong)nx, PREC);
+    _arb_vec_set(y, w->q, nx);
+}
+
+/* tg := an enclosure of x(tau) - x(0) over one substep, for every start
+ * x(0) in Xi, from F = f(Xi, U), FB = f(B, U) and J = f_x(B, U) over the
+ * a-priori box B (the x block of w->J), q = opts.taylor >= 2:
+ *   x(tau) - x(0) in sum_{k=1}^{q-1} tau^k/k! J^{k-1} F + tau^q/q! J^{q-1} FB.
+ * Picard's iteration on interval polynomials in s in [0, tau]: x(s) - x(0)
+ * lies in s FB (x stays in B), and if it lies in p(s) = sum_k a_k s^k then
+ * f(x(s)) = f(x(0)) + Jbar(s) (x(s) - x(0)), Jbar(s) the mean of f_x on the
+ * segment (inside the convex J), so x(s) - x(0) = int_0^s f(x(r)) dr lies in
+ * s F + sum_k J a_k s^(k+1)/(k+1) (r^k >= 0 keeps each product's range in the
+ * interval product).  Iterated q - 1 times from s FB: the degree-q form, its
+ * remainder term in the a-priori box.  For a linear plant J is exact, so
+ * only the remainder (of order tau^(q+1) |J|^q |f|) and the rounding are
+ * widths (docs/TUBE.md section 2).  q = 2 is Taylor with the integral
+ * remainder, tau F + tau^2/2 J FB. */
+static void taylor_step(tube *w)
+{
+    size_t nx = w->nx, q = w->o.taylor;
+    /* the remainder term first: tau^q/q! J^(q-1) FB */
+    _arb_vec_set(w->tg, w->FB, nx);
+    for (size_t k = 1; k < q; k++)
+        jmul(w, w->tg);
+    arb_pow_ui(w->tk, w->tau, q, PREC);
+    arb_fac_ui(w->t1, q, PREC);
+    arb_div(w->tk, w->tk, w->t1, PREC);
+    _arb_vec_scalar_mul(w->tg, w->tg, (slong)nx, w->tk, PREC);
+    /* then sum_{k=1}^{q-1} tau^k/k! J^(k-1) F */
+    _arb_vec_set(w->tgn, w->F, nx);
+    arb_set(w->tk, w->tau);
+    for (size_t k = 1; k < q; k++) {
+        if (k > 1) {
+            jmul(w, w->tgn);
+            arb_mul(w->tk, w->tk, w->tau, PREC);
+            arb_div_ui(w->tk, w->tk, k, PREC);
+        }
+        for (size_t j = 0; j < nx; j++)
+            arb_addmul(w->tg + j, w->tk, w->tgn + j, PREC);
+    }
+}
+
 /* The one-period flow over the box X (nx) x U (nu), input held, in m
  * substeps: Xend (if not NULL) := an enclosure of x(h) for every start in the
  * box, Phi (if not NULL, nxu x nxu) := an enclosure of the Jacobian of
@@ -291,8 +340,6 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
     arb_div_ui(w->tau, w->tau, m, PREC);
     arb_zero(w->zero);
     arb_union(w->tau01, w->tau, w->zero, PREC);
-    arb_sqr(w->half_tau2, w->tau, PREC);
-    arb_mul_2exp_si(w->half_tau2, w->half_tau2, -1);
     _arb_vec_set(w->Xi, X, nx);
     if (Phi)
         arb_mat_one(Phi);
@@ -322,14 +369,11 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
         }
         if (!ok)
             return PB_ENUMERIC;
-        /* X_{i+1}: second-order Taylor, intersected with the first-order box. */
+        /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
+         * intersected with the first-order box. */
+        taylor_step(w);
         for (size_t j = 0; j < nx; j++) {
-            arb_zero(w->t0);
-            for (size_t l = 0; l < nx; l++)
-                arb_addmul(w->t0, arb_mat_entry(w->J, j, l), w->FB + l, PREC);
-            arb_mul(w->t0, w->t0, w->half_tau2, PREC);
-            arb_addmul(w->t0, w->tau, w->F + j, PREC);
-            arb_add(w->t0, w->t0, w->Xi + j, PREC);
+            arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
             if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
                 arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
             if (!arb_is_finite(w->Xi + j))
@@ -647,13 +691,13 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         w->o = *o;
     else
         tube_opts_init(&w->o);
-    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 ||
-        w->o.substeps_point_max < w->o.substeps_point || !(w->o.point_atol > 0.0) ||
-        !(w->o.point_rtol >= 0.0)) {
+    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 || w->o.taylor < 2 ||
+        w->o.taylor > 30 || w->o.substeps_point_max < w->o.substeps_point ||
+        !(w->o.point_atol > 0.0) || !(w->o.point_rtol >= 0.0)) {
         free(w->p);
         free(w);
         pb_error_set(err, PB_EINVAL,
-                     "tube: substeps and order must be >= 1, "
+                     "tube: substeps and order must be >= 1, taylor in 2 .. 30, "
                      "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
         return NULL;
     }
@@ -703,8 +747,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->G1 = _arb_vec_init((slong)(mw * nx));
     w->G2 = _arb_vec_init((slong)(mw * nx));
     {
-        arb_ptr *v[] = {&w->Xi, &w->B,  &w->Bn,   &w->F,     &w->FB, &w->U,
-                        &w->X,  &w->X0, &w->vals, &w->vals0, &w->v,  &w->q};
+        arb_ptr *v[] = {&w->Xi, &w->B,    &w->Bn,    &w->F, &w->FB, &w->U,  &w->X,
+                        &w->X0, &w->vals, &w->vals0, &w->v, &w->q,  &w->tg, &w->tgn};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             *v[i] = _arb_vec_init((slong)w->nxu);
     }
@@ -725,7 +769,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     arb_init(w->t2);
     arb_init(w->tau);
     arb_init(w->tau01);
-    arb_init(w->half_tau2);
+    arb_init(w->tk);
     arb_init(w->zero);
     return w;
 }
@@ -746,8 +790,8 @@ void tube_free(tube *w)
         _arb_vec_clear(w->G1, (slong)(w->max_w * nx));
         _arb_vec_clear(w->G2, (slong)(w->max_w * nx));
         {
-            arb_ptr v[] = {w->Xi, w->B,  w->Bn,   w->F,     w->FB, w->U,
-                           w->X,  w->X0, w->vals, w->vals0, w->v,  w->q};
+            arb_ptr v[] = {w->Xi, w->B,    w->Bn,    w->F, w->FB, w->U,  w->X,
+                           w->X0, w->vals, w->vals0, w->v, w->q,  w->tg, w->tgn};
             for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
                 _arb_vec_clear(v[i], (slong)w->nxu);
         }
@@ -768,7 +812,7 @@ void tube_free(tube *w)
         arb_clear(w->t2);
         arb_clear(w->tau);
         arb_clear(w->tau01);
-        arb_clear(w->half_tau2);
+        arb_clear(w->tk);
         arb_clear(w->zero);
     }
     free(w->xs);

@@ -60,6 +60,7 @@ typedef struct tube_opts {
     double point_rtol;         /* 1e-4 */
     size_t substeps_set;       /* substeps of the flow Jacobian over a set (16) */
     size_t order;              /* terms of the Peano-Baker series kept before its tail (4) */
+    size_t taylor;             /* degree in tau of the state's Taylor form per substep (2..30) */
 } tube_opts;
 
 void tube_opts_init(tube_opts *o);

@@ -3,12 +3,11 @@
  *  - every plant type's interval Jacobian (jac_box) holds the point f and
  *    Jacobian at 10^4 random points of random boxes;
  *  - on linear plants x' = A x + B u the exact sampled loops are
- *    x_{k+1} = Phi x_k + Gamma u_k with [Phi Gamma; 0 I] = expm([A B; 0 0] h)
- *    (GSL's gsl_linalg_exponential_ss): with a linear controller the tube
- *    equals the exact deviation up to the widths of the validated
- *    enclosures (1e-6 relative; not to rounding: the point flow is enclosed
- *    by a second-order Taylor form), and with random MLP controllers it
- *    holds at every row;
+ *    x_{k+1} = Phi x_k + Gamma u_k with [Phi Gamma; 0 I] = expm([A B; 0 0] h):
+ *    with a linear controller the tube equals the exact error propagation,
+ *    computed by mpmath at 256 bits, to rounding (a few ulps of the
+ *    condition), and with random MLP controllers it holds at every row
+ *    (expm by GSL's gsl_linalg_exponential_ss);
  *  - the shipped configs that support the tube (pendulum, cart-pole, the
  *    ARCH single pendulum, the ARCH cart-pole and TORA) hold at every
  *    recorded row, read back by h5py. */
@@ -306,27 +305,85 @@ static plant *linear_plant(gsl_rng *r, double scale)
     return pl;
 }
 
-/* A linear plant under a linear controller u = K x (one linear layer): the
- * tube equals the exact error propagation up to the validated enclosures'
- * widths (fine substeps, a long Peano-Baker series): measured 8e-8 of the
- * largest deviation (printed), asserted below 1e-6. */
+/* The exact error propagation of a linear loop, in mpmath at 256 bits: with
+ * [Phi Gam; 0 I] = expm([A B; 0 0] h) (mpmath's own expm, independent of the
+ * tube's Arb and of GSL), x_{k+1} = (Phi + Gam K) x_k and
+ *   e_{k+1} = (Phi + Gam K) e_k + Gam (K^ - K) x^_k,   x^_k = x_k + e_k,
+ * e_0 = 0.  Each line of argv[1]: A (9), B (3), K (3), K^ (3), x0 (3), then
+ * the tube's bound at rows 0 .. STEPS, all in C's %a.  The condition of row
+ * k is cond_k = sum_{j<=k} ||Psi^(k-j)||_2 (||x_j|| + ||x^_j||), Psi = Phi +
+ * Gam K: the deviation a rounding of relative size u in both states at every
+ * step can cause at row k.  Prints the rows, the rows whose bound is below
+ * the exact deviation, and the largest (bound - exact) / (u cond_k). */
+static const char *lin_exact_py =
+    "import sys, mpmath as mp\n"
+    "mp.mp.prec = 256\n"
+    "u = mp.mpf(2) ** -53; n = 3\n"
+    "h = mp.mpf(float.fromhex(sys.argv[2])); steps = int(sys.argv[3])\n"
+    "rows = below = 0; worst = mp.mpf(0)\n"
+    "for line in open(sys.argv[1]):\n"
+    "    v = [mp.mpf(float.fromhex(t)) for t in line.split()]\n"
+    "    A = mp.matrix(3, 3); B = mp.matrix(3, 1)\n"
+    "    for i in range(3):\n"
+    "        B[i, 0] = v[9 + i]\n"
+    "        for j in range(3): A[i, j] = v[3 * i + j]\n"
+    "    K = mp.matrix([v[12:15]]); Kh = mp.matrix([v[15:18]])\n"
+    "    x = mp.matrix(v[18:21]); bound = v[21:]\n"
+    "    M = mp.zeros(4, 4)\n"
+    "    for i in range(3):\n"
+    "        M[i, 3] = B[i, 0] * h\n"
+    "        for j in range(3): M[i, j] = A[i, j] * h\n"
+    "    E = mp.expm(M)\n"
+    "    Phi = E[0:3, 0:3]; Gam = E[0:3, 3]\n"
+    "    Psi = Phi + Gam * K\n"
+    "    e = mp.zeros(3, 1); mags = []; pw = []; P = mp.eye(3)\n"
+    "    for k in range(steps + 1):\n"
+    "        pw.append(max(mp.svd_r(P, compute_uv=False))); P = Psi * P\n"
+    "    for k in range(steps + 1):\n"
+    "        mags.append(mp.norm(x) + mp.norm(x + e))\n"
+    "        cond = mp.fsum(pw[k - j] * mags[j] for j in range(k + 1))\n"
+    "        dev = mp.norm(e); b = bound[k]; rows += 1\n"
+    "        if b < dev: below += 1; print('row', k, 'bound', b, '< exact', dev, file=sys.stderr)\n"
+    "        worst = max(worst, (b - dev) / (u * cond))\n"
+    "        e = Psi * e + Gam * ((Kh - K) * (x + e))\n"
+    "        x = Psi * x\n"
+    "print(rows, below, mp.nstr(worst, 6))\n";
+
+/* A linear plant under a linear controller u = K x (one linear layer) and a
+ * "pruned" K^ (one gain zeroed): the tube equals the exact error
+ * propagation (lin_exact_py) to rounding.  The tube's Taylor forms are of
+ * degree 12 (flow state) and order 12 (Jacobian), so their remainders are
+ * far below the rounding; what is left is the rounding of the centres to
+ * doubles, asserted below 16 ulps of the condition cond_k at every row. */
 static void test_linear_linear_exact(void)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     size_t sizes[] = {LNX, LNU};
     mlp_act acts[] = {MLP_ACT_LINEAR};
+    const char *path = pb_test_path("linear_exact.txt");
+    char args[1200], out[4096];
+    long rows = 0, below = -1;
+    double worst = INFINITY;
     tube_opts o;
-    double worst = 0.0;
+    FILE *f;
 
+    if (!pb_test_have_python()) {
+        pb_test_skip("python3 with mpmath is needed for the exact error propagation");
+        gsl_rng_free(r);
+        return;
+    }
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     gsl_rng_set(r, 77);
     tube_opts_init(&o);
+    o.taylor = 12;
     o.order = 12;
-    o.substeps_point = o.substeps_point_max = 1024;
+    o.substeps_point = o.substeps_point_max = 4;
     o.substeps_set = 4;
     for (int c = 0; c < 5; c++) {
         plant *pl = linear_plant(r, 0.5);
         mlp *K = mlp_alloc(1, sizes, acts, NULL), *Kh;
-        double x0[LNX], bound[STEPS + 1], dev[STEPS + 1], dmax = 0.0;
+        double x0[LNX], bound[STEPS + 1], dev[STEPS + 1];
         for (int j = 0; j < LNX; j++) {
             K->layers[0].W[j] = gsl_ran_gaussian(r, 1.0);
             x0[j] = gsl_ran_gaussian(r, 1.0);
@@ -334,21 +391,31 @@ static void test_linear_linear_exact(void)
         Kh = mlp_clone(K, NULL);
         Kh->layers[0].W[c % LNX] = 0.0; /* "pruned" */
         tube_vs_exact(pl, K, Kh, x0, &o, bound, dev);
+        for (size_t i = 0; i < lin_type.np; i++)
+            fprintf(f, "%a ", pl->p[i]);
+        for (int j = 0; j < LNX; j++)
+            fprintf(f, "%a ", K->layers[0].W[j]);
+        for (int j = 0; j < LNX; j++)
+            fprintf(f, "%a ", Kh->layers[0].W[j]);
+        for (int j = 0; j < LNX; j++)
+            fprintf(f, "%a ", x0[j]);
         for (int k = 0; k <= STEPS; k++)
-            dmax = fmax(dmax, dev[k]);
-        for (int k = 0; k <= STEPS; k++) {
-            double scale = 1e-12 * (1.0 + dmax);
-            CU_ASSERT(bound[k] >= dev[k] - scale); /* sound */
-            /* and exact up to the enclosures' widths: the second-order Taylor
-             * remainder of the point flow, (h/m)^3-small per substep */
-            CU_ASSERT(bound[k] - dev[k] <= 1e-6 * dmax + scale);
-            worst = fmax(worst, (bound[k] - dev[k]) / (dmax + 1e-300));
-        }
+            fprintf(f, "%a%c", bound[k], k == STEPS ? '\n' : ' ');
         mlp_free(K);
         mlp_free(Kh);
         plant_free(pl);
     }
-    fprintf(stderr, "\n  linear loops: largest (bound - exact) / max exact = %.3g\n", worst);
+    fclose(f);
+    snprintf(args, sizeof args, "'%s' %a %d", path, H, STEPS);
+    CU_ASSERT_EQUAL_FATAL(pb_test_python(lin_exact_py, args, out, sizeof out), 0);
+    CU_ASSERT_EQUAL(sscanf(out, "%ld %ld %lf", &rows, &below, &worst), 3);
+    fprintf(stderr,
+            "\n  linear loops: %ld rows, %ld below the exact deviation, largest "
+            "(bound - exact) = %.3g ulps of the condition\n",
+            rows, below, worst);
+    CU_ASSERT_EQUAL(rows, 5 * (STEPS + 1));
+    CU_ASSERT_EQUAL(below, 0); /* sound */
+    CU_ASSERT(worst <= 16.0);  /* and exact to rounding */
     gsl_rng_free(r);
 }
 
