@@ -10,13 +10,13 @@
 
 void tube_opts_init(tube_opts *o)
 {
-    o->substeps_point = 16;
+    o->substeps_point = 4;
     o->substeps_point_max = 2048;
     o->point_atol = 1e-9;
     o->point_rtol = 1e-4;
-    o->substeps_set = 16;
-    o->order = 4;
-    o->taylor = 2;
+    o->substeps_set = 4;
+    o->order = 6;
+    o->taylor = 4;
 }
 
 int tube_plant_is_supported(const plant_type *t)
@@ -118,6 +118,7 @@ struct tube {
     size_t n_w, n_b, max_w;
     arb_ptr W, b;
     arb_ptr h1, h2, G1, G2, sd; /* [max_w], [max_w], [max_w x nx] x 2, [max_w] */
+    arb_ptr sdall;              /* [n_b] every layer's activation slopes */
     /* Flow scratch. */
     arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
@@ -485,37 +486,31 @@ static void act_ball(tube *w, mlp_act act, double alpha, const arb_t z, arb_t h,
  * of the applied input sat(pi(s) + d_k), s = x - r(t_k) (or x), and, when Ja
  * is not NULL, Ja (nu x nx) := an enclosure of its Jacobian in x (interval
  * chain rule; every activation and clip contributes its derivative's
- * enclosure, so the Clarke Jacobian at every point of X is inside). */
+ * enclosure, so the Clarke Jacobian at every point of X is inside).  The
+ * chain is multiplied from the output backwards (reverse mode: nu rows
+ * through each layer, where the forward order carries nx columns); any order
+ * of interval products encloses every product of its point elements. */
 static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t Ja)
 {
     const mlp *o = w->m->orig;
     size_t nx = w->nx, nu = w->nu, iw = 0, ib = 0;
-    arb_ptr h = w->h1, hn = w->h2, G = w->G1, Gn = w->G2;
+    arb_ptr h = w->h1, hn = w->h2, v = w->G1, vn = w->G2;
     int error_input = w->m->input == SIM_INPUT_ERROR;
 
     for (size_t i = 0; i < nx; i++) {
         plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
-        for (size_t j = 0; j < nx; j++)
-            arb_zero(G + i * nx + j);
-        arb_one(G + i * nx + i);
         if (o->in_offset) {
             plant_arb_sub_d(h + i, h + i, o->in_offset[i], PREC);
             plant_arb_mul_d(h + i, h + i, o->in_scale[i], PREC);
-            arb_set_d(G + i * nx + i, o->in_scale[i]);
         }
     }
+    /* the forward pass, keeping every layer's activation slopes in sdall */
     for (size_t l = 0; l < o->n_layers; l++) {
         const mlp_layer *L = &o->layers[l];
         size_t ni = L->n_in, no = L->n_out;
         for (size_t r = 0; r < no; r++) {
-            arb_srcptr Wr = w->W + iw + r * ni;
-            arb_dot(w->t0, w->b + ib + r, 0, Wr, 1, h, 1, (slong)ni, PREC);
-            act_ball(w, L->act, L->alpha, w->t0, hn + r, w->sd + r);
-            if (Ja)
-                for (size_t c = 0; c < nx; c++) {
-                    arb_dot(Gn + r * nx + c, NULL, 0, Wr, 1, G + c, (slong)nx, (slong)ni, PREC);
-                    arb_mul(Gn + r * nx + c, Gn + r * nx + c, w->sd + r, PREC);
-                }
+            arb_dot(w->t0, w->b + ib + r, 0, w->W + iw + r * ni, 1, h, 1, (slong)ni, PREC);
+            act_ball(w, L->act, L->alpha, w->t0, hn + r, w->sdall + ib + r);
         }
         iw += ni * no;
         ib += no;
@@ -524,28 +519,49 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
             h = hn;
             hn = t;
         }
-        {
-            arb_ptr t = G;
-            G = Gn;
-            Gn = t;
-        }
     }
     for (size_t i = 0; i < nu; i++) {
         arb_set(val + i, h + i);
-        arb_one(w->t1); /* d val / d h_L */
+        arb_one(w->sd + i); /* d val / d h_L */
         if (o->out_offset) {
             plant_arb_sub_d(val + i, val + i, o->out_offset[i], PREC);
             plant_arb_mul_d(val + i, val + i, o->out_scale[i], PREC);
-            arb_set_d(w->t1, o->out_scale[i]);
+            arb_set_d(w->sd + i, o->out_scale[i]);
             clip_ball(val + i, o->out_low[i], o->out_high[i], w->t2);
-            arb_mul(w->t1, w->t1, w->t2, PREC);
+            arb_mul(w->sd + i, w->sd + i, w->t2, PREC);
         }
         plant_arb_add_d(val + i, val + i, w->dist[k * nu + i], PREC);
         clip_ball(val + i, w->ulo[i], w->uhi[i], w->t2);
-        arb_mul(w->t1, w->t1, w->t2, PREC);
-        if (Ja)
-            for (size_t c = 0; c < nx; c++)
-                arb_mul(arb_mat_entry(Ja, i, c), G + i * nx + c, w->t1, PREC);
+        arb_mul(w->sd + i, w->sd + i, w->t2, PREC);
+    }
+    if (!Ja)
+        return;
+    /* row i of Ja: e_i^T D_out S_L W_L ... S_1 W_1 D_in, from the left */
+    for (size_t i = 0; i < nu; i++) {
+        size_t jw = iw, jb = ib;
+        for (size_t r = 0; r < nu; r++)
+            arb_zero(v + r);
+        arb_set(v + i, w->sd + i);
+        for (size_t l = o->n_layers; l-- > 0;) {
+            const mlp_layer *L = &o->layers[l];
+            size_t ni = L->n_in, no = L->n_out;
+            jw -= ni * no;
+            jb -= no;
+            for (size_t r = 0; r < no; r++)
+                arb_mul(v + r, v + r, w->sdall + jb + r, PREC);
+            for (size_t c = 0; c < ni; c++)
+                arb_dot(vn + c, NULL, 0, v, 1, w->W + jw + c, (slong)ni, (slong)no, PREC);
+            {
+                arb_ptr t = v;
+                v = vn;
+                vn = t;
+            }
+        }
+        for (size_t c = 0; c < nx; c++) {
+            if (o->in_offset)
+                plant_arb_mul_d(v + c, v + c, o->in_scale[c], PREC);
+            arb_set(arb_mat_entry(Ja, i, c), v + c);
+        }
     }
 }
 
@@ -744,6 +760,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->h1 = _arb_vec_init((slong)mw);
     w->h2 = _arb_vec_init((slong)mw);
     w->sd = _arb_vec_init((slong)mw);
+    w->sdall = _arb_vec_init((slong)nb);
     w->G1 = _arb_vec_init((slong)(mw * nx));
     w->G2 = _arb_vec_init((slong)(mw * nx));
     {
@@ -787,6 +804,7 @@ void tube_free(tube *w)
         _arb_vec_clear(w->h1, (slong)w->max_w);
         _arb_vec_clear(w->h2, (slong)w->max_w);
         _arb_vec_clear(w->sd, (slong)w->max_w);
+        _arb_vec_clear(w->sdall, (slong)w->n_b);
         _arb_vec_clear(w->G1, (slong)(w->max_w * nx));
         _arb_vec_clear(w->G2, (slong)(w->max_w * nx));
         {

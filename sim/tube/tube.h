@@ -7,9 +7,10 @@
  * the original policy and under a pruned one.  Nothing is sampled or
  * estimated: every quantity is a ball of Arb (outward rounding), the flow of
  * one period and its Jacobian are enclosed by a validated integration
- * (a Picard a-priori box per substep, a second-order Taylor enclosure of the
- * state and the Peano-Baker series of the variational equation with its tail
- * bounded), the policies by interval forward passes with interval Jacobians.
+ * (a Picard a-priori box per substep, a Taylor form of the state whose
+ * remainder lies in that box, and the Peano-Baker series of the variational
+ * equation with its tail bounded), the policies by interval forward passes
+ * with interval Jacobians.
  *
  * Each exact loop's state at row k lives in a set c_k + {w : ||R_k w||_2 <=
  * r_k}: a centre c_k (a double) plus a ball in the metric P_k = R_k^T R_k of
@@ -45,7 +46,7 @@
 
 /* The method recorded beside every tube. */
 #define TUBE_METHOD                                                                                \
-    "arb-balls: validated flow (Picard box, Taylor-2 state, Peano-Baker Jacobian), interval "      \
+    "arb-balls: validated flow (Picard box, Taylor-form state, Peano-Baker Jacobian), interval "   \
     "policy Jacobians, point + ball in the time-varying Lyapunov metric"
 
 /* How finely the flow is enclosed.  Any values give a sound tube; they
@@ -54,13 +55,13 @@
  * enclosure is wider than point_atol + point_rtol ||c^ - c|| (the current
  * distance of the two centres; point_atol alone for the original loop). */
 typedef struct tube_opts {
-    size_t substeps_point;     /* 16 */
+    size_t substeps_point;     /* 4 */
     size_t substeps_point_max; /* 2048 */
     double point_atol;         /* 1e-9 */
     double point_rtol;         /* 1e-4 */
-    size_t substeps_set;       /* substeps of the flow Jacobian over a set (16) */
-    size_t order;              /* terms of the Peano-Baker series kept before its tail (4) */
-    size_t taylor;             /* degree in tau of the state's Taylor form per substep (2..30) */
+    size_t substeps_set;       /* substeps of the flow Jacobian over a set (4) */
+    size_t order;              /* terms of the Peano-Baker series kept before its tail (6) */
+    size_t taylor;             /* degree in tau of the state's Taylor form per substep, 2..30 (4) */
 } tube_opts;
 
 void tube_opts_init(tube_opts *o);
