@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds_diff.h"
 #include "pb_norm.h"
 #include "plant_box.h"
 
@@ -17,6 +18,22 @@ void tube_opts_init(tube_opts *o)
     o->substeps_set = 4;
     o->order = 6;
     o->taylor = 4;
+    o->differential = 0;
+}
+
+const char *tube_method_name(int differential)
+{
+    switch (differential) {
+    case 0:
+        return TUBE_METHOD;
+    case 1:
+        return TUBE_METHOD "; per row the tighter of that and the differential step of the error "
+                           "set (bounds_diff.h), rows in tube_rows_differential";
+    default:
+        return "arb-balls: the differential step of the error set alone (bounds_diff.h joint "
+               "controller difference, flow and policy Jacobians over the error set, in the "
+               "time-varying Lyapunov metric)";
+    }
 }
 
 int tube_plant_is_supported(const plant_type *t)
@@ -114,6 +131,7 @@ struct tube {
     double *rowb;  /* [rows x nx] >= ||row i of R_k^{-1}|| */
     double *rinvn; /* [rows] >= ||R_k^{-1}||_2 */
     tube_set *so;  /* [rows] the original loop's own offset */
+    double *ao;    /* [rows x nu x 2] an enclosure of the original's input over its set */
     /* The network being bounded, in balls (exact copies of the doubles). */
     size_t n_w, n_b, max_w;
     arb_ptr W, b;
@@ -122,6 +140,7 @@ struct tube {
     /* Flow scratch. */
     arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
+    arb_mat_t G, RG; /* [nx x nu]: the differential step's Phi_u, R_{k+1} Phi_u */
     arb_t t0, t1, t2, tau, tau01, tk, zero;
     double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
     double *spec_w, *nm;
@@ -169,28 +188,33 @@ static void arb_set_pair(arb_t x, double lo, double hi)
     plant_box_get(x, p);
 }
 
-/* Upper bound of ||N||_2 for an n x n ball matrix: the certified spectral
+/* Upper bound of ||N||_2 for an n x nc ball matrix: the certified spectral
  * norm of the nearest doubles (pb_norm.h) plus the Frobenius norm of the rest. */
-static double mat_norm2_upper(tube *w, const arb_mat_t N, size_t n)
+static double mat_norm2_upper_rect(tube *w, const arb_mat_t N, size_t n, size_t nc)
 {
     double s;
     pb_error e;
     arb_zero(w->t1);
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < nc; j++) {
             const arb_struct *x = arb_mat_entry(N, i, j);
             if (!arb_is_finite(x))
                 return INFINITY;
-            w->nm[i * n + j] = arf_get_d(arb_midref(x), ARF_RND_NEAR);
-            plant_arb_sub_d(w->t0, x, w->nm[i * n + j], PREC);
+            w->nm[i * nc + j] = arf_get_d(arb_midref(x), ARF_RND_NEAR);
+            plant_arb_sub_d(w->t0, x, w->nm[i * nc + j], PREC);
             arb_abs(w->t0, w->t0);
             arb_addmul(w->t1, w->t0, w->t0, PREC);
         }
-    if (pb_spectral_norm(n, n, w->nm, w->spec_w, &s, &e) != PB_SUCCESS)
+    if (pb_spectral_norm(n, nc, w->nm, w->spec_w, &s, &e) != PB_SUCCESS)
         return INFINITY;
     arb_sqrtpos(w->t1, w->t1, PREC);
     plant_arb_add_d(w->t1, w->t1, s, PREC);
     return arb_upper(w->t1);
+}
+
+static double mat_norm2_upper(tube *w, const arb_mat_t N, size_t n)
+{
+    return mat_norm2_upper_rect(w, N, n, n);
 }
 
 /* ---- The plant over a box (the slot, through pairs of doubles) ---- */
@@ -663,6 +687,100 @@ static int set_step(tube *w, tube_set *s, size_t k, double target)
     return isfinite(s->r) ? PB_SUCCESS : PB_EDIVERGED;
 }
 
+/* ---- The differential step of the error set ---- */
+
+/* The error e = x^* - x* of the two exact loops at row k lies in E_k = {e :
+ * ||R_k e||_2 <= *rho}, and x* in the original's set so[k] (tube_prepare).
+ * *rho := a radius of E_{k+1}, with pi^ the loaded (pruned) network:
+ *   e_{k+1} = [Psi^(x + e) - Psi^(x)] + [Phi(x, a^(x)) - Phi(x, a(x))]
+ *           = (Phi_x + Phi_u J_a^) e + Phi_u (a^(x) - a(x)),
+ * Psi^(x) = Phi(x, a^(x)) the pruned closed loop's map, by the mean-value
+ * theorem on the segments from x to x + e (inside the box H = X_k + E_k)
+ * and from a(x) to a^(x) (inside U = a^(H) u a(X_k)), with Phi_x, Phi_u
+ * enclosed over H x U and J_a^ over H.  The controller difference enters
+ * jointly over x in X_k through the differential certificate of
+ * bounds_diff.h: ||a^(x) - a(x)||_2 <= ||pi^(s) - pi(s)||_2 <= delta (the
+ * saturation is 1-Lipschitz in each component), and the error stays
+ * symbolic (linear in e), so it contracts with the loop in the metric:
+ *   rho' = ||R_{k+1} M R_k^{-1}||_2 rho + ||R_{k+1} Phi_u||_2 delta.
+ * PB_SUCCESS, or the flow's code (the differential bound ends). */
+static int diff_step(tube *w, size_t k, const bounds_diff *bd, bounds_diff_work *bw, double *rho)
+{
+    size_t nx = w->nx, nu = w->nu;
+    const double *R1 = w->R + (k + 1) * nx * nx;
+    const tube_set *so = &w->so[k];
+    double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX], delta, kappa, gam;
+    int error_input = w->m->input == SIM_INPUT_ERROR, rc;
+    pb_error e;
+
+    for (size_t i = 0; i < nx; i++) {
+        /* X_k's box, its policy states, then H = X_k + E_k */
+        arb_set_d(w->t0, so->r);
+        plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
+        arb_set_d(w->X + i, so->c[i]);
+        arb_add_error(w->X + i, w->t0);
+        plant_arb_sub_d(w->t1, w->X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
+        arb_get_pair(w->t1, lo + i, hi + i);
+        arb_set_d(w->t0, *rho);
+        plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
+        arb_add_error(w->X + i, w->t0);
+    }
+    if (bounds_diff_box_upper(bd, lo, hi, bw, &delta, &e) || !isfinite(delta))
+        return PB_EDIVERGED;
+    policy_box(w, w->X, k, w->vals, w->Ja);
+    for (size_t i = 0; i < nu; i++) {
+        arb_set_pair(w->t0, w->ao[(k * nu + i) * 2], w->ao[(k * nu + i) * 2 + 1]);
+        arb_union(w->U + i, w->vals + i, w->t0, PREC);
+    }
+    if ((rc = flow(w, w->X, w->U, w->o.substeps_set, NULL, w->Phi)))
+        return rc;
+    for (size_t i = 0; i < nx; i++) {
+        for (size_t j = 0; j < nx; j++) {
+            arb_struct *m = arb_mat_entry(w->M, i, j);
+            arb_set(m, arb_mat_entry(w->Phi, i, j));
+            for (size_t l = 0; l < nu; l++)
+                arb_addmul(m, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j), PREC);
+            arb_set_d(arb_mat_entry(w->Rk1, i, j), R1[i * nx + j]);
+            arb_set(arb_mat_entry(w->Ri, i, j), w->Rinv + (k * nx + i) * nx + j);
+        }
+        for (size_t l = 0; l < nu; l++)
+            arb_set(arb_mat_entry(w->G, i, l), arb_mat_entry(w->Phi, i, nx + l));
+    }
+    arb_mat_mul(w->N2, w->Rk1, w->M, PREC);
+    arb_mat_mul(w->N, w->N2, w->Ri, PREC);
+    kappa = mat_norm2_upper(w, w->N, nx);
+    arb_mat_mul(w->RG, w->Rk1, w->G, PREC);
+    gam = mat_norm2_upper_rect(w, w->RG, nx, nu);
+    arb_set_d(w->t0, kappa);
+    plant_arb_mul_d(w->t0, w->t0, *rho, PREC);
+    arb_set_d(w->t1, gam);
+    plant_arb_mul_d(w->t1, w->t1, delta, PREC);
+    arb_add(w->t0, w->t0, w->t1, PREC);
+    *rho = arb_upper(w->t0);
+    return isfinite(*rho) ? PB_SUCCESS : PB_EDIVERGED;
+}
+
+/* ||R_k (c^ - c)||_2 + r^ + r, rounded up: a radius of E_k from the two sets. */
+static double centres_radius(tube *w, size_t k, const tube_set *s)
+{
+    size_t nx = w->nx;
+    const double *R = w->R + k * nx * nx;
+    arb_zero(w->t1);
+    for (size_t i = 0; i < nx; i++) {
+        arb_zero(w->t0);
+        for (size_t j = 0; j < nx; j++) {
+            arb_set_d(w->t2, s->c[j]);
+            plant_arb_sub_d(w->t2, w->t2, w->so[k].c[j], PREC);
+            plant_arb_addmul_d(w->t0, w->t2, R[i * nx + j], PREC);
+        }
+        arb_addmul(w->t1, w->t0, w->t0, PREC);
+    }
+    arb_sqrtpos(w->t1, w->t1, PREC);
+    plant_arb_add_d(w->t1, w->t1, s->r, PREC);
+    plant_arb_add_d(w->t1, w->t1, w->so[k].r, PREC);
+    return arb_upper(w->t1);
+}
+
 /* ---- Lifecycle ---- */
 
 tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
@@ -714,7 +832,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         free(w);
         pb_error_set(err, PB_EINVAL,
                      "tube: substeps and order must be >= 1, taylor in 2 .. 30, "
-                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
+                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0, "
+                     "differential 0, 1 or 2");
         return NULL;
     }
     w->nx = nx;
@@ -741,6 +860,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->rowb = calloc(rows * nx, sizeof *w->rowb);
     w->rinvn = calloc(rows, sizeof *w->rinvn);
     w->so = calloc(rows, sizeof *w->so);
+    w->ao = calloc(rows * nu * 2, sizeof *w->ao);
     w->pbx = calloc(2 * nx, sizeof(double));
     w->pbu = calloc(2 * nu, sizeof(double));
     w->pbf = calloc(2 * nx, sizeof(double));
@@ -749,7 +869,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->spec_w = calloc(pb_spectral_work_size(w->nxu, w->nxu), sizeof(double));
     w->nm = calloc(w->nxu * w->nxu, sizeof(double));
     if (!w->xs || !w->ub || !w->dist || !w->ref || !w->A || !w->R || !w->rowb || !w->rinvn ||
-        !w->so || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w || !w->nm) {
+        !w->so || !w->ao || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w ||
+        !w->nm) {
         tube_free(w);
         pb_error_set(err, PB_ENOMEM, "out of memory");
         return NULL;
@@ -781,6 +902,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     arb_mat_init(w->Rk1, (slong)nx, (slong)nx);
     arb_mat_init(w->Rk, (slong)nx, (slong)nx);
     arb_mat_init(w->Ri, (slong)nx, (slong)nx);
+    arb_mat_init(w->G, (slong)nx, (slong)nu);
+    arb_mat_init(w->RG, (slong)nx, (slong)nu);
     arb_init(w->t0);
     arb_init(w->t1);
     arb_init(w->t2);
@@ -825,6 +948,8 @@ void tube_free(tube *w)
         arb_mat_clear(w->Rk1);
         arb_mat_clear(w->Rk);
         arb_mat_clear(w->Ri);
+        arb_mat_clear(w->G);
+        arb_mat_clear(w->RG);
         arb_clear(w->t0);
         arb_clear(w->t1);
         arb_clear(w->t2);
@@ -842,6 +967,7 @@ void tube_free(tube *w)
     free(w->rowb);
     free(w->rinvn);
     free(w->so);
+    free(w->ao);
     free(w->pbx);
     free(w->pbu);
     free(w->pbf);
@@ -1031,6 +1157,8 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
             w->kvalid = k + 1;
             break;
         }
+        for (size_t i = 0; i < nu; i++) /* a(X_k), for the differential step */
+            arb_get_pair(w->vals + i, w->ao + (k * nu + i) * 2, w->ao + (k * nu + i) * 2 + 1);
     }
     return PB_SUCCESS;
 }
@@ -1040,27 +1168,48 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
     size_t nx = w->nx, rows = w->rows;
     tube_set s;
     size_t k;
-    int rc;
+    int rc, cen = 1, dif = 0;
+    double rho = 0.0; /* the differential method's radius of E_k */
+    bounds_diff *bd = NULL;
+    bounds_diff_work *bw = NULL;
 
     if ((rc = net_load(w, net, err)))
         return rc;
     info->uninformative_step = -1;
     info->max_bound = NAN;
+    info->rows_differential = 0;
+    if (w->o.differential) {
+        /* a pair the certificate refuses leaves the centres' method alone */
+        if ((bd = bounds_diff_alloc(w->m->orig, net, err)) &&
+            !(bw = bounds_diff_work_alloc(bd, 0, err))) {
+            bounds_diff_free(bd);
+            return err->code;
+        }
+        if (!bd && err->code == PB_ENOMEM)
+            return err->code;
+        dif = bd != NULL;
+    }
     memset(&s, 0, sizeof s);
     if (w->K > 0)
         memcpy(s.c, w->xs, nx * sizeof w->xs[0]); /* the same initial state */
     for (k = 0; k < rows; k++) {
-        double b;
+        double b = INFINITY, bd_k;
         if (k >= w->K) {
             bound[k] = NAN;
             continue;
         }
-        if (k >= w->kvalid ||
-            (k > 0 &&
-             set_step(w, &s, k - 1,
-                      w->o.point_atol +
-                          w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))) {
-            /* The enclosure ended at row k: the tube is infinite from here. */
+        if (k >= w->kvalid)
+            cen = dif = 0; /* the original's own enclosure ended */
+        /* the differential step from row k - 1 (it needs net loaded) */
+        if (dif && k > 0 && diff_step(w, k - 1, bd, bw, &rho))
+            dif = 0;
+        if (cen && k > 0 &&
+            set_step(w, &s, k - 1,
+                     w->o.point_atol +
+                         w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))
+            cen = 0;
+        if (!cen && !dif) {
+            /* every enclosure ended at row k: the tube is infinite from here */
             if (info->uninformative_step < 0)
                 info->uninformative_step = (long)k;
             for (; k < w->K; k++)
@@ -1069,12 +1218,28 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                 bound[k] = NAN;
             break;
         }
-        /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
-        arb_set_d(w->t0, s.r);
-        plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
-        plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
-        plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
-        b = arb_upper(w->t0);
+        if (cen) {
+            /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
+            arb_set_d(w->t0, s.r);
+            plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
+            plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
+            plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
+            b = arb_upper(w->t0);
+            if (dif && w->o.differential == 1)
+                rho = fmin(rho, centres_radius(w, k, &s));
+        }
+        if (w->o.differential == 2)
+            b = INFINITY; /* the differential step alone */
+        if (dif) {
+            /* ||e_k|| <= rho ||R_k^{-1}||_2 */
+            arb_set_d(w->t0, rho);
+            plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
+            bd_k = arb_upper(w->t0);
+            if (bd_k < b) {
+                b = bd_k;
+                info->rows_differential++;
+            }
+        }
         bound[k] = b;
         if (isfinite(b))
             info->max_bound = isnan(info->max_bound) ? b : fmax(info->max_bound, b);
@@ -1086,6 +1251,8 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                 info->uninformative_step = (long)k;
         }
     }
+    bounds_diff_work_free(bw);
+    bounds_diff_free(bd);
     return PB_SUCCESS;
 }
 

@@ -62,9 +62,15 @@ typedef struct tube_opts {
     size_t substeps_set;       /* substeps of the flow Jacobian over a set (4) */
     size_t order;              /* terms of the Peano-Baker series kept before its tail (6) */
     size_t taylor;             /* degree in tau of the state's Taylor form per substep, 2..30 (4) */
+    int differential;          /* 0: the centres (default); 1: per row the tighter of those and
+                                  the differential step of the error set; 2: that step alone */
 } tube_opts;
 
 void tube_opts_init(tube_opts *o);
+
+/* The method recorded beside a tube made with opts.differential = d (a
+ * static string). */
+const char *tube_method_name(int differential);
 
 /* Non-zero when this build has the tube (Arb). */
 int tube_is_available(void);
@@ -105,6 +111,8 @@ typedef struct tube_info {
     long uninformative_step; /* first row whose tube leaves the plant's state limits or is
                                 infinite, -1 if none */
     double max_bound;        /* largest finite bound over the rows (NaN if none) */
+    long rows_differential;  /* rows whose bound came from the differential step (the rest:
+                                the two enclosures' centres and balls) */
 } tube_info;
 
 /* bound[k] (n_rows) >= ||x*(kT) - x^*(kT)|| for the pruned network net (same
