@@ -486,6 +486,89 @@ static void test_random_linear_mlp(void)
     gsl_rng_free(r);
 }
 
+/* A random two-hidden-layer MLP (tanh or ReLU) and its magnitude-pruned twin
+ * (30 % of each layer's weights; none when `prune` is 0). */
+static void random_pair(gsl_rng *r, mlp_act a, int prune, mlp **net, mlp **pr)
+{
+    size_t sizes[] = {LNX, 12, 12, LNU};
+    mlp_act acts[] = {a, a, MLP_ACT_LINEAR};
+    *net = mlp_alloc(3, sizes, acts, NULL);
+    for (size_t l = 0; l < 3; l++) {
+        mlp_layer *L = &(*net)->layers[l];
+        for (size_t i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] = gsl_ran_gaussian(r, 1.0 / sqrt((double)L->n_in));
+        for (size_t i = 0; i < L->n_out; i++)
+            L->b[i] = gsl_ran_gaussian(r, 0.1);
+    }
+    *pr = mlp_clone(*net, NULL);
+    for (size_t l = 0; l < 3 && prune; l++) {
+        mlp_layer *L = &(*pr)->layers[l];
+        size_t n = L->n_in * L->n_out;
+        double s[12 * 12];
+        for (size_t i = 0; i < n; i++)
+            s[i] = fabs(L->W[i]);
+        gsl_sort(s, 1, n);
+        for (size_t i = 0; i < n; i++)
+            if (fabs(L->W[i]) < s[(size_t)(0.3 * (double)n)])
+                L->W[i] = 0.0;
+    }
+}
+
+/* The differential step (opts.differential 2: alone; 1: the tighter per row
+ * of it and the centres) on random linear plants with random MLPs: the exact
+ * deviation (expm) is within both at every finite row, "tighter" is never
+ * above the centres' tube, and for an unpruned twin (pi^ = pi, so the
+ * certificate's delta is 0, rounded up to a subnormal, and the error set
+ * stays {0}) it is 0 to within 1e-300, where the centres' tube is not. */
+static void test_differential(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    long rows = 0, finite2 = 0, viol = 0, above = 0, nonzero = 0, cen_nonzero = 0;
+    tube_opts o[3];
+
+    gsl_rng_set(r, 2121);
+    for (int m = 0; m < 3; m++) {
+        tube_opts_init(&o[m]);
+        o[m].differential = m;
+    }
+    for (int c = 0; c < 8; c++) {
+        plant *pl = linear_plant(r, 0.4);
+        mlp *net, *pr;
+        double x0[LNX], b[3][STEPS + 1], dev[STEPS + 1];
+        random_pair(r, c % 2 ? MLP_ACT_TANH : MLP_ACT_RELU, c < 6, &net, &pr);
+        for (int j = 0; j < LNX; j++)
+            x0[j] = gsl_ran_gaussian(r, 0.5);
+        for (int m = 0; m < 3; m++)
+            tube_vs_exact(pl, net, pr, x0, &o[m], b[m], dev);
+        for (int k = 0; k <= STEPS; k++) {
+            rows++;
+            for (int m = 1; m < 3; m++)
+                if (isfinite(b[m][k]) && !(dev[k] <= b[m][k] + 1e-12 * (1.0 + dev[k]))) {
+                    viol++;
+                    fprintf(stderr, "\n  case %d row %d method %d: exact %.17g > bound %.17g\n",
+                            c, k, m, dev[k], b[m][k]);
+                }
+            finite2 += isfinite(b[2][k]) != 0;
+            above += !(b[1][k] <= b[0][k]);
+            if (c >= 6) { /* the unpruned twin */
+                nonzero += !(b[1][k] <= 1e-300 && b[2][k] <= 1e-300);
+                cen_nonzero += b[0][k] > 1e-300;
+            }
+        }
+        mlp_free(net);
+        mlp_free(pr);
+        plant_free(pl);
+    }
+    fprintf(stderr, "\n  differential: %ld rows, %ld finite alone, %ld violations\n", rows,
+            finite2, viol);
+    CU_ASSERT_EQUAL(viol, 0);
+    CU_ASSERT_EQUAL(above, 0);
+    CU_ASSERT_EQUAL(nonzero, 0);
+    CU_ASSERT(cen_nonzero > 0);     /* the centres' widths (rounding) */
+    CU_ASSERT(finite2 >= rows / 2); /* not vacuous */
+    gsl_rng_free(r);
+}
+
 /* ------------------------------------------------- the shipped configs */
 
 static int file_exists(const char *p)
@@ -655,6 +738,7 @@ static void test_refused(void)
 static const pb_test_case box_tests[] = {{"jac_box_contains", test_jac_box_contains}, {NULL, NULL}};
 static const pb_test_case tube_tests[] = {{"linear_linear_exact", test_linear_linear_exact},
                                           {"random_linear_mlp", test_random_linear_mlp},
+                                          {"differential", test_differential},
                                           {"shipped_configs", test_shipped_configs},
                                           {"montecarlo", test_montecarlo},
                                           {"refused", test_refused},
