@@ -545,8 +545,8 @@ static void test_differential(void)
             for (int m = 1; m < 3; m++)
                 if (isfinite(b[m][k]) && !(dev[k] <= b[m][k] + 1e-12 * (1.0 + dev[k]))) {
                     viol++;
-                    fprintf(stderr, "\n  case %d row %d method %d: exact %.17g > bound %.17g\n",
-                            c, k, m, dev[k], b[m][k]);
+                    fprintf(stderr, "\n  case %d row %d method %d: exact %.17g > bound %.17g\n", c,
+                            k, m, dev[k], b[m][k]);
                 }
             finite2 += isfinite(b[2][k]) != 0;
             above += !(b[1][k] <= b[0][k]);
@@ -559,8 +559,8 @@ static void test_differential(void)
         mlp_free(pr);
         plant_free(pl);
     }
-    fprintf(stderr, "\n  differential: %ld rows, %ld finite alone, %ld violations\n", rows,
-            finite2, viol);
+    fprintf(stderr, "\n  differential: %ld rows, %ld finite alone, %ld violations\n", rows, finite2,
+            viol);
     CU_ASSERT_EQUAL(viol, 0);
     CU_ASSERT_EQUAL(above, 0);
     CU_ASSERT_EQUAL(nonzero, 0);
