@@ -119,7 +119,10 @@ typedef struct tube_info {
  * layout as the original) against the original, at every row the original
  * loop reached; +inf once an enclosure failed (the tube is then not
  * informative), NaN at rows the original did not reach.  After tube_prepare.
- * No allocation.  PB_SUCCESS; PB_EINVAL for a network of another layout. */
+ * With opts.differential 0 no allocation; otherwise the pair's differential
+ * certificate (bounds_diff_alloc) is built and freed here, once per call (a
+ * pair it refuses leaves the centres alone).  PB_SUCCESS; PB_EINVAL for a
+ * network of another layout; PB_ENOMEM. */
 int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err);
 
 #endif
