@@ -3,8 +3,9 @@
 
     bench/tube/bench_tube.py [BUILD_DIR] [OUT_DIR]      (defaults: build, /tmp/pb_bench_tube)
 
-For the pendulum, the ARCH-COMP single pendulum and the cart-pole, each
-config is run twice with `prunebound run`: with bounds.tube = true and
+For the pendulum, the ARCH-COMP single pendulum, the cart-pole, the
+ARCH-COMP cart-pole and the ARCH-COMP TORA (the ARCH ones when their
+benchmark files are present), each config is run twice with `prunebound run`: with bounds.tube = true and
 without (a plain run of the same config), with a SparseGPT s = 0.25 variant
 added to its pruning list (the targets name magnitude and SparseGPT at
 sparsity 0.25 and 0.5).  From the results files (h5py) it reports, per config:
@@ -39,7 +40,9 @@ PB = os.path.join(BUILD, "prunebound")
 ALLOW = 1e-8
 CONFIGS = [("pendulum", "configs/pendulum.cfg"),
            ("arch_single_pendulum", "configs/arch/single_pendulum.cfg"),
-           ("cartpole", "configs/cartpole.cfg")]
+           ("cartpole", "configs/cartpole.cfg"),
+           ("arch_cartpole", "configs/arch/cartpole.cfg"),
+           ("arch_tora", "configs/arch/tora.cfg")]
 TARGETS = [("magnitude", 0.25), ("magnitude", 0.5), ("sparsegpt", 0.25), ("sparsegpt", 0.5)]
 
 
@@ -52,6 +55,14 @@ def make_config(src, dst, tube):
     text = re.sub(r"tube = (true|false);", "tube = %s;" % ("true" if tube else "false"), text)
     text = text.replace("pruning = (", 'pruning = (\n  { method = "sparsegpt"; sparsity = [0.25]; },', 1)
     open(dst, "w").write(text)
+
+
+def benchmark_present(src):
+    """False when a file the config imports (the ARCH-COMP networks) is absent."""
+    d = os.path.dirname(os.path.join(ROOT, src))
+    text = open(os.path.join(ROOT, src)).read()
+    return all(os.path.exists(os.path.normpath(os.path.join(d, m)))
+               for m in re.findall(r'^[^#]*file = "(\.\./[^"]*)"', text, re.M))
 
 
 def run(cfg, out):
@@ -103,6 +114,9 @@ def main():
              "|---|---|---|---|---|---|---|"]
     detail = []
     for name, src in CONFIGS:
+        if not benchmark_present(src):
+            detail.append("%s: skipped, its benchmark files are absent" % name)
+            continue
         c1, c0 = os.path.join(OUT, name + "_tube.cfg"), os.path.join(OUT, name + "_plain.cfg")
         make_config(src, c1, True)
         make_config(src, c0, False)

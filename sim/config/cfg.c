@@ -941,7 +941,9 @@ static int load_criterion(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 
 static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
 {
-    static const char *const bkeys[] = {"eps", "at_orig", "local", "region", "tube", NULL};
+    static const char *const bkeys[] = {"eps",  "at_orig",     "local", "region",
+                                        "tube", "tube_method", NULL};
+    char tm[32] = "centres";
     static const char *const okeys[] = {"file", "traces", NULL};
     config_setting_t *g;
     int rc;
@@ -956,8 +958,19 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
               (rc = cfg_get_bool(c, g, "bounds", "at_orig", &r->bound_at_orig)) ||
               (rc = cfg_get_bool(c, g, "bounds", "local", &r->bound_local)) ||
               (rc = cfg_get_bool(c, g, "bounds", "region", &r->bound_region)) ||
-              (rc = cfg_get_bool(c, g, "bounds", "tube", &r->bound_tube))))
+              (rc = cfg_get_bool(c, g, "bounds", "tube", &r->bound_tube)) ||
+              (rc = cfg_get_str(c, g, "bounds", "tube_method", 0, tm, sizeof tm))))
         return rc;
+    /* the tube's methods (docs/TUBE.md section 2) */
+    if (!strcmp(tm, "centres"))
+        r->bound_tube_method = 0;
+    else if (!strcmp(tm, "tighter"))
+        r->bound_tube_method = 1;
+    else if (!strcmp(tm, "differential"))
+        r->bound_tube_method = 2;
+    else
+        return cfg_fail(c, config_setting_get_member(g, "tube_method"), "bounds.tube_method",
+                        "\"%s\" is not one of \"centres\", \"tighter\", \"differential\"", tm);
 #ifdef PB_WITH_TUBE
     /* The tube needs the plant's interval Jacobian (a build without Arb
      * ignores the key: `run` says so). */

@@ -100,6 +100,8 @@ typedef struct cfg_run {
     int bound_region;  /* bounds.region: the differential certificate per variant over the
                           initial-state box, /region (default 0; sim/run/run_region.h) */
     int bound_tube;    /* bounds.tube: record the certified tube (docs/TUBE.md) */
+    int bound_tube_method; /* bounds.tube_method: 0 "centres" (default), 1 "tighter"
+                              or 2 "differential" (tube_opts.differential) */
     char output_file[CFG_PATH_MAX]; /* resolved against the current directory as written */
     int traces;
     unsigned long seed;

@@ -165,7 +165,8 @@ static int write_tube(h5_file *f, const run_job *s, const char *g, size_t n, siz
 
     snprintf(path, sizeof path, "%s/traj_dev_bound", g);
     if ((rc = h5_dataset_write(f, path, 1, dims, H5W_F64, s->tube_bound + idx * n, err)) ||
-        (rc = h5_attr_write_str(f, path, "method", TUBE_METHOD, err)) ||
+        (rc = h5_attr_write_str(f, path, "method", tube_method_name(s->cfg->bound_tube_method),
+                                err)) ||
         (rc = h5_attr_write_str(f, path, "certifies",
                                 "||x_orig(t) - x_pruned(t)|| for the exact flows of the plant "
                                 "model from the same initial state with the same disturbances",
@@ -178,8 +179,10 @@ static int write_tube(h5_file *f, const run_job *s, const char *g, size_t n, siz
                                 "sampled along the original loop (docs/BOUNDS.md section 6)",
                                 err)))
         return rc;
-    if ((rc = h5_attr_write_str(f, g, "tube_method", TUBE_METHOD, err)) ||
-        (rc = h5_attr_write_i64(f, g, "tube_uninformative_step", s->tube_step[idx], err)))
+    if ((rc = h5_attr_write_str(f, g, "tube_method", tube_method_name(s->cfg->bound_tube_method),
+                                err)) ||
+        (rc = h5_attr_write_i64(f, g, "tube_uninformative_step", s->tube_step[idx], err)) ||
+        (rc = h5_attr_write_i64(f, g, "tube_rows_differential", s->tube_rows_diff[idx], err)))
         return rc;
     return PB_SUCCESS;
 }
@@ -349,12 +352,16 @@ static void fill_row(const run_job *s, const sim_result *r, size_t v, size_t i, 
 static int run_tube_alloc(run_job *j, pb_error *err)
 {
     size_t n = j->block * j->v.n * (j->model->n_steps + 1) + 1;
-    if (!(j->tube = tube_alloc(j->model, NULL, err)))
+    tube_opts o;
+    tube_opts_init(&o);
+    o.differential = j->cfg->bound_tube_method;
+    if (!(j->tube = tube_alloc(j->model, &o, err)))
         return err->code;
     j->tube_bound = calloc(n, sizeof *j->tube_bound);
     j->tube_est = calloc(n, sizeof *j->tube_est);
     j->tube_step = calloc(j->block * j->v.n + 1, sizeof *j->tube_step);
-    if (!j->tube_bound || !j->tube_est || !j->tube_step)
+    j->tube_rows_diff = calloc(j->block * j->v.n + 1, sizeof *j->tube_rows_diff);
+    if (!j->tube_bound || !j->tube_est || !j->tube_step || !j->tube_rows_diff)
         return pb_error_set(err, PB_ENOMEM, "out of memory");
     return PB_SUCCESS;
 }
@@ -382,6 +389,7 @@ static int run_tube(run_job *j, const sim_result *r, size_t slot, results_row *r
         if ((rc = tube_eval(j->tube, j->v.nets[v], b, &info, err)))
             return rc;
         j->tube_step[idx] = info.uninformative_step;
+        j->tube_rows_diff[idx] = info.rows_differential;
         rows[v * stride].max_traj_dev_bound = info.max_bound;
         for (size_t k = 0; k < nr; k++)
             if (c->traj_dev[k] > b[k] + TUBE_RECORD_ALLOWANCE)
@@ -615,6 +623,7 @@ void run_job_free(run_job *j)
     free(j->tube_bound);
     free(j->tube_est);
     free(j->tube_step);
+    free(j->tube_rows_diff);
     sim_data_free(j->data);
     sim_model_free(j->model);
     if (!j->v_borrowed)

@@ -75,6 +75,7 @@ typedef struct run_job {
     double *tube_bound;    /* [block x v.n x n_rows] traj_dev_bound */
     double *tube_est;      /* [block x v.n x n_rows] traj_dev_estimate (sampled, not certified) */
     long *tube_step;       /* [block x v.n] first uninformative row, -1 if none */
+    long *tube_rows_diff;  /* [block x v.n] rows bounded by the tube's differential step */
     long long tube_violations; /* rows where traj_dev > traj_dev_bound: 0 unless a bug */
 } run_job;
 

@@ -5,17 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds_diff.h"
 #include "pb_norm.h"
 #include "plant_box.h"
 
 void tube_opts_init(tube_opts *o)
 {
-    o->substeps_point = 16;
+    o->substeps_point = 4;
     o->substeps_point_max = 2048;
     o->point_atol = 1e-9;
     o->point_rtol = 1e-4;
-    o->substeps_set = 16;
-    o->order = 4;
+    o->substeps_set = 4;
+    o->order = 6;
+    o->taylor = 4;
+    o->differential = 0;
+}
+
+const char *tube_method_name(int differential)
+{
+    switch (differential) {
+    case 0:
+        return TUBE_METHOD;
+    case 1:
+        return TUBE_METHOD "; per row the tighter of that and the differential step of the error "
+                           "set (bounds_diff.h), rows in tube_rows_differential";
+    default:
+        return "arb-balls: the differential step of the error set alone (bounds_diff.h joint "
+               "controller difference, flow and policy Jacobians over the error set, in the "
+               "time-varying Lyapunov metric)";
+    }
 }
 
 int tube_plant_is_supported(const plant_type *t)
@@ -113,14 +131,17 @@ struct tube {
     double *rowb;  /* [rows x nx] >= ||row i of R_k^{-1}|| */
     double *rinvn; /* [rows] >= ||R_k^{-1}||_2 */
     tube_set *so;  /* [rows] the original loop's own offset */
+    double *ao;    /* [rows x nu x 2] an enclosure of the original's input over its set */
     /* The network being bounded, in balls (exact copies of the doubles). */
     size_t n_w, n_b, max_w;
     arb_ptr W, b;
     arb_ptr h1, h2, G1, G2, sd; /* [max_w], [max_w], [max_w x nx] x 2, [max_w] */
+    arb_ptr sdall;              /* [n_b] every layer's activation slopes */
     /* Flow scratch. */
-    arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q; /* [nxu] each */
+    arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
-    arb_t t0, t1, t2, tau, tau01, half_tau2, zero;
+    arb_mat_t G, RG; /* [nx x nu]: the differential step's Phi_u, R_{k+1} Phi_u */
+    arb_t t0, t1, t2, tau, tau01, tk, zero;
     double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
     double *spec_w, *nm;
     double Lx, Lu, Lpi; /* tube_lipschitz_sample */
@@ -167,28 +188,33 @@ static void arb_set_pair(arb_t x, double lo, double hi)
     plant_box_get(x, p);
 }
 
-/* Upper bound of ||N||_2 for an n x n ball matrix: the certified spectral
+/* Upper bound of ||N||_2 for an n x nc ball matrix: the certified spectral
  * norm of the nearest doubles (pb_norm.h) plus the Frobenius norm of the rest. */
-static double mat_norm2_upper(tube *w, const arb_mat_t N, size_t n)
+static double mat_norm2_upper_rect(tube *w, const arb_mat_t N, size_t n, size_t nc)
 {
     double s;
     pb_error e;
     arb_zero(w->t1);
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < nc; j++) {
             const arb_struct *x = arb_mat_entry(N, i, j);
             if (!arb_is_finite(x))
                 return INFINITY;
-            w->nm[i * n + j] = arf_get_d(arb_midref(x), ARF_RND_NEAR);
-            plant_arb_sub_d(w->t0, x, w->nm[i * n + j], PREC);
+            w->nm[i * nc + j] = arf_get_d(arb_midref(x), ARF_RND_NEAR);
+            plant_arb_sub_d(w->t0, x, w->nm[i * nc + j], PREC);
             arb_abs(w->t0, w->t0);
             arb_addmul(w->t1, w->t0, w->t0, PREC);
         }
-    if (pb_spectral_norm(n, n, w->nm, w->spec_w, &s, &e) != PB_SUCCESS)
+    if (pb_spectral_norm(n, nc, w->nm, w->spec_w, &s, &e) != PB_SUCCESS)
         return INFINITY;
     arb_sqrtpos(w->t1, w->t1, PREC);
     plant_arb_add_d(w->t1, w->t1, s, PREC);
     return arb_upper(w->t1);
+}
+
+static double mat_norm2_upper(tube *w, const arb_mat_t N, size_t n)
+{
+    return mat_norm2_upper_rect(w, N, n, n);
 }
 
 /* ---- The plant over a box (the slot, through pairs of doubles) ---- */
@@ -273,6 +299,54 @@ static void transfer(tube *w, arb_mat_t T, const arb_mat_t J)
             arb_add_error(arb_mat_entry(T, i, j), w->t1);
 }
 
+/* y := J y for the x block of w->J (nx x nx), y of nx balls (w->q scratch). */
+static void jmul(tube *w, arb_ptr y)
+{
+    size_t nx = w->nx;
+    for (size_t j = 0; j < nx; j++)
+        arb_dot(w->q + j, NULL, 0, arb_mat_entry(w->J, j, 0), 1, y, 1, (slong)nx, PREC);
+    _arb_vec_set(y, w->q, nx);
+}
+
+/* tg := an enclosure of x(tau) - x(0) over one substep, for every start
+ * x(0) in Xi, from F = f(Xi, U), FB = f(B, U) and J = f_x(B, U) over the
+ * a-priori box B (the x block of w->J), q = opts.taylor >= 2:
+ *   x(tau) - x(0) in sum_{k=1}^{q-1} tau^k/k! J^{k-1} F + tau^q/q! J^{q-1} FB.
+ * Picard's iteration on interval polynomials in s in [0, tau]: x(s) - x(0)
+ * lies in s FB (x stays in B), and if it lies in p(s) = sum_k a_k s^k then
+ * f(x(s)) = f(x(0)) + Jbar(s) (x(s) - x(0)), Jbar(s) the mean of f_x on the
+ * segment (inside the convex J), so x(s) - x(0) = int_0^s f(x(r)) dr lies in
+ * s F + sum_k J a_k s^(k+1)/(k+1) (r^k >= 0 keeps each product's range in the
+ * interval product).  Iterated q - 1 times from s FB: the degree-q form, its
+ * remainder term in the a-priori box.  For a linear plant J is exact, so
+ * only the remainder (of order tau^(q+1) |J|^q |f|) and the rounding are
+ * widths (docs/TUBE.md section 2).  q = 2 is Taylor with the integral
+ * remainder, tau F + tau^2/2 J FB. */
+static void taylor_step(tube *w)
+{
+    size_t nx = w->nx, q = w->o.taylor;
+    /* the remainder term first: tau^q/q! J^(q-1) FB */
+    _arb_vec_set(w->tg, w->FB, nx);
+    for (size_t k = 1; k < q; k++)
+        jmul(w, w->tg);
+    arb_pow_ui(w->tk, w->tau, q, PREC);
+    arb_fac_ui(w->t1, q, PREC);
+    arb_div(w->tk, w->tk, w->t1, PREC);
+    _arb_vec_scalar_mul(w->tg, w->tg, (slong)nx, w->tk, PREC);
+    /* then sum_{k=1}^{q-1} tau^k/k! J^(k-1) F */
+    _arb_vec_set(w->tgn, w->F, nx);
+    arb_set(w->tk, w->tau);
+    for (size_t k = 1; k < q; k++) {
+        if (k > 1) {
+            jmul(w, w->tgn);
+            arb_mul(w->tk, w->tk, w->tau, PREC);
+            arb_div_ui(w->tk, w->tk, k, PREC);
+        }
+        for (size_t j = 0; j < nx; j++)
+            arb_addmul(w->tg + j, w->tk, w->tgn + j, PREC);
+    }
+}
+
 /* The one-period flow over the box X (nx) x U (nu), input held, in m
  * substeps: Xend (if not NULL) := an enclosure of x(h) for every start in the
  * box, Phi (if not NULL, nxu x nxu) := an enclosure of the Jacobian of
@@ -291,8 +365,6 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
     arb_div_ui(w->tau, w->tau, m, PREC);
     arb_zero(w->zero);
     arb_union(w->tau01, w->tau, w->zero, PREC);
-    arb_sqr(w->half_tau2, w->tau, PREC);
-    arb_mul_2exp_si(w->half_tau2, w->half_tau2, -1);
     _arb_vec_set(w->Xi, X, nx);
     if (Phi)
         arb_mat_one(Phi);
@@ -322,14 +394,11 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
         }
         if (!ok)
             return PB_ENUMERIC;
-        /* X_{i+1}: second-order Taylor, intersected with the first-order box. */
+        /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
+         * intersected with the first-order box. */
+        taylor_step(w);
         for (size_t j = 0; j < nx; j++) {
-            arb_zero(w->t0);
-            for (size_t l = 0; l < nx; l++)
-                arb_addmul(w->t0, arb_mat_entry(w->J, j, l), w->FB + l, PREC);
-            arb_mul(w->t0, w->t0, w->half_tau2, PREC);
-            arb_addmul(w->t0, w->tau, w->F + j, PREC);
-            arb_add(w->t0, w->t0, w->Xi + j, PREC);
+            arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
             if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
                 arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
             if (!arb_is_finite(w->Xi + j))
@@ -441,37 +510,31 @@ static void act_ball(tube *w, mlp_act act, double alpha, const arb_t z, arb_t h,
  * of the applied input sat(pi(s) + d_k), s = x - r(t_k) (or x), and, when Ja
  * is not NULL, Ja (nu x nx) := an enclosure of its Jacobian in x (interval
  * chain rule; every activation and clip contributes its derivative's
- * enclosure, so the Clarke Jacobian at every point of X is inside). */
+ * enclosure, so the Clarke Jacobian at every point of X is inside).  The
+ * chain is multiplied from the output backwards (reverse mode: nu rows
+ * through each layer, where the forward order carries nx columns); any order
+ * of interval products encloses every product of its point elements. */
 static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t Ja)
 {
     const mlp *o = w->m->orig;
     size_t nx = w->nx, nu = w->nu, iw = 0, ib = 0;
-    arb_ptr h = w->h1, hn = w->h2, G = w->G1, Gn = w->G2;
+    arb_ptr h = w->h1, hn = w->h2, v = w->G1, vn = w->G2;
     int error_input = w->m->input == SIM_INPUT_ERROR;
 
     for (size_t i = 0; i < nx; i++) {
         plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
-        for (size_t j = 0; j < nx; j++)
-            arb_zero(G + i * nx + j);
-        arb_one(G + i * nx + i);
         if (o->in_offset) {
             plant_arb_sub_d(h + i, h + i, o->in_offset[i], PREC);
             plant_arb_mul_d(h + i, h + i, o->in_scale[i], PREC);
-            arb_set_d(G + i * nx + i, o->in_scale[i]);
         }
     }
+    /* the forward pass, keeping every layer's activation slopes in sdall */
     for (size_t l = 0; l < o->n_layers; l++) {
         const mlp_layer *L = &o->layers[l];
         size_t ni = L->n_in, no = L->n_out;
         for (size_t r = 0; r < no; r++) {
-            arb_srcptr Wr = w->W + iw + r * ni;
-            arb_dot(w->t0, w->b + ib + r, 0, Wr, 1, h, 1, (slong)ni, PREC);
-            act_ball(w, L->act, L->alpha, w->t0, hn + r, w->sd + r);
-            if (Ja)
-                for (size_t c = 0; c < nx; c++) {
-                    arb_dot(Gn + r * nx + c, NULL, 0, Wr, 1, G + c, (slong)nx, (slong)ni, PREC);
-                    arb_mul(Gn + r * nx + c, Gn + r * nx + c, w->sd + r, PREC);
-                }
+            arb_dot(w->t0, w->b + ib + r, 0, w->W + iw + r * ni, 1, h, 1, (slong)ni, PREC);
+            act_ball(w, L->act, L->alpha, w->t0, hn + r, w->sdall + ib + r);
         }
         iw += ni * no;
         ib += no;
@@ -480,28 +543,49 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
             h = hn;
             hn = t;
         }
-        {
-            arb_ptr t = G;
-            G = Gn;
-            Gn = t;
-        }
     }
     for (size_t i = 0; i < nu; i++) {
         arb_set(val + i, h + i);
-        arb_one(w->t1); /* d val / d h_L */
+        arb_one(w->sd + i); /* d val / d h_L */
         if (o->out_offset) {
             plant_arb_sub_d(val + i, val + i, o->out_offset[i], PREC);
             plant_arb_mul_d(val + i, val + i, o->out_scale[i], PREC);
-            arb_set_d(w->t1, o->out_scale[i]);
+            arb_set_d(w->sd + i, o->out_scale[i]);
             clip_ball(val + i, o->out_low[i], o->out_high[i], w->t2);
-            arb_mul(w->t1, w->t1, w->t2, PREC);
+            arb_mul(w->sd + i, w->sd + i, w->t2, PREC);
         }
         plant_arb_add_d(val + i, val + i, w->dist[k * nu + i], PREC);
         clip_ball(val + i, w->ulo[i], w->uhi[i], w->t2);
-        arb_mul(w->t1, w->t1, w->t2, PREC);
-        if (Ja)
-            for (size_t c = 0; c < nx; c++)
-                arb_mul(arb_mat_entry(Ja, i, c), G + i * nx + c, w->t1, PREC);
+        arb_mul(w->sd + i, w->sd + i, w->t2, PREC);
+    }
+    if (!Ja)
+        return;
+    /* row i of Ja: e_i^T D_out S_L W_L ... S_1 W_1 D_in, from the left */
+    for (size_t i = 0; i < nu; i++) {
+        size_t jw = iw, jb = ib;
+        for (size_t r = 0; r < nu; r++)
+            arb_zero(v + r);
+        arb_set(v + i, w->sd + i);
+        for (size_t l = o->n_layers; l-- > 0;) {
+            const mlp_layer *L = &o->layers[l];
+            size_t ni = L->n_in, no = L->n_out;
+            jw -= ni * no;
+            jb -= no;
+            for (size_t r = 0; r < no; r++)
+                arb_mul(v + r, v + r, w->sdall + jb + r, PREC);
+            for (size_t c = 0; c < ni; c++)
+                arb_dot(vn + c, NULL, 0, v, 1, w->W + jw + c, (slong)ni, (slong)no, PREC);
+            {
+                arb_ptr t = v;
+                v = vn;
+                vn = t;
+            }
+        }
+        for (size_t c = 0; c < nx; c++) {
+            if (o->in_offset)
+                plant_arb_mul_d(v + c, v + c, o->in_scale[c], PREC);
+            arb_set(arb_mat_entry(Ja, i, c), v + c);
+        }
     }
 }
 
@@ -603,6 +687,100 @@ static int set_step(tube *w, tube_set *s, size_t k, double target)
     return isfinite(s->r) ? PB_SUCCESS : PB_EDIVERGED;
 }
 
+/* ---- The differential step of the error set ---- */
+
+/* The error e = x^* - x* of the two exact loops at row k lies in E_k = {e :
+ * ||R_k e||_2 <= *rho}, and x* in the original's set so[k] (tube_prepare).
+ * *rho := a radius of E_{k+1}, with pi^ the loaded (pruned) network:
+ *   e_{k+1} = [Psi^(x + e) - Psi^(x)] + [Phi(x, a^(x)) - Phi(x, a(x))]
+ *           = (Phi_x + Phi_u J_a^) e + Phi_u (a^(x) - a(x)),
+ * Psi^(x) = Phi(x, a^(x)) the pruned closed loop's map, by the mean-value
+ * theorem on the segments from x to x + e (inside the box H = X_k + E_k)
+ * and from a(x) to a^(x) (inside U = a^(H) u a(X_k)), with Phi_x, Phi_u
+ * enclosed over H x U and J_a^ over H.  The controller difference enters
+ * jointly over x in X_k through the differential certificate of
+ * bounds_diff.h: ||a^(x) - a(x)||_2 <= ||pi^(s) - pi(s)||_2 <= delta (the
+ * saturation is 1-Lipschitz in each component), and the error stays
+ * symbolic (linear in e), so it contracts with the loop in the metric:
+ *   rho' = ||R_{k+1} M R_k^{-1}||_2 rho + ||R_{k+1} Phi_u||_2 delta.
+ * PB_SUCCESS, or the flow's code (the differential bound ends). */
+static int diff_step(tube *w, size_t k, const bounds_diff *bd, bounds_diff_work *bw, double *rho)
+{
+    size_t nx = w->nx, nu = w->nu;
+    const double *R1 = w->R + (k + 1) * nx * nx;
+    const tube_set *so = &w->so[k];
+    double lo[PLANT_NX_MAX], hi[PLANT_NX_MAX], delta, kappa, gam;
+    int error_input = w->m->input == SIM_INPUT_ERROR, rc;
+    pb_error e;
+
+    for (size_t i = 0; i < nx; i++) {
+        /* X_k's box, its policy states, then H = X_k + E_k */
+        arb_set_d(w->t0, so->r);
+        plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
+        arb_set_d(w->X + i, so->c[i]);
+        arb_add_error(w->X + i, w->t0);
+        plant_arb_sub_d(w->t1, w->X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
+        arb_get_pair(w->t1, lo + i, hi + i);
+        arb_set_d(w->t0, *rho);
+        plant_arb_mul_d(w->t0, w->t0, w->rowb[k * nx + i], PREC);
+        arb_add_error(w->X + i, w->t0);
+    }
+    if (bounds_diff_box_upper(bd, lo, hi, bw, &delta, &e) || !isfinite(delta))
+        return PB_EDIVERGED;
+    policy_box(w, w->X, k, w->vals, w->Ja);
+    for (size_t i = 0; i < nu; i++) {
+        arb_set_pair(w->t0, w->ao[(k * nu + i) * 2], w->ao[(k * nu + i) * 2 + 1]);
+        arb_union(w->U + i, w->vals + i, w->t0, PREC);
+    }
+    if ((rc = flow(w, w->X, w->U, w->o.substeps_set, NULL, w->Phi)))
+        return rc;
+    for (size_t i = 0; i < nx; i++) {
+        for (size_t j = 0; j < nx; j++) {
+            arb_struct *m = arb_mat_entry(w->M, i, j);
+            arb_set(m, arb_mat_entry(w->Phi, i, j));
+            for (size_t l = 0; l < nu; l++)
+                arb_addmul(m, arb_mat_entry(w->Phi, i, nx + l), arb_mat_entry(w->Ja, l, j), PREC);
+            arb_set_d(arb_mat_entry(w->Rk1, i, j), R1[i * nx + j]);
+            arb_set(arb_mat_entry(w->Ri, i, j), w->Rinv + (k * nx + i) * nx + j);
+        }
+        for (size_t l = 0; l < nu; l++)
+            arb_set(arb_mat_entry(w->G, i, l), arb_mat_entry(w->Phi, i, nx + l));
+    }
+    arb_mat_mul(w->N2, w->Rk1, w->M, PREC);
+    arb_mat_mul(w->N, w->N2, w->Ri, PREC);
+    kappa = mat_norm2_upper(w, w->N, nx);
+    arb_mat_mul(w->RG, w->Rk1, w->G, PREC);
+    gam = mat_norm2_upper_rect(w, w->RG, nx, nu);
+    arb_set_d(w->t0, kappa);
+    plant_arb_mul_d(w->t0, w->t0, *rho, PREC);
+    arb_set_d(w->t1, gam);
+    plant_arb_mul_d(w->t1, w->t1, delta, PREC);
+    arb_add(w->t0, w->t0, w->t1, PREC);
+    *rho = arb_upper(w->t0);
+    return isfinite(*rho) ? PB_SUCCESS : PB_EDIVERGED;
+}
+
+/* ||R_k (c^ - c)||_2 + r^ + r, rounded up: a radius of E_k from the two sets. */
+static double centres_radius(tube *w, size_t k, const tube_set *s)
+{
+    size_t nx = w->nx;
+    const double *R = w->R + k * nx * nx;
+    arb_zero(w->t1);
+    for (size_t i = 0; i < nx; i++) {
+        arb_zero(w->t0);
+        for (size_t j = 0; j < nx; j++) {
+            arb_set_d(w->t2, s->c[j]);
+            plant_arb_sub_d(w->t2, w->t2, w->so[k].c[j], PREC);
+            plant_arb_addmul_d(w->t0, w->t2, R[i * nx + j], PREC);
+        }
+        arb_addmul(w->t1, w->t0, w->t0, PREC);
+    }
+    arb_sqrtpos(w->t1, w->t1, PREC);
+    plant_arb_add_d(w->t1, w->t1, s->r, PREC);
+    plant_arb_add_d(w->t1, w->t1, w->so[k].r, PREC);
+    return arb_upper(w->t1);
+}
+
 /* ---- Lifecycle ---- */
 
 tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
@@ -647,14 +825,15 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         w->o = *o;
     else
         tube_opts_init(&w->o);
-    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 ||
-        w->o.substeps_point_max < w->o.substeps_point || !(w->o.point_atol > 0.0) ||
-        !(w->o.point_rtol >= 0.0)) {
+    if (w->o.substeps_point == 0 || w->o.substeps_set == 0 || w->o.order == 0 || w->o.taylor < 2 ||
+        w->o.taylor > 30 || w->o.substeps_point_max < w->o.substeps_point ||
+        !(w->o.point_atol > 0.0) || !(w->o.point_rtol >= 0.0)) {
         free(w->p);
         free(w);
         pb_error_set(err, PB_EINVAL,
-                     "tube: substeps and order must be >= 1, "
-                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0");
+                     "tube: substeps and order must be >= 1, taylor in 2 .. 30, "
+                     "substeps_point_max >= substeps_point, point_atol > 0, point_rtol >= 0, "
+                     "differential 0, 1 or 2");
         return NULL;
     }
     w->nx = nx;
@@ -681,6 +860,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->rowb = calloc(rows * nx, sizeof *w->rowb);
     w->rinvn = calloc(rows, sizeof *w->rinvn);
     w->so = calloc(rows, sizeof *w->so);
+    w->ao = calloc(rows * nu * 2, sizeof *w->ao);
     w->pbx = calloc(2 * nx, sizeof(double));
     w->pbu = calloc(2 * nu, sizeof(double));
     w->pbf = calloc(2 * nx, sizeof(double));
@@ -689,7 +869,8 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->spec_w = calloc(pb_spectral_work_size(w->nxu, w->nxu), sizeof(double));
     w->nm = calloc(w->nxu * w->nxu, sizeof(double));
     if (!w->xs || !w->ub || !w->dist || !w->ref || !w->A || !w->R || !w->rowb || !w->rinvn ||
-        !w->so || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w || !w->nm) {
+        !w->so || !w->ao || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w ||
+        !w->nm) {
         tube_free(w);
         pb_error_set(err, PB_ENOMEM, "out of memory");
         return NULL;
@@ -700,11 +881,12 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->h1 = _arb_vec_init((slong)mw);
     w->h2 = _arb_vec_init((slong)mw);
     w->sd = _arb_vec_init((slong)mw);
+    w->sdall = _arb_vec_init((slong)nb);
     w->G1 = _arb_vec_init((slong)(mw * nx));
     w->G2 = _arb_vec_init((slong)(mw * nx));
     {
-        arb_ptr *v[] = {&w->Xi, &w->B,  &w->Bn,   &w->F,     &w->FB, &w->U,
-                        &w->X,  &w->X0, &w->vals, &w->vals0, &w->v,  &w->q};
+        arb_ptr *v[] = {&w->Xi, &w->B,    &w->Bn,    &w->F, &w->FB, &w->U,  &w->X,
+                        &w->X0, &w->vals, &w->vals0, &w->v, &w->q,  &w->tg, &w->tgn};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             *v[i] = _arb_vec_init((slong)w->nxu);
     }
@@ -720,12 +902,14 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     arb_mat_init(w->Rk1, (slong)nx, (slong)nx);
     arb_mat_init(w->Rk, (slong)nx, (slong)nx);
     arb_mat_init(w->Ri, (slong)nx, (slong)nx);
+    arb_mat_init(w->G, (slong)nx, (slong)nu);
+    arb_mat_init(w->RG, (slong)nx, (slong)nu);
     arb_init(w->t0);
     arb_init(w->t1);
     arb_init(w->t2);
     arb_init(w->tau);
     arb_init(w->tau01);
-    arb_init(w->half_tau2);
+    arb_init(w->tk);
     arb_init(w->zero);
     return w;
 }
@@ -743,11 +927,12 @@ void tube_free(tube *w)
         _arb_vec_clear(w->h1, (slong)w->max_w);
         _arb_vec_clear(w->h2, (slong)w->max_w);
         _arb_vec_clear(w->sd, (slong)w->max_w);
+        _arb_vec_clear(w->sdall, (slong)w->n_b);
         _arb_vec_clear(w->G1, (slong)(w->max_w * nx));
         _arb_vec_clear(w->G2, (slong)(w->max_w * nx));
         {
-            arb_ptr v[] = {w->Xi, w->B,  w->Bn,   w->F,     w->FB, w->U,
-                           w->X,  w->X0, w->vals, w->vals0, w->v,  w->q};
+            arb_ptr v[] = {w->Xi, w->B,    w->Bn,    w->F, w->FB, w->U,  w->X,
+                           w->X0, w->vals, w->vals0, w->v, w->q,  w->tg, w->tgn};
             for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
                 _arb_vec_clear(v[i], (slong)w->nxu);
         }
@@ -763,12 +948,14 @@ void tube_free(tube *w)
         arb_mat_clear(w->Rk1);
         arb_mat_clear(w->Rk);
         arb_mat_clear(w->Ri);
+        arb_mat_clear(w->G);
+        arb_mat_clear(w->RG);
         arb_clear(w->t0);
         arb_clear(w->t1);
         arb_clear(w->t2);
         arb_clear(w->tau);
         arb_clear(w->tau01);
-        arb_clear(w->half_tau2);
+        arb_clear(w->tk);
         arb_clear(w->zero);
     }
     free(w->xs);
@@ -780,6 +967,7 @@ void tube_free(tube *w)
     free(w->rowb);
     free(w->rinvn);
     free(w->so);
+    free(w->ao);
     free(w->pbx);
     free(w->pbu);
     free(w->pbf);
@@ -969,6 +1157,8 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
             w->kvalid = k + 1;
             break;
         }
+        for (size_t i = 0; i < nu; i++) /* a(X_k), for the differential step */
+            arb_get_pair(w->vals + i, w->ao + (k * nu + i) * 2, w->ao + (k * nu + i) * 2 + 1);
     }
     return PB_SUCCESS;
 }
@@ -978,27 +1168,48 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
     size_t nx = w->nx, rows = w->rows;
     tube_set s;
     size_t k;
-    int rc;
+    int rc, cen = 1, dif = 0;
+    double rho = 0.0; /* the differential method's radius of E_k */
+    bounds_diff *bd = NULL;
+    bounds_diff_work *bw = NULL;
 
     if ((rc = net_load(w, net, err)))
         return rc;
     info->uninformative_step = -1;
     info->max_bound = NAN;
+    info->rows_differential = 0;
+    if (w->o.differential) {
+        /* a pair the certificate refuses leaves the centres' method alone */
+        if ((bd = bounds_diff_alloc(w->m->orig, net, err)) &&
+            !(bw = bounds_diff_work_alloc(bd, 0, err))) {
+            bounds_diff_free(bd);
+            return err->code;
+        }
+        if (!bd && err->code == PB_ENOMEM)
+            return err->code;
+        dif = bd != NULL;
+    }
     memset(&s, 0, sizeof s);
     if (w->K > 0)
         memcpy(s.c, w->xs, nx * sizeof w->xs[0]); /* the same initial state */
     for (k = 0; k < rows; k++) {
-        double b;
+        double b = INFINITY, bd_k;
         if (k >= w->K) {
             bound[k] = NAN;
             continue;
         }
-        if (k >= w->kvalid ||
-            (k > 0 &&
-             set_step(w, &s, k - 1,
-                      w->o.point_atol +
-                          w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))) {
-            /* The enclosure ended at row k: the tube is infinite from here. */
+        if (k >= w->kvalid)
+            cen = dif = 0; /* the original's own enclosure ended */
+        /* the differential step from row k - 1 (it needs net loaded) */
+        if (dif && k > 0 && diff_step(w, k - 1, bd, bw, &rho))
+            dif = 0;
+        if (cen && k > 0 &&
+            set_step(w, &s, k - 1,
+                     w->o.point_atol +
+                         w->o.point_rtol * pb_norm2_diff(nx, s.c, w->so[k - 1].c, NULL)))
+            cen = 0;
+        if (!cen && !dif) {
+            /* every enclosure ended at row k: the tube is infinite from here */
             if (info->uninformative_step < 0)
                 info->uninformative_step = (long)k;
             for (; k < w->K; k++)
@@ -1007,12 +1218,28 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                 bound[k] = NAN;
             break;
         }
-        /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
-        arb_set_d(w->t0, s.r);
-        plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
-        plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
-        plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
-        b = arb_upper(w->t0);
+        if (cen) {
+            /* ||x^*_k - x*_k|| <= ||c^ - c|| + (r^ + r) ||R_k^{-1}||_2 */
+            arb_set_d(w->t0, s.r);
+            plant_arb_add_d(w->t0, w->t0, w->so[k].r, PREC);
+            plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
+            plant_arb_add_d(w->t0, w->t0, pb_norm2_diff_upper(nx, s.c, w->so[k].c), PREC);
+            b = arb_upper(w->t0);
+            if (dif && w->o.differential == 1)
+                rho = fmin(rho, centres_radius(w, k, &s));
+        }
+        if (w->o.differential == 2)
+            b = INFINITY; /* the differential step alone */
+        if (dif) {
+            /* ||e_k|| <= rho ||R_k^{-1}||_2 */
+            arb_set_d(w->t0, rho);
+            plant_arb_mul_d(w->t0, w->t0, w->rinvn[k], PREC);
+            bd_k = arb_upper(w->t0);
+            if (bd_k < b) {
+                b = bd_k;
+                info->rows_differential++;
+            }
+        }
         bound[k] = b;
         if (isfinite(b))
             info->max_bound = isnan(info->max_bound) ? b : fmax(info->max_bound, b);
@@ -1024,6 +1251,8 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
                 info->uninformative_step = (long)k;
         }
     }
+    bounds_diff_work_free(bw);
+    bounds_diff_free(bd);
     return PB_SUCCESS;
 }
 

@@ -7,9 +7,10 @@
  * the original policy and under a pruned one.  Nothing is sampled or
  * estimated: every quantity is a ball of Arb (outward rounding), the flow of
  * one period and its Jacobian are enclosed by a validated integration
- * (a Picard a-priori box per substep, a second-order Taylor enclosure of the
- * state and the Peano-Baker series of the variational equation with its tail
- * bounded), the policies by interval forward passes with interval Jacobians.
+ * (a Picard a-priori box per substep, a Taylor form of the state whose
+ * remainder lies in that box, and the Peano-Baker series of the variational
+ * equation with its tail bounded), the policies by interval forward passes
+ * with interval Jacobians.
  *
  * Each exact loop's state at row k lives in a set c_k + {w : ||R_k w||_2 <=
  * r_k}: a centre c_k (a double) plus a ball in the metric P_k = R_k^T R_k of
@@ -45,7 +46,7 @@
 
 /* The method recorded beside every tube. */
 #define TUBE_METHOD                                                                                \
-    "arb-balls: validated flow (Picard box, Taylor-2 state, Peano-Baker Jacobian), interval "      \
+    "arb-balls: validated flow (Picard box, Taylor-form state, Peano-Baker Jacobian), interval "   \
     "policy Jacobians, point + ball in the time-varying Lyapunov metric"
 
 /* How finely the flow is enclosed.  Any values give a sound tube; they
@@ -54,15 +55,22 @@
  * enclosure is wider than point_atol + point_rtol ||c^ - c|| (the current
  * distance of the two centres; point_atol alone for the original loop). */
 typedef struct tube_opts {
-    size_t substeps_point;     /* 16 */
+    size_t substeps_point;     /* 4 */
     size_t substeps_point_max; /* 2048 */
     double point_atol;         /* 1e-9 */
     double point_rtol;         /* 1e-4 */
-    size_t substeps_set;       /* substeps of the flow Jacobian over a set (16) */
-    size_t order;              /* terms of the Peano-Baker series kept before its tail (4) */
+    size_t substeps_set;       /* substeps of the flow Jacobian over a set (4) */
+    size_t order;              /* terms of the Peano-Baker series kept before its tail (6) */
+    size_t taylor;             /* degree in tau of the state's Taylor form per substep, 2..30 (4) */
+    int differential;          /* 0: the centres (default); 1: per row the tighter of those and
+                                  the differential step of the error set; 2: that step alone */
 } tube_opts;
 
 void tube_opts_init(tube_opts *o);
+
+/* The method recorded beside a tube made with opts.differential = d (a
+ * static string). */
+const char *tube_method_name(int differential);
 
 /* Non-zero when this build has the tube (Arb). */
 int tube_is_available(void);
@@ -103,13 +111,18 @@ typedef struct tube_info {
     long uninformative_step; /* first row whose tube leaves the plant's state limits or is
                                 infinite, -1 if none */
     double max_bound;        /* largest finite bound over the rows (NaN if none) */
+    long rows_differential;  /* rows whose bound came from the differential step (the rest:
+                                the two enclosures' centres and balls) */
 } tube_info;
 
 /* bound[k] (n_rows) >= ||x*(kT) - x^*(kT)|| for the pruned network net (same
  * layout as the original) against the original, at every row the original
  * loop reached; +inf once an enclosure failed (the tube is then not
  * informative), NaN at rows the original did not reach.  After tube_prepare.
- * No allocation.  PB_SUCCESS; PB_EINVAL for a network of another layout. */
+ * With opts.differential 0 no allocation; otherwise the pair's differential
+ * certificate (bounds_diff_alloc) is built and freed here, once per call (a
+ * pair it refuses leaves the centres alone).  PB_SUCCESS; PB_EINVAL for a
+ * network of another layout; PB_ENOMEM. */
 int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err);
 
 #endif
