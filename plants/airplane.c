@@ -258,8 +258,8 @@ static void box_entry_eval(arb_t z, const box_entry *e, arb_t *b, arb_t y, slong
     plant_box_prod_sum(z, e->t, 2, *b, y, prec);
 }
 
-/* z := the entry e times (u, v, w) summed over the three columns j of row i
- * of R (R_ij v_j) or of dR/d angle k. */
+/* z := a row of R or of dR/d angle dotted with (u, v, w): the sum over j of
+ * row[j] v_j (b[B_X] and b[B_Y]: scratch). */
 static void box_row_dot(arb_t z, const box_entry row[3], arb_t *b, slong prec)
 {
     arb_zero(z);

@@ -47,7 +47,8 @@ typedef struct plant_box_prod {
     int sg, a, b, c;
 } plant_box_prod;
 
-/* z := the sum of the n products t over the balls b (y: scratch, not in b). */
+/* z := the sum of the n products t over the balls b (y: scratch, none of the
+ * balls t names, and not z). */
 void plant_box_prod_sum(arb_t z, const plant_box_prod t[], int n, arb_struct *b, arb_t y,
                         slong prec);
 #endif
