@@ -14,6 +14,7 @@
 
 #include "pb_simd.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_ALEAD, P_MU, P_UMAX, P_XMAX, P_VMAX, P_AMAX };
 
@@ -106,6 +107,72 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
+ * ball arithmetic over the box (polynomials: each interval extension
+ * encloses its range; x^2 through plant_box_sqr, which is never negative). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    const double mu = p[P_MU];
+    arb_t v, w;
+    int rc = PB_SUCCESS;
+    arb_init(v), arb_init(w);
+    if (fb) {
+        /* lead then ego: x' = v, v' = a, a' = -2 a + 2 cmd - mu v^2 */
+        for (int k = 0; k < 2; k++) {
+            const double *xv = x + 2 * (3 * k + 1), *xa = x + 2 * (3 * k + 2);
+            double *d = fb + 2 * 3 * k;
+            d[0] = xv[0], d[1] = xv[1];
+            d[2] = xa[0], d[3] = xa[1];
+            plant_box_get(v, xa);
+            arb_mul_2exp_si(v, v, 1);
+            arb_neg(v, v);
+            if (k == 0) {
+                plant_arb_add_d(v, v, 2.0 * p[P_ALEAD], prec); /* 2 a_lead: exact doubling */
+            } else {
+                plant_box_get(w, u);
+                arb_mul_2exp_si(w, w, 1);
+                arb_add(v, v, w, prec);
+            }
+            plant_box_get(w, xv);
+            plant_box_sqr(w, w, prec);
+            plant_arb_mul_d(w, w, mu, prec);
+            arb_sub(v, v, w, prec);
+            rc |= plant_box_put(v, d + 4);
+        }
+    }
+    if (dfdx) {
+        for (int i = 0; i < 2 * 36; i++)
+            dfdx[i] = 0.0;
+        dfdx[2 * (0 * 6 + 1)] = dfdx[2 * (0 * 6 + 1) + 1] = 1.0;
+        dfdx[2 * (1 * 6 + 2)] = dfdx[2 * (1 * 6 + 2) + 1] = 1.0;
+        dfdx[2 * (2 * 6 + 2)] = dfdx[2 * (2 * 6 + 2) + 1] = -2.0;
+        dfdx[2 * (3 * 6 + 4)] = dfdx[2 * (3 * 6 + 4) + 1] = 1.0;
+        dfdx[2 * (4 * 6 + 5)] = dfdx[2 * (4 * 6 + 5) + 1] = 1.0;
+        dfdx[2 * (5 * 6 + 5)] = dfdx[2 * (5 * 6 + 5) + 1] = -2.0;
+        /* -2 mu x2 and -2 mu x5 (-2 mu: exact doubling) */
+        plant_box_get(v, x + 2 * 1);
+        plant_arb_mul_d(v, v, -2.0 * mu, prec);
+        rc |= plant_box_put(v, dfdx + 2 * (2 * 6 + 1));
+        plant_box_get(v, x + 2 * 4);
+        plant_arb_mul_d(v, v, -2.0 * mu, prec);
+        rc |= plant_box_put(v, dfdx + 2 * (5 * 6 + 4));
+    }
+    if (dfdu) {
+        for (int i = 0; i < 2 * 6; i++)
+            dfdu[i] = 0.0;
+        dfdu[2 * 5] = dfdu[2 * 5 + 1] = 2.0;
+    }
+    arb_clear(v), arb_clear(w);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 /* Both cars at rest at the origin with no command: f = 0 exactly when
  * a_lead = 0; otherwise the ego part alone is at rest (see the file's head). */
 static void equilibrium(const double p[], double x[], double u[])
@@ -151,4 +218,5 @@ const plant_type plant_acc = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.1,
+    .jac_box = JAC_BOX,
 };

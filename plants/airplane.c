@@ -22,6 +22,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_FMAX, P_MMAX, P_POSMAX, P_VELMAX, P_ANGMAX, P_THMAX, P_RATEMAX };
 
@@ -203,6 +204,217 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* Ball indices of box_eval: the sines and cosines, the constant 1, the state
+ * and input entries, scratch. */
+enum { B_SF, B_CF, B_ST, B_CT, B_SPS, B_CPS, B_ONE, B_U, B_V, B_W, B_R, B_P, B_Q, B_TT, B_QR,
+       B_QRPHI, B_CT2, B_X, B_Y, B_NV };
+
+/* An entry of R or dR in jac: two signed products of three of the balls
+ * above (B_ONE pads a shorter product; sign 0: no term). */
+typedef struct box_entry {
+    plant_box_prod t[2];
+} box_entry;
+
+#define P2(s, a, b) {s, a, b, B_ONE}
+#define P3(s, a, b, c) {s, a, b, c}
+#define P0 {0, B_ONE, B_ONE, B_ONE}
+/* R = Rz Ry Rx and its derivatives in phi, theta, psi, term for term as jac
+ * writes them. */
+static const box_entry box_R[3][3] = {
+    {{{P2(1, B_CPS, B_CT), P0}},
+     {{P3(1, B_CPS, B_ST, B_SF), P2(-1, B_SPS, B_CF)}},
+     {{P3(1, B_CPS, B_ST, B_CF), P2(1, B_SPS, B_SF)}}},
+    {{{P2(1, B_SPS, B_CT), P0}},
+     {{P3(1, B_SPS, B_ST, B_SF), P2(1, B_CPS, B_CF)}},
+     {{P3(1, B_SPS, B_ST, B_CF), P2(-1, B_CPS, B_SF)}}},
+    {{{P2(-1, B_ST, B_ONE), P0}}, {{P2(1, B_CT, B_SF), P0}}, {{P2(1, B_CT, B_CF), P0}}}};
+static const box_entry box_dR[3][3][3] = {
+    /* d/dphi */
+    {{{{P0, P0}}, {{P3(1, B_CPS, B_ST, B_CF), P2(1, B_SPS, B_SF)}},
+      {{P3(-1, B_CPS, B_ST, B_SF), P2(1, B_SPS, B_CF)}}},
+     {{{P0, P0}}, {{P3(1, B_SPS, B_ST, B_CF), P2(-1, B_CPS, B_SF)}},
+      {{P3(-1, B_SPS, B_ST, B_SF), P2(-1, B_CPS, B_CF)}}},
+     {{{P0, P0}}, {{P2(1, B_CT, B_CF), P0}}, {{P2(-1, B_CT, B_SF), P0}}}},
+    /* d/dtheta */
+    {{{{P2(-1, B_CPS, B_ST), P0}}, {{P3(1, B_CPS, B_CT, B_SF), P0}},
+      {{P3(1, B_CPS, B_CT, B_CF), P0}}},
+     {{{P2(-1, B_SPS, B_ST), P0}}, {{P3(1, B_SPS, B_CT, B_SF), P0}},
+      {{P3(1, B_SPS, B_CT, B_CF), P0}}},
+     {{{P2(-1, B_CT, B_ONE), P0}}, {{P2(-1, B_ST, B_SF), P0}}, {{P2(-1, B_ST, B_CF), P0}}}},
+    /* d/dpsi */
+    {{{{P2(-1, B_SPS, B_CT), P0}}, {{P3(-1, B_SPS, B_ST, B_SF), P2(-1, B_CPS, B_CF)}},
+      {{P3(-1, B_SPS, B_ST, B_CF), P2(1, B_CPS, B_SF)}}},
+     {{{P2(1, B_CPS, B_CT), P0}}, {{P3(1, B_CPS, B_ST, B_SF), P2(-1, B_SPS, B_CF)}},
+      {{P3(1, B_CPS, B_ST, B_CF), P2(1, B_SPS, B_SF)}}},
+     {{{P0, P0}}, {{P0, P0}}, {{P0, P0}}}}};
+#undef P0
+#undef P2
+#undef P3
+
+/* z := the entry e over the balls b (y: scratch). */
+static void box_entry_eval(arb_t z, const box_entry *e, arb_t *b, arb_t y, slong prec)
+{
+    plant_box_prod_sum(z, e->t, 2, *b, y, prec);
+}
+
+/* z := a row of R or of dR/d angle dotted with (u, v, w): the sum over j of
+ * row[j] v_j (b[B_X] and b[B_Y]: scratch). */
+static void box_row_dot(arb_t z, const box_entry row[3], arb_t *b, slong prec)
+{
+    arb_zero(z);
+    for (int j = 0; j < 3; j++) {
+        box_entry_eval(b[B_X], &row[j], b, b[B_Y], prec);
+        arb_addmul(z, b[B_X], b[B_U + j], prec);
+    }
+}
+
+/* The type's jac_box (plant.h): rhs and jac above, term for term, in Arb's
+ * ball arithmetic over the box.  tan theta and 1/cos theta are divisions by
+ * the enclosure of cos theta: where the box reaches |theta| = pi/2 they are
+ * not finite and the slot returns PB_EDIVERGED. */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t b[B_NV], z;
+    int rc = PB_SUCCESS;
+    (void)p;
+    for (int i = 0; i < B_NV; i++)
+        arb_init(b[i]);
+    arb_init(z);
+    for (int k = 0; k < 3; k++) {
+        plant_box_get(z, x + 2 * (6 + k));
+        arb_sin_cos(b[B_SF + 2 * k], b[B_CF + 2 * k], z, prec);
+    }
+    arb_one(b[B_ONE]);
+    for (int j = 0; j < 6; j++) /* u v w from x[3..5], r p q from x[9..11] */
+        plant_box_get(b[B_U + j], x + 2 * (j < 3 ? 3 + j : 6 + j));
+    arb_div(b[B_TT], b[B_ST], b[B_CT], prec);
+    arb_mul(b[B_QR], b[B_Q], b[B_SF], prec); /* q sf + r cf */
+    arb_addmul(b[B_QR], b[B_R], b[B_CF], prec);
+    arb_mul(b[B_QRPHI], b[B_Q], b[B_CF], prec); /* q cf - r sf */
+    arb_submul(b[B_QRPHI], b[B_R], b[B_SF], prec);
+    plant_box_sqr(b[B_CT2], b[B_CT], prec);
+    if (fb) {
+        for (int i = 0; i < 3; i++) {
+            box_row_dot(z, box_R[i], b, prec);
+            rc |= plant_box_put(z, fb + 2 * i);
+        }
+        /* u' = -st + Fx - q w + r v */
+        plant_box_get(z, u);
+        arb_sub(z, z, b[B_ST], prec);
+        arb_submul(z, b[B_Q], b[B_W], prec);
+        arb_addmul(z, b[B_R], b[B_V], prec);
+        rc |= plant_box_put(z, fb + 6);
+        /* v' = ct sf + Fy - r u + p w */
+        plant_box_get(z, u + 2);
+        arb_addmul(z, b[B_CT], b[B_SF], prec);
+        arb_submul(z, b[B_R], b[B_U], prec);
+        arb_addmul(z, b[B_P], b[B_W], prec);
+        rc |= plant_box_put(z, fb + 8);
+        /* w' = ct cf + Fz - p v + q u */
+        plant_box_get(z, u + 4);
+        arb_addmul(z, b[B_CT], b[B_CF], prec);
+        arb_submul(z, b[B_P], b[B_V], prec);
+        arb_addmul(z, b[B_Q], b[B_U], prec);
+        rc |= plant_box_put(z, fb + 10);
+        /* phi' = p + st / ct qr */
+        arb_mul(z, b[B_TT], b[B_QR], prec);
+        arb_add(z, z, b[B_P], prec);
+        rc |= plant_box_put(z, fb + 12);
+        rc |= plant_box_put(b[B_QRPHI], fb + 14); /* theta' = q cf - r sf */
+        arb_div(z, b[B_QR], b[B_CT], prec);       /* psi' = qr / ct */
+        rc |= plant_box_put(z, fb + 16);
+        fb[18] = u[10], fb[19] = u[11]; /* r' = Mz, p' = Mx, q' = My */
+        fb[20] = u[6], fb[21] = u[7];
+        fb[22] = u[8], fb[23] = u[9];
+    }
+    if (dfdx) {
+        double *J = dfdx;
+        /* J(i, j, ball) and J(i, j, -ball): entry (i, j) of the 12 x 12 */
+#define JPUT(i, j, v) (rc |= plant_box_put((v), J + 2 * ((i)*12 + (j))))
+#define JNEG(i, j, v) (arb_neg(z, (v)), rc |= plant_box_put(z, J + 2 * ((i)*12 + (j))))
+        for (int i = 0; i < 2 * 144; i++)
+            J[i] = 0.0;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                box_entry_eval(z, &box_R[i][j], b, b[B_Y], prec);
+                JPUT(i, 3 + j, z);
+            }
+            for (int k = 0; k < 3; k++) {
+                box_row_dot(z, box_dR[k][i], b, prec);
+                JPUT(i, 6 + k, z);
+            }
+        }
+        /* u' = -st + Fx - q w + r v */
+        JNEG(3, 7, b[B_CT]);
+        JNEG(3, 5, b[B_Q]);
+        JNEG(3, 11, b[B_W]);
+        JPUT(3, 4, b[B_R]);
+        JPUT(3, 9, b[B_V]);
+        /* v' = ct sf + Fy - r u + p w */
+        arb_mul(z, b[B_CT], b[B_CF], prec);
+        JPUT(4, 6, z);
+        arb_mul(z, b[B_ST], b[B_SF], prec);
+        JNEG(4, 7, z);
+        JNEG(4, 9, b[B_U]);
+        JNEG(4, 3, b[B_R]);
+        JPUT(4, 10, b[B_W]);
+        JPUT(4, 5, b[B_P]);
+        /* w' = ct cf + Fz - p v + q u */
+        arb_mul(z, b[B_CT], b[B_SF], prec);
+        JNEG(5, 6, z);
+        arb_mul(z, b[B_ST], b[B_CF], prec);
+        JNEG(5, 7, z);
+        JNEG(5, 10, b[B_V]);
+        JNEG(5, 4, b[B_P]);
+        JPUT(5, 11, b[B_U]);
+        JPUT(5, 3, b[B_Q]);
+        /* phi' = p + tt (q sf + r cf) */
+        J[2 * (6 * 12 + 10)] = J[2 * (6 * 12 + 10) + 1] = 1.0;
+        arb_mul(z, b[B_TT], b[B_SF], prec);
+        JPUT(6, 11, z);
+        arb_mul(z, b[B_TT], b[B_CF], prec);
+        JPUT(6, 9, z);
+        arb_mul(z, b[B_TT], b[B_QRPHI], prec);
+        JPUT(6, 6, z);
+        arb_div(z, b[B_QR], b[B_CT2], prec);
+        JPUT(6, 7, z);
+        /* theta' = q cf - r sf */
+        JPUT(7, 11, b[B_CF]);
+        JNEG(7, 9, b[B_SF]);
+        JNEG(7, 6, b[B_QR]);
+        /* psi' = (q sf + r cf) / ct */
+        arb_div(z, b[B_SF], b[B_CT], prec);
+        JPUT(8, 11, z);
+        arb_div(z, b[B_CF], b[B_CT], prec);
+        JPUT(8, 9, z);
+        arb_div(z, b[B_QRPHI], b[B_CT], prec);
+        JPUT(8, 6, z);
+        arb_mul(z, b[B_QR], b[B_ST], prec);
+        arb_div(z, z, b[B_CT2], prec);
+        JPUT(8, 7, z);
+#undef JPUT
+#undef JNEG
+    }
+    if (dfdu) {
+        static const int one[6][2] = {{3, 0}, {4, 1}, {5, 2}, {9, 5}, {10, 3}, {11, 4}};
+        for (int i = 0; i < 2 * 72; i++)
+            dfdu[i] = 0.0;
+        for (int k = 0; k < 6; k++)
+            dfdu[2 * (one[k][0] * 6 + one[k][1])] = dfdu[2 * (one[k][0] * 6 + one[k][1]) + 1] = 1.0;
+    }
+    for (int i = 0; i < B_NV; i++)
+        arb_clear(b[i]);
+    arb_clear(z);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -255,4 +467,5 @@ const plant_type plant_airplane = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.1,
+    .jac_box = JAC_BOX,
 };

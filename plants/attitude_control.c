@@ -14,6 +14,7 @@
 
 #include "pb_simd.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_UMAX, P_WMAX, P_RHOMAX };
 
@@ -131,6 +132,125 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* z := 0.5 (a (xi + b) + c (xi + d) + e (xi + 1)), sb, sd = +-1 the signs of
+ * b and d in rhs's rows x4' .. x6'. */
+static void rod_row(arb_t z, const arb_t a, const arb_t b, int sb, const arb_t c, const arb_t d,
+                    int sd, const arb_t e, const arb_t xi, arb_t t, slong prec)
+{
+    (sb > 0 ? arb_add : arb_sub)(t, xi, b, prec);
+    arb_mul(z, a, t, prec);
+    (sd > 0 ? arb_add : arb_sub)(t, xi, d, prec);
+    arb_addmul(z, c, t, prec);
+    arb_add_ui(t, xi, 1, prec);
+    arb_addmul(z, e, t, prec);
+    arb_mul_2exp_si(z, z, -1);
+}
+
+/* The type's jac_box (plant.h): rhs and jac above, line for line, in Arb's
+ * ball arithmetic over the box (polynomials: each interval extension
+ * encloses its range; the squares in xi through plant_box_sqr). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    enum { X1, X2, X3, X4, X5, X6, XI, S, V, T, NV };
+    arb_t a[NV];
+    int rc = PB_SUCCESS;
+    (void)p;
+    for (int i = 0; i < NV; i++)
+        arb_init(a[i]);
+    for (int i = 0; i < 6; i++)
+        plant_box_get(a[X1 + i], x + 2 * i);
+    plant_box_sqr(a[XI], a[X4], prec);
+    plant_box_sqr(a[V], a[X5], prec);
+    arb_add(a[XI], a[XI], a[V], prec);
+    plant_box_sqr(a[V], a[X6], prec);
+    arb_add(a[XI], a[XI], a[V], prec);
+    if (fb) {
+        arb_mul(a[V], a[X2], a[X3], prec); /* 0.25 (u1 + x2 x3) */
+        plant_box_get(a[T], u);
+        arb_add(a[V], a[V], a[T], prec);
+        arb_mul_2exp_si(a[V], a[V], -2);
+        rc |= plant_box_put(a[V], fb);
+        arb_mul(a[V], a[X1], a[X3], prec); /* 0.5 (u2 - 3 x1 x3) */
+        arb_mul_si(a[V], a[V], -3, prec);
+        plant_box_get(a[T], u + 2);
+        arb_add(a[V], a[V], a[T], prec);
+        arb_mul_2exp_si(a[V], a[V], -1);
+        rc |= plant_box_put(a[V], fb + 2);
+        arb_mul(a[V], a[X1], a[X2], prec); /* u3 + 2 x1 x2 */
+        arb_mul_2exp_si(a[V], a[V], 1);
+        plant_box_get(a[T], u + 4);
+        arb_add(a[V], a[V], a[T], prec);
+        rc |= plant_box_put(a[V], fb + 4);
+        /* x4' = 0.5 (x2 (xi - x6) + x3 (xi + x5) + x1 (xi + 1)) */
+        rod_row(a[V], a[X2], a[X6], -1, a[X3], a[X5], 1, a[X1], a[XI], a[T], prec);
+        rc |= plant_box_put(a[V], fb + 6);
+        /* x5' = 0.5 (x1 (xi + x6) + x3 (xi - x4) + x2 (xi + 1)) */
+        rod_row(a[V], a[X1], a[X6], 1, a[X3], a[X4], -1, a[X2], a[XI], a[T], prec);
+        rc |= plant_box_put(a[V], fb + 8);
+        /* x6' = 0.5 (x1 (xi - x5) + x2 (xi + x4) + x3 (xi + 1)) */
+        rod_row(a[V], a[X1], a[X5], -1, a[X2], a[X4], 1, a[X3], a[XI], a[T], prec);
+        rc |= plant_box_put(a[V], fb + 10);
+    }
+    if (dfdx) {
+        /* (row, column, factor, variable): the entries k x_j of the first
+         * three rows, and 0.5 (xi + s x_j) or S x_j + s 0.5 x_j of the others */
+        static const struct { int i, j; double k; int var; } lin[] = {
+            {0, 1, 0.25, X3}, {0, 2, 0.25, X2}, {1, 0, -1.5, X3}, {1, 2, -1.5, X1},
+            {2, 0, 2.0, X2},  {2, 1, 2.0, X1}};
+        /* 0.5 (xi + s v) (v = -1: the constant 1, s = 0: xi alone) */
+        static const struct { int i, j; double s; int var; } half[] = {
+            {3, 0, 1.0, -1}, {3, 1, -1.0, X6}, {3, 2, 1.0, X5},
+            {4, 0, 1.0, X6}, {4, 1, 1.0, -1},  {4, 2, -1.0, X4},
+            {5, 0, -1.0, X5}, {5, 1, 1.0, X4}, {5, 2, 1.0, -1}};
+        /* S x_k + 0.5 s v over the columns 3..5 (s = 0: S x_k alone) */
+        static const struct { int i, k; double s; int var; } rho[] = {
+            {3, 3, 0.0, 0},  {3, 4, 1.0, X3},  {3, 5, -1.0, X2},
+            {4, 3, -1.0, X3}, {4, 4, 0.0, 0},  {4, 5, 1.0, X1},
+            {5, 3, 1.0, X2}, {5, 4, -1.0, X1}, {5, 5, 0.0, 0}};
+        for (int i = 0; i < 2 * 36; i++)
+            dfdx[i] = 0.0;
+        for (size_t e = 0; e < sizeof lin / sizeof lin[0]; e++) {
+            plant_arb_mul_d(a[V], a[lin[e].var], lin[e].k, prec);
+            rc |= plant_box_put(a[V], dfdx + 2 * (lin[e].i * 6 + lin[e].j));
+        }
+        for (size_t e = 0; e < sizeof half / sizeof half[0]; e++) {
+            if (half[e].var < 0)
+                arb_add_ui(a[V], a[XI], 1, prec);
+            else
+                (half[e].s > 0 ? arb_add : arb_sub)(a[V], a[XI], a[half[e].var], prec);
+            arb_mul_2exp_si(a[V], a[V], -1);
+            rc |= plant_box_put(a[V], dfdx + 2 * (half[e].i * 6 + half[e].j));
+        }
+        arb_add(a[S], a[X1], a[X2], prec); /* S = x1 + x2 + x3 */
+        arb_add(a[S], a[S], a[X3], prec);
+        for (size_t e = 0; e < sizeof rho / sizeof rho[0]; e++) {
+            arb_mul(a[V], a[S], a[X1 + rho[e].k], prec);
+            if (rho[e].s != 0.0) {
+                arb_mul_2exp_si(a[T], a[rho[e].var], -1);
+                (rho[e].s > 0 ? arb_add : arb_sub)(a[V], a[V], a[T], prec);
+            }
+            rc |= plant_box_put(a[V], dfdx + 2 * (rho[e].i * 6 + rho[e].k));
+        }
+    }
+    if (dfdu) {
+        for (int i = 0; i < 2 * 18; i++)
+            dfdu[i] = 0.0;
+        dfdu[2 * (0 * 3 + 0)] = dfdu[2 * (0 * 3 + 0) + 1] = 0.25;
+        dfdu[2 * (1 * 3 + 1)] = dfdu[2 * (1 * 3 + 1) + 1] = 0.5;
+        dfdu[2 * (2 * 3 + 2)] = dfdu[2 * (2 * 3 + 2) + 1] = 1.0;
+    }
+    for (int i = 0; i < NV; i++)
+        arb_clear(a[i]);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -178,4 +298,5 @@ const plant_type plant_attitude_control = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.1,
+    .jac_box = JAC_BOX,
 };

@@ -13,6 +13,7 @@
 
 #include "pb_simd.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_M, P_N, P_FMAX, P_POSMAX, P_VELMAX };
 
@@ -99,6 +100,65 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
+ * ball arithmetic over the box (linear in x and u; n^2 and 1/m as balls). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    const double n = p[P_N], m = p[P_M];
+    arb_t v, w, n3;
+    int rc = PB_SUCCESS;
+    arb_init(v), arb_init(w), arb_init(n3);
+    arb_set_d(n3, n); /* 3 n^2 */
+    plant_arb_mul_d(n3, n3, n, prec);
+    arb_mul_ui(n3, n3, 3, prec);
+    if (fb) {
+        fb[0] = x[4], fb[1] = x[5];
+        fb[2] = x[6], fb[3] = x[7];
+        /* 2 n ydot + 3 n^2 x + Fx / m (2 n: exact doubling) */
+        plant_box_get(v, x + 6);
+        plant_arb_mul_d(v, v, 2.0 * n, prec);
+        plant_box_get(w, x);
+        arb_addmul(v, w, n3, prec);
+        plant_box_get(w, u);
+        plant_arb_div_d(w, w, m, prec);
+        arb_add(v, v, w, prec);
+        rc |= plant_box_put(v, fb + 4);
+        /* -2 n xdot + Fy / m */
+        plant_box_get(v, x + 4);
+        plant_arb_mul_d(v, v, -2.0 * n, prec);
+        plant_box_get(w, u + 2);
+        plant_arb_div_d(w, w, m, prec);
+        arb_add(v, v, w, prec);
+        rc |= plant_box_put(v, fb + 6);
+    }
+    if (dfdx) {
+        for (int i = 0; i < 2 * 16; i++)
+            dfdx[i] = 0.0;
+        dfdx[2 * (0 * 4 + 2)] = dfdx[2 * (0 * 4 + 2) + 1] = 1.0;
+        dfdx[2 * (1 * 4 + 3)] = dfdx[2 * (1 * 4 + 3) + 1] = 1.0;
+        rc |= plant_box_put(n3, dfdx + 2 * (2 * 4 + 0));
+        dfdx[2 * (2 * 4 + 3)] = dfdx[2 * (2 * 4 + 3) + 1] = 2.0 * n;
+        dfdx[2 * (3 * 4 + 2)] = dfdx[2 * (3 * 4 + 2) + 1] = -2.0 * n;
+    }
+    if (dfdu) {
+        for (int i = 0; i < 2 * 8; i++)
+            dfdu[i] = 0.0;
+        arb_set_d(v, m);
+        arb_inv(v, v, prec);
+        rc |= plant_box_put(v, dfdu + 2 * (2 * 2 + 0));
+        rc |= plant_box_put(v, dfdu + 2 * (3 * 2 + 1));
+    }
+    arb_clear(v), arb_clear(w), arb_clear(n3);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -141,4 +201,5 @@ const plant_type plant_docking = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 1.0,
+    .jac_box = JAC_BOX,
 };

@@ -18,6 +18,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_UMAX, P_THMAX, P_WMAX };
 
@@ -149,6 +150,152 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
+ * ball arithmetic over the box.  sD and cD are computed as in f, from the
+ * sines and cosines of the angles, and intersected with the enclosures of
+ * sin D and cos D from D = theta1 - theta2 itself: both hold the same real
+ * numbers, so the intersection does too, and it keeps cD in [-1, 1], where
+ * den = cD^2/2 - 1 lies in [-1, -1/2] (over a wide box, c1 c2 + s1 s2 alone
+ * can exceed 1 and den's enclosure then reaches 0). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    enum { S1, C1, S2, C2, W1, W2, T1, T2, SD, CD, A, B, DEN, DA, DB, DDEN, R2, R3, V, V2, NV };
+    arb_t a[NV];
+    int rc = PB_SUCCESS;
+    (void)p;
+    for (int i = 0; i < NV; i++)
+        arb_init(a[i]);
+    plant_box_get(a[V], x);
+    arb_sin_cos(a[S1], a[C1], a[V], prec);
+    plant_box_get(a[V2], x + 2);
+    arb_sin_cos(a[S2], a[C2], a[V2], prec);
+    arb_sub(a[V], a[V], a[V2], prec); /* D */
+    arb_sin_cos(a[R2], a[R3], a[V], prec);
+    plant_box_get(a[W1], x + 4);
+    plant_box_get(a[W2], x + 6);
+    plant_box_get(a[T1], u);
+    plant_box_get(a[T2], u + 2);
+    /* sD = s1 c2 - c1 s2, cD = c1 c2 + s1 s2 */
+    arb_mul(a[SD], a[S1], a[C2], prec);
+    arb_submul(a[SD], a[C1], a[S2], prec);
+    arb_mul(a[CD], a[C1], a[C2], prec);
+    arb_addmul(a[CD], a[S1], a[S2], prec);
+    if (!arb_intersection(a[SD], a[SD], a[R2], prec) ||
+        !arb_intersection(a[CD], a[CD], a[R3], prec))
+        rc = PB_EDIVERGED; /* disjoint enclosures of one number: cannot happen */
+    /* A = 4 T1 + 2 s1 - w2^2 sD / 2 */
+    plant_box_sqr(a[V], a[W2], prec);
+    arb_mul(a[V], a[V], a[SD], prec);
+    arb_mul_2exp_si(a[V], a[V], -1);
+    arb_mul_2exp_si(a[A], a[T1], 2);
+    arb_addmul_si(a[A], a[S1], 2, prec);
+    arb_sub(a[A], a[A], a[V], prec);
+    /* B = w1^2 sD + 8 T2 + 2 s2 - cD A */
+    plant_box_sqr(a[B], a[W1], prec);
+    arb_mul(a[B], a[B], a[SD], prec);
+    arb_mul_2exp_si(a[V], a[T2], 3);
+    arb_add(a[B], a[B], a[V], prec);
+    arb_addmul_si(a[B], a[S2], 2, prec);
+    arb_submul(a[B], a[CD], a[A], prec);
+    /* den = cD^2 / 2 - 1 */
+    plant_box_sqr(a[DEN], a[CD], prec);
+    arb_mul_2exp_si(a[DEN], a[DEN], -1);
+    arb_sub_ui(a[DEN], a[DEN], 1, prec);
+    if (fb) {
+        fb[0] = x[4], fb[1] = x[5];
+        fb[2] = x[6], fb[3] = x[7];
+        arb_mul(a[V], a[CD], a[B], prec); /* A + cD B / (2 den) */
+        arb_div(a[V], a[V], a[DEN], prec);
+        arb_mul_2exp_si(a[V], a[V], -1);
+        arb_add(a[V], a[V], a[A], prec);
+        rc |= plant_box_put(a[V], fb + 4);
+        arb_div(a[V], a[B], a[DEN], prec); /* -B / den */
+        arb_neg(a[V], a[V]);
+        rc |= plant_box_put(a[V], fb + 6);
+    }
+    if (dfdx)
+        for (int i = 0; i < 2 * 16; i++)
+            dfdx[i] = 0.0;
+    if (dfdu)
+        for (int i = 0; i < 2 * 8; i++)
+            dfdu[i] = 0.0;
+    if (dfdx || dfdu) {
+        if (dfdx) {
+            dfdx[2 * (0 * 4 + 2)] = dfdx[2 * (0 * 4 + 2) + 1] = 1.0;
+            dfdx[2 * (1 * 4 + 3)] = dfdx[2 * (1 * 4 + 3) + 1] = 1.0;
+        }
+        /* jac's loop over v = (theta1, theta2, omega1, omega2, T1, T2) */
+        for (int v = 0; v < 6; v++) {
+            double dD = v == 0 ? 1.0 : v == 1 ? -1.0 : 0.0;
+            double *o2, *o3;
+            /* dA = -w2^2 cD dD / 2 (+ 2 c1, - w2 sD, + 4) */
+            plant_box_sqr(a[DA], a[W2], prec);
+            arb_mul(a[DA], a[DA], a[CD], prec);
+            plant_arb_mul_d(a[DA], a[DA], -0.5 * dD, prec);
+            if (v == 0)
+                arb_addmul_si(a[DA], a[C1], 2, prec);
+            if (v == 3)
+                arb_submul(a[DA], a[W2], a[SD], prec);
+            if (v == 4)
+                arb_add_ui(a[DA], a[DA], 4, prec);
+            /* dB = w1^2 cD dD + sD A dD - cD dA (+ 2 c2, + 2 w1 sD, + 8) */
+            plant_box_sqr(a[DB], a[W1], prec);
+            arb_mul(a[DB], a[DB], a[CD], prec);
+            arb_addmul(a[DB], a[SD], a[A], prec);
+            plant_arb_mul_d(a[DB], a[DB], dD, prec);
+            arb_submul(a[DB], a[CD], a[DA], prec);
+            if (v == 1)
+                arb_addmul_si(a[DB], a[C2], 2, prec);
+            if (v == 2) {
+                arb_mul(a[V], a[W1], a[SD], prec);
+                arb_addmul_si(a[DB], a[V], 2, prec);
+            }
+            if (v == 5)
+                arb_add_ui(a[DB], a[DB], 8, prec);
+            /* dden = -cD sD dD */
+            arb_mul(a[DDEN], a[CD], a[SD], prec);
+            plant_arb_mul_d(a[DDEN], a[DDEN], -dD, prec);
+            /* row2 = dA + (-sD dD B + cD dB) / (2 den) - cD B dden / (2 den^2) */
+            arb_mul(a[V], a[SD], a[B], prec);
+            plant_arb_mul_d(a[V], a[V], -dD, prec);
+            arb_addmul(a[V], a[CD], a[DB], prec);
+            arb_div(a[V], a[V], a[DEN], prec);
+            arb_mul_2exp_si(a[V], a[V], -1);
+            arb_add(a[R2], a[DA], a[V], prec);
+            arb_mul(a[V], a[CD], a[B], prec);
+            arb_mul(a[V], a[V], a[DDEN], prec);
+            plant_box_sqr(a[V2], a[DEN], prec);
+            arb_div(a[V], a[V], a[V2], prec);
+            arb_mul_2exp_si(a[V], a[V], -1);
+            arb_sub(a[R2], a[R2], a[V], prec);
+            /* row3 = -dB / den + B dden / den^2 */
+            arb_div(a[R3], a[DB], a[DEN], prec);
+            arb_neg(a[R3], a[R3]);
+            arb_mul(a[V], a[B], a[DDEN], prec);
+            arb_div(a[V], a[V], a[V2], prec);
+            arb_add(a[R3], a[R3], a[V], prec);
+            o2 = v < 4 ? (dfdx ? dfdx + 2 * (2 * 4 + v) : NULL)
+                       : (dfdu ? dfdu + 2 * (2 * 2 + v - 4) : NULL);
+            o3 = v < 4 ? (dfdx ? dfdx + 2 * (3 * 4 + v) : NULL)
+                       : (dfdu ? dfdu + 2 * (3 * 2 + v - 4) : NULL);
+            if (o2) {
+                rc |= plant_box_put(a[R2], o2);
+                rc |= plant_box_put(a[R3], o3);
+            }
+        }
+    }
+    for (int i = 0; i < NV; i++)
+        arb_clear(a[i]);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -191,4 +338,5 @@ const plant_type plant_double_pendulum = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.05,
+    .jac_box = JAC_BOX,
 };

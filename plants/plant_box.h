@@ -34,6 +34,23 @@ PLANT_ARB_OP_D(plant_arb_sub_d, arb_sub_arf)
 PLANT_ARB_OP_D(plant_arb_mul_d, arb_mul_arf)
 PLANT_ARB_OP_D(plant_arb_div_d, arb_div_arf)
 PLANT_ARB_OP_D(plant_arb_addmul_d, arb_addmul_arf)
+
+/* z := x^2 enclosed by the squares of x's endpoints, so never below 0 and
+ * away from 0 when x is (Arb's arb_sqr works on the midpoint and radius: for
+ * x = [0.07, 1] it returns a ball reaching below 0). */
+void plant_box_sqr(arb_t z, const arb_t x, slong prec);
+
+/* A signed product of three balls of a caller's array b: sg b[a] b[b] b[c]
+ * (sg = +-1; sg = 0 marks an absent term).  Lets a plant write the terms of
+ * a trigonometric matrix (a rotation and its derivatives) as a table. */
+typedef struct plant_box_prod {
+    int sg, a, b, c;
+} plant_box_prod;
+
+/* z := the sum of the n products t over the balls b (y: scratch, none of the
+ * balls t names, and not z). */
+void plant_box_prod_sum(arb_t z, const plant_box_prod t[], int n, arb_struct *b, arb_t y,
+                        slong prec);
 #endif
 
 #endif

@@ -68,6 +68,40 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): quad_beard_box (quadrotor_beard.h) with
+ * u1, the roll and pitch torques, and a yaw torque of 0 as f has;
+ * dfdu as jac writes it, 1/m and 1/J as balls. */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    double tau[6] = {u[2], u[3], u[4], u[5], 0.0, 0.0}; /* yaw torque 0, as f */
+    int rc = quad_beard_box(x, u, tau, p, fb, dfdx);
+    arb_t v;
+    if (!dfdu)
+        return rc;
+    arb_init(v);
+    for (int i = 0; i < 2 * QB_NX * 3; i++)
+        dfdu[i] = 0.0;
+    arb_set_d(v, p[QB_M]); /* -1/m */
+    arb_inv(v, v, prec);
+    arb_neg(v, v);
+    rc |= plant_box_put(v, dfdu + 2 * (5 * 3 + 0));
+    arb_set_d(v, p[QB_JX]); /* 1/Jx */
+    arb_inv(v, v, prec);
+    rc |= plant_box_put(v, dfdu + 2 * (9 * 3 + 1));
+    arb_set_d(v, p[QB_JY]); /* 1/Jy */
+    arb_inv(v, v, prec);
+    rc |= plant_box_put(v, dfdu + 2 * (10 * 3 + 2));
+    arb_clear(v);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     (void)p;
@@ -110,4 +144,5 @@ const plant_type plant_quadrotor_arch = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.1,
+    .jac_box = JAC_BOX,
 };

@@ -237,4 +237,236 @@ static inline int quad_beard_validate(const char *name, const double p[], pb_err
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+#include "plant_box.h"
+
+/* Ball indices of quad_beard_box: the sines and cosines, the constant 1, the
+ * body velocities and rates, scratch. */
+enum { QBB_SF, QBB_CF, QBB_ST, QBB_CT, QBB_SPS, QBB_CPS, QBB_ONE, QBB_U, QBB_V, QBB_W, QBB_P,
+       QBB_Q, QBB_R, QBB_TT, QBB_A, QBB_APHI, QBB_CT2, QBB_X, QBB_Y, QBB_NV };
+
+#define QP2(s, a, b) {s, QBB_##a, QBB_##b, QBB_ONE}
+#define QP3(s, a, b, c) {s, QBB_##a, QBB_##b, QBB_##c}
+#define QP0 {0, QBB_ONE, QBB_ONE, QBB_ONE}
+/* The position rows pn', pe', h' as coefficients of (u, v, w), and their
+ * derivatives in phi, theta, psi (quad_beard_dfdx's QJ(0..2, 6..8)), term
+ * for term: quad_beard_pos[k][i][j] is the coefficient of velocity j in row i
+ * (k = 0) or in its derivative by angle k - 1; two products each. */
+static const plant_box_prod quad_beard_pos[4][3][3][2] = {
+    {{{QP2(1, CT, CPS), QP0}, {QP3(1, SF, ST, CPS), QP2(-1, CF, SPS)},
+      {QP3(1, CF, ST, CPS), QP2(1, SF, SPS)}},
+     {{QP2(1, CT, SPS), QP0}, {QP3(1, SF, ST, SPS), QP2(1, CF, CPS)},
+      {QP3(1, CF, ST, SPS), QP2(-1, SF, CPS)}},
+     {{QP2(1, ST, ONE), QP0}, {QP2(-1, SF, CT), QP0}, {QP2(-1, CF, CT), QP0}}},
+    /* d/dphi */
+    {{{QP0, QP0}, {QP3(1, CF, ST, CPS), QP2(1, SF, SPS)}, {QP3(-1, SF, ST, CPS), QP2(1, CF, SPS)}},
+     {{QP0, QP0}, {QP3(1, CF, ST, SPS), QP2(-1, SF, CPS)}, {QP3(-1, SF, ST, SPS), QP2(-1, CF, CPS)}},
+     {{QP0, QP0}, {QP2(-1, CF, CT), QP0}, {QP2(1, SF, CT), QP0}}},
+    /* d/dtheta */
+    {{{QP2(-1, ST, CPS), QP0}, {QP3(1, SF, CT, CPS), QP0}, {QP3(1, CF, CT, CPS), QP0}},
+     {{QP2(-1, ST, SPS), QP0}, {QP3(1, SF, CT, SPS), QP0}, {QP3(1, CF, CT, SPS), QP0}},
+     {{QP2(1, CT, ONE), QP0}, {QP2(1, SF, ST), QP0}, {QP2(1, CF, ST), QP0}}},
+    /* d/dpsi */
+    {{{QP2(-1, CT, SPS), QP0}, {QP3(-1, SF, ST, SPS), QP2(-1, CF, CPS)},
+      {QP3(-1, CF, ST, SPS), QP2(1, SF, CPS)}},
+     {{QP2(1, CT, CPS), QP0}, {QP3(1, SF, ST, CPS), QP2(-1, CF, SPS)},
+      {QP3(1, CF, ST, CPS), QP2(1, SF, SPS)}},
+     {{QP0, QP0}, {QP0, QP0}, {QP0, QP0}}}};
+#undef QP0
+#undef QP2
+#undef QP3
+
+/* quad_beard_f and quad_beard_dfdx, term for term, in Arb's ball arithmetic
+ * over the box x (12 intervals) with the thrust deviation u1 and the torques
+ * tau (3 intervals) as intervals (plant.h jac_box layout); f (12 intervals)
+ * and dfdx (12 x 12 intervals) may be NULL.  tan theta and 1/cos theta are
+ * divisions by the enclosure of cos theta: where the box reaches
+ * |theta| = pi/2 they are not finite, and it returns PB_EDIVERGED.  The
+ * callers fill dfdu. */
+static inline int quad_beard_box(const double x[], const double u1[2], const double tau[6],
+                                 const double p[], double fb[], double dfdx[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t b[QBB_NV], z, y;
+    arb_struct *B = *b;
+    int rc = PB_SUCCESS;
+    for (int i = 0; i < QBB_NV; i++)
+        arb_init(b[i]);
+    arb_init(z), arb_init(y);
+    for (int k = 0; k < 3; k++) {
+        plant_box_get(z, x + 2 * (6 + k));
+        arb_sin_cos(b[QBB_SF + 2 * k], b[QBB_CF + 2 * k], z, prec);
+    }
+    arb_one(b[QBB_ONE]);
+    for (int j = 0; j < 3; j++) {
+        plant_box_get(b[QBB_U + j], x + 2 * (3 + j));
+        plant_box_get(b[QBB_P + j], x + 2 * (9 + j));
+    }
+    arb_div(b[QBB_TT], b[QBB_ST], b[QBB_CT], prec);
+    arb_mul(b[QBB_A], b[QBB_SF], b[QBB_Q], prec); /* a = sf q + cf r */
+    arb_addmul(b[QBB_A], b[QBB_CF], b[QBB_R], prec);
+    arb_mul(b[QBB_APHI], b[QBB_CF], b[QBB_Q], prec); /* cf q - sf r */
+    arb_submul(b[QBB_APHI], b[QBB_SF], b[QBB_R], prec);
+    plant_box_sqr(b[QBB_CT2], b[QBB_CT], prec);
+    if (fb) {
+        double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+        /* the inertia ratios (Jy - Jz)/Jx, (Jz - Jx)/Jy, (Jx - Jy)/Jz and
+         * the rate pairs (q r, p r, p q) they multiply */
+        const double jn[3][3] = {{Jy, Jz, Jx}, {Jz, Jx, Jy}, {Jx, Jy, Jz}};
+        const int pair[3][2] = {{QBB_Q, QBB_R}, {QBB_P, QBB_R}, {QBB_P, QBB_Q}};
+        for (int i = 0; i < 3; i++) {
+            arb_zero(z);
+            for (int j = 0; j < 3; j++) {
+                plant_box_prod_sum(y, quad_beard_pos[0][i][j], 2, B, b[QBB_X], prec);
+                arb_addmul(z, y, b[QBB_U + j], prec);
+            }
+            rc |= plant_box_put(z, fb + 2 * i);
+        }
+        /* u' = r v - q w - g st */
+        arb_mul(z, b[QBB_R], b[QBB_V], prec);
+        arb_submul(z, b[QBB_Q], b[QBB_W], prec);
+        plant_arb_mul_d(y, b[QBB_ST], p[QB_G], prec);
+        arb_sub(z, z, y, prec);
+        rc |= plant_box_put(z, fb + 6);
+        /* v' = p w - r u + g ct sf */
+        arb_mul(z, b[QBB_P], b[QBB_W], prec);
+        arb_submul(z, b[QBB_R], b[QBB_U], prec);
+        arb_mul(y, b[QBB_CT], b[QBB_SF], prec);
+        plant_arb_addmul_d(z, y, p[QB_G], prec);
+        rc |= plant_box_put(z, fb + 8);
+        /* w' = q u - p v + g ct cf - F, F = g + u1/m */
+        arb_mul(z, b[QBB_Q], b[QBB_U], prec);
+        arb_submul(z, b[QBB_P], b[QBB_V], prec);
+        arb_mul(y, b[QBB_CT], b[QBB_CF], prec);
+        plant_arb_addmul_d(z, y, p[QB_G], prec);
+        plant_box_get(y, u1);
+        plant_arb_div_d(y, y, p[QB_M], prec);
+        plant_arb_add_d(y, y, p[QB_G], prec);
+        arb_sub(z, z, y, prec);
+        rc |= plant_box_put(z, fb + 10);
+        /* phi' = p + a st / ct */
+        arb_mul(z, b[QBB_A], b[QBB_ST], prec);
+        arb_div(z, z, b[QBB_CT], prec);
+        arb_add(z, z, b[QBB_P], prec);
+        rc |= plant_box_put(z, fb + 12);
+        rc |= plant_box_put(b[QBB_APHI], fb + 14); /* theta' = cf q - sf r */
+        arb_div(z, b[QBB_A], b[QBB_CT], prec);     /* psi' = a / ct */
+        rc |= plant_box_put(z, fb + 16);
+        /* rates: (J1 - J2)/J3 (pair) + tau / J3 */
+        for (int i = 0; i < 3; i++) {
+            arb_set_d(z, jn[i][0]);
+            plant_arb_sub_d(z, z, jn[i][1], prec);
+            plant_arb_div_d(z, z, jn[i][2], prec);
+            arb_mul(z, z, b[pair[i][0]], prec);
+            arb_mul(z, z, b[pair[i][1]], prec);
+            plant_box_get(y, tau + 2 * i);
+            plant_arb_div_d(y, y, jn[i][2], prec);
+            arb_add(z, z, y, prec);
+            rc |= plant_box_put(z, fb + 2 * (9 + i));
+        }
+    }
+    if (dfdx) {
+        double Jx = p[QB_JX], Jy = p[QB_JY], Jz = p[QB_JZ];
+        double *J = dfdx;
+        /* entry (i, j) of the 12 x 12 from a ball, or from minus a ball */
+#define QPUT(i, j, v) (rc |= plant_box_put((v), J + 2 * ((i)*QB_NX + (j))))
+#define QNEG(i, j, v) (arb_neg(z, (v)), rc |= plant_box_put(z, J + 2 * ((i)*QB_NX + (j))))
+        for (int i = 0; i < 2 * QB_NX * QB_NX; i++)
+            J[i] = 0.0;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                plant_box_prod_sum(z, quad_beard_pos[0][i][j], 2, B, b[QBB_X], prec);
+                QPUT(i, 3 + j, z);
+            }
+            for (int k = 0; k < 3; k++) {
+                arb_zero(z);
+                for (int j = 0; j < 3; j++) {
+                    plant_box_prod_sum(y, quad_beard_pos[1 + k][i][j], 2, B, b[QBB_X], prec);
+                    arb_addmul(z, y, b[QBB_U + j], prec);
+                }
+                QPUT(i, 6 + k, z);
+            }
+        }
+        /* u' */
+        QPUT(3, 4, b[QBB_R]);
+        QNEG(3, 5, b[QBB_Q]);
+        plant_arb_mul_d(z, b[QBB_CT], -p[QB_G], prec);
+        QPUT(3, 7, z);
+        QNEG(3, 10, b[QBB_W]);
+        QPUT(3, 11, b[QBB_V]);
+        /* v' */
+        QNEG(4, 3, b[QBB_R]);
+        QPUT(4, 5, b[QBB_P]);
+        arb_mul(z, b[QBB_CT], b[QBB_CF], prec);
+        plant_arb_mul_d(z, z, p[QB_G], prec);
+        QPUT(4, 6, z);
+        arb_mul(z, b[QBB_ST], b[QBB_SF], prec);
+        plant_arb_mul_d(z, z, -p[QB_G], prec);
+        QPUT(4, 7, z);
+        QPUT(4, 9, b[QBB_W]);
+        QNEG(4, 11, b[QBB_U]);
+        /* w' */
+        QPUT(5, 3, b[QBB_Q]);
+        QNEG(5, 4, b[QBB_P]);
+        arb_mul(z, b[QBB_CT], b[QBB_SF], prec);
+        plant_arb_mul_d(z, z, -p[QB_G], prec);
+        QPUT(5, 6, z);
+        arb_mul(z, b[QBB_ST], b[QBB_CF], prec);
+        plant_arb_mul_d(z, z, -p[QB_G], prec);
+        QPUT(5, 7, z);
+        QNEG(5, 9, b[QBB_V]);
+        QPUT(5, 10, b[QBB_U]);
+        /* phi' */
+        arb_mul(z, b[QBB_APHI], b[QBB_TT], prec);
+        QPUT(6, 6, z);
+        arb_div(z, b[QBB_A], b[QBB_CT2], prec);
+        QPUT(6, 7, z);
+        J[2 * (6 * QB_NX + 9)] = J[2 * (6 * QB_NX + 9) + 1] = 1.0;
+        arb_mul(z, b[QBB_SF], b[QBB_TT], prec);
+        QPUT(6, 10, z);
+        arb_mul(z, b[QBB_CF], b[QBB_TT], prec);
+        QPUT(6, 11, z);
+        /* theta' */
+        arb_mul(z, b[QBB_SF], b[QBB_Q], prec); /* -sf q - cf r */
+        arb_addmul(z, b[QBB_CF], b[QBB_R], prec);
+        QNEG(7, 6, z);
+        QPUT(7, 10, b[QBB_CF]);
+        QNEG(7, 11, b[QBB_SF]);
+        /* psi' */
+        arb_div(z, b[QBB_APHI], b[QBB_CT], prec);
+        QPUT(8, 6, z);
+        arb_mul(z, b[QBB_A], b[QBB_ST], prec);
+        arb_div(z, z, b[QBB_CT2], prec);
+        QPUT(8, 7, z);
+        arb_div(z, b[QBB_SF], b[QBB_CT], prec);
+        QPUT(8, 10, z);
+        arb_div(z, b[QBB_CF], b[QBB_CT], prec);
+        QPUT(8, 11, z);
+        /* body rates: (J1 - J2)/J3 times one rate */
+        {
+            const double jn[3][3] = {{Jy, Jz, Jx}, {Jz, Jx, Jy}, {Jx, Jy, Jz}};
+            /* row 9 + i: columns and the rate each multiplies */
+            const int cols[3][2][2] = {{{10, QBB_R}, {11, QBB_Q}},
+                                       {{9, QBB_R}, {11, QBB_P}},
+                                       {{9, QBB_Q}, {10, QBB_P}}};
+            for (int i = 0; i < 3; i++) {
+                arb_set_d(y, jn[i][0]);
+                plant_arb_sub_d(y, y, jn[i][1], prec);
+                plant_arb_div_d(y, y, jn[i][2], prec);
+                for (int c = 0; c < 2; c++) {
+                    arb_mul(z, y, b[cols[i][c][1]], prec);
+                    QPUT(9 + i, cols[i][c][0], z);
+                }
+            }
+        }
+#undef QPUT
+#undef QNEG
+    }
+    for (int i = 0; i < QBB_NV; i++)
+        arb_clear(b[i]);
+    arb_clear(z), arb_clear(y);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#endif
+
 #endif

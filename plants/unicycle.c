@@ -14,6 +14,7 @@
 #include "pb_simd.h"
 #include "pb_vec.h"
 #include "plant.h"
+#include "plant_box.h"
 
 enum { P_W, P_UMAX, P_POSMAX, P_HMAX, P_VMAX };
 
@@ -100,6 +101,54 @@ static int jac(double t, const double x[], const double u[], const double p[], d
     return PB_SUCCESS;
 }
 
+#ifdef PB_WITH_TUBE
+/* The type's jac_box (plant.h): f and jac above, line for line, in Arb's
+ * ball arithmetic over the box (arb_sin_cos encloses sin and cos over a ball). */
+static int box_eval(const double x[], const double u[], const double p[], double fb[],
+                    double dfdx[], double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    arb_t v, s, c, sp;
+    int rc = PB_SUCCESS;
+    arb_init(v), arb_init(s), arb_init(c), arb_init(sp);
+    plant_box_get(v, x + 2 * 2);
+    arb_sin_cos(s, c, v, prec);
+    plant_box_get(sp, x + 2 * 3);
+    if (fb) {
+        arb_mul(v, sp, c, prec); /* x4 cos x3 */
+        rc |= plant_box_put(v, fb);
+        arb_mul(v, sp, s, prec); /* x4 sin x3 */
+        rc |= plant_box_put(v, fb + 2);
+        fb[4] = u[2], fb[5] = u[3]; /* u2 */
+        plant_box_get(v, u);        /* u1 + w */
+        plant_arb_add_d(v, v, p[P_W], prec);
+        rc |= plant_box_put(v, fb + 6);
+    }
+    if (dfdx) {
+        for (int i = 0; i < 2 * 16; i++)
+            dfdx[i] = 0.0;
+        arb_mul(v, sp, s, prec); /* -x4 sin x3 */
+        arb_neg(v, v);
+        rc |= plant_box_put(v, dfdx + 2 * (0 * 4 + 2));
+        rc |= plant_box_put(c, dfdx + 2 * (0 * 4 + 3));
+        arb_mul(v, sp, c, prec); /* x4 cos x3 */
+        rc |= plant_box_put(v, dfdx + 2 * (1 * 4 + 2));
+        rc |= plant_box_put(s, dfdx + 2 * (1 * 4 + 3));
+    }
+    if (dfdu) {
+        for (int i = 0; i < 2 * 8; i++)
+            dfdu[i] = 0.0;
+        dfdu[2 * (2 * 2 + 1)] = dfdu[2 * (2 * 2 + 1) + 1] = 1.0;
+        dfdu[2 * (3 * 2 + 0)] = dfdu[2 * (3 * 2 + 0) + 1] = 1.0;
+    }
+    arb_clear(v), arb_clear(s), arb_clear(c), arb_clear(sp);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
+#define JAC_BOX box_eval
+#else
+#define JAC_BOX NULL
+#endif
+
 static void equilibrium(const double p[], double x[], double u[])
 {
     x[0] = x[1] = x[2] = x[3] = 0.0;
@@ -142,4 +191,5 @@ const plant_type plant_unicycle = {
     .lqr_q = lqr_q,
     .lqr_r = lqr_r,
     .period = 0.2,
+    .jac_box = JAC_BOX,
 };

@@ -977,7 +977,7 @@ static int load_rest(const cfg_ctx *c, config_setting_t *root, cfg_run *r)
     if (r->bound_tube && !r->plant->type->jac_box)
         return cfg_fail(c, config_setting_get_member(g, "tube"), "bounds.tube",
                         "plant '%s' has no interval Jacobian (jac_box); the tube is available "
-                        "for pendulum, cartpole, cartpole_arch and tora",
+                        "for the built-in plants, not for user-defined ones",
                         r->plant->type->name);
 #endif
     {

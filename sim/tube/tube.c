@@ -792,7 +792,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     if (!tube_plant_is_supported(T)) {
         pb_error_set(err, PB_EINVAL,
                      "bounds.tube: plant '%s' has no interval Jacobian (jac_box); the tube is "
-                     "available for pendulum, cartpole, cartpole_arch and tora",
+                     "available for the built-in plants, not for user-defined ones",
                      T->name);
         return NULL;
     }

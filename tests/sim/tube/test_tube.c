@@ -35,72 +35,157 @@
 
 static int inside(const double pair[2], double v)
 {
-    double tol = 1e-12 * (1.0 + fabs(v));
+    double tol = 1e-10 * (1.0 + fabs(v)); /* the point value's own rounding */
     return v >= pair[0] - tol && v <= pair[1] + tol;
 }
 
-/* 10^4 random boxes per type, a random point in each. */
+/* A random box around c[0..n) with half-widths hw times a uniform factor
+ * (every one exactly hw when all), clipped to [lo, hi]: b holds its n
+ * intervals, pt a uniform random point of it. */
+static void box_draw(gsl_rng *r, size_t n, const double c[], double hw, int all,
+                     const double lo[], const double hi[], double b[], double pt[])
+{
+    for (size_t i = 0; i < n; i++) {
+        double h = all ? hw : hw * gsl_rng_uniform_pos(r);
+        b[2 * i] = fmax(c[i] - h, lo[i]);
+        b[2 * i + 1] = fmin(c[i] + h, hi[i]);
+        pt[i] = gsl_ran_flat(r, b[2 * i], b[2 * i + 1]);
+    }
+}
+
+/* A random centre: c* itself, or uniform in [lo, hi] cut to [-10, 10]. */
+static void box_centre(gsl_rng *r, size_t n, const double cstar[], int at_star,
+                       const double lo[], const double hi[], double c[])
+{
+    for (size_t i = 0; i < n; i++)
+        c[i] = at_star ? cstar[i] : gsl_ran_flat(r, fmax(lo[i], -10.0), fmin(hi[i], 10.0));
+}
+
+/* Every registered plant type has the slot, and for each, 10^4 random boxes
+ * (half centred on the equilibrium, half on a random state and input within
+ * the limits; half-widths from 5e-10 to 2, every tenth box 1e-9 wide in
+ * every state and input) with a random point each, against three oracles:
+ *  - the point f and jac lie in the enclosures;
+ *  - the mean value theorem: for each state or input j, the difference
+ *    quotient (f(z') - f(z)) / (z'_j - z_j) of two points of the box that
+ *    differ in entry j only equals a column j of the Jacobian at a point
+ *    between them, so it lies in the enclosure of that column (this checks
+ *    the slot's Jacobian against f itself, not against jac);
+ *  - not vacuous: on the boxes 1e-9 wide every interval is narrower than
+ *    1e-6 (1 + |point value|).
+ * A box reaching |theta| = pi/2, where quadrotor's and airplane's psi' is not
+ * defined, gives PB_EDIVERGED. */
 static void test_jac_box_contains(void)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    size_t types = 0;
+    size_t types = 0, with = 0;
 
     gsl_rng_set(r, 2020);
     for (size_t ti = 0; plant_types[ti]; ti++) {
         const plant_type *T = plant_types[ti];
+        const size_t nx = T->nx, nu = T->nu;
+        double xs[PLANT_NX_MAX], us[PLANT_NU_MAX], xlo[PLANT_NX_MAX], xhi[PLANT_NX_MAX];
+        double ulo[PLANT_NU_MAX], uhi[PLANT_NU_MAX];
+        long bad = 0, wide = 0, mv = 0, mv_checked = 0, fails = 0;
         plant *m;
-        long bad = 0, wide = 0;
-        if (!T->jac_box)
-            continue;
         types++;
+        if (!T->jac_box) {
+            fprintf(stderr, "\n%s: no jac_box\n", T->name);
+            continue;
+        }
+        with++;
         m = plant_alloc(T);
         CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        T->equilibrium(m->p, xs, us);
+        T->state_limits(m->p, xlo, xhi);
+        T->input_limits(m->p, ulo, uhi);
         for (int n = 0; n < 10000; n++) {
             double xb[2 * PLANT_NX_MAX], ub[2 * PLANT_NU_MAX], x[PLANT_NX_MAX], u[PLANT_NU_MAX];
+            double xc[PLANT_NX_MAX], uc[PLANT_NU_MAX];
             double fb[2 * PLANT_NX_MAX], jx[2 * PLANT_NX_MAX * PLANT_NX_MAX];
             double ju[2 * PLANT_NX_MAX * PLANT_NU_MAX];
-            double f[PLANT_NX_MAX], dfdx[PLANT_NX_MAX * PLANT_NX_MAX];
+            double f[PLANT_NX_MAX], f2[PLANT_NX_MAX], dfdx[PLANT_NX_MAX * PLANT_NX_MAX];
             double dfdu[PLANT_NX_MAX * PLANT_NU_MAX];
-            double hw = 0.5 * pow(10.0, gsl_rng_uniform(r) * 9.0 - 8.0); /* 5e-9 .. 0.5 */
-            for (size_t i = 0; i < T->nx; i++) {
-                double c = gsl_ran_flat(r, -3.0, 3.0), h = hw * gsl_rng_uniform(r);
-                xb[2 * i] = c - h;
-                xb[2 * i + 1] = c + h;
-                x[i] = gsl_ran_flat(r, c - h, c + h);
+            int tiny = n % 10 == 9;
+            double hw = tiny ? 5e-10 : 0.5e-9 * pow(10.0, gsl_rng_uniform(r) * 9.6); /* to 2 */
+            box_centre(r, nx, xs, n % 2 == 0, xlo, xhi, xc);
+            box_centre(r, nu, us, n % 2 == 0, ulo, uhi, uc);
+            box_draw(r, nx, xc, hw, tiny, xlo, xhi, xb, x);
+            box_draw(r, nu, uc, hw, tiny, ulo, uhi, ub, u);
+            if (T->jac_box(xb, ub, m->p, fb, jx, ju) != PB_SUCCESS) {
+                fails++;
+                continue;
             }
-            for (size_t i = 0; i < T->nu; i++) {
-                double c = gsl_ran_flat(r, -10.0, 10.0), h = hw * gsl_rng_uniform(r);
-                ub[2 * i] = c - h;
-                ub[2 * i + 1] = c + h;
-                u[i] = gsl_ran_flat(r, c - h, c + h);
-            }
-            CU_ASSERT_EQUAL_FATAL(T->jac_box(xb, ub, m->p, fb, jx, ju), PB_SUCCESS);
             CU_ASSERT_EQUAL_FATAL(T->f(0.0, x, u, m->p, f), PB_SUCCESS);
             CU_ASSERT_EQUAL_FATAL(T->jac(0.0, x, u, m->p, dfdx, dfdu), PB_SUCCESS);
-            for (size_t i = 0; i < T->nx; i++) {
+            for (size_t i = 0; i < nx; i++) {
                 bad += !inside(fb + 2 * i, f[i]);
-                for (size_t j = 0; j < T->nx; j++)
-                    bad += !inside(jx + 2 * (i * T->nx + j), dfdx[i * T->nx + j]);
-                for (size_t j = 0; j < T->nu; j++)
-                    bad += !inside(ju + 2 * (i * T->nu + j), dfdu[i * T->nu + j]);
-                /* not vacuous: a box of width 1e-6 gives intervals of width < 1e-3 */
-                if (hw < 1e-6)
-                    wide += fb[2 * i + 1] - fb[2 * i] > 1e-3;
+                for (size_t j = 0; j < nx; j++)
+                    bad += !inside(jx + 2 * (i * nx + j), dfdx[i * nx + j]);
+                for (size_t j = 0; j < nu; j++)
+                    bad += !inside(ju + 2 * (i * nu + j), dfdu[i * nu + j]);
+                if (tiny) {
+                    wide += fb[2 * i + 1] - fb[2 * i] > 1e-6 * (1.0 + fabs(f[i]));
+                    for (size_t j = 0; j < nx; j++)
+                        wide += jx[2 * (i * nx + j) + 1] - jx[2 * (i * nx + j)] >
+                                1e-6 * (1.0 + fabs(dfdx[i * nx + j]));
+                    for (size_t j = 0; j < nu; j++)
+                        wide += ju[2 * (i * nu + j) + 1] - ju[2 * (i * nu + j)] >
+                                1e-6 * (1.0 + fabs(dfdu[i * nu + j]));
+                }
+            }
+            /* the mean value theorem, entry by entry of (x, u) */
+            for (size_t j = 0; j < nx + nu; j++) {
+                double *z = j < nx ? x + j : u + (j - nx);
+                const double *zb = j < nx ? xb + 2 * j : ub + 2 * (j - nx);
+                double z0 = *z, z1 = gsl_ran_flat(r, zb[0], zb[1]), dz = z1 - z0;
+                if (fabs(dz) < 1e-4)
+                    continue;
+                *z = z1;
+                CU_ASSERT_EQUAL_FATAL(T->f(0.0, x, u, m->p, f2), PB_SUCCESS);
+                *z = z0;
+                for (size_t i = 0; i < nx; i++) {
+                    const double *e = j < nx ? jx + 2 * (i * nx + j) : ju + 2 * (i * nu + j - nx);
+                    double q = (f2[i] - f[i]) / dz;
+                    double tol = 1e-10 * ((1.0 + fabs(f[i]) + fabs(f2[i])) / fabs(dz) + fabs(q));
+                    mv += q < e[0] - tol || q > e[1] + tol;
+                    mv_checked++;
+                }
             }
         }
-        if (bad || wide)
-            fprintf(stderr, "\n%s: %ld value(s) outside, %ld interval(s) too wide\n", T->name, bad,
-                    wide);
+        if (bad || wide || mv || fails)
+            fprintf(stderr, "\n%s: %ld value(s) outside, %ld difference quotient(s) outside, "
+                    "%ld interval(s) too wide, %ld box(es) refused\n",
+                    T->name, bad, mv, wide, fails);
         CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(mv, 0);
         CU_ASSERT_EQUAL(wide, 0);
+        CU_ASSERT_EQUAL(fails, 0);
+        CU_ASSERT(mv_checked > 1000);
         plant_free(m);
     }
-    /* pendulum (also the ARCH single pendulum), cartpole, cartpole_arch, tora */
-    CU_ASSERT(types >= 4);
-    CU_ASSERT_PTR_NOT_NULL(plant_find("tora")->jac_box);
-    CU_ASSERT_PTR_NOT_NULL(plant_find("cartpole_arch")->jac_box);
-    CU_ASSERT_PTR_NOT_NULL(plant_find("pendulum")->jac_box);
-    CU_ASSERT_PTR_NOT_NULL(plant_find("cartpole")->jac_box);
+    /* every registered (built-in) type has the slot; user-defined types
+     * (plant_user.h) are built at run time and are not in the registry */
+    CU_ASSERT_EQUAL(with, types);
+    CU_ASSERT(types >= 12);
+    /* where psi' = (...) / cos theta is not defined on the box */
+    {
+        const char *sing[] = {"quadrotor", "quadrotor_arch", "airplane"};
+        for (int k = 0; k < 3; k++) {
+            const plant_type *T = plant_find(sing[k]);
+            plant *m = plant_alloc(T);
+            double xb[2 * PLANT_NX_MAX] = {0.0}, ub[2 * PLANT_NU_MAX] = {0.0};
+            double fb[2 * PLANT_NX_MAX], jx[2 * PLANT_NX_MAX * PLANT_NX_MAX];
+            double ju[2 * PLANT_NX_MAX * PLANT_NU_MAX];
+            CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+            xb[2 * 7] = 1.5; /* theta in [1.5, 1.6], pi/2 inside */
+            xb[2 * 7 + 1] = 1.6;
+            xb[2 * 11 + 1] = 0.1; /* a rate the 1/cos theta terms multiply */
+            CU_ASSERT_EQUAL(T->jac_box(xb, ub, m->p, fb, jx, ju), PB_EDIVERGED);
+            CU_ASSERT_EQUAL(T->jac_box(xb, ub, m->p, fb, NULL, NULL), PB_EDIVERGED);
+            plant_free(m);
+        }
+    }
     gsl_rng_free(r);
 }
 
@@ -710,7 +795,8 @@ static void test_montecarlo(void)
 static void test_refused(void)
 {
     char out[4096], args[2048], prefix[4096];
-    plant *pl = plant_alloc(plant_find("quadrotor"));
+    plant_type noslot = *plant_find("quadrotor");
+    plant *pl;
     plant_integrator in;
     sim_ref ref;
     sim_criterion crit;
@@ -720,8 +806,11 @@ static void test_refused(void)
     sim_model *m;
     pb_error err;
 
+    /* every built-in type has the slot: the quadrotor without it */
+    noslot.jac_box = NULL;
+    pl = plant_alloc(&noslot);
     CU_ASSERT_TRUE(tube_is_available());
-    CU_ASSERT_FALSE(tube_plant_is_supported(plant_find("quadrotor")));
+    CU_ASSERT_FALSE(tube_plant_is_supported(&noslot));
     CU_ASSERT_TRUE(tube_plant_is_supported(plant_find("pendulum")));
     plant_integrator_init(&in);
     sim_ref_init_setpoint(&ref, 12, NULL);
@@ -735,10 +824,10 @@ static void test_refused(void)
     sim_model_free(m);
     mlp_free(net);
     plant_free(pl);
-    /* the quadrotor config with bounds.tube = true */
+    /* a user-defined plant (no slot) with bounds.tube = true */
     snprintf(prefix, sizeof prefix,
-             "sed -e 's|^bounds = {|bounds = { tube = true;|' -e 's|\"policies/|\"%s/configs/"
-             "policies/|' '%s/configs/quadrotor.cfg' > '%s/q.cfg' &&",
+             "sed -e 's|^bounds = {|bounds = { tube = true;|' -e 's|\"../policies/|\"%s/configs/"
+             "policies/|' '%s/configs/user/expr_pendulum.cfg' > '%s/q.cfg' &&",
              PB_SOURCE_DIR, PB_SOURCE_DIR, pb_test_tmpdir());
     snprintf(args, sizeof args, "run '%s/q.cfg' -o '%s/q.h5'", pb_test_tmpdir(), pb_test_tmpdir());
     CU_ASSERT_EQUAL(pb_test_run(prefix, args, out, sizeof out), 2);
