@@ -67,33 +67,14 @@ static int jac(double t, const double x[], const double u[], const double p[], d
 #ifdef PB_WITH_TUBE
 /* The type's jac_box (plant.h): quad_beard_box (quadrotor_beard.h) with
  * u1 and the three torques as the four inputs;
- * dfdu as jac writes it, 1/m and 1/J as balls. */
+ * dfdu as jac writes it (quad_beard_box_dfdu). */
 static int box_eval(const double x[], const double u[], const double p[], double fb[],
                     double dfdx[], double dfdu[])
 {
-    const slong prec = PLANT_BOX_PREC;
     int rc = quad_beard_box(x, u, u + 2, p, fb, dfdx);
-    arb_t v;
-    if (!dfdu)
-        return rc;
-    arb_init(v);
-    for (int i = 0; i < 2 * QB_NX * 4; i++)
-        dfdu[i] = 0.0;
-    arb_set_d(v, p[QB_M]); /* -1/m */
-    arb_inv(v, v, prec);
-    arb_neg(v, v);
-    rc |= plant_box_put(v, dfdu + 2 * (5 * 4 + 0));
-    arb_set_d(v, p[QB_JX]); /* 1/Jx */
-    arb_inv(v, v, prec);
-    rc |= plant_box_put(v, dfdu + 2 * (9 * 4 + 1));
-    arb_set_d(v, p[QB_JY]); /* 1/Jy */
-    arb_inv(v, v, prec);
-    rc |= plant_box_put(v, dfdu + 2 * (10 * 4 + 2));
-    arb_set_d(v, p[QB_JZ]); /* 1/Jz */
-    arb_inv(v, v, prec);
-    rc |= plant_box_put(v, dfdu + 2 * (11 * 4 + 3));
-    arb_clear(v);
-    return rc ? PB_EDIVERGED : PB_SUCCESS;
+    if (dfdu && quad_beard_box_dfdu(p, 4, dfdu) != PB_SUCCESS)
+        rc = PB_EDIVERGED;
+    return rc;
 }
 #define JAC_BOX box_eval
 #else

@@ -467,6 +467,33 @@ static inline int quad_beard_box(const double x[], const double u1[2], const dou
     arb_clear(z), arb_clear(y);
     return rc ? PB_EDIVERGED : PB_SUCCESS;
 }
+
+/* dfdu (nx x nu intervals) of the Beard form with inputs u1 and the first
+ * nu - 1 torques (the quadrotor's three, the ARCH QUAD's roll and pitch):
+ * -1/m in w' and 1/J in the rates, as balls rounded outward; 0 elsewhere.
+ * PB_SUCCESS, or PB_EDIVERGED when an inverse is not finite. */
+static inline int quad_beard_box_dfdu(const double p[], int nu, double dfdu[])
+{
+    const slong prec = PLANT_BOX_PREC;
+    const int inertia[3] = {QB_JX, QB_JY, QB_JZ};
+    arb_t v;
+    int rc = PB_SUCCESS;
+
+    for (int i = 0; i < 2 * QB_NX * nu; i++)
+        dfdu[i] = 0.0;
+    arb_init(v);
+    arb_set_d(v, p[QB_M]); /* -1/m */
+    arb_inv(v, v, prec);
+    arb_neg(v, v);
+    rc |= plant_box_put(v, dfdu + 2 * (5 * nu + 0));
+    for (int k = 0; k + 1 < nu; k++) { /* 1/J of the rate p, q or r */
+        arb_set_d(v, p[inertia[k]]);
+        arb_inv(v, v, prec);
+        rc |= plant_box_put(v, dfdu + 2 * ((9 + k) * nu + 1 + k));
+    }
+    arb_clear(v);
+    return rc ? PB_EDIVERGED : PB_SUCCESS;
+}
 #endif
 
 #endif
