@@ -141,7 +141,7 @@ struct tube {
     arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
     arb_mat_t G, RG; /* [nx x nu]: the differential step's Phi_u, R_{k+1} Phi_u */
-    arb_t t0, t1, t2, tau, tau01, tk, zero;
+    arb_t t0, t1, t2, tau, tau0, tau01, tk, zero;
     double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
     double *spec_w, *nm;
     double Lx, Lu, Lpi; /* tube_lipschitz_sample */
@@ -347,6 +347,54 @@ static void taylor_step(tube *w)
     }
 }
 
+/* Times a substep is halved when its a-priori box is not found (flow). */
+#define TUBE_SPLIT_MAX 8u
+/* Rounds of widening per try of an a-priori box. */
+#define TUBE_APRIORI_ROUNDS 8
+
+/* For the substep [0, tau] from Xi under U: B, with FB = f(B, U), J = the
+ * Jacobian over B and Bn = Xi + [0, tau] FB inside B (*ok = 1), checked in
+ * Arb: by Picard-Lindelof every solution from Xi stays in B over the
+ * substep.  Starting from Xi + [0, tau] f(Xi, U) slightly widened, each
+ * failed round widens only the components of B that Bn left (their union
+ * with Bn, then 10 %): the others stay, so products such as q w do not grow
+ * through components that were never needed (Nedialkov, Jackson and
+ * Corliss 1999).  *ok = 0 when no box is found in TUBE_APRIORI_ROUNDS
+ * rounds; PB_EDIVERGED when the slot refuses a box. */
+static int apriori_box(tube *w, arb_srcptr U, int *ok)
+{
+    size_t nx = w->nx;
+    int rc;
+    *ok = 0;
+    if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
+        return rc;
+    for (size_t j = 0; j < nx; j++) {
+        arb_set(w->B + j, w->Xi + j);
+        arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
+        box_inflate(w->B + j, 1);
+    }
+    for (int it = 0; it < TUBE_APRIORI_ROUNDS; it++) {
+        int all = 1;
+        if (box_eval(w, w->B, U, w->FB, w->J))
+            return PB_SUCCESS; /* a box the slot refuses (e.g. a pitch of pi/2):
+                                  a shorter substep may not need it */
+        for (size_t j = 0; j < nx; j++) {
+            arb_set(w->Bn + j, w->Xi + j);
+            arb_addmul(w->Bn + j, w->tau01, w->FB + j, PREC);
+            if (!arb_contains(w->B + j, w->Bn + j)) {
+                all = 0;
+                arb_union(w->B + j, w->B + j, w->Bn + j, PREC);
+                box_inflate(w->B + j, 1);
+            }
+        }
+        if (all) {
+            *ok = 1;
+            return PB_SUCCESS;
+        }
+    }
+    return PB_SUCCESS;
+}
+
 /* The one-period flow over the box X (nx) x U (nu), input held, in m
  * substeps: Xend (if not NULL) := an enclosure of x(h) for every start in the
  * box, Phi (if not NULL, nxu x nxu) := an enclosure of the Jacobian of
@@ -355,59 +403,57 @@ static void taylor_step(tube *w)
  * stays in B over the substep), then X_{i+1} = X_i + tau f(X_i, U) +
  * tau^2/2 f_x(B) f(B) (Taylor with the integral remainder, x'' = f_x f)
  * intersected with X_i + [0, tau] f(B), and the transfer matrix over B.
- * PB_ENUMERIC when no a-priori box is found, PB_EDIVERGED when an enclosure
- * is not finite. */
+ * A substep whose a-priori box is not found is halved, up to TUBE_SPLIT_MAX
+ * times (apriori_box).  PB_ENUMERIC when no a-priori box is found even
+ * then, PB_EDIVERGED when an enclosure is not finite. */
 static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb_mat_t Phi)
 {
     size_t nx = w->nx;
     int rc;
-    arb_set_d(w->tau, w->h);
-    arb_div_ui(w->tau, w->tau, m, PREC);
+    arb_set_d(w->tau0, w->h);
+    arb_div_ui(w->tau0, w->tau0, m, PREC);
     arb_zero(w->zero);
-    arb_union(w->tau01, w->tau, w->zero, PREC);
     _arb_vec_set(w->Xi, X, nx);
     if (Phi)
         arb_mat_one(Phi);
     for (size_t i = 0; i < m; i++) {
-        int ok = 0;
-        if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
-            return rc;
-        for (size_t j = 0; j < nx; j++) {
-            arb_set(w->B + j, w->Xi + j);
-            arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
-        }
-        box_inflate(w->B, nx);
-        for (int it = 0; it < 12 && !ok; it++) {
-            if ((rc = box_eval(w, w->B, U, w->FB, w->J)))
+        /* One nominal substep tau0 as dyadic pieces tau0 / 2^d: a piece whose
+         * a-priori box is not found is halved (up to TUBE_SPLIT_MAX times),
+         * and after a success the piece doubles again when it is aligned.
+         * pos counts the substep's time done in units of tau0 / 2^SPLIT_MAX,
+         * so the pieces add up to tau0 exactly. */
+        unsigned long pos = 0, full = 1UL << TUBE_SPLIT_MAX;
+        unsigned d = 0;
+        while (pos < full) {
+            int ok;
+            arb_mul_2exp_si(w->tau, w->tau0, -(slong)d);
+            arb_union(w->tau01, w->tau, w->zero, PREC);
+            if ((rc = apriori_box(w, U, &ok)))
                 return rc;
-            ok = 1;
-            for (size_t j = 0; j < nx; j++) {
-                arb_set(w->Bn + j, w->Xi + j);
-                arb_addmul(w->Bn + j, w->tau01, w->FB + j, PREC);
-                ok &= arb_contains(w->B + j, w->Bn + j);
-            }
             if (!ok) {
-                for (size_t j = 0; j < nx; j++)
-                    arb_union(w->B + j, w->B + j, w->Bn + j, PREC);
-                box_inflate(w->B, nx);
+                if (d >= TUBE_SPLIT_MAX)
+                    return PB_ENUMERIC;
+                d++;
+                continue;
             }
-        }
-        if (!ok)
-            return PB_ENUMERIC;
-        /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
-         * intersected with the first-order box. */
-        taylor_step(w);
-        for (size_t j = 0; j < nx; j++) {
-            arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
-            if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
-                arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
-            if (!arb_is_finite(w->Xi + j))
-                return PB_EDIVERGED;
-        }
-        if (Phi) {
-            transfer(w, w->Tm, w->J);
-            arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
-            arb_mat_set(Phi, w->Tmp);
+            /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
+             * intersected with the first-order box. */
+            taylor_step(w);
+            for (size_t j = 0; j < nx; j++) {
+                arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
+                if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
+                    arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
+                if (!arb_is_finite(w->Xi + j))
+                    return PB_EDIVERGED;
+            }
+            if (Phi) {
+                transfer(w, w->Tm, w->J);
+                arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
+                arb_mat_set(Phi, w->Tmp);
+            }
+            pos += full >> d;
+            if (d > 0 && (pos & (((full >> d) << 1) - 1)) == 0)
+                d--; /* aligned on the piece twice as long: try it again */
         }
     }
     if (Xend)
@@ -908,6 +954,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     arb_init(w->t1);
     arb_init(w->t2);
     arb_init(w->tau);
+    arb_init(w->tau0);
     arb_init(w->tau01);
     arb_init(w->tk);
     arb_init(w->zero);
@@ -954,6 +1001,7 @@ void tube_free(tube *w)
         arb_clear(w->t1);
         arb_clear(w->t2);
         arb_clear(w->tau);
+        arb_clear(w->tau0);
         arb_clear(w->tau01);
         arb_clear(w->tk);
         arb_clear(w->zero);
