@@ -1211,12 +1211,29 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
     return PB_SUCCESS;
 }
 
+/* Non-zero when net computes the original's function: the same weights and
+ * biases (the layout, activations and maps are the original's, as
+ * tube_eval assumes for every variant, bounds_pair_check). */
+static int net_is_original(const mlp *o, const mlp *net)
+{
+    for (size_t l = 0; l < o->n_layers; l++) {
+        const mlp_layer *a = &o->layers[l], *b = &net->layers[l];
+        for (size_t i = 0; i < a->n_in * a->n_out; i++)
+            if (a->W[i] != b->W[i])
+                return 0;
+        for (size_t i = 0; i < a->n_out; i++)
+            if (a->b[i] != b->b[i])
+                return 0;
+    }
+    return 1;
+}
+
 int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err)
 {
     size_t nx = w->nx, rows = w->rows;
     tube_set s;
     size_t k;
-    int rc, cen = 1, dif = 0;
+    int rc, cen = 1, dif = 0, twin;
     double rho = 0.0; /* the differential method's radius of E_k */
     bounds_diff *bd = NULL;
     bounds_diff_work *bw = NULL;
@@ -1226,7 +1243,12 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
     info->uninformative_step = -1;
     info->max_bound = NAN;
     info->rows_differential = 0;
-    if (w->o.differential) {
+    /* The original's own function (an unpruned variant): from the same
+     * initial state under the same inputs the two exact loops are one
+     * solution of the same ODE, so the deviation is exactly 0 at every row
+     * the original reached; nothing to enclose. */
+    twin = net_is_original(w->m->orig, net);
+    if (w->o.differential && !twin) {
         /* a pair the certificate refuses leaves the centres' method alone */
         if ((bd = bounds_diff_alloc(w->m->orig, net, err)) &&
             !(bw = bounds_diff_work_alloc(bd, 0, err))) {
@@ -1244,6 +1266,11 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
         double b = INFINITY, bd_k;
         if (k >= w->K) {
             bound[k] = NAN;
+            continue;
+        }
+        if (twin) {
+            bound[k] = 0.0;
+            info->max_bound = 0.0;
             continue;
         }
         if (k >= w->kvalid)
