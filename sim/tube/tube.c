@@ -8,6 +8,7 @@
 #include "bounds_diff.h"
 #include "pb_norm.h"
 #include "plant_box.h"
+#include "plant_user.h"
 
 void tube_opts_init(tube_opts *o)
 {
@@ -117,6 +118,9 @@ struct tube {
     double *p; /* [np] the plant's parameters */
     tube_opts o;
     size_t nx, nu, nxu, rows;
+    size_t nin;    /* the policy's inputs: nx, or the observation map's outputs */
+    double *obsD;  /* [nin x nx] the affine observation map's matrix, or NULL */
+    double *obs0;  /* [rows x nin] its value at x = 0 (reference and time of the row) */
     size_t K;      /* rows the original loop reached */
     size_t kvalid; /* rows 0 .. kvalid - 1 are enclosed (<= K) */
     double h;
@@ -567,8 +571,13 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
     arb_ptr h = w->h1, hn = w->h2, v = w->G1, vn = w->G2;
     int error_input = w->m->input == SIM_INPUT_ERROR;
 
-    for (size_t i = 0; i < nx; i++) {
-        plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
+    for (size_t i = 0; i < w->nin; i++) {
+        if (w->obsD) { /* s = g(0, r_k, t_k) + D x, as the engine's g(x, r_k, t_k) */
+            arb_set_d(h + i, w->obs0[k * w->nin + i]);
+            for (size_t c = 0; c < nx; c++)
+                plant_arb_addmul_d(h + i, X + c, w->obsD[i * nx + c], PREC);
+        } else
+            plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
         if (o->in_offset) {
             plant_arb_sub_d(h + i, h + i, o->in_offset[i], PREC);
             plant_arb_mul_d(h + i, h + i, o->in_scale[i], PREC);
@@ -627,10 +636,17 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
                 vn = t;
             }
         }
-        for (size_t c = 0; c < nx; c++) {
+        for (size_t c = 0; c < w->nin; c++)
             if (o->in_offset)
                 plant_arb_mul_d(v + c, v + c, o->in_scale[c], PREC);
-            arb_set(arb_mat_entry(Ja, i, c), v + c);
+        for (size_t c = 0; c < nx; c++) {
+            if (w->obsD) { /* the chain through s = g(0) + D x */
+                arb_zero(arb_mat_entry(Ja, i, c));
+                for (size_t j = 0; j < w->nin; j++)
+                    plant_arb_addmul_d(arb_mat_entry(Ja, i, c), v + j, w->obsD[j * nx + c],
+                                       PREC);
+            } else
+                arb_set(arb_mat_entry(Ja, i, c), v + c);
         }
     }
 }
@@ -846,12 +862,30 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         pb_error_set(err, PB_EINVAL, "bounds.tube needs an MLP policy");
         return NULL;
     }
-    if (m->orig->n_in != nx || m->orig->n_out != nu) {
+    if ((!m->obs && m->orig->n_in != nx) || m->orig->n_out != nu) {
         pb_error_set(err, PB_EINVAL,
                      "bounds.tube: the policy must map the %zu states to the %zu "
                      "inputs",
                      nx, nu);
         return NULL;
+    }
+    if (m->obs) {
+        double D[SIM_OBS_MAX * PLANT_NX_MAX];
+        if (plant_expr_map_n_out(m->obs) != m->orig->n_in ||
+            !plant_expr_map_affine(m->obs, D)) {
+            pb_error_set(err, PB_EINVAL,
+                         "bounds.tube: the policy's observation map is not recognised as "
+                         "affine in the states (a derivative in them, as libmatheval writes "
+                         "it, reads a name; sums and differences of states and constants "
+                         "pass): the tube encloses affine maps of the state box only");
+            return NULL;
+        }
+        if (o && o->differential) {
+            pb_error_set(err, PB_EINVAL,
+                         "bounds.tube_method: only \"centres\" supports a policy behind an "
+                         "observation map");
+            return NULL;
+        }
     }
     w = calloc(1, sizeof *w);
     if (!w) {
@@ -885,6 +919,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->nx = nx;
     w->nu = nu;
     w->nxu = nx + nu;
+    w->nin = m->orig->n_in;
     w->rows = rows;
     w->h = m->period;
     T->input_limits(w->p, w->ulo, w->uhi);
@@ -914,6 +949,15 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->pju = calloc(2 * nx * nu, sizeof(double));
     w->spec_w = calloc(pb_spectral_work_size(w->nxu, w->nxu), sizeof(double));
     w->nm = calloc(w->nxu * w->nxu, sizeof(double));
+    if (m->obs) {
+        w->obsD = calloc(w->nin * nx, sizeof(double));
+        w->obs0 = calloc(rows * w->nin, sizeof(double));
+        if (!w->obsD || !w->obs0 || !plant_expr_map_affine(m->obs, w->obsD)) {
+            tube_free(w);
+            pb_error_set(err, PB_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
     if (!w->xs || !w->ub || !w->dist || !w->ref || !w->A || !w->R || !w->rowb || !w->rinvn ||
         !w->so || !w->ao || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w ||
         !w->nm) {
@@ -1023,6 +1067,8 @@ void tube_free(tube *w)
     free(w->pju);
     free(w->spec_w);
     free(w->nm);
+    free(w->obsD);
+    free(w->obs0);
     free(w->p);
     free(w);
     flint_cleanup();
@@ -1141,6 +1187,18 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
         for (size_t i = 0; i < nu; i++) {
             double u = orig->u[k * nu + i] + w->dist[k * nu + i];
             w->ub[k * nu + i] = u < w->ulo[i] ? w->ulo[i] : (u > w->uhi[i] ? w->uhi[i] : u);
+        }
+    if (w->obsD)
+        for (size_t k = 0; k < rows; k++) {
+            /* the observation map at x = 0, the row's reference and time (sim.c);
+             * non-finite values end the tube there (the policy box is not finite) */
+            double v[2 * PLANT_NX_MAX + 1] = {0};
+            for (size_t i = 0; i < nx; i++)
+                v[nx + i] = w->ref[k * nx + i];
+            v[2 * nx] = (double)k * w->h;
+            if (plant_expr_map_eval(w->m->obs, v, w->obs0 + k * w->nin, NULL))
+                for (size_t i = 0; i < w->nin; i++)
+                    w->obs0[k * w->nin + i] = NAN;
         }
     if (net_load(w, w->m->orig, err))
         return err->code;
