@@ -118,7 +118,9 @@ typedef struct tube_info {
 /* bound[k] (n_rows) >= ||x*(kT) - x^*(kT)|| for the pruned network net (same
  * layout as the original) against the original, at every row the original
  * loop reached; +inf once an enclosure failed (the tube is then not
- * informative), NaN at rows the original did not reach.  After tube_prepare.
+ * informative), NaN at rows the original did not reach.  A network with the
+ * original's weights and biases gets exactly 0 (one exact solution).  After
+ * tube_prepare.
  * With opts.differential 0 no allocation; otherwise the pair's differential
  * certificate (bounds_diff_alloc) is built and freed here, once per call (a
  * pair it refuses leaves the centres alone).  PB_SUCCESS; PB_EINVAL for a
