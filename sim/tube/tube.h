@@ -82,8 +82,10 @@ typedef struct tube tube;
 
 /* A workspace for model m (its plant, period, rows, input, reference, and
  * the original network's layout, which every variant shares).  NULL with
- * PB_EINVAL when the build has no Arb, the plant has no jac_box, or the
- * original policy is not an MLP; PB_ENOMEM. */
+ * PB_EINVAL when the build has no Arb, the plant has no jac_box, the
+ * original policy is not an MLP, or its observation map (m->obs) is not
+ * recognised as affine in the states (plant_expr_map_affine; with a map
+ * only opts.differential = 0); PB_ENOMEM. */
 tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err);
 void tube_free(tube *w);
 
