@@ -260,3 +260,24 @@ int plant_expr_map_eval(const plant_expr_map *g, const double v[], double y[], d
     pthread_mutex_unlock(&m->lock);
     return ok ? PB_SUCCESS : PB_EDIVERGED;
 }
+
+int plant_expr_map_affine(const plant_expr_map *g, double D[])
+{
+    plant_expr_map *m = (plant_expr_map *)g; /* the lock only */
+    int affine = g->n_diff > 0;
+
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < g->n_out * g->n_diff && affine; i++) {
+        char **names;
+        int count;
+        evaluator_get_variables(g->dg[i], &names, &count);
+        if (count != 0)
+            affine = 0;
+        else {
+            D[i] = evaluator_evaluate(g->dg[i], 0, NULL, NULL);
+            affine = isfinite(D[i]) != 0;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return affine;
+}

@@ -93,6 +93,15 @@ size_t plant_expr_map_n_vars(const plant_expr_map *g);
  * PB_EDIVERGED when a value is not finite. */
 int plant_expr_map_eval(const plant_expr_map *g, const double v[], double y[], double dy[]);
 
+/* Non-zero when every derivative of the map with respect to its first n_diff
+ * names is a constant expression (its symbolic derivative, as libmatheval
+ * writes it without simplifying, reads no name: sums and differences of
+ * those names and constant terms pass, "2*a" does not, its derivative being
+ * "0*a+2"): the map is then affine in those names, g(v) = g(v with them 0)
+ * + D v, and D (n_out x n_diff, row-major) := those constants as evaluated
+ * in double.  0 otherwise (and for n_diff = 0). */
+int plant_expr_map_affine(const plant_expr_map *g, double D[]);
+
 /* Checks one expression in the names vars[] without keeping it: PB_SUCCESS
  * or PB_EINVAL with what is wrong. */
 int plant_expr_check(const char *expr, size_t n_vars, const char *const vars[], pb_error *err);

@@ -5,7 +5,8 @@
     bench/tube/bench_tube_arch.py [BUILD_DIR] [OUT_DIR] [CONFIG...]
         (defaults: build, /tmp/pb_bench_tube_arch, every config below)
 
-For each configs/arch/<CONFIG>.cfg: one plain `prunebound run` of the config
+For each configs/arch/<CONFIG>.cfg (and the shipped configs of SHIPPED,
+configs/<file>.cfg, their policy paths made absolute): one plain `prunebound run` of the config
 as shipped, and one of a copy in OUT_DIR with `tube = true` added to its
 bounds group and its policy paths made absolute (--set changes only keys that
 exist), each timed once.  From the tube run's results file (h5py), over every
@@ -21,8 +22,11 @@ variant and scenario:
     finite rows with traj_dev > 1e-6, and the smallest relative margin
     (bound - traj_dev) / traj_dev there.
 A config whose tube run fails prints its message in place of the numbers.
+The figure of scenario 0 (`prunebound plot`, tube_0.png) is copied to
+OUT_DIR/<CONFIG>_tube_0.png.
 """
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,7 +35,9 @@ import h5py
 import numpy as np
 
 CONFIGS = ["docking", "double_pendulum_more_robust", "double_pendulum_less_robust", "acc",
-           "unicycle", "attitude_control", "airplane", "quadrotor"]
+           "unicycle", "attitude_control", "airplane", "quadrotor", "shipped_quadrotor"]
+# Shipped (non-ARCH) configs run by this bench: name -> configs/<file>.cfg.
+SHIPPED = {"shipped_quadrotor": "quadrotor"}
 
 
 def timed(cmd):
@@ -88,8 +94,12 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     notes = []
     for c in configs:
-        cfg = os.path.join(src, "configs", "arch", c + ".cfg")
-        text = open(cfg).read().replace('"../../../shared/', '"%s/' % shared)
+        if c in SHIPPED:
+            cfg = os.path.join(src, "configs", SHIPPED[c] + ".cfg")
+            text = open(cfg).read().replace('"policies/', '"%s/configs/policies/' % src)
+        else:
+            cfg = os.path.join(src, "configs", "arch", c + ".cfg")
+            text = open(cfg).read().replace('"../../../shared/', '"%s/' % shared)
         text = text.replace("\nbounds = {", "\nbounds = { tube = true;", 1)
         tcfg = os.path.join(out, c + ".cfg")
         open(tcfg, "w").write(text)
@@ -109,6 +119,11 @@ def main():
                  margin, t_tube, t_plain, t_tube / t_plain))
         notes.append("%s: informative to the end per variant: %s" %
                      (c, ", ".join("%s %d" % kv for kv in per.items())))
+        # the figure of scenario 0 (docs/TUBE.md section 5)
+        pdir = os.path.join(out, c + "_plots")
+        subprocess.run([exe, "plot", h5, "-o", pdir, "--scenarios", "0"], capture_output=True)
+        if os.path.exists(os.path.join(pdir, "tube_0.png")):
+            shutil.copy(os.path.join(pdir, "tube_0.png"), os.path.join(out, c + "_tube_0.png"))
         sys.stdout.flush()
     print()
     for n in notes:

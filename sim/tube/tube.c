@@ -8,6 +8,7 @@
 #include "bounds_diff.h"
 #include "pb_norm.h"
 #include "plant_box.h"
+#include "plant_user.h"
 
 void tube_opts_init(tube_opts *o)
 {
@@ -117,6 +118,9 @@ struct tube {
     double *p; /* [np] the plant's parameters */
     tube_opts o;
     size_t nx, nu, nxu, rows;
+    size_t nin;    /* the policy's inputs: nx, or the observation map's outputs */
+    double *obsD;  /* [nin x nx] the affine observation map's matrix, or NULL */
+    double *obs0;  /* [rows x nin] its value at x = 0 (reference and time of the row) */
     size_t K;      /* rows the original loop reached */
     size_t kvalid; /* rows 0 .. kvalid - 1 are enclosed (<= K) */
     double h;
@@ -141,7 +145,7 @@ struct tube {
     arb_ptr Xi, B, Bn, F, FB, U, X, X0, vals, vals0, v, q, tg, tgn; /* [nxu] each */
     arb_mat_t Tm, J, Pw, Tmp, Phi, Ja, M, N, N2, Rk1, Rk, Ri;
     arb_mat_t G, RG; /* [nx x nu]: the differential step's Phi_u, R_{k+1} Phi_u */
-    arb_t t0, t1, t2, tau, tau01, tk, zero;
+    arb_t t0, t1, t2, tau, tau0, tau01, tk, zero;
     double *pbx, *pbu, *pbf, *pjx, *pju; /* the slot's pairs */
     double *spec_w, *nm;
     double Lx, Lu, Lpi; /* tube_lipschitz_sample */
@@ -347,6 +351,54 @@ static void taylor_step(tube *w)
     }
 }
 
+/* Times a substep is halved when its a-priori box is not found (flow). */
+#define TUBE_SPLIT_MAX 8u
+/* Rounds of widening per try of an a-priori box. */
+#define TUBE_APRIORI_ROUNDS 8
+
+/* For the substep [0, tau] from Xi under U: B, with FB = f(B, U), J = the
+ * Jacobian over B and Bn = Xi + [0, tau] FB inside B (*ok = 1), checked in
+ * Arb: by Picard-Lindelof every solution from Xi stays in B over the
+ * substep.  Starting from Xi + [0, tau] f(Xi, U) slightly widened, each
+ * failed round widens only the components of B that Bn left (their union
+ * with Bn, then 10 %): the others stay, so products such as q w do not grow
+ * through components that were never needed (Nedialkov, Jackson and
+ * Corliss 1999).  *ok = 0 when no box is found in TUBE_APRIORI_ROUNDS
+ * rounds; PB_EDIVERGED when the slot refuses a box. */
+static int apriori_box(tube *w, arb_srcptr U, int *ok)
+{
+    size_t nx = w->nx;
+    int rc;
+    *ok = 0;
+    if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
+        return rc;
+    for (size_t j = 0; j < nx; j++) {
+        arb_set(w->B + j, w->Xi + j);
+        arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
+        box_inflate(w->B + j, 1);
+    }
+    for (int it = 0; it < TUBE_APRIORI_ROUNDS; it++) {
+        int all = 1;
+        if (box_eval(w, w->B, U, w->FB, w->J))
+            return PB_SUCCESS; /* a box the slot refuses (e.g. a pitch of pi/2):
+                                  a shorter substep may not need it */
+        for (size_t j = 0; j < nx; j++) {
+            arb_set(w->Bn + j, w->Xi + j);
+            arb_addmul(w->Bn + j, w->tau01, w->FB + j, PREC);
+            if (!arb_contains(w->B + j, w->Bn + j)) {
+                all = 0;
+                arb_union(w->B + j, w->B + j, w->Bn + j, PREC);
+                box_inflate(w->B + j, 1);
+            }
+        }
+        if (all) {
+            *ok = 1;
+            return PB_SUCCESS;
+        }
+    }
+    return PB_SUCCESS;
+}
+
 /* The one-period flow over the box X (nx) x U (nu), input held, in m
  * substeps: Xend (if not NULL) := an enclosure of x(h) for every start in the
  * box, Phi (if not NULL, nxu x nxu) := an enclosure of the Jacobian of
@@ -355,59 +407,57 @@ static void taylor_step(tube *w)
  * stays in B over the substep), then X_{i+1} = X_i + tau f(X_i, U) +
  * tau^2/2 f_x(B) f(B) (Taylor with the integral remainder, x'' = f_x f)
  * intersected with X_i + [0, tau] f(B), and the transfer matrix over B.
- * PB_ENUMERIC when no a-priori box is found, PB_EDIVERGED when an enclosure
- * is not finite. */
+ * A substep whose a-priori box is not found is halved, up to TUBE_SPLIT_MAX
+ * times (apriori_box).  PB_ENUMERIC when no a-priori box is found even
+ * then, PB_EDIVERGED when an enclosure is not finite. */
 static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb_mat_t Phi)
 {
     size_t nx = w->nx;
     int rc;
-    arb_set_d(w->tau, w->h);
-    arb_div_ui(w->tau, w->tau, m, PREC);
+    arb_set_d(w->tau0, w->h);
+    arb_div_ui(w->tau0, w->tau0, m, PREC);
     arb_zero(w->zero);
-    arb_union(w->tau01, w->tau, w->zero, PREC);
     _arb_vec_set(w->Xi, X, nx);
     if (Phi)
         arb_mat_one(Phi);
     for (size_t i = 0; i < m; i++) {
-        int ok = 0;
-        if ((rc = box_eval(w, w->Xi, U, w->F, NULL)))
-            return rc;
-        for (size_t j = 0; j < nx; j++) {
-            arb_set(w->B + j, w->Xi + j);
-            arb_addmul(w->B + j, w->tau01, w->F + j, PREC);
-        }
-        box_inflate(w->B, nx);
-        for (int it = 0; it < 12 && !ok; it++) {
-            if ((rc = box_eval(w, w->B, U, w->FB, w->J)))
+        /* One nominal substep tau0 as dyadic pieces tau0 / 2^d: a piece whose
+         * a-priori box is not found is halved (up to TUBE_SPLIT_MAX times),
+         * and after a success the piece doubles again when it is aligned.
+         * pos counts the substep's time done in units of tau0 / 2^SPLIT_MAX,
+         * so the pieces add up to tau0 exactly. */
+        unsigned long pos = 0, full = 1UL << TUBE_SPLIT_MAX;
+        unsigned d = 0;
+        while (pos < full) {
+            int ok;
+            arb_mul_2exp_si(w->tau, w->tau0, -(slong)d);
+            arb_union(w->tau01, w->tau, w->zero, PREC);
+            if ((rc = apriori_box(w, U, &ok)))
                 return rc;
-            ok = 1;
-            for (size_t j = 0; j < nx; j++) {
-                arb_set(w->Bn + j, w->Xi + j);
-                arb_addmul(w->Bn + j, w->tau01, w->FB + j, PREC);
-                ok &= arb_contains(w->B + j, w->Bn + j);
-            }
             if (!ok) {
-                for (size_t j = 0; j < nx; j++)
-                    arb_union(w->B + j, w->B + j, w->Bn + j, PREC);
-                box_inflate(w->B, nx);
+                if (d >= TUBE_SPLIT_MAX)
+                    return PB_ENUMERIC;
+                d++;
+                continue;
             }
-        }
-        if (!ok)
-            return PB_ENUMERIC;
-        /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
-         * intersected with the first-order box. */
-        taylor_step(w);
-        for (size_t j = 0; j < nx; j++) {
-            arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
-            if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
-                arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
-            if (!arb_is_finite(w->Xi + j))
-                return PB_EDIVERGED;
-        }
-        if (Phi) {
-            transfer(w, w->Tm, w->J);
-            arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
-            arb_mat_set(Phi, w->Tmp);
+            /* X_{i+1}: the Taylor form of degree `taylor` in tau (taylor_step),
+             * intersected with the first-order box. */
+            taylor_step(w);
+            for (size_t j = 0; j < nx; j++) {
+                arb_add(w->t0, w->Xi + j, w->tg + j, PREC);
+                if (!arb_intersection(w->Xi + j, w->t0, w->Bn + j, PREC))
+                    arb_set(w->Xi + j, w->Bn + j); /* cannot happen: both hold x(tau) */
+                if (!arb_is_finite(w->Xi + j))
+                    return PB_EDIVERGED;
+            }
+            if (Phi) {
+                transfer(w, w->Tm, w->J);
+                arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
+                arb_mat_set(Phi, w->Tmp);
+            }
+            pos += full >> d;
+            if (d > 0 && (pos & (((full >> d) << 1) - 1)) == 0)
+                d--; /* aligned on the piece twice as long: try it again */
         }
     }
     if (Xend)
@@ -521,8 +571,13 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
     arb_ptr h = w->h1, hn = w->h2, v = w->G1, vn = w->G2;
     int error_input = w->m->input == SIM_INPUT_ERROR;
 
-    for (size_t i = 0; i < nx; i++) {
-        plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
+    for (size_t i = 0; i < w->nin; i++) {
+        if (w->obsD) { /* s = g(0, r_k, t_k) + D x, as the engine's g(x, r_k, t_k) */
+            arb_set_d(h + i, w->obs0[k * w->nin + i]);
+            for (size_t c = 0; c < nx; c++)
+                plant_arb_addmul_d(h + i, X + c, w->obsD[i * nx + c], PREC);
+        } else
+            plant_arb_sub_d(h + i, X + i, error_input ? w->ref[k * nx + i] : 0.0, PREC);
         if (o->in_offset) {
             plant_arb_sub_d(h + i, h + i, o->in_offset[i], PREC);
             plant_arb_mul_d(h + i, h + i, o->in_scale[i], PREC);
@@ -581,10 +636,17 @@ static void policy_box(tube *w, arb_srcptr X, size_t k, arb_ptr val, arb_mat_t J
                 vn = t;
             }
         }
-        for (size_t c = 0; c < nx; c++) {
+        for (size_t c = 0; c < w->nin; c++)
             if (o->in_offset)
                 plant_arb_mul_d(v + c, v + c, o->in_scale[c], PREC);
-            arb_set(arb_mat_entry(Ja, i, c), v + c);
+        for (size_t c = 0; c < nx; c++) {
+            if (w->obsD) { /* the chain through s = g(0) + D x */
+                arb_zero(arb_mat_entry(Ja, i, c));
+                for (size_t j = 0; j < w->nin; j++)
+                    plant_arb_addmul_d(arb_mat_entry(Ja, i, c), v + j, w->obsD[j * nx + c],
+                                       PREC);
+            } else
+                arb_set(arb_mat_entry(Ja, i, c), v + c);
         }
     }
 }
@@ -800,12 +862,30 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
         pb_error_set(err, PB_EINVAL, "bounds.tube needs an MLP policy");
         return NULL;
     }
-    if (m->orig->n_in != nx || m->orig->n_out != nu) {
+    if ((!m->obs && m->orig->n_in != nx) || m->orig->n_out != nu) {
         pb_error_set(err, PB_EINVAL,
                      "bounds.tube: the policy must map the %zu states to the %zu "
                      "inputs",
                      nx, nu);
         return NULL;
+    }
+    if (m->obs) {
+        double D[SIM_OBS_MAX * PLANT_NX_MAX];
+        if (plant_expr_map_n_out(m->obs) != m->orig->n_in ||
+            !plant_expr_map_affine(m->obs, D)) {
+            pb_error_set(err, PB_EINVAL,
+                         "bounds.tube: the policy's observation map is not recognised as "
+                         "affine in the states (a derivative in them, as libmatheval writes "
+                         "it, reads a name; sums and differences of states and constants "
+                         "pass): the tube encloses affine maps of the state box only");
+            return NULL;
+        }
+        if (o && o->differential) {
+            pb_error_set(err, PB_EINVAL,
+                         "bounds.tube_method: only \"centres\" supports a policy behind an "
+                         "observation map");
+            return NULL;
+        }
     }
     w = calloc(1, sizeof *w);
     if (!w) {
@@ -839,6 +919,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->nx = nx;
     w->nu = nu;
     w->nxu = nx + nu;
+    w->nin = m->orig->n_in;
     w->rows = rows;
     w->h = m->period;
     T->input_limits(w->p, w->ulo, w->uhi);
@@ -868,6 +949,15 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     w->pju = calloc(2 * nx * nu, sizeof(double));
     w->spec_w = calloc(pb_spectral_work_size(w->nxu, w->nxu), sizeof(double));
     w->nm = calloc(w->nxu * w->nxu, sizeof(double));
+    if (m->obs) {
+        w->obsD = calloc(w->nin * nx, sizeof(double));
+        w->obs0 = calloc(rows * w->nin, sizeof(double));
+        if (!w->obsD || !w->obs0 || !plant_expr_map_affine(m->obs, w->obsD)) {
+            tube_free(w);
+            pb_error_set(err, PB_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
     if (!w->xs || !w->ub || !w->dist || !w->ref || !w->A || !w->R || !w->rowb || !w->rinvn ||
         !w->so || !w->ao || !w->pbx || !w->pbu || !w->pbf || !w->pjx || !w->pju || !w->spec_w ||
         !w->nm) {
@@ -908,6 +998,7 @@ tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err)
     arb_init(w->t1);
     arb_init(w->t2);
     arb_init(w->tau);
+    arb_init(w->tau0);
     arb_init(w->tau01);
     arb_init(w->tk);
     arb_init(w->zero);
@@ -954,6 +1045,7 @@ void tube_free(tube *w)
         arb_clear(w->t1);
         arb_clear(w->t2);
         arb_clear(w->tau);
+        arb_clear(w->tau0);
         arb_clear(w->tau01);
         arb_clear(w->tk);
         arb_clear(w->zero);
@@ -975,6 +1067,8 @@ void tube_free(tube *w)
     free(w->pju);
     free(w->spec_w);
     free(w->nm);
+    free(w->obsD);
+    free(w->obs0);
     free(w->p);
     free(w);
     flint_cleanup();
@@ -1094,6 +1188,18 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
             double u = orig->u[k * nu + i] + w->dist[k * nu + i];
             w->ub[k * nu + i] = u < w->ulo[i] ? w->ulo[i] : (u > w->uhi[i] ? w->uhi[i] : u);
         }
+    if (w->obsD)
+        for (size_t k = 0; k < rows; k++) {
+            /* the observation map at x = 0, the row's reference and time (sim.c);
+             * non-finite values end the tube there (the policy box is not finite) */
+            double v[2 * PLANT_NX_MAX + 1] = {0};
+            for (size_t i = 0; i < nx; i++)
+                v[nx + i] = w->ref[k * nx + i];
+            v[2 * nx] = (double)k * w->h;
+            if (plant_expr_map_eval(w->m->obs, v, w->obs0 + k * w->nin, NULL))
+                for (size_t i = 0; i < w->nin; i++)
+                    w->obs0[k * w->nin + i] = NAN;
+        }
     if (net_load(w, w->m->orig, err))
         return err->code;
     /* The original loop linearised at the recorded states (A_k: only the
@@ -1163,12 +1269,29 @@ int tube_prepare(tube *w, const sim_trace *orig, const double dist[], pb_error *
     return PB_SUCCESS;
 }
 
+/* Non-zero when net computes the original's function: the same weights and
+ * biases (the layout, activations and maps are the original's, as
+ * tube_eval assumes for every variant, bounds_pair_check). */
+static int net_is_original(const mlp *o, const mlp *net)
+{
+    for (size_t l = 0; l < o->n_layers; l++) {
+        const mlp_layer *a = &o->layers[l], *b = &net->layers[l];
+        for (size_t i = 0; i < a->n_in * a->n_out; i++)
+            if (a->W[i] != b->W[i])
+                return 0;
+        for (size_t i = 0; i < a->n_out; i++)
+            if (a->b[i] != b->b[i])
+                return 0;
+    }
+    return 1;
+}
+
 int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error *err)
 {
     size_t nx = w->nx, rows = w->rows;
     tube_set s;
     size_t k;
-    int rc, cen = 1, dif = 0;
+    int rc, cen = 1, dif = 0, twin;
     double rho = 0.0; /* the differential method's radius of E_k */
     bounds_diff *bd = NULL;
     bounds_diff_work *bw = NULL;
@@ -1178,7 +1301,12 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
     info->uninformative_step = -1;
     info->max_bound = NAN;
     info->rows_differential = 0;
-    if (w->o.differential) {
+    /* The original's own function (an unpruned variant): from the same
+     * initial state under the same inputs the two exact loops are one
+     * solution of the same ODE, so the deviation is exactly 0 at every row
+     * the original reached; nothing to enclose. */
+    twin = net_is_original(w->m->orig, net);
+    if (w->o.differential && !twin) {
         /* a pair the certificate refuses leaves the centres' method alone */
         if ((bd = bounds_diff_alloc(w->m->orig, net, err)) &&
             !(bw = bounds_diff_work_alloc(bd, 0, err))) {
@@ -1196,6 +1324,11 @@ int tube_eval(tube *w, const mlp *net, double bound[], tube_info *info, pb_error
         double b = INFINITY, bd_k;
         if (k >= w->K) {
             bound[k] = NAN;
+            continue;
+        }
+        if (twin) {
+            bound[k] = 0.0;
+            info->max_bound = 0.0;
             continue;
         }
         if (k >= w->kvalid)

@@ -82,8 +82,10 @@ typedef struct tube tube;
 
 /* A workspace for model m (its plant, period, rows, input, reference, and
  * the original network's layout, which every variant shares).  NULL with
- * PB_EINVAL when the build has no Arb, the plant has no jac_box, or the
- * original policy is not an MLP; PB_ENOMEM. */
+ * PB_EINVAL when the build has no Arb, the plant has no jac_box, the
+ * original policy is not an MLP, or its observation map (m->obs) is not
+ * recognised as affine in the states (plant_expr_map_affine; with a map
+ * only opts.differential = 0); PB_ENOMEM. */
 tube *tube_alloc(const sim_model *m, const tube_opts *o, pb_error *err);
 void tube_free(tube *w);
 
@@ -118,7 +120,9 @@ typedef struct tube_info {
 /* bound[k] (n_rows) >= ||x*(kT) - x^*(kT)|| for the pruned network net (same
  * layout as the original) against the original, at every row the original
  * loop reached; +inf once an enclosure failed (the tube is then not
- * informative), NaN at rows the original did not reach.  After tube_prepare.
+ * informative), NaN at rows the original did not reach.  A network with the
+ * original's weights and biases gets exactly 0 (one exact solution).  After
+ * tube_prepare.
  * With opts.differential 0 no allocation; otherwise the pair's differential
  * certificate (bounds_diff_alloc) is built and freed here, once per call (a
  * pair it refuses leaves the centres alone).  PB_SUCCESS; PB_EINVAL for a

@@ -27,6 +27,7 @@
 #include "pb_test.h"
 #include "plant.h"
 #include "plant_box.h"
+#include "plant_user.h"
 #include "sim.h"
 #include "sim_ref.h"
 #include "tube.h"
@@ -604,7 +605,8 @@ static void random_pair(gsl_rng *r, mlp_act a, int prune, mlp **net, mlp **pr)
  * deviation (expm) is within both at every finite row, "tighter" is never
  * above the centres' tube, and for an unpruned twin (pi^ = pi, so the
  * certificate's delta is 0, rounded up to a subnormal, and the error set
- * stays {0}) it is 0 to within 1e-300, where the centres' tube is not. */
+ * stays {0}) it is 0 to within 1e-300; the centres' tube is exactly 0 there
+ * (tube_eval recognises the original's weights: one exact solution). */
 static void test_differential(void)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -649,7 +651,7 @@ static void test_differential(void)
     CU_ASSERT_EQUAL(viol, 0);
     CU_ASSERT_EQUAL(above, 0);
     CU_ASSERT_EQUAL(nonzero, 0);
-    CU_ASSERT(cen_nonzero > 0);     /* the centres' widths (rounding) */
+    CU_ASSERT_EQUAL(cen_nonzero, 0); /* the twin: one exact solution */
     CU_ASSERT(finite2 >= rows / 2); /* not vacuous */
     gsl_rng_free(r);
 }
@@ -690,6 +692,7 @@ static void test_shipped_configs(void)
         {"configs/cartpole.cfg", "2.0", 0},
         {"configs/arch/tora.cfg", "5.0", 1},
         {"configs/arch/cartpole.cfg", "2.0", 2}, /* without its spec (t >= 8.02) */
+        {"configs/arch/acc.cfg", "2.0", 2},      /* a policy behind an observation map */
     };
     char out[8192], args[4096], res[1400], pyargs[1600], prefix[4096], cfg[1400];
     int ran = 0;
@@ -710,10 +713,11 @@ static void test_shipped_configs(void)
         if (cf[i].arch == 2) {
             /* a copy without the spec, whose window would need the whole 10 s
              * horizon (keeps this test short), its network found in the
-             * ARCH-COMP folder */
+             * ARCH-COMP folder, and a tube key for --set (the ACC has none) */
             snprintf(cfg, sizeof cfg, "%s/tube_nospec_%zu.cfg", pb_test_tmpdir(), i);
             snprintf(prefix, sizeof prefix,
                      "sed -e '/^spec = (/,$d' -e 's|\"[./]*/shared/benchmarks/arch-comp/|\"%s/|' "
+                     "-e 's|^bounds = { eps = 0.1; };|bounds = { eps = 0.1; tube = false; };|' "
                      "'%s/%s' > '%s' &&",
                      pb_test_arch_dir(), PB_SOURCE_DIR, cf[i].cfg, cfg);
         }
@@ -792,6 +796,52 @@ static void test_montecarlo(void)
 
 /* A plant without the slot is refused with a message, by the library and by
  * the config loader (naming the key). */
+/* A policy behind an observation map: an affine map of the states is
+ * accepted, one that is not (a product of two states) is refused. */
+static void test_refused_observation(void)
+{
+    static const char *const vars[] = {"a", "b", "r_a", "r_b", "t"};
+    static const char *const affine[] = {"a - b + 0.5 + r_a", "b"};
+    static const char *const bilinear[] = {"a*b", "b"};
+    const char *const *maps[] = {affine, bilinear};
+    plant *pl = plant_alloc(plant_find("pendulum"));
+    plant_integrator in;
+    sim_ref ref;
+    sim_criterion crit;
+    size_t sizes[] = {2, 1}, bad;
+    mlp_act acts[] = {MLP_ACT_LINEAR};
+    mlp *net = mlp_alloc(1, sizes, acts, NULL);
+    pb_error err;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+    plant_integrator_init(&in);
+    sim_ref_init_setpoint(&ref, 2, NULL);
+    sim_criterion_init(&crit);
+    for (int i = 0; i < 2; i++) {
+        plant_expr_map *g = plant_expr_map_alloc(2, maps[i], 5, vars, 2, &bad, &err);
+        sim_model *m;
+        tube *w;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        m = sim_model_alloc_observed(pl, &in, 0.05, 1.0, &ref, SIM_INPUT_ERROR, g, &crit,
+                                     &(sim_policy){net, NULL, NULL}, 0, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        w = tube_alloc(m, NULL, &err);
+        if (i == 0) {
+            CU_ASSERT_PTR_NOT_NULL(w);
+        } else {
+            CU_ASSERT_PTR_NULL(w);
+            CU_ASSERT_EQUAL(err.code, PB_EINVAL);
+            CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not recognised as affine"));
+        }
+        tube_free(w);
+        sim_model_free(m);
+        plant_expr_map_free(g);
+    }
+    mlp_free(net);
+    plant_free(pl);
+}
+
 static void test_refused(void)
 {
     char out[4096], args[2048], prefix[4096];
@@ -834,6 +884,7 @@ static void test_refused(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "bounds.tube"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "interval Jacobian"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "q.cfg:"));
+    test_refused_observation();
 }
 
 static const pb_test_case box_tests[] = {{"jac_box_contains", test_jac_box_contains}, {NULL, NULL}};
