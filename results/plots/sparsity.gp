@@ -22,7 +22,15 @@ set xrange [-0.02:1]
 set key off
 set title sprintf('tracking degradation over the %g s horizon (mean over scenarios without a divergence)', horizon)
 set ylabel sprintf('RMS ||x - r||, pruned - original (%s)', track_unit)
+# No point at all (every scenario diverged at every sparsity): an empty
+# panel that says so, rather than gnuplot's "all points y value undefined".
+stats 'sparsity.dat' using 2 nooutput
+if (!exists("STATS_records") || STATS_records == 0) { set yrange [-1:1]; set label 1 'no scenario where both loops stayed bounded: no RMS to compare' at graph 0.5, 0.5 center }
 plot for [i=1:n] 'sparsity.dat' index (i-1) using 1:2 with linespoints lw 2 pt mpt(sub[i]) dt mdash(sub[i]) lc rgb mcol(methods[i]) title keys[i]
+unset label 1
+set yrange [*:*]
+stats 'sparsity.dat' using (pos($5)):(pos($6)) nooutput
+if (!exists("STATS_records") || STATS_records == 0) { set yrange [1e-12:1] }
 set key outside right top vertical font ',9'
 set title 'action deviation: actual (filled, solid) and forward-pass bound (open, dashed)'
 set ylabel sprintf('largest ||pi(s) - pi^(s)|| (%s)', dev_unit)

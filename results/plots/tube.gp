@@ -23,8 +23,10 @@ do for [i=1:n] {
     set title titles[i] font ',10'
     # the y axis up to 1000 times the largest drift: the estimate, which
     # grows geometrically, leaves the panel rather than flattening the rest
+    # (stats leaves STATS_* undefined for a panel without a finite drift:
+    # every row of a loop that left the plant's limits at once)
     stats files[i] using (pos($2)) nooutput
-    if (STATS_records > 0 && STATS_max > 0) { set yrange [*:1e3 * STATS_max] } else { set yrange [*:*] }
+    if (exists("STATS_records") && STATS_records > 0 && STATS_max > 0) { set yrange [*:1e3 * STATS_max] } else { set yrange [1e-12:1] }
     if (i > 1) { unset key }
     plot files[i] using 1:(pos($4)) with lines lw 1.2 dt 2 lc rgb '#888888' title 'sampled Lipschitz recursion (estimate, not a bound)', \
          '' using 1:(pos($3)) with lines lw 5 lc rgb 'black' title 'certified tube traj_dev_bound (wide black)', \

@@ -746,6 +746,36 @@ static int entries_with(const char *dir, const char *prefix)
  * DIR.tmp-XXXXXX, not the parents it would have made.  Three failures: a
  * missing file, a config given in place of a results file, and a results
  * file with a dataset removed (its figures half written when it fails). */
+/* Every loop diverged in every scenario (from 1.2 rad with a radius of 1):
+ * sparsity.dat has no finite tracking degradation, and the figure is drawn
+ * with a note where gnuplot used to stop at "all points y value undefined". */
+static void test_all_diverged(void)
+{
+    const char *cfg = pb_test_path("alldiv.cfg"), *h5 = pb_test_path("alldiv.h5");
+    const char *dir = pb_test_path("alldiv_png");
+    char args[8192], out[16384], f[4200];
+    FILE *fp = fopen(cfg, "w");
+
+    CU_ASSERT_FATAL(fp != NULL);
+    fprintf(fp,
+            "plant = { name = \"pendulum\"; };\n"
+            "simulation = { period = 0.05; horizon = 1.0; };\n"
+            "criterion = { tol = 0.05; tail = 0.25; radius = 1.0; };\n"
+            "reference = { type = \"setpoint\"; values = [0.0, 0.0]; };\n"
+            "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
+            "pruning = ( { method = \"magnitude\"; sparsity = [0.5]; } );\n"
+            "scenarios = ( { x0 = [1.2, 0.0]; } );\n"
+            "seed = 1;\n",
+            PB_SOURCE_DIR);
+    fclose(fp);
+    snprintf(args, sizeof args, "run '%s' -o '%s' -q", cfg, h5);
+    CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "plot '%s' -o '%s'", h5, dir);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+    snprintf(f, sizeof f, "%s/sparsity.png", dir);
+    assert_png(f);
+}
+
 static void test_nothing_left(void)
 {
     const char *h5 = pendulum_h5();
@@ -900,6 +930,7 @@ static const pb_test_case plot_tests[] = {
     {".dat files hold the HDF5 numbers", test_dat_matches_h5},
     {"quadrotor x-y path", test_quadrotor_path},
     {"divergences: averages, row-0 scenarios, old files", test_divergence_figures},
+    {"every loop diverged: the sparsity figure is still drawn", test_all_diverged},
     {"missing dataset or field: exit 2", test_missing_dataset},
     {"no gnuplot: exit 2", test_no_gnuplot},
     {"usage errors", test_usage},
