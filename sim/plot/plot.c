@@ -186,6 +186,25 @@ void plot_variant_title(const char *label, const char *method, const char *patte
     plot_text_clean(buf, out, len);
 }
 
+size_t plot_method_lines(const char *labels, size_t stride, size_t n, char (*keys)[64],
+                         size_t line[])
+{
+    size_t n_keys = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        const char *suffix;
+        size_t k;
+        plot_label_key(labels + i * stride, key, sizeof key, &suffix);
+        for (k = 0; k < n_keys && strcmp(keys[k], key) != 0; k++)
+            ;
+        if (k == n_keys)
+            memcpy(keys[n_keys++], key, sizeof key);
+        line[i] = k;
+    }
+    return n_keys;
+}
+
 int plot_dat_open(const char *dir, const char *name, FILE **out, pb_error *err)
 {
     char path[4096];

@@ -34,6 +34,13 @@ void plot_name_clean(const char *s, char *out, size_t len);
  * "magnitude_L2": the method line it belongs to) and what follows the token. */
 void plot_label_key(const char *label, char *key, size_t len, const char **suffix);
 
+/* The method lines of n variants: line[i] := the line of the label at
+ * labels + i * stride (its plot_label_key), an index into keys[], the
+ * distinct keys in order of first appearance (at most n).  Returns their
+ * number. */
+size_t plot_method_lines(const char *labels, size_t stride, size_t n, char (*keys)[64],
+                         size_t line[]);
+
 /* A variant for a title, cleaned: with_sparsity "magnitude, s = 0.50, layer 2",
  * "sparsegpt, 2:4 (s = 0.50)"; without, the method line "magnitude layer 2". */
 void plot_variant_title(const char *label, const char *method, const char *pattern, double sparsity,

@@ -19,7 +19,6 @@ typedef struct mc_var {
     double sparsity;
     long long n;
     double rate_orig, rate_orig_lo, rate_orig_hi, rate_pruned, rate_pruned_lo, rate_pruned_hi;
-    size_t key;
     size_t index; /* its row in /variants (the variant column of /summary) */
 } mc_var;
 
@@ -153,28 +152,20 @@ static int stability_write(const char *path, const char *dir, const char *plant_
                            const char *crit, mc_var *v, size_t nv, plot_plan *plan, pb_error *err)
 {
     char(*keys)[64] = calloc(nv + 1, sizeof *keys);
+    size_t *line = calloc(nv + 1, sizeof *line);
     const char **methods = calloc(nv + 1, sizeof *methods);
     plot_buf titles = {0}, vars = {0};
     size_t nk = 0;
     FILE *fp = NULL;
     int rc = PB_SUCCESS;
 
-    if (!keys || !methods) {
+    if (!keys || !line || !methods) {
         free(keys);
+        free(line);
         free(methods);
         return pb_error_set(err, PB_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < nv; i++) {
-        char key[64];
-        const char *suffix;
-        size_t k;
-        plot_label_key(v[i].label, key, sizeof key, &suffix);
-        for (k = 0; k < nk && strcmp(keys[k], key) != 0; k++)
-            ;
-        if (k == nk)
-            memcpy(keys[nk++], key, sizeof key);
-        v[i].key = k;
-    }
+    nk = plot_method_lines(v->label, sizeof *v, nv, keys, line);
     if ((rc = plot_dat_open(dir, "stability.dat", &fp, err)) != PB_SUCCESS)
         goto done;
     fprintf(fp,
@@ -184,7 +175,7 @@ static int stability_write(const char *path, const char *dir, const char *plant_
     for (size_t k = 0; k < nk; k++) {
         char t[160];
         size_t first = 0;
-        while (v[first].key != k)
+        while (line[first] != k)
             first++;
         plot_variant_title(v[first].label, v[first].method, v[first].pattern, v[first].sparsity, 0,
                            t, sizeof t);
@@ -200,7 +191,7 @@ static int stability_write(const char *path, const char *dir, const char *plant_
         for (;;) {
             size_t best = nv;
             for (size_t i = 0; i < nv; i++)
-                if (v[i].key == k && v[i].sparsity > last &&
+                if (line[i] == k && v[i].sparsity > last &&
                     (best == nv || v[i].sparsity < v[best].sparsity))
                     best = i;
             if (best == nv)
@@ -231,6 +222,7 @@ static int stability_write(const char *path, const char *dir, const char *plant_
         rc = plot_plan_add(plan, "stability.gp", "stability", vars.s, err);
 done:
     free(keys);
+    free(line);
     free(methods);
     free(titles.s);
     free(vars.s);

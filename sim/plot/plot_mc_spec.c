@@ -23,7 +23,7 @@
 typedef struct spec_var {
     char label[SIM_LABEL_MAX], method[32], pattern[16];
     double sparsity;
-    size_t index, key;
+    size_t index;
     mc_aggregate a;
 } spec_var;
 
@@ -94,27 +94,18 @@ static int rate_write(const char *path, const char *dir, const char *plant_name,
                       spec_var *v, size_t nv, plot_plan *plan, pb_error *err)
 {
     char(*keys)[64] = calloc(nv + 1, sizeof *keys);
+    size_t *line = calloc(nv + 1, sizeof *line);
     const char **methods = calloc(nv + 1, sizeof *methods);
     plot_buf titles = {0}, vars = {0};
     size_t nk = 0;
     FILE *fp = NULL;
     int rc = PB_SUCCESS;
 
-    if (!keys || !methods) {
+    if (!keys || !line || !methods) {
         rc = pb_error_set(err, PB_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < nv; i++) {
-        char key[64];
-        const char *suffix;
-        size_t k;
-        plot_label_key(v[i].label, key, sizeof key, &suffix);
-        for (k = 0; k < nk && strcmp(keys[k], key) != 0; k++)
-            ;
-        if (k == nk)
-            memcpy(keys[nk++], key, sizeof key);
-        v[i].key = k;
-    }
+    nk = plot_method_lines(v->label, sizeof *v, nv, keys, line);
     if ((rc = plot_dat_open(dir, "spec_rate.dat", &fp, err)) != PB_SUCCESS)
         goto done;
     fprintf(fp,
@@ -125,7 +116,7 @@ static int rate_write(const char *path, const char *dir, const char *plant_name,
         char t[160];
         size_t first = 0;
         double last = -INFINITY;
-        while (v[first].key != k)
+        while (line[first] != k)
             first++;
         plot_variant_title(v[first].label, v[first].method, v[first].pattern, v[first].sparsity, 0,
                            t, sizeof t);
@@ -140,7 +131,7 @@ static int rate_write(const char *path, const char *dir, const char *plant_name,
         for (;;) {
             size_t best = nv;
             for (size_t i = 0; i < nv; i++)
-                if (v[i].key == k && v[i].sparsity > last &&
+                if (line[i] == k && v[i].sparsity > last &&
                     (best == nv || v[i].sparsity < v[best].sparsity))
                     best = i;
             if (best == nv)
@@ -173,6 +164,7 @@ static int rate_write(const char *path, const char *dir, const char *plant_name,
         rc = plot_plan_add(plan, "spec_rate.gp", "spec_rate", vars.s, err);
 done:
     free(keys);
+    free(line);
     free(methods);
     free(titles.s);
     free(vars.s);

@@ -154,18 +154,7 @@ static int summary_read(run_ctx *c, pb_error *err)
     for (size_t i = 0; i < c->n_rows; i++)
         for (size_t j = 0; j < 2 * 5; j++)
             (&c->div[i][0][0])[j] = NAN;
-    /* method keys in order of first appearance */
-    for (size_t i = 0; i < c->n_rows; i++) {
-        char key[64];
-        const char *suffix;
-        size_t k;
-        plot_label_key(c->rows[i].label, key, sizeof key, &suffix);
-        for (k = 0; k < c->n_keys && strcmp(c->keys[k], key) != 0; k++)
-            ;
-        if (k == c->n_keys)
-            memcpy(c->keys[c->n_keys++], key, sizeof key);
-        c->row_key[i] = k;
-    }
+    c->n_keys = plot_method_lines(c->rows->label, sizeof *c->rows, c->n_rows, c->keys, c->row_key);
     return PB_SUCCESS;
 }
 
