@@ -55,4 +55,13 @@ int pb_test_python(const char *script, const char *args, char *out, size_t outle
  * did not exit normally or the command line did not fit. */
 int pb_test_run(const char *prefix, const char *args, char *out, size_t len);
 
+/* pb_test_run(NULL, args, ...) that must exit 0: otherwise its output goes to
+ * stderr and the test stops (a fatal CUnit failure). */
+void pb_test_run_ok(const char *args);
+
+/* Writes a small pendulum config at pb_test_path(name) and returns its path:
+ * the shipped policy, magnitude pruning at 0 and 0.5, one scenario, 1 s of
+ * rk4 with traces, a 20-sample Monte Carlo section. */
+const char *pb_test_small_cfg(const char *name);
+
 #endif

@@ -142,6 +142,40 @@ int pb_test_run(const char *prefix, const char *args, char *out, size_t len)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+void pb_test_run_ok(const char *args)
+{
+    char out[16384];
+    int rc = pb_test_run(NULL, args, out, sizeof out);
+    if (rc != 0)
+        fprintf(stderr, "\nprunebound %s:\n%s\n", args, out);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+const char *pb_test_small_cfg(const char *name)
+{
+    const char *path = pb_test_path(name);
+    FILE *f = fopen(path, "w");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f,
+            "plant = { name = \"pendulum\"; };\n"
+            "simulation = { period = 0.05; horizon = 1.0;\n"
+            "  integrator = { method = \"rk4\"; substeps = 4; }; };\n"
+            "reference = { type = \"setpoint\"; values = [0.0, 0.0]; };\n"
+            "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
+            "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; } );\n"
+            "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
+            "bounds = { eps = 0.5; };\n"
+            "criterion = { tol = 0.05; tail = 0.25; radius = 100.0; };\n"
+            "output = { traces = true; };\n"
+            "montecarlo = { samples = 20; chunk = 8; seed = 3;\n"
+            "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; }; };\n"
+            "seed = 1;\n",
+            PB_SOURCE_DIR);
+    fclose(f);
+    return path;
+}
+
 int main(void)
 {
     unsigned failures;

@@ -92,42 +92,6 @@ __attribute__((unused)) static void assert_columns(const char *path, const char 
     CU_ASSERT_EQUAL(i, n);
 }
 
-/* A small pendulum config (the shipped policy, two variants, one scenario,
- * a short Monte Carlo section) at pb_test_path(name). */
-__attribute__((unused)) static const char *write_cfg(const char *name)
-{
-    const char *path = pb_test_path(name);
-    FILE *f = fopen(path, "w");
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "plant = { name = \"pendulum\"; };\n"
-            "simulation = { period = 0.05; horizon = 1.0;\n"
-            "  integrator = { method = \"rk4\"; substeps = 4; }; };\n"
-            "reference = { type = \"setpoint\"; values = [0.0, 0.0]; };\n"
-            "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
-            "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; } );\n"
-            "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
-            "bounds = { eps = 0.5; };\n"
-            "criterion = { tol = 0.05; tail = 0.25; radius = 100.0; };\n"
-            "output = { traces = true; };\n"
-            "montecarlo = { samples = 20; chunk = 8; seed = 3;\n"
-            "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; }; };\n"
-            "seed = 1;\n",
-            PB_SOURCE_DIR);
-    fclose(f);
-    return path;
-}
-
-static void run_ok(const char *args)
-{
-    char out[16384];
-    int rc = pb_test_run(NULL, args, out, sizeof out);
-    if (rc != 0)
-        fprintf(stderr, "\nprunebound %s:\n%s\n", args, out);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-}
-
 static void test_policy_checksummed(void)
 {
     char args[4096];
@@ -136,20 +100,20 @@ static void test_policy_checksummed(void)
     snprintf(args, sizeof args,
              "prune -m '%s/configs/policies/pendulum.h5' --method magnitude --sparsity 0.5 -o '%s'",
              PB_SOURCE_DIR, pruned);
-    run_ok(args);
+    pb_test_run_ok(args);
     assert_checksummed(pruned);
     snprintf(args, sizeof args, "convert '%s/policies/small.polar' -o '%s'", PB_TEST_DATA, conv);
-    run_ok(args);
+    pb_test_run_ok(args);
     assert_checksummed(conv);
 }
 
 static void test_results_checksummed(void)
 {
     char args[4096];
-    const char *cfg = write_cfg("run.cfg"), *res = pb_test_path("run.h5");
+    const char *cfg = pb_test_small_cfg("run.cfg"), *res = pb_test_path("run.h5");
 
     snprintf(args, sizeof args, "run '%s' -o '%s'", cfg, res);
-    run_ok(args);
+    pb_test_run_ok(args);
     assert_checksummed(res);
     /* The writer's columns are the readers' (results_info, plot). */
     assert_columns(res, "summary", results_row_cols, results_row_n_cols);
@@ -158,10 +122,10 @@ static void test_results_checksummed(void)
 static void test_montecarlo_checksummed(void)
 {
     char args[4096];
-    const char *cfg = write_cfg("mc.cfg"), *res = pb_test_path("mc.h5");
+    const char *cfg = pb_test_small_cfg("mc.cfg"), *res = pb_test_path("mc.h5");
 
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 1", cfg, res);
-    run_ok(args);
+    pb_test_run_ok(args);
     assert_checksummed(res);
     {
         /* The layout's columns, then the variant's, so that the table reads flat. */
@@ -190,10 +154,10 @@ static void test_bound_checksummed(void)
     snprintf(args, sizeof args,
              "prune -m '%s/configs/policies/pendulum.h5' --method magnitude --sparsity 0.5 -o '%s'",
              PB_SOURCE_DIR, pruned);
-    run_ok(args);
+    pb_test_run_ok(args);
     snprintf(args, sizeof args, "bound -m '%s/configs/policies/pendulum.h5' -p '%s' -s '%s' -o '%s'",
              PB_SOURCE_DIR, pruned, states, res);
-    run_ok(args);
+    pb_test_run_ok(args);
     assert_checksummed(res);
 }
 

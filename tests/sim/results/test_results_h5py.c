@@ -17,40 +17,6 @@ static int have_pandas(void)
     return pb_test_have_python() && pb_test_python("import pandas", "", NULL, 0) == 0;
 }
 
-static const char *write_cfg(void)
-{
-    const char *path = pb_test_path("h5py.cfg");
-    FILE *f = fopen(path, "w");
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "plant = { name = \"pendulum\"; };\n"
-            "simulation = { period = 0.05; horizon = 1.0;\n"
-            "  integrator = { method = \"rk4\"; substeps = 4; }; };\n"
-            "reference = { type = \"setpoint\"; values = [0.0, 0.0]; };\n"
-            "policy = { file = \"%s/configs/policies/pendulum.h5\"; input = \"error\"; };\n"
-            "pruning = ( { method = \"magnitude\"; sparsity = [0.0, 0.5]; } );\n"
-            "scenarios = ( { x0 = [0.1, 0.0]; } );\n"
-            "bounds = { eps = 0.5; };\n"
-            "criterion = { tol = 0.05; tail = 0.25; radius = 100.0; };\n"
-            "output = { traces = true; };\n"
-            "montecarlo = { samples = 20; chunk = 8; seed = 3;\n"
-            "  sampler = { type = \"box\"; low = [-1.0, -2.0]; high = [1.0, 2.0]; }; };\n"
-            "seed = 1;\n",
-            PB_SOURCE_DIR);
-    fclose(f);
-    return path;
-}
-
-static void run_ok(const char *args)
-{
-    char out[16384];
-    int rc = pb_test_run(NULL, args, out, sizeof out);
-    if (rc != 0)
-        fprintf(stderr, "\nprunebound %s:\n%s\n", args, out);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-}
-
 /* Runs results_h5py.py on the file; asserts it prints "ok". */
 static void check(const char *kind, const char *file, int with_docs)
 {
@@ -83,22 +49,22 @@ static void test_every_kind(void)
         return;
     }
     /* pb_test_path's buffers are reused: keep copies. */
-    snprintf(cfg, sizeof cfg, "%s", write_cfg());
+    snprintf(cfg, sizeof cfg, "%s", pb_test_small_cfg("h5py.cfg"));
     snprintf(run, sizeof run, "%s", pb_test_path("h5py_run.h5"));
     snprintf(mc, sizeof mc, "%s", pb_test_path("mc.h5"));
     snprintf(pruned, sizeof pruned, "%s", pb_test_path("h5py_pruned.h5"));
     snprintf(bound, sizeof bound, "%s", pb_test_path("h5py_bound.h5"));
     snprintf(states, sizeof states, "%s", pb_test_path("h5py_states.h5"));
     snprintf(args, sizeof args, "run '%s' -o '%s'", cfg, run);
-    run_ok(args);
+    pb_test_run_ok(args);
     check("run", run, 0);
     snprintf(args, sizeof args, "montecarlo '%s' -o '%s' --threads 1", cfg, mc);
-    run_ok(args);
+    pb_test_run_ok(args);
     check("montecarlo", mc, 1);
     snprintf(args, sizeof args,
              "prune -m '%s/configs/policies/pendulum.h5' --method magnitude --sparsity 0.5 -o '%s'",
              PB_SOURCE_DIR, pruned);
-    run_ok(args);
+    pb_test_run_ok(args);
     check("policy", pruned, 0);
     /* The run's states as logged states for `bound`. */
     snprintf(args, sizeof args,
@@ -108,7 +74,7 @@ static void test_every_kind(void)
     CU_ASSERT_EQUAL_FATAL(pb_test_python(args, "", NULL, 0), 0);
     snprintf(args, sizeof args, "bound -m '%s/configs/policies/pendulum.h5' -p '%s' -s '%s' -o '%s'",
              PB_SOURCE_DIR, pruned, states, bound);
-    run_ok(args);
+    pb_test_run_ok(args);
     check("bound", bound, 0);
 }
 
