@@ -245,12 +245,15 @@ double h5_attr_read_f64(hid_t loc, const char *obj_path, const char *name)
     return v;
 }
 
-/* Zero when every allocated chunk of the chunked dataset ds lies within
- * the file (of size eof) and holds at least min_bytes: the chunk grid is
- * walked by coordinates, each chunk looked up in the index on its own. */
-static int chunks_check(hid_t ds, hid_t dcpl, haddr_t eof, hsize_t min_bytes)
+/* Zero when every allocated chunk of the chunked dataset ds that the read
+ * of file_space touches (H5S_ALL: every chunk) lies within the file (of size
+ * eof) and holds at least min_bytes: the chunks of the selection's bounding
+ * box are walked by coordinates, each looked up in the index on its own, so
+ * that reading a large table block by block checks each chunk about once. */
+static int chunks_check(hid_t ds, hid_t file_space, hid_t dcpl, haddr_t eof, hsize_t min_bytes)
 {
     hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], at[H5S_MAX_RANK] = {0};
+    hsize_t lo[H5S_MAX_RANK] = {0}, hi[H5S_MAX_RANK];
     hid_t sp = H5Dget_space(ds);
     int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
 
@@ -263,6 +266,19 @@ static int chunks_check(hid_t ds, hid_t dcpl, haddr_t eof, hsize_t min_bytes)
             return 0; /* no element, no chunk read */
         else if (chunk[i] == 0)
             return -1;
+        else
+            hi[i] = dims[i] - 1;
+    if (file_space != H5S_ALL) {
+        if (H5Sget_select_npoints(file_space) == 0)
+            return 0;
+        if (H5Sget_select_bounds(file_space, lo, hi) < 0)
+            return -1;
+    }
+    for (int i = 0; i < rank; i++) {
+        if (hi[i] >= dims[i])
+            return -1;
+        at[i] = lo[i] = lo[i] / chunk[i] * chunk[i];
+    }
     for (;;) {
         unsigned mask;
         haddr_t addr;
@@ -275,9 +291,9 @@ static int chunks_check(hid_t ds, hid_t dcpl, haddr_t eof, hsize_t min_bytes)
             return -1;
         for (i = rank - 1; i >= 0; i--) { /* the next chunk, last index fastest */
             at[i] += chunk[i];
-            if (at[i] < dims[i])
+            if (at[i] <= hi[i])
                 break;
-            at[i] = 0;
+            at[i] = lo[i];
         }
         if (i < 0)
             return 0;
@@ -301,7 +317,7 @@ herr_t h5_dread(hid_t ds, hid_t mem_type, hid_t mem_space, hid_t file_space, voi
         hsize_t min_bytes = H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &n_cd,
                                                  NULL, 0, NULL, NULL) >= 0 ? 4 : 1;
 
-        ok = chunks_check(ds, dcpl, (haddr_t)eof, min_bytes) == 0;
+        ok = chunks_check(ds, file_space, dcpl, (haddr_t)eof, min_bytes) == 0;
     }
     if (file >= 0)
         H5Fclose(file);

@@ -109,8 +109,9 @@ int h5_attr_read_str(hid_t loc, const char *obj_path, const char *name, char *bu
  * NaN when it is absent or not a single number. */
 double h5_attr_read_f64(hid_t loc, const char *obj_path, const char *name);
 
-/* H5Dread, after checking that every allocated chunk of ds lies within the
- * file and, when ds has the Fletcher-32 filter, holds at least its 4-byte
+/* H5Dread, after checking that every allocated chunk of ds the read touches
+ * (those of file_space's bounding box; H5S_ALL: all) lies within the file
+ * and, when ds has the Fletcher-32 filter, holds at least its 4-byte
  * checksum.  The chunk index of the HDF5 1.8 format (a version-1 B-tree)
  * carries no checksum, and HDF5 1.10's Fletcher-32 filter reads before its
  * buffer on a chunk shorter than 4 bytes (a crash fuzz_policy found), so a
