@@ -11,6 +11,13 @@
 
 #include "pb_simd.h"
 
+void openblas_set_num_threads(int n);
+
+void pb_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+}
+
 #define U PB_UNIT_ROUNDOFF
 
 /* ---- Directed rounding on top of round-to-nearest (the rest is inline in pb_norm.h) ---- */

@@ -82,6 +82,13 @@ static inline double pb_gamma(size_t n)
     return nu <= 0x1p-20 ? pb_next_up(nu * (1.0 + 0x1p-19)) : pb_gamma_slow(n);
 }
 
+/* Sets OpenBLAS's thread count (openblas_set_num_threads; openblas_config.h
+ * is not on every include path).  After a call with many threads, OpenBLAS's
+ * workers spin (sched_yield) for a while after every product, even a small
+ * one that ran on one thread: loops that call BLAS on small matrices, or
+ * that own the cores themselves, set 1. */
+void pb_blas_set_threads(int n);
+
 /* ||x||_2 computed as LAPACK's dnrm2 and C's hypot do, scaled by a power of
  * two so that no square overflows or underflows: its relative error is at
  * most gamma_{n+2} (plus 2^-1073 absolute).  0 for n = 0; +inf when an entry

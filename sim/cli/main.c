@@ -9,6 +9,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli_args.h"
+#include "pb_norm.h"
 
 int cmd_plants(int argc, char **argv);
 int cmd_train(int argc, char **argv);
@@ -84,9 +85,6 @@ static void print_help(FILE *out)
                  "Documentation: README.md and docs/ in the source tree.\n");
 }
 
-/* OpenBLAS's thread count (openblas_config.h is not on every include path). */
-void openblas_set_num_threads(int n);
-
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -97,7 +95,7 @@ int main(int argc, char **argv)
      * unless OPENBLAS_NUM_THREADS says otherwise. */
     if (!getenv("OPENBLAS_NUM_THREADS")) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        openblas_set_num_threads(n > 0 ? (int)n : 1);
+        pb_blas_set_threads(n > 0 ? (int)n : 1);
     }
     if (argc < 2) {
         print_help(stderr);

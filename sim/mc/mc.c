@@ -1,6 +1,7 @@
 /* mc.c: Monte Carlo samples and the thread pool (mc_study.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "mc_study.h"
+#include "pb_norm.h"
 #include "tube.h"
 
 #include <math.h>
@@ -509,9 +510,6 @@ static void *pool_main(void *arg)
     return NULL;
 }
 
-/* OpenBLAS's thread count (openblas_config.h is not on every include path). */
-void openblas_set_num_threads(int n);
-
 mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err)
 {
     mc_pool *p;
@@ -521,7 +519,7 @@ mc_pool *mc_pool_alloc(const mc_study *s, size_t n_threads, pb_error *err)
     /* The pool owns the cores; the engine calls no BLAS, but OpenBLAS's own
      * threads, woken by the pruning and the spectral norms before, would
      * spin beside the workers for a while. */
-    openblas_set_num_threads(1);
+    pb_blas_set_threads(1);
     p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;

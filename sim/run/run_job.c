@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "mlp_io.h"
+#include "pb_norm.h"
 #include "run_job.h"
 #include "run_region.h"
 #include "sim_units.h"
@@ -446,6 +447,10 @@ static run_job *job_alloc(cfg_run *c, run_job *j, pb_error *err)
             goto fail;
     if (c->bound_tube && tube_is_available() && run_tube_alloc(j, err))
         goto fail;
+    /* The pruning is done: what follows calls BLAS only on small matrices
+     * (spectral norms, the tube's metric), which run on one thread, and
+     * OpenBLAS's idle workers would spin beside it after each of them. */
+    pb_blas_set_threads(1);
     return j;
 fail:
     run_job_free(j);
