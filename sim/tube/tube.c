@@ -13,7 +13,7 @@
 void tube_opts_init(tube_opts *o)
 {
     o->substeps_point = 4;
-    o->substeps_point_max = 2048;
+    o->substeps_point_max = 256;
     o->point_atol = 1e-9;
     o->point_rtol = 1e-4;
     o->substeps_set = 4;

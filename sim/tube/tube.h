@@ -56,7 +56,7 @@
  * distance of the two centres; point_atol alone for the original loop). */
 typedef struct tube_opts {
     size_t substeps_point;     /* 4 */
-    size_t substeps_point_max; /* 2048 */
+    size_t substeps_point_max; /* 256 */
     double point_atol;         /* 1e-9 */
     double point_rtol;         /* 1e-4 */
     size_t substeps_set;       /* substeps of the flow Jacobian over a set (4) */
