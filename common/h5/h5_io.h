@@ -81,6 +81,12 @@ void h5_columns_bind_units(const h5_column cols[], size_t n, const char *state_u
  * negative id on failure. */
 hid_t h5_dcpl_create(int rank, const hsize_t chunk[], int deflate);
 
+/* A group-creation property list: no object timestamps, and up to 64
+ * attributes kept in the object header (compact storage; HDF5's default
+ * of 8 moves more into a fractal heap per group, slow to write).  The
+ * caller closes it with H5Pclose; a negative id on failure. */
+hid_t h5_gcpl_create(void);
+
 /* Creates (truncating) the HDF5 file at path in the HDF5 1.8 object format
  * without object timestamps: the same content gives the same bytes.  The
  * caller closes it with H5Fclose.  A negative id and PB_EIO in err, naming

@@ -12,9 +12,15 @@
 
 #include <hdf5.h>
 
-#define H5W_PATH_MAX   4096
-#define H5W_CHUNK_ROWS 1024
-#define H5W_DEFLATE    4
+#define H5W_PATH_MAX    4096
+#define H5W_CHUNK_ROWS  1024
+/* Deflate level 1: level 4 made files of doubles no more than 3 % smaller
+ * for 1.5x its time.  Chunks under H5W_DEFLATE_MIN bytes are stored plain:
+ * zlib clears about 256 KiB of state for every chunk it compresses, which
+ * cost more than the pendulum run's hundreds of short traces (1.6 KiB
+ * each, compressed to about 0.92 of their size) were worth. */
+#define H5W_DEFLATE     1
+#define H5W_DEFLATE_MIN 16384
 
 struct h5_file {
     hid_t fid;
@@ -108,7 +114,11 @@ static int make_groups(h5_file *f, const char *path, int last, pb_error *err)
         if (ex < 0)
             return pb_error_set(err, PB_EIO, "%s: cannot look up %s", f->tmp, buf);
         if (!ex) {
-            hid_t g = H5Gcreate2(f->fid, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            hid_t gcpl = h5_gcpl_create(), g = H5I_INVALID_HID;
+            if (gcpl >= 0)
+                g = H5Gcreate2(f->fid, buf, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+            if (gcpl >= 0)
+                H5Pclose(gcpl);
             if (g < 0)
                 return pb_error_set(err, PB_EIO, "%s: cannot create group %s", f->tmp, buf);
             H5Gclose(g);
@@ -173,16 +183,18 @@ static hid_t file_type(h5_kind kind)
 }
 
 /* A dataset-creation property list chunked along the first dimension (up
- * to H5W_CHUNK_ROWS rows), deflate-compressed and checksummed; rows of `dims`. */
+ * to H5W_CHUNK_ROWS rows), checksummed, and deflate-compressed when a chunk
+ * holds at least H5W_DEFLATE_MIN bytes; rows of `dims`. */
 static hid_t chunked_plist(size_t rank, const hsize_t dims[])
 {
-    hsize_t chunk[2];
+    hsize_t chunk[2], bytes;
 
     for (size_t i = 0; i < rank; i++)
         chunk[i] = dims[i] ? dims[i] : 1;
     if (chunk[0] > H5W_CHUNK_ROWS)
         chunk[0] = H5W_CHUNK_ROWS;
-    return h5_dcpl_create((int)rank, chunk, H5W_DEFLATE);
+    bytes = chunk[0] * (rank > 1 ? chunk[1] : 1) * sizeof(double);
+    return h5_dcpl_create((int)rank, chunk, bytes < H5W_DEFLATE_MIN ? 0 : H5W_DEFLATE);
 }
 
 static int dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
