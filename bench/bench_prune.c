@@ -40,7 +40,7 @@ static int bench_layer(const prune_method *pm, size_t R, size_t C, size_t n, dou
     double *W0 = malloc(R * C * sizeof *W0), *W = malloc(R * C * sizeof *W);
     double *X = malloc(n * C * sizeof *X), *H = malloc(C * C * sizeof *H);
     unsigned char *mask = malloc(R * C);
-    prune_layer pl;
+    prune_layer pl = {0}; /* no progress hook */
     prune_work w = {NULL, NULL};
     size_t nd = 0, nz = 0;
     double best = INFINITY, best_h = 0.0, best_m = 0.0, best_cpu = 0.0;
