@@ -6,10 +6,11 @@
         (defaults: build, /tmp/pb_bench_tube_arch, every config below)
 
 For each configs/arch/<CONFIG>.cfg (and the shipped configs of SHIPPED,
-configs/<file>.cfg, their policy paths made absolute): one plain `prunebound run` of the config
-as shipped, and one of a copy in OUT_DIR with `tube = true` added to its
-bounds group and its policy paths made absolute (--set changes only keys that
-exist), each timed once.  From the tube run's results file (h5py), over every
+configs/<file>.cfg): two copies in OUT_DIR with the policy paths made
+absolute and a SparseGPT s = 0.25 variant added where the config has none (the
+issue's targets name magnitude and SparseGPT at 0.25 and 0.5), one plain and
+one with `tube = true` added to its bounds group (--set changes only keys
+that exist); one `prunebound run` of each, timed once.  From the tube run's results file (h5py), over every
 variant and scenario:
   - rows: the recorded rows (traj_dev finite, traj_dev_bound not NaN);
   - above: rows with traj_dev > traj_dev_bound (no allowance), and beyond the
@@ -26,6 +27,7 @@ The figure of scenario 0 (`prunebound plot`, tube_0.png) is copied to
 OUT_DIR/<CONFIG>_tube_0.png.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,10 +102,15 @@ def main():
         else:
             cfg = os.path.join(src, "configs", "arch", c + ".cfg")
             text = open(cfg).read().replace('"../../../shared/', '"%s/' % shared)
+        if not re.search(r'method = "sparsegpt"; sparsity = \[[^]]*0\.25', text):
+            text = text.replace("pruning = (", 'pruning = (\n  { method = "sparsegpt"; '
+                                'sparsity = [0.25]; },', 1)
+        pcfg = os.path.join(out, c + "_plain.cfg")
+        open(pcfg, "w").write(text)
         text = text.replace("\nbounds = {", "\nbounds = { tube = true;", 1)
         tcfg = os.path.join(out, c + ".cfg")
         open(tcfg, "w").write(text)
-        t_plain, p = timed([exe, "run", cfg, "-o", os.path.join(out, c + "_plain.h5"), "-q"])
+        t_plain, p = timed([exe, "run", pcfg, "-o", os.path.join(out, c + "_plain.h5"), "-q"])
         if p.returncode:
             print("| %s | plain run failed: %s |" % (c, p.stderr.strip()))
             continue
