@@ -275,14 +275,30 @@ static void transfer(tube *w, arb_mat_t T, const arb_mat_t J)
 {
     size_t nx = w->nx, nxu = w->nxu, ord = w->o.order;
     double a = 0.0;
+    arb_mat_t Pa, Pt, Jt, Tt, Xt;
+    /* The terms tau^j/j! J^j = [[A_j, B_j], [0, 0]] for j >= 1: each is
+     * A_{j-1} times J's first nx rows, the zero rows and columns skipped
+     * (exact zeros: the same balls as the full product). */
+    arb_mat_window_init(Pa, w->Pw, 0, 0, (slong)nx, (slong)nx);
+    arb_mat_window_init(Pt, w->Pw, 0, 0, (slong)nx, (slong)nxu);
+    arb_mat_window_init(Jt, J, 0, 0, (slong)nx, (slong)nxu);
+    arb_mat_window_init(Tt, T, 0, 0, (slong)nx, (slong)nxu);
+    arb_mat_window_init(Xt, w->Tmp, 0, 0, (slong)nx, (slong)nxu);
     arb_mat_one(T);
-    arb_mat_one(w->Pw);
-    for (size_t j = 1; j <= ord; j++) {
-        arb_mat_mul(w->Tmp, w->Pw, J, PREC);
-        arb_mat_scalar_mul_arb(w->Pw, w->Tmp, w->tau, PREC);
-        arb_mat_scalar_div_si(w->Pw, w->Pw, (slong)j, PREC);
-        arb_mat_add(T, T, w->Pw, PREC);
+    arb_mat_zero(w->Pw);
+    arb_mat_scalar_mul_arb(Pt, Jt, w->tau, PREC);
+    arb_mat_add(Tt, Tt, Pt, PREC);
+    for (size_t j = 2; j <= ord; j++) {
+        arb_mat_mul(Xt, Pa, Jt, PREC);
+        arb_mat_scalar_mul_arb(Pt, Xt, w->tau, PREC);
+        arb_mat_scalar_div_si(Pt, Pt, (slong)j, PREC);
+        arb_mat_add(Tt, Tt, Pt, PREC);
     }
+    arb_mat_window_clear(Pa);
+    arb_mat_window_clear(Pt);
+    arb_mat_window_clear(Jt);
+    arb_mat_window_clear(Tt);
+    arb_mat_window_clear(Xt);
     for (size_t i = 0; i < nx; i++) {
         arb_zero(w->t0);
         for (size_t j = 0; j < nxu; j++) {
@@ -349,6 +365,26 @@ static void taylor_step(tube *w)
         for (size_t j = 0; j < nx; j++)
             arb_addmul(w->tg + j, w->tk, w->tgn + j, PREC);
     }
+}
+
+/* Phi := Tm Phi, both of the form [[A, B], [0, I]] (nxu x nxu): the first
+ * nx rows become A_T [A_Phi, B_Phi] + [0, B_T], the rest stay (0 I). */
+static void phi_compose(tube *w, arb_mat_t Phi)
+{
+    size_t nx = w->nx, nxu = w->nxu;
+    arb_mat_t Ta, Pt, Xt;
+    arb_mat_window_init(Ta, w->Tm, 0, 0, (slong)nx, (slong)nx);
+    arb_mat_window_init(Pt, Phi, 0, 0, (slong)nx, (slong)nxu);
+    arb_mat_window_init(Xt, w->Tmp, 0, 0, (slong)nx, (slong)nxu);
+    arb_mat_mul(Xt, Ta, Pt, PREC);
+    for (size_t i = 0; i < nx; i++)
+        for (size_t j = nx; j < nxu; j++)
+            arb_add(arb_mat_entry(w->Tmp, i, j), arb_mat_entry(w->Tmp, i, j),
+                    arb_mat_entry(w->Tm, i, j), PREC);
+    arb_mat_set(Pt, Xt);
+    arb_mat_window_clear(Ta);
+    arb_mat_window_clear(Pt);
+    arb_mat_window_clear(Xt);
 }
 
 /* Times a substep is halved when its a-priori box is not found (flow). */
@@ -452,8 +488,7 @@ static int flow(tube *w, arb_srcptr X, arb_srcptr U, size_t m, arb_ptr Xend, arb
             }
             if (Phi) {
                 transfer(w, w->Tm, w->J);
-                arb_mat_mul(w->Tmp, w->Tm, Phi, PREC);
-                arb_mat_set(Phi, w->Tmp);
+                phi_compose(w, Phi);
             }
             pos += full >> d;
             if (d > 0 && (pos & (((full >> d) << 1) - 1)) == 0)
