@@ -521,11 +521,11 @@ done:
  * and HDF5 1.10's reader of a damaged global heap can loop forever (found
  * by fuzz_results); fixed-length strings sit in the checksummed object
  * header.  h5py returns them as bytes (docs/RESULTS.md). */
-static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t n,
-                       const char *const s[], int scalar)
+static int put_strings_at(hid_t obj, const char *name, size_t n, const char *const s[],
+                          int scalar)
 {
     hsize_t dim = n;
-    hid_t obj, type, space, attr;
+    hid_t type, space, attr;
     size_t width = 1;
     char vec[16384]; /* n strings of one width, for n > 1 (lists of names and units) */
     const char *buf = s[0];
@@ -547,9 +547,6 @@ static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t
             memcpy(vec + i * width, s[i], strlen(s[i]));
         buf = vec;
     }
-    obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
-    if (obj < 0)
-        return PB_EIO;
     type = H5Tcopy(H5T_C_S1);
     space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
     if (type >= 0 && space >= 0 && H5Tset_size(type, width) >= 0 &&
@@ -567,6 +564,18 @@ static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
+    return rc;
+}
+
+static int put_strings(hid_t loc, const char *obj_path, const char *name, size_t n,
+                       const char *const s[], int scalar)
+{
+    hid_t obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
+    int rc;
+
+    if (obj < 0)
+        return PB_EIO;
+    rc = put_strings_at(obj, name, n, s, scalar);
     H5Oclose(obj);
     return rc;
 }
@@ -578,6 +587,27 @@ int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const cha
 
     h5_quiet_begin(&q);
     rc = put_strings(loc, obj_path, name, 1, &s, 1);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_attr_put_units(hid_t loc, const char *obj_path, size_t n_units, const char *const units[],
+                      const char *description)
+{
+    h5_quiet q;
+    hid_t obj;
+    int rc = PB_EIO;
+
+    h5_quiet_begin(&q);
+    obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
+    if (obj >= 0) {
+        rc = PB_SUCCESS;
+        if (n_units > 0)
+            rc = put_strings_at(obj, "units", n_units, units, n_units == 1);
+        if (rc == PB_SUCCESS && description)
+            rc = put_strings_at(obj, "description", 1, &description, 1);
+        H5Oclose(obj);
+    }
     h5_quiet_end(&q);
     return rc;
 }

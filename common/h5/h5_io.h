@@ -62,6 +62,10 @@ typedef struct h5_column {
 int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const char *s);
 int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n,
                      const char *const s[]);
+/* Attributes "units" (a scalar when n_units is 1, a list when more, none when
+ * 0) and "description" (when not NULL) of obj_path, the object opened once. */
+int h5_attr_put_units(hid_t loc, const char *obj_path, size_t n_units, const char *const units[],
+                      const char *description);
 
 /* The per-column metadata of the table at path: attributes `units` and
  * `descriptions`, one string per column in the order of cols (compound

@@ -26,6 +26,7 @@ struct h5_file {
     hid_t fid;
     char path[H5W_PATH_MAX];
     char tmp[H5W_PATH_MAX + 8];
+    char made[H5W_PATH_MAX]; /* the last group make_groups ensured: it and its parents exist */
 };
 
 int h5_file_create(const char *path, h5_file **out, pb_error *err)
@@ -98,10 +99,16 @@ void h5_file_discard(h5_file *f)
 static int make_groups(h5_file *f, const char *path, int last, pb_error *err)
 {
     char buf[H5W_PATH_MAX];
-    size_t n = strlen(path);
+    size_t n = strlen(path), end = n;
 
     if (n >= sizeof buf)
         return pb_error_set(err, PB_EIO, "%s: HDF5 path too long", path);
+    if (!last) /* the parent group */
+        while (end > 0 && path[end] != '/')
+            end--;
+    /* the datasets of a trace share their group: look it up once */
+    if (end > 0 && strlen(f->made) == end && memcmp(f->made, path, end) == 0)
+        return PB_SUCCESS;
     memcpy(buf, path, n + 1);
     for (size_t i = 1; i <= n; i++) {
         if (buf[i] != '/' && buf[i] != '\0')
@@ -125,6 +132,8 @@ static int make_groups(h5_file *f, const char *path, int last, pb_error *err)
         }
         buf[i] = c;
     }
+    memcpy(f->made, path, end);
+    f->made[end] = '\0';
     return PB_SUCCESS;
 }
 
@@ -445,13 +454,8 @@ int h5_attr_write_strv(h5_file *f, const char *obj_path, const char *name, size_
 int h5_dataset_describe(h5_file *f, const char *path, size_t n_units, const char *const units[],
                         const char *description, pb_error *err)
 {
-    int rc = PB_SUCCESS;
-
-    if (n_units == 1)
-        rc = h5_attr_write_str(f, path, "units", units[0], err);
-    else if (n_units > 1)
-        rc = h5_attr_write_strv(f, path, "units", n_units, units, err);
-    if (rc == PB_SUCCESS && description)
-        rc = h5_attr_write_str(f, path, "description", description, err);
-    return rc;
+    if (h5_attr_put_units(f->fid, path, n_units, units, description))
+        return pb_error_set(err, PB_EIO, "%s: cannot write the units or description of %s", f->tmp,
+                            path);
+    return PB_SUCCESS;
 }
