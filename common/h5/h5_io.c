@@ -591,6 +591,21 @@ int h5_attr_put_str(hid_t loc, const char *obj_path, const char *name, const cha
     return rc;
 }
 
+int h5_attr_put_units_at(hid_t obj, size_t n_units, const char *const units[],
+                         const char *description)
+{
+    h5_quiet q;
+    int rc = PB_SUCCESS;
+
+    h5_quiet_begin(&q);
+    if (n_units > 0)
+        rc = put_strings_at(obj, "units", n_units, units, n_units == 1);
+    if (rc == PB_SUCCESS && description)
+        rc = put_strings_at(obj, "description", 1, &description, 1);
+    h5_quiet_end(&q);
+    return rc;
+}
+
 int h5_attr_put_units(hid_t loc, const char *obj_path, size_t n_units, const char *const units[],
                       const char *description)
 {
@@ -600,15 +615,11 @@ int h5_attr_put_units(hid_t loc, const char *obj_path, size_t n_units, const cha
 
     h5_quiet_begin(&q);
     obj = H5Oopen(loc, obj_path, H5P_DEFAULT);
+    h5_quiet_end(&q);
     if (obj >= 0) {
-        rc = PB_SUCCESS;
-        if (n_units > 0)
-            rc = put_strings_at(obj, "units", n_units, units, n_units == 1);
-        if (rc == PB_SUCCESS && description)
-            rc = put_strings_at(obj, "description", 1, &description, 1);
+        rc = h5_attr_put_units_at(obj, n_units, units, description);
         H5Oclose(obj);
     }
-    h5_quiet_end(&q);
     return rc;
 }
 

@@ -66,6 +66,9 @@ int h5_attr_put_strv(hid_t loc, const char *obj_path, const char *name, size_t n
  * 0) and "description" (when not NULL) of obj_path, the object opened once. */
 int h5_attr_put_units(hid_t loc, const char *obj_path, size_t n_units, const char *const units[],
                       const char *description);
+/* The same on an open object. */
+int h5_attr_put_units_at(hid_t obj, size_t n_units, const char *const units[],
+                         const char *description);
 
 /* The per-column metadata of the table at path: attributes `units` and
  * `descriptions`, one string per column in the order of cols (compound

@@ -206,8 +206,11 @@ static hid_t chunked_plist(size_t rank, const hsize_t dims[])
     return h5_dcpl_create((int)rank, chunk, bytes < H5W_DEFLATE_MIN ? 0 : H5W_DEFLATE);
 }
 
+/* The dataset, and when n_units > 0 or description its units and
+ * description (h5_attr_put_units_at) while it is open. */
 static int dataset_write(h5_file *f, const char *path, size_t rank, const size_t dims[], h5_kind kind,
-                     const void *data, pb_error *err)
+                         const void *data, size_t n_units, const char *const units[],
+                         const char *description, pb_error *err)
 {
     hsize_t hd[2];
     hid_t space = -1, dcpl = -1, ds = -1;
@@ -230,7 +233,8 @@ static int dataset_write(h5_file *f, const char *path, size_t rank, const size_t
     ds = H5Dcreate2(f->fid, path, file_type(kind), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (ds < 0)
         goto close_dcpl;
-    if (H5Dwrite(ds, mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0)
+    if (H5Dwrite(ds, mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0 &&
+        ((n_units == 0 && !description) || !h5_attr_put_units_at(ds, n_units, units, description)))
         rc = PB_SUCCESS;
     H5Dclose(ds);
 close_dcpl:
@@ -377,7 +381,20 @@ int h5_dataset_write(h5_file *f, const char *path, size_t rank, const size_t dim
     int rc;
 
     h5_quiet_begin(&q);
-    rc = dataset_write(f, path, rank, dims, kind, data, err);
+    rc = dataset_write(f, path, rank, dims, kind, data, 0, NULL, NULL, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
+int h5_dataset_write_described(h5_file *f, const char *path, size_t rank, const size_t dims[],
+                               h5_kind kind, const void *data, size_t n_units,
+                               const char *const units[], const char *description, pb_error *err)
+{
+    h5_quiet q;
+    int rc;
+
+    h5_quiet_begin(&q);
+    rc = dataset_write(f, path, rank, dims, kind, data, n_units, units, description, err);
     h5_quiet_end(&q);
     return rc;
 }

@@ -70,6 +70,12 @@ int h5_attr_write_strv(h5_file *f, const char *obj_path, const char *name, size_
 int h5_dataset_describe(h5_file *f, const char *path, size_t n_units, const char *const units[],
                         const char *description, pb_error *err);
 
+/* h5_dataset_write then h5_dataset_describe, the attributes written while
+ * the new dataset is open (reopening it by name cost more than writing it). */
+int h5_dataset_write_described(h5_file *f, const char *path, size_t rank, const size_t dims[],
+                               h5_kind kind, const void *data, size_t n_units,
+                               const char *const units[], const char *description, pb_error *err);
+
 /* Writes n_rows rows of row_size bytes as a compound dataset (one field per
  * column; h5py reads it as a structured array), chunked, compressed and
  * checksummed, with the attributes `units` and `descriptions` of its columns

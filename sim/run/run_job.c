@@ -255,8 +255,8 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
             units = ds[k].units[0] == 'x' ? x_units : ds[k].units[0] == 'u' ? u_units : s_units;
             n_units = ds[k].cols;
         }
-        if ((rc = h5_dataset_write(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64, ds[k].data, err)) ||
-            (rc = h5_dataset_describe(f, path, n_units, units, ds[k].description, err)))
+        if ((rc = h5_dataset_write_described(f, path, ds[k].cols ? 2 : 1, dims, H5W_F64,
+                                              ds[k].data, n_units, units, ds[k].description, err)))
             return rc;
     }
     if (s->tube && (rc = write_tube(f, s, g, n, slot * s->v.n + v, err)))
@@ -264,9 +264,9 @@ static int write_run(h5_file *f, const run_job *s, const sim_result *r, size_t v
     if (s->model->dist.on) {
         size_t dims[2] = {n, nu};
         snprintf(path, sizeof path, "%s/disturbance", g);
-        if ((rc = h5_dataset_write(f, path, 2, dims, H5W_F64, r->dist, err)) ||
-            (rc = h5_dataset_describe(f, path, nu, u_units,
-                                      "input disturbance added to both loops [step, input]", err)))
+        if ((rc = h5_dataset_write_described(f, path, 2, dims, H5W_F64, r->dist, nu, u_units,
+                                              "input disturbance added to both loops [step, input]",
+                                              err)))
             return rc;
     }
     if ((rc = h5_attr_write_str(f, g, "outcome_orig", sim_outcome_name(o->outcome), err)) ||
