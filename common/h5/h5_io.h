@@ -90,8 +90,8 @@ hid_t h5_dcpl_create(int rank, const hsize_t chunk[], int deflate);
 
 /* A group-creation property list: no object timestamps, and up to 64
  * attributes kept in the object header (compact storage; HDF5's default
- * of 8 moves more into a fractal heap per group, slow to write).  The
- * caller closes it with H5Pclose; a negative id on failure. */
+ * of 8 moves more into a fractal heap and a B-tree per group).  The caller
+ * closes it with H5Pclose; a negative id on failure. */
 hid_t h5_gcpl_create(void);
 
 /* Creates (truncating) the HDF5 file at path in the HDF5 1.8 object format
