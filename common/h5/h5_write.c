@@ -20,7 +20,7 @@
  * traces of doubles compress to only about 0.9 of their size; compressing
  * the pendulum's 1.6 KiB and the quadrotor's 38 KiB traces made `run` of
  * configs/quadrotor.cfg 14 % slower than before the units and descriptions
- * of every dataset (commit 18ce2c4), for a file 15 % smaller. */
+ * of every dataset (commit 18ce2c4), for a file 14 % smaller. */
 #define H5W_DEFLATE     1
 #define H5W_DEFLATE_MIN 65536
 
