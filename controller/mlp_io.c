@@ -1,6 +1,6 @@
 /* mlp_io.c: policy files in the HDF5 layout of DESIGN.md ("Policy file"),
- * through the HDF5 C API, and the SHA-256 of a file (FIPS 180-4) for the
- * provenance's parent_sha256.
+ * through the HDF5 C API, and the SHA-256 of a file (FIPS 180-4, by
+ * Nettle) for the provenance's parent_sha256.
  *
  * Files are created, opened and read through the HDF5 layer (h5_io.h):
  * every HDF5 call runs with HDF5's automatic error printing switched off and
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <nettle/sha2.h>
 
 #include "h5_io.h"
 
@@ -697,96 +698,22 @@ int mlp_read_h5(const char *path, mlp **out, pb_error *err)
     return PB_SUCCESS;
 }
 
-/* ---- SHA-256 (FIPS 180-4, section 6.2) --------------------------------- */
+/* ---- SHA-256 ------------------------------------------------------------- */
 
-typedef struct sha256_ctx {
-    uint32_t h[8];
-    uint64_t n_bytes;
-    unsigned char buf[64];
-    size_t used;
-} sha256_ctx;
-
-/* FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of
- * the cube roots of the first 64 primes. */
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-/* One 512-bit block (section 6.2.2). */
-static void sha256_block(uint32_t h[8], const unsigned char p[64])
+/* The digest of ctx as 64 lowercase hex digits and a NUL. */
+static void sha256_hex(struct sha256_ctx *ctx, char hex[65])
 {
-    uint32_t w[64], a, b, c, d, e, f, g, hh;
+    uint8_t d[SHA256_DIGEST_SIZE];
 
-    for (int t = 0; t < 16; t++)
-        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-               (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) +
-                      sha256_k[t] + w[t];
-        uint32_t t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
-
-static void sha256_init(sha256_ctx *c)
-{
-    /* Section 5.3.3: initial hash value. */
-    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(c->h, h0, sizeof h0);
-    c->n_bytes = 0;
-    c->used = 0;
-}
-
-static void sha256_update(sha256_ctx *c, const unsigned char *p, size_t n)
-{
-    c->n_bytes += n;
-    while (n > 0) {
-        size_t take = 64 - c->used < n ? 64 - c->used : n;
-        memcpy(c->buf + c->used, p, take);
-        c->used += take;
-        p += take;
-        n -= take;
-        if (c->used == 64) {
-            sha256_block(c->h, c->buf);
-            c->used = 0;
-        }
-    }
-}
-
-/* Padding (section 5.1.1) and the digest as hex. */
-static void sha256_final(sha256_ctx *c, char hex[65])
-{
-    uint64_t bits = c->n_bytes * 8;
-    unsigned char pad[72] = {0x80};
-    size_t npad = (c->used < 56 ? 56 : 120) - c->used;
-
-    for (int i = 0; i < 8; i++)
-        pad[npad + i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_update(c, pad, npad + 8);
-    for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08x", (unsigned)c->h[i]);
+    sha256_digest(ctx, sizeof d, d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned)d[i]);
 }
 
 int mlp_file_sha256(const char *path, char hex[65], pb_error *err)
 {
-    unsigned char buf[65536];
-    sha256_ctx c;
+    uint8_t buf[65536];
+    struct sha256_ctx c;
     size_t n;
     FILE *f = fopen(path, "rb");
     int failed;
@@ -795,12 +722,12 @@ int mlp_file_sha256(const char *path, char hex[65], pb_error *err)
         return pb_error_set(err, PB_EIO, "%s: cannot open: %s", path, strerror(errno));
     sha256_init(&c);
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sha256_update(&c, buf, n);
+        sha256_update(&c, n, buf);
     failed = ferror(f);
     fclose(f);
     if (failed)
         return pb_error_set(err, PB_EIO, "%s: read error", path);
-    sha256_final(&c, hex);
+    sha256_hex(&c, hex);
     return PB_SUCCESS;
 }
 

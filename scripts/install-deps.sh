@@ -11,7 +11,7 @@ apt-get update -qq
 apt-get install -y -qq \
     build-essential cmake pkg-config \
     libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libconfig-dev libcunit1-dev libjansson-dev \
-    libmatheval-dev \
+    libmatheval-dev nettle-dev \
     libflint-arb-dev \
     protobuf-c-compiler libprotobuf-c-dev \
     gnuplot-nox \
