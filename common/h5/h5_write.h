@@ -60,7 +60,8 @@ int h5_attr_write_i64_vec(h5_file *f, const char *obj_path, const char *name, si
 int h5_attr_write_str(h5_file *f, const char *obj_path, const char *name, const char *s,
                       pb_error *err);
 
-/* A vector of n >= 1 strings, variable-length UTF-8 (h5py: an array of str). */
+/* A vector of n >= 1 strings, fixed-length NUL-terminated UTF-8 (h5_attr_put_strv;
+ * h5py 3 reads an array of bytes). */
 int h5_attr_write_strv(h5_file *f, const char *obj_path, const char *name, size_t n,
                        const char *const s[], pb_error *err);
 
