@@ -36,7 +36,7 @@ static void usage(FILE *out)
             "  --seed S          random restarts' seed (default 1)\n"
             "  -o FILE           write the counterexample's run as a results file (plot draws it)\n"
             "  --json            one JSON document on stdout\n"
-            "  --set k=v         override one key of the config\n"
+            "  --set k=v         override one key of the config (or add it)\n"
             "  -q, --quiet       no progress line on stderr\n"
             "  -h, --help        this text\n\n"
             "Every long option also reads --name=VALUE.  Progress (evaluations, rate, time\n"

@@ -56,7 +56,7 @@ static void usage(FILE *out)
             "  --threads N          worker threads (default: the online CPUs); results are\n"
             "                       bit-identical for every N\n"
             "  --resume             continue the interrupted study in FILE.part\n"
-            "  --set key.path=value override one key of the config\n"
+            "  --set key.path=value override one key of the config (or add it)\n"
             "  --json               print one JSON document (docs/CLI.md) instead of the table\n"
             "  -q, --quiet          no progress line and no notes on stderr\n"
             "  -h, --help           this text\n\n"

@@ -29,7 +29,7 @@ static void usage(FILE *out)
             "side, and writes states, actions, tracking errors, the actual action deviation and\n"
             "its bounds to an HDF5 results file (docs/RESULTS.md); prints a summary table.\n\n"
             "  -o FILE              results file (default: the config's output.file)\n"
-            "  --set key.path=value override one key of the config, e.g.\n"
+            "  --set key.path=value override one key of the config (or add it), e.g.\n"
             "                       --set simulation.horizon=2 --set scenarios[0].x0=[0.1,0]\n"
             "  --json               print one JSON document (docs/CLI.md) instead of the table\n"
             "  -q, --quiet          no progress line and no notes on stderr\n"

@@ -1,12 +1,15 @@
 /* cfg_set.c: `--set key.path=value` overrides applied to a parsed config
- * before validation.  The key must exist (libconfig path syntax, list
- * elements as `pruning.[0].method` or `pruning[0].method`); the value keeps
- * the key's kind: a number, true/false, a string (quotes optional), or an
- * array [a, b, ...] of numbers for an array. */
+ * before validation (libconfig path syntax, list elements as
+ * `pruning.[0].method` or `pruning[0].method`).  A key the config has keeps
+ * its kind: a number, true/false, a string (quotes optional), or an array
+ * [a, b, ...] of numbers for an array.  A key it lacks is added, with the
+ * groups on its way, its kind read from the value; validation then refuses
+ * it, as in a file, where no such key belongs. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +142,82 @@ static int int_to_float(const cfg_ctx *c, config_setting_t *s, const char *key, 
     return set_fail(c, key, "cannot change this value's type", NULL);
 }
 
+/* Adds the key at libconfig path `path`, which the config lacks: every
+ * missing group on the way is made (a missing list element is an error),
+ * and the value's syntax gives the kind: true or false a boolean, a whole
+ * number an integer, another number a float, [a, b, ...] an array of
+ * numbers, anything else a string (quotes optional; quoted, always one). */
+static int set_add(const cfg_ctx *c, config_t *cf, const char *key, char *path, char *value)
+{
+    config_setting_t *g = config_root_setting(cf), *s;
+    char *name = path, *save = NULL;
+    size_t n = strlen(value);
+    double d = 0.0;
+    long long ll = 0;
+    int kind = 0, quoted, type;
+
+    /* The groups on the way; `name` ends as the last component. */
+    for (char *part = strtok_r(path, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+        name = part;
+        if (!*save) /* the last component */
+            break;
+        if (part[0] == '[') {
+            s = config_setting_get_elem(g, (unsigned)strtoul(part + 1, NULL, 10));
+            if (!s || config_setting_type(g) != CONFIG_TYPE_LIST)
+                return set_fail(c, key, "no such list element in the config", NULL);
+        } else if (!(s = config_setting_get_member(g, part))) {
+            if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
+                !(s = config_setting_add(g, part, CONFIG_TYPE_GROUP)))
+                return set_fail(c, key, "cannot add a group named", part);
+        }
+        if (!config_setting_is_aggregate(s))
+            return set_fail(c, key, "goes through a value that is not a group:", part);
+        g = s;
+    }
+    if (name[0] == '[')
+        return set_fail(c, key, "no such list element in the config (--set adds no entries)", NULL);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return set_fail(c, key, "cannot add a named key inside a list or array", NULL);
+    quoted = n >= 2 && value[0] == '"' && value[n - 1] == '"';
+    if (strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0)
+        type = CONFIG_TYPE_BOOL;
+    else if (value[0] == '[')
+        type = CONFIG_TYPE_ARRAY;
+    else if (!quoted && (kind = parse_number(value, &d, &ll)) == 2)
+        type = ll >= INT_MIN && ll <= INT_MAX ? CONFIG_TYPE_INT : CONFIG_TYPE_INT64;
+    else if (!quoted && kind == 1)
+        type = CONFIG_TYPE_FLOAT;
+    else
+        type = CONFIG_TYPE_STRING;
+    /* libconfig's names: a letter or '*', then letters, digits, '-', '_', '*'. */
+    s = config_setting_add(g, name, type);
+    if (!s)
+        return set_fail(c, key, "cannot be added: not a valid key name", NULL);
+    switch (type) {
+    case CONFIG_TYPE_BOOL:
+        config_setting_set_bool(s, tolower((unsigned char)value[0]) == 't');
+        return PB_SUCCESS;
+    case CONFIG_TYPE_ARRAY:
+        return set_array(c, s, key, value);
+    case CONFIG_TYPE_INT:
+        config_setting_set_int(s, (int)ll);
+        return PB_SUCCESS;
+    case CONFIG_TYPE_INT64:
+        config_setting_set_int64(s, ll);
+        return PB_SUCCESS;
+    case CONFIG_TYPE_FLOAT:
+        config_setting_set_float(s, d);
+        return PB_SUCCESS;
+    default:
+        if (quoted) {
+            value[n - 1] = '\0';
+            value++;
+        }
+        return config_setting_set_string(s, value) ? PB_SUCCESS
+                                                   : set_fail(c, key, "cannot store", value);
+    }
+}
+
 int cfg_set_apply(const cfg_ctx *c, config_t *cf, const char *assignment)
 {
     char key[256], path[300], buf[1024];
@@ -168,8 +247,7 @@ int cfg_set_apply(const cfg_ctx *c, config_t *cf, const char *assignment)
     path[j] = '\0';
     s = config_lookup(cf, path);
     if (!s)
-        return set_fail(c, key, "no such key in the config (--set only changes keys that exist)",
-                        NULL);
+        return set_add(c, cf, key, path, value);
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:

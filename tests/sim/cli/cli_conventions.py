@@ -134,8 +134,9 @@ rc, _, err = run("convert", "x.nnet", "--format=bogus", f"--output={path('c.h5')
 check(rc == 2 and "unknown format 'bogus'" in err, "convert --format=bogus parsed")
 rc, _, err = run("plot", path("run.h5"), "--format=bogus")
 check(rc == 2 and "bogus" in err, "plot --format=bogus parsed")
+# The config has policy.file: the added policy.train makes two policies.
 rc, _, err = run("train", cfg, f"--output={path('t.h5')}", "--set=policy.train.epochs=3")
-check(rc == 2 and "policy.train" in err, f"train --set=... parsed: {err}")
+check(rc == 2 and "one of file, import or train (got 2)" in err, f"train --set=... parsed: {err}")
 
 spec_cfg = path("spec.cfg")
 open(spec_cfg, "w").write(open(cfg).read() +

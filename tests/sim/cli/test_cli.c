@@ -193,7 +193,7 @@ static void test_set_overrides(void)
     static const struct {
         const char *set, *want;
     } bad[] = {
-        {"simulation.dt=0.1", "no such key"},
+        {"simulation.dt=0.1", "simulation.dt: unknown key (expected one of: period,"},
         {"simulation.period=fast", "expects a number"},
         {"output.traces=maybe", "expects true or false"},
         {"simulation.period=[0.1,0.2]", "expects a number"},

@@ -986,6 +986,10 @@ static void test_overrides(void)
         {"bounds.eps=0.25", "bound_eps"},
         {"policy.input=state", "input"},
         {"seed=5", "seed"},
+        /* keys the file lacks are added */
+        {"plant.params.m=2", "plant.params.m"},
+        {"criterion.radius=10", "crit.radius"},
+        {"pruning[0].global=true", "prune[0].global"},
     };
     char path[CFG_PATH_MAX], diff[512];
     pb_error err = {0};
@@ -1013,7 +1017,8 @@ static void test_overrides(void)
         const char *sets[] = {"simulation.horizon=10",         "scenarios[0].x0=[0.1, -0.2]",
                               "scenarios[1].name=\"far\"",     "calibration.trajectories=8",
                               "output.traces=false",           "policy.input=state",
-                              "pruning[1].sparsity=[0.3, 0.4]"};
+                              "pruning[1].sparsity=[0.3, 0.4]", "plant.params.m=2.5",
+                              "criterion.radius=7",            "plant.params.u_max=\"inf\""};
         config_t cf;
         CU_ASSERT_EQUAL_FATAL(cfg_run_load(path, sets, sizeof sets / sizeof *sets, &r, &err),
                               PB_SUCCESS);
@@ -1026,12 +1031,21 @@ static void test_overrides(void)
         CU_ASSERT_EQUAL(r->input, SIM_INPUT_STATE);
         CU_ASSERT_EQUAL(r->prune[1].n_sparsity, 2);
         CU_ASSERT_EQUAL(r->prune[1].sparsity[1], 0.4);
+        CU_ASSERT_EQUAL(r->crit.radius, 7.0);
+        for (size_t j = 0; j < r->plant->type->np; j++) {
+            if (strcmp(r->plant->type->params[j].name, "m") == 0)
+                CU_ASSERT_EQUAL(r->plant->p[j], 2.5);
+            if (strcmp(r->plant->type->params[j].name, "u_max") == 0)
+                CU_ASSERT(isinf(r->plant->p[j]) && r->plant->p[j] > 0);
+        }
         config_init(&cf);
         CU_ASSERT_EQUAL_FATAL(config_read_string(&cf, r->text), CONFIG_TRUE);
         CU_ASSERT_EQUAL(num_or(&cf, "simulation.horizon", NAN), 10.0);
         CU_ASSERT_EQUAL(num_or(&cf, "calibration.trajectories", NAN), 8.0);
         CU_ASSERT_STRING_EQUAL(str_or(&cf, "scenarios.[1].name", "?"), "far");
         CU_ASSERT_EQUAL(bool_or(&cf, "output.traces", 1), 0);
+        CU_ASSERT_EQUAL(num_or(&cf, "criterion.radius", NAN), 7.0);
+        CU_ASSERT_EQUAL(num_or(&cf, "plant.params.m", NAN), 2.5);
         config_destroy(&cf);
         cfg_run_free(r);
     }
@@ -1044,15 +1058,21 @@ static void test_bad_overrides(void)
     static const struct {
         const char *set, *key, *words;
     } cases[] = {
-        {"simulation.nope=1", "simulation.nope", "no such key"},
-        {"plant.params.m=2", "plant.params.m", "no such key"}, /* --set adds no key */
+        /* an added key is validated as if the file had it */
+        {"simulation.nope=1", "simulation.nope", "unknown key"},
+        {"newgroup.x=1", "newgroup", "unknown key"},
+        {"plant.params.nope=1", "plant.params.nope", "no parameter 'nope'"},
+        {"scenarios[0].foo=1", "scenarios[0].foo", "unknown key"},
+        {"criterion.radius=far", "criterion.radius", "a number"},
+        {"simulation.horizon.x=1", "simulation.horizon.x", "not a group: horizon"},
+        {"simulation.9x=1", "simulation.9x", "not a valid key name"},
         {"simulation.period=fast", "simulation.period", "expects a number"},
         {"output.traces=1", "output.traces", "expects true or false"},
         {"scenarios[0].x0=0.3", "scenarios[0].x0", "is an array"},
         {"scenarios[0].x0=[0.1, zero]", "scenarios[0].x0", "expects numbers"},
         {"scenarios[0].x0=[]", "scenarios[0].x0", "empty array"},
         {"simulation=1", "simulation", "is a group"},
-        {"scenarios[9].x0=[0, 0]", "scenarios[9].x0", "no such key"},
+        {"scenarios[9].x0=[0, 0]", "scenarios[9].x0", "no such list element"},
         /* validated after the override like any value */
         {"simulation.period=-1", "simulation.period", "out of range"},
         {"simulation.horizon=0.01", "simulation.horizon", "shorter than"},
