@@ -51,6 +51,18 @@ void cli_mc_table_print(FILE *out, const mc_summary *s, const char *path)
                     g->spec_broken, g->spec_broken_rate, g->spec_repaired, g->spec_repaired_rate);
         }
     }
+    if (s->n_props > 1) {
+        /* each property alone (/spec_aggregates): which one pruning breaks */
+        fprintf(out, "spec, per property:\n");
+        fprintf(out, "%-24s %-16s %9s %9s %8s %7s %8s %7s\n", "variant", "property", "sat_orig",
+                "sat_prn", "broken", "rate", "repaired", "rate");
+        for (size_t k = 0; k < s->n_variants * s->n_props; k++) {
+            const mc_spec_agg_row *p = &s->props[k];
+            fprintf(out, "%-24s %-16s %9.4f %9.4f %8lld %7.4f %8lld %7.4f\n",
+                    s->labels[k / s->n_props], p->property, p->rate_orig, p->rate_pruned,
+                    p->broken, p->broken_rate, p->repaired, p->repaired_rate);
+        }
+    }
     if (still)
         fprintf(out,
                 "note: %lld bounded loop(s) were still converging at the end of the %g s horizon "
@@ -64,6 +76,22 @@ static json_t *quantiles(const double q[MC_QUANTILES])
     for (size_t i = 0; i < MC_QUANTILES; i++)
         json_array_append_new(a, cli_json_num(q[i]));
     return a;
+}
+
+/* The spec's counts and rates, of the conjunction or of one property. */
+static json_t *spec_json(long long sat_orig, long long sat_pruned, double rate_orig,
+                         double rate_orig_lo, double rate_orig_hi, double rate_pruned,
+                         double rate_pruned_lo, double rate_pruned_hi, long long broken,
+                         double broken_rate, long long repaired, double repaired_rate)
+{
+    return json_pack("{s:I, s:I, s:o, s:[o, o], s:o, s:[o, o], s:I, s:o, s:I, s:o}",
+                     "satisfied_orig", (json_int_t)sat_orig, "satisfied_pruned",
+                     (json_int_t)sat_pruned, "rate_orig", cli_json_num(rate_orig),
+                     "rate_orig_ci95", cli_json_num(rate_orig_lo), cli_json_num(rate_orig_hi),
+                     "rate_pruned", cli_json_num(rate_pruned), "rate_pruned_ci95",
+                     cli_json_num(rate_pruned_lo), cli_json_num(rate_pruned_hi), "broken",
+                     (json_int_t)broken, "broken_rate", cli_json_num(broken_rate), "repaired",
+                     (json_int_t)repaired, "repaired_rate", cli_json_num(repaired_rate));
 }
 
 json_t *cli_mc_json(const mc_summary *s, const char *path)
@@ -114,6 +142,26 @@ json_t *cli_mc_json(const mc_summary *s, const char *path)
         if (s->has_region) {
             json_object_set_new(o, "region_upper", cli_json_num(s->region_upper[v]));
             json_object_set_new(o, "region_lower", cli_json_num(s->region_lower[v]));
+        }
+        if (s->has_spec) {
+            /* the conjunction, and each property alone when the file has them */
+            json_t *sp = spec_json(g->spec_sat_orig, g->spec_sat_pruned, g->spec_rate_orig,
+                                   g->spec_rate_orig_lo, g->spec_rate_orig_hi,
+                                   g->spec_rate_pruned, g->spec_rate_pruned_lo,
+                                   g->spec_rate_pruned_hi, g->spec_broken, g->spec_broken_rate,
+                                   g->spec_repaired, g->spec_repaired_rate);
+            json_t *props = json_array();
+            for (size_t q = 0; q < s->n_props; q++) {
+                const mc_spec_agg_row *p = &s->props[v * s->n_props + q];
+                json_t *po = spec_json(p->sat_orig, p->sat_pruned, p->rate_orig, p->rate_orig_lo,
+                                       p->rate_orig_hi, p->rate_pruned, p->rate_pruned_lo,
+                                       p->rate_pruned_hi, p->broken, p->broken_rate, p->repaired,
+                                       p->repaired_rate);
+                json_object_set_new(po, "property", json_string(p->property));
+                json_array_append_new(props, po);
+            }
+            json_object_set_new(sp, "properties", props);
+            json_object_set_new(o, "spec", sp);
         }
         json_array_append_new(vs, o);
         viol += g->violations;

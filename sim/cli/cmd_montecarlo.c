@@ -23,10 +23,10 @@
 #include "cli_json.h"
 #include "cli_mc.h"
 #include "cli_progress.h"
+#include "h5_io.h"
 #include "mc_study.h"
 #include "run_job.h"
 #include "run_mc.h"
-#include "run_region.h"
 #include "mlp.h"
 #include "sim.h"
 
@@ -82,41 +82,20 @@ static void state_free(mc_state *s)
     cfg_run_free(s->cfg);
 }
 
-/* The aggregates as the file holds them, for cli_mc (the table of `info` too). */
-static void print_result(const mc_state *s, mc_aggregate *a, const char *path, int json)
+/* The aggregates as the finished file holds them (mc_summary_read), printed
+ * by cli_mc as `info FILE` prints them. */
+static int print_result(const char *path, int json, pb_error *err)
 {
-    const cfg_run *c = s->cfg;
     mc_summary sum;
-    char(*labels)[SIM_LABEL_MAX] = calloc(s->job->v.n ? s->job->v.n : 1, sizeof *labels);
-    double *region = calloc(2 * (s->job->v.n ? s->job->v.n : 1), sizeof *region);
+    hid_t f = h5_open(path, H5F_ACC_RDONLY, err);
+    int rc;
 
-    if (!labels || !region) {
-        free(labels);
-        free(region);
-        return;
-    }
-    for (size_t v = 0; v < s->job->v.n; v++)
-        snprintf(labels[v], sizeof labels[v], "%s", s->job->v.variants[v].label);
-    memset(&sum, 0, sizeof sum);
-    sum.samples = c->mc->samples;
-    sum.n_variants = s->job->v.n;
-    sum.crit_tol = c->crit.tol;
-    sum.crit_tail = c->crit.tail;
-    sum.crit_radius = c->crit.radius;
-    sum.horizon = c->horizon;
-    sum.complete = 1;
-    sum.has_spec = c->spec != NULL;
-    sum.labels = labels;
-    sum.agg = a;
-    if (s->job->region) { /* bounds.region: as /region holds it */
-        sum.has_region = 1;
-        sum.region_upper = region;
-        sum.region_lower = region + s->job->v.n;
-        for (size_t v = 0; v < s->job->v.n; v++) {
-            sum.region_upper[v] = s->job->region->rows[v].upper;
-            sum.region_lower[v] = s->job->region->rows[v].lower;
-        }
-    }
+    if (f < 0)
+        return err ? err->code : PB_EIO;
+    rc = mc_summary_read(f, path, &sum, err);
+    H5Fclose(f);
+    if (rc)
+        return rc;
     if (json) {
         json_t *doc = cli_mc_json(&sum, path);
         if (doc)
@@ -125,8 +104,8 @@ static void print_result(const mc_state *s, mc_aggregate *a, const char *path, i
     } else {
         cli_mc_table_print(stdout, &sum, path);
     }
-    free(labels);
-    free(region);
+    mc_summary_free(&sum);
+    return PB_SUCCESS;
 }
 
 /* Runs samples [first, first + count) of this process's share and, under MPI,
@@ -280,7 +259,10 @@ static int study(mc_state *s, const mc_args *args, pb_error *err)
         free(agg);
         return rc;
     }
-    print_result(s, agg, out, args->json);
+    if ((rc = print_result(out, args->json, err))) {
+        free(agg);
+        return rc;
+    }
     for (size_t v = 0; v < j->v.n; v++)
         if (agg[v].violations) {
             rc = pb_error_set(err, PB_EINTERNAL,

@@ -43,6 +43,38 @@ static int read_region(hid_t f, const char *path, mc_summary *s, pb_error *err)
     return PB_SUCCESS;
 }
 
+/* /spec_aggregates (a study with a spec) into s->props: n_variants rows
+ * per property, variant-major, in /aggregates' order of labels. */
+static int read_spec_props(hid_t f, const char *path, mc_summary *s, pb_error *err)
+{
+    mc_spec_agg_row *rows = NULL;
+    size_t n = 0, nv = s->n_variants;
+    int rc;
+
+    if (!s->has_spec || !h5_has_object(f, "spec_aggregates"))
+        return PB_SUCCESS;
+    rc = h5_table_read(f, path, "spec_aggregates", mc_spec_agg_cols, mc_spec_agg_n_cols,
+                       mc_spec_agg_n_cols, sizeof *rows, (void **)&rows, &n, err);
+    if (rc)
+        return rc;
+    if (nv == 0 || n % nv != 0)
+        goto bad;
+    for (size_t k = 0; k < n; k++) {
+        if (strncmp(rows[k].label, s->labels[k / (n / nv)], SIM_LABEL_MAX) != 0)
+            goto bad;
+        rows[k].property[SPEC_NAME_MAX - 1] = '\0';
+    }
+    s->n_props = n / nv;
+    s->props = rows;
+    return PB_SUCCESS;
+bad:
+    free(rows);
+    return pb_error_set(err, PB_EFORMAT,
+                        "%s: /spec_aggregates: %zu rows do not follow the %zu variants of "
+                        "/aggregates",
+                        path, n, nv);
+}
+
 typedef mc_agg_row agg_row;
 
 int mc_file_is_kind(hid_t f)
@@ -92,7 +124,7 @@ int mc_summary_read(hid_t f, const char *path, mc_summary *s, pb_error *err)
             s->agg[v].spec_rate_orig_hi > 0.0)
             s->has_spec = 1;
     free(rows);
-    if ((rc = read_region(f, path, s, err)))
+    if ((rc = read_region(f, path, s, err)) || (rc = read_spec_props(f, path, s, err)))
         mc_summary_free(s);
     return rc;
 }
@@ -104,6 +136,9 @@ void mc_summary_free(mc_summary *s)
     free(s->region_upper); /* region_lower is in the same block */
     s->region_upper = s->region_lower = NULL;
     s->has_region = 0;
+    free(s->props);
+    s->props = NULL;
+    s->n_props = 0;
     s->labels = NULL;
     s->agg = NULL;
     s->n_variants = 0;

@@ -19,6 +19,8 @@ typedef struct mc_summary {
     char (*labels)[SIM_LABEL_MAX];  /* [n_variants] */
     mc_aggregate *agg;              /* [n_variants] */
     int has_spec;                   /* the study had a spec: the spec_* aggregates are set */
+    size_t n_props;                 /* with a spec: its properties */
+    mc_spec_agg_row *props;         /* [n_variants * n_props], variant-major: /spec_aggregates */
     int has_region;                 /* the file has /region (bounds.region): region_* are set */
     double *region_upper, *region_lower; /* [n_variants] /region's max_deviation_upper and
                                             _lower by label (NaN for a label not in it) */

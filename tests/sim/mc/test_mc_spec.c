@@ -57,6 +57,43 @@ static const char *write_cfg(const char *name, const char *mc)
     return path;
 }
 
+/* What montecarlo prints (its table, argv[2]) and `info --json` (argv[3])
+ * hold of the file's aggregates (argv[1], checked by PY_RECOUNT): each
+ * property's and the conjunction's counts and rates. */
+static const char *PY_PRINTED =
+    "import sys, json, h5py\n"
+    "f = h5py.File(sys.argv[1], 'r')\n"
+    "a, sa, v = f['aggregates'][()], f['spec_aggregates'][()], f['variants'][()]\n"
+    "nv = len(v); npr = len(sa) // nv\n"
+    "d = json.load(open(sys.argv[3]))\n"
+    "keys = ['satisfied_orig', 'satisfied_pruned', 'rate_orig', 'rate_pruned', 'broken',\n"
+    "        'broken_rate', 'repaired', 'repaired_rate']\n"
+    "for vv in range(nv):\n"
+    "    sp = d['variants'][vv]['spec']\n"
+    "    for k in keys:\n"
+    "        assert sp[k] == a[vv]['spec_' + k], (vv, k, sp[k])\n"
+    "    assert sp['rate_pruned_ci95'] == [a[vv]['spec_rate_pruned_lo'], "
+    "a[vv]['spec_rate_pruned_hi']]\n"
+    "    assert len(sp['properties']) == npr\n"
+    "    for q, p in enumerate(sp['properties']):\n"
+    "        g = sa[vv * npr + q]\n"
+    "        assert p['property'] == g['property'].decode(), (p, g)\n"
+    "        for k in keys:\n"
+    "            assert p[k] == g[k], (vv, q, k, p[k], g[k])\n"
+    "        assert p['rate_orig_ci95'] == [g['rate_orig_lo'], g['rate_orig_hi']]\n"
+    "text = open(sys.argv[2]).read().split('spec, per property:\\n')[1]\n"
+    "rows = [l.split() for l in text.splitlines()[1:]]\n"
+    "rows = [r for r in rows if r and r[0].encode() in list(v['label'])]\n"
+    "assert len(rows) == nv * npr, (len(rows), text)\n"
+    "for k, r in enumerate(rows):\n"
+    "    g = sa[k]\n"
+    "    assert r[0].encode() == g['label'] and r[1].encode() == g['property'], (r, g)\n"
+    "    assert int(r[4]) == g['broken'] and int(r[6]) == g['repaired'], (r, g)\n"
+    "    for c, k2 in ((2, 'rate_orig'), (3, 'rate_pruned'), (5, 'broken_rate'), "
+    "(7, 'repaired_rate')):\n"
+    "        assert abs(float(r[c]) - g[k2]) <= 5e-5, (r, k2, g[k2])\n"
+    "print('printed', len(rows))\n";
+
 /* run and montecarlo from the same x0: the same per-property rows. */
 static const char *PY_SAME =
     "import sys, h5py, numpy as np\n"
@@ -185,6 +222,24 @@ static void test_recount(void)
     if (rc != 0)
         fprintf(stderr, "\n%s\n", out);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
+    {
+        /* the table montecarlo printed, and info --json, against the file */
+        char txt[1300], js[1300];
+        FILE *t;
+        snprintf(txt, sizeof txt, "%s", pb_test_path("box1.txt"));
+        snprintf(js, sizeof js, "%s", pb_test_path("box1.json"));
+        t = fopen(txt, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        fputs(out, t);
+        fclose(t);
+        snprintf(args, sizeof args, "info '%s' --json > '%s'", r1, js);
+        CU_ASSERT_EQUAL_FATAL(run(args, out, sizeof out), 0);
+        snprintf(args, sizeof args, "'%s' '%s' '%s'", r1, txt, js);
+        rc = pb_test_python(PY_PRINTED, args, out, sizeof out);
+        if (rc)
+            fprintf(stderr, "\n%s\n", out);
+        CU_ASSERT_EQUAL(rc, 0);
+    }
     rc = pb_test_python(PY_RECOUNT, r1, out, sizeof out);
     if (rc)
         fprintf(stderr, "\n%s\n", out);
