@@ -162,8 +162,11 @@ static int set_add(const cfg_ctx *c, config_t *cf, const char *key, char *path, 
         if (!*save) /* the last component */
             break;
         if (part[0] == '[') {
-            s = config_setting_get_elem(g, (unsigned)strtoul(part + 1, NULL, 10));
-            if (!s || config_setting_type(g) != CONFIG_TYPE_LIST)
+            char *end;
+            unsigned long i = strtoul(part + 1, &end, 10);
+            if (end == part + 1 || strcmp(end, "]") != 0 ||
+                config_setting_type(g) != CONFIG_TYPE_LIST ||
+                !(s = config_setting_get_elem(g, (unsigned)i)))
                 return set_fail(c, key, "no such list element in the config", NULL);
         } else if (!(s = config_setting_get_member(g, part))) {
             if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
@@ -178,6 +181,8 @@ static int set_add(const cfg_ctx *c, config_t *cf, const char *key, char *path, 
         return set_fail(c, key, "no such list element in the config (--set adds no entries)", NULL);
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return set_fail(c, key, "cannot add a named key inside a list or array", NULL);
+    if (config_setting_get_member(g, name)) /* there, but the path did not read (a..b) */
+        return set_fail(c, key, "is not a key path libconfig reads", NULL);
     quoted = n >= 2 && value[0] == '"' && value[n - 1] == '"';
     if (strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0)
         type = CONFIG_TYPE_BOOL;
