@@ -221,8 +221,8 @@ void prune_hessian_eval(size_t n, size_t n_in, const double Hin[], double H[])
 
 /* Everything prune_mlp allocates, once, before the layer loop. */
 typedef struct drv_work {
-    double *h_in, *h_next; /* n x max_width: the current layer's inputs and the next's */
-    double *E;             /* n x max_width: (W - W_hat) applied to the inputs */
+    double *h_in, *h_next; /* n x max_width: the current layer's inputs and the next's
+                            * (before the next's, (W - W_hat) applied to the inputs) */
     double *H;             /* max_in^2 */
     double *D;             /* max_out * max_in: W - W_hat */
     double *svd;           /* pb_spectral_work_size() of the largest layer */
@@ -236,7 +236,6 @@ static void drv_work_free(drv_work *w)
 {
     free(w->h_in);
     free(w->h_next);
-    free(w->E);
     free(w->H);
     free(w->D);
     free(w->svd);
@@ -421,8 +420,7 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
     if (X) {
         w.h_in = malloc(n * c->max_width * sizeof *w.h_in);
         w.h_next = malloc(n * c->max_width * sizeof *w.h_next);
-        w.E = malloc(n * c->max_width * sizeof *w.E);
-        if (!w.h_in || !w.h_next || !w.E)
+        if (!w.h_in || !w.h_next)
             goto nomem;
         for (size_t i = 0; i < n; i++)
             mlp_input_map(m, X + i * m->n_in, w.h_in + i * m->n_in);
@@ -460,14 +458,15 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
             for (size_t i = 0; i < nw; i++)
                 w.D[i] = lo->W[i] - l->W[i];
             if (X) {
+                /* E = X_in (W - W_hat)^T in h_next, free until the next layer's inputs */
                 gsl_matrix_const_view A = gsl_matrix_const_view_array(w.h_in, n, l->n_in);
                 gsl_matrix_const_view Dv = gsl_matrix_const_view_array(w.D, l->n_out, l->n_in);
-                gsl_matrix_view Ev = gsl_matrix_view_array(w.E, n, l->n_out);
+                gsl_matrix_view Ev = gsl_matrix_view_array(w.h_next, n, l->n_out);
                 double r = 0.0;
                 gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &A.matrix, &Dv.matrix, 0.0,
                                &Ev.matrix);
                 for (size_t i = 0; i < n * l->n_out; i++)
-                    r += w.E[i] * w.E[i];
+                    r += w.h_next[i] * w.h_next[i];
                 l->recon_err = r;
             }
             s = pb_spectral_norm_diff(l->n_out, l->n_in, lo->W, l->W, w.svd, &l->dW_norm, err);
