@@ -11,6 +11,7 @@
 #include <gsl/gsl_cblas.h>
 
 #include "mlp_kernel.h"
+#include "pb_mem.h"
 #include "pb_simd.h"
 #include "pb_vec.h"
 
@@ -111,7 +112,7 @@ mlp *mlp_alloc(size_t n_layers, const size_t sizes[], const mlp_act acts[], pb_e
         l->alpha = 0.01;
         l->dW_norm = NAN;
         l->recon_err = NAN;
-        l->W = calloc(l->n_in * l->n_out, sizeof *l->W);
+        l->W = pb_calloc_large(l->n_in * l->n_out, sizeof *l->W);
         l->b = calloc(l->n_out, sizeof *l->b);
         if (!l->W || !l->b)
             goto free_m;

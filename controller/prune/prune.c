@@ -5,6 +5,7 @@
  * (one dgemm).  docs/PRUNING.md. */
 #include "prune.h"
 
+#include "pb_mem.h"
 #include "pb_norm.h"
 
 #include <errno.h>
@@ -411,21 +412,21 @@ int prune_mlp(const mlp *m, const prune_method *method, const prune_options *opt
                 nz = b;
         }
     }
-    w.D = malloc((max_in * max_out + 1) * sizeof *w.D);
-    w.svd = malloc((n_svd + 1) * sizeof *w.svd);
+    w.D = pb_malloc_large((max_in * max_out + 1) * sizeof *w.D);
+    w.svd = pb_malloc_large((n_svd + 1) * sizeof *w.svd);
     w.mw.d = malloc((nd + 1) * sizeof *w.mw.d);
     w.mw.z = malloc((nz + 1) * sizeof *w.mw.z);
     if (!w.D || !w.svd || !w.mw.d || !w.mw.z)
         goto nomem;
     if (X) {
-        w.h_in = malloc(n * c->max_width * sizeof *w.h_in);
-        w.h_next = malloc(n * c->max_width * sizeof *w.h_next);
+        w.h_in = pb_malloc_large(n * c->max_width * sizeof *w.h_in);
+        w.h_next = pb_malloc_large(n * c->max_width * sizeof *w.h_next);
         if (!w.h_in || !w.h_next)
             goto nomem;
         for (size_t i = 0; i < n; i++)
             mlp_input_map(m, X + i * m->n_in, w.h_in + i * m->n_in);
     }
-    if (method->needs_hessian && !(w.H = malloc(max_in * max_in * sizeof *w.H)))
+    if (method->needs_hessian && !(w.H = pb_malloc_large(max_in * max_in * sizeof *w.H)))
         goto nomem;
     if (opt->global) {
         w.gscore = malloc(total_sel * sizeof *w.gscore);

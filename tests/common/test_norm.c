@@ -6,10 +6,11 @@
  * 1 x 1 to 2048 x 2048: square, wide, tall, rank-deficient, clustered and
  * widely spread singular values, scaled by 1e-150 and 1e150, sparse after
  * pruning.  Never below the exact value; above it by at most the documented
- * allowance. */
+ * allowance.  Also the large work arrays of pb_mem.h. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <quadmath.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "pb_mem.h"
 #include "pb_norm.h"
 #include "pb_test.h"
 #include "pb_vec.h"
@@ -587,6 +589,44 @@ static void test_vec_variants(void)
     free(b);
 }
 
+/* ---- pb_mem.h ---------------------------------------------------------- */
+
+/* pb_calloc_large gives zeros where malloc would reuse a block just dirtied,
+ * at sizes around the 2 MiB huge page; pb_malloc_large's blocks keep what
+ * is written; an overflowing n * size is refused.  (Whether the kernel used
+ * huge pages is speed, measured by bench/prune, not asserted here.) */
+static void test_mem_large(void)
+{
+    static const size_t sizes[] = {1, 4095, (2u << 20) - 8, 2u << 20, (2u << 20) + 8,
+                                   (8u << 20) + 12345};
+
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k], nonzero = 0, wrong = 0;
+        unsigned char *dirty = malloc(n), *z;
+        double *p;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dirty);
+        memset(dirty, 0xab, n);
+        free(dirty);
+        z = pb_calloc_large(n, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+        for (size_t i = 0; i < n; i++)
+            nonzero += z[i] != 0;
+        CU_ASSERT_EQUAL(nonzero, 0);
+        free(z);
+        p = pb_malloc_large(n * sizeof *p);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        for (size_t i = 0; i < n; i++)
+            p[i] = (double)i;
+        for (size_t i = 0; i < n; i++)
+            wrong += p[i] != (double)i;
+        CU_ASSERT_EQUAL(wrong, 0);
+        free(p);
+    }
+    CU_ASSERT_PTR_NULL(pb_calloc_large(SIZE_MAX / 2, 4));
+    pb_mem_advise_huge(NULL, 1u << 22); /* nothing to advise */
+}
+
 static const pb_test_case rounding_tests[] = {{"directed_rounding", test_directed_rounding},
                                               {NULL, NULL}};
 static const pb_test_case vector_tests[] = {{"mpmath_every_scale", test_vector_norms_mpmath},
@@ -597,7 +637,10 @@ static const pb_test_case spectral_tests[] = {{"oracles_1x1_to_2048x2048", test_
                                               {"errors", test_spectral_errors},
                                               {NULL, NULL}};
 
-const pb_test_suite pb_test_suites[] = {{"norm_rounding", rounding_tests},
+static const pb_test_case mem_tests[] = {{"large_blocks", test_mem_large}, {NULL, NULL}};
+
+const pb_test_suite pb_test_suites[] = {{"mem_large", mem_tests},
+                                        {"norm_rounding", rounding_tests},
                                         {"norm_vector", vector_tests},
                                         {"norm_spectral", spectral_tests},
                                         {NULL, NULL}};
