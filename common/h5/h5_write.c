@@ -236,7 +236,7 @@ static int dataset_write(h5_file *f, const char *path, size_t rank, const size_t
     if (ds < 0)
         goto close_dcpl;
     if (H5Dwrite(ds, mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0 &&
-        ((n_units == 0 && !description) || !h5_attr_put_units_at(ds, n_units, units, description)))
+        h5_attr_put_units_at(ds, n_units, units, description) == PB_SUCCESS)
         rc = PB_SUCCESS;
     H5Dclose(ds);
 close_dcpl:

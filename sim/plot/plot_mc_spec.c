@@ -57,25 +57,16 @@ static double cell_value(long long orig, long long pruned)
 }
 
 /* "horizon 5 s; satisfied: robustness > 0 of every property (band, settle)"
- * from the root attribute horizon and the property names of /spec_aggregates
- * (absent in older files: "of the spec"). */
-static void spec_criterion_text(hid_t f, const char *path, char *out, size_t len)
+ * from the root attribute horizon and the property names s read from
+ * /spec_aggregates (absent in older files: "of the spec"). */
+static void spec_criterion_text(hid_t f, const mc_summary *s, char *out, size_t len)
 {
-    mc_spec_agg_row *rows = NULL;
-    size_t n = 0, used;
     char names[256] = "";
 
-    if (h5_has_object(f, "/spec_aggregates") &&
-        h5_table_read(f, path, "/spec_aggregates", mc_spec_agg_cols, mc_spec_agg_n_cols, 2,
-                      sizeof *rows, (void **)&rows, &n, NULL) == PB_SUCCESS) {
-        /* the first variant's rows: each property once, in the spec's order */
-        for (size_t i = 0; i < n && strcmp(rows[i].label, rows[0].label) == 0; i++) {
-            used = strlen(names);
-            snprintf(names + used, sizeof names - used, "%s%.*s", i ? ", " : "",
-                     (int)sizeof rows[i].property, rows[i].property);
-        }
+    for (size_t q = 0; q < s->n_props; q++) { /* the first variant's rows: the spec's order */
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", q ? ", " : "", s->props[q].property);
     }
-    free(rows);
     if (names[0])
         snprintf(out, len,
                  "horizon %g s; satisfied: robustness > 0 of every property (%s), at the "
@@ -280,7 +271,7 @@ int plot_mc_spec_prepare(hid_t f, const char *path, const char *dir, const plot_
     h5_attr_read_str(f, "/plant", "name", plant_name, sizeof plant_name, NULL);
     h5_attr_read_str(f, "/", "sampler", sampler, sizeof sampler, NULL);
     plot_text_clean(plant_name, clean, sizeof clean);
-    spec_criterion_text(f, path, crit, sizeof crit);
+    spec_criterion_text(f, &s, crit, sizeof crit);
     rc = h5_table_read(f, path, "/variants", variant_cols, 4, 4, sizeof *v, (void **)&v, &nv, err);
     /* each variant's aggregates by label; --variants keeps the selected ones */
     for (size_t i = 0; i < nv && rc == PB_SUCCESS; i++) {
