@@ -24,8 +24,8 @@ target_compile_definitions(pb_ext_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
 # is on and the archive exists; everything else links the shared library.
 # The shared build of HDF5 loads libcurl, libcrypto and about thirty
 # libraries behind them for drivers prunebound never opens; from the archive
-# only the objects used are linked, and a command starts about 17 ms sooner
-# (docs/PERFORMANCE.md).
+# only the objects used are linked, and a command starts about 14 ms sooner
+# (docs/PERFORMANCE.md, "Start-up and memory").
 set(pb_hdf5_static_libs "")
 if(PB_STATIC_HDF5)
   foreach(lib IN LISTS HDF5_C_LIBRARIES)

@@ -92,8 +92,8 @@ int main(int argc, char **argv)
     /* Commands allocate and free arrays of a few MB again and again (the
      * pruning's layer activations, traces, HDF5's caches: one per file it
      * creates).  glibc would hand the heap's free top back to the system
-     * past 128 KiB and fault it in again on the next allocation: 16,000
-     * page faults in `run configs/cartpole.cfg`, 7,100 with 16 MiB kept at
+     * past 128 KiB and fault it in again on the next allocation: 16,100
+     * page faults in `run configs/cartpole.cfg`, 7,500 with 16 MiB kept at
      * the top.  Setting the pad freezes glibc's mmap threshold, so it is set
      * to the 32 MiB that glibc's own adjustment may reach: blocks below it
      * come from the heap and are reused. */
